@@ -1,0 +1,56 @@
+"""cxlab: a workbench for customer-journey and customer-experience research.
+
+>>> import cxlab
+>>> data = cxlab.simulate(n_customers=500, seed=0)
+>>> data.events.columns.tolist()[:4]
+['customer_id', 'timestamp', 'stage', 'channel']
+
+Public names are imported lazily, so ``import cxlab`` (and the ``cxlab``
+command) stays fast; ``cxlab.<name>`` loads its module on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it. Add a line here when a module gains a
+# name users should reach as ``cxlab.<name>``.
+_EXPORTS = {
+    # data model and loading
+    "CXData": "cxlab.data",
+    "StageCatalog": "cxlab.catalog",
+    "DEFAULT_CATALOG": "cxlab.catalog",
+    "load": "cxlab.io",
+    "load_events": "cxlab.io",
+    "load_customers": "cxlab.io",
+    "load_feedback": "cxlab.io",
+    "validate": "cxlab.schema",
+    "ValidationReport": "cxlab.schema",
+    # simulation (ground truth)
+    "simulate": "cxlab.simulate",
+    "Persona": "cxlab.simulate",
+    "default_personas": "cxlab.simulate",
+    "Truth": "cxlab.simulate",
+    # report exports
+    "export_table": "cxlab.exports",
+    "export_figure": "cxlab.exports",
+    # errors
+    "CxlabError": "cxlab.exceptions",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cxlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,1 @@
+"""Reproducible report runs: papermill execution, manifests, HTML, the ``cxlab run`` command."""

@@ -1,0 +1,100 @@
+"""HTML for a report: each executed notebook as a page, and ``index.html`` linking them all."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+__all__ = ["notebook_to_html", "write_index"]
+
+
+def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
+    """Write a notebook (a NotebookNode) as a self-contained HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+    path : Path
+        The ``.html`` file to write.
+    hide_code : bool, default=False
+        Leave out code cells' input and the ``In``/``Out`` prompts, for readers
+        who want the results and the text only.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        exclude_input=hide_code,
+        exclude_input_prompt=hide_code,
+        exclude_output_prompt=hide_code,
+    )
+    body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;
+max-width:70rem;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%;margin:1rem 0}
+th,td{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top}
+th{background:#f5f5f5}.ok{color:#1a7f37;font-weight:600}.failed{color:#c62828;font-weight:600}
+.pending{color:#888}code,pre{font-size:.9em}pre{white-space:pre-wrap;margin:0}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
+"""
+
+
+def _link(rel: str | None, text: str | None = None) -> str:
+    if not rel:
+        return ""
+    return f'<a href="{escape(rel)}">{escape(text or Path(rel).name)}</a>'
+
+
+def _notebook_row(nb: dict[str, Any]) -> str:
+    status = nb["status"]
+    cls = {"succeeded": "ok"}.get(status, status)
+    files = nb.get("files", {})
+    links = [_link(files.get("html"), "report"), _link(files.get("notebook"), "notebook")]
+    exports = [_link(p) for p in files.get("tables", []) + files.get("figures", [])]
+    params = ", ".join(f"{k}={v!r}" for k, v in nb["parameters"].items() if k != "out_dir")
+    error = nb.get("error")
+    detail = f"<pre>{escape(error['message'])}</pre>" if error else ""
+    duration = "" if nb.get("duration_seconds") is None else f"{nb['duration_seconds']:.1f} s"
+    return (
+        f"<tr><td><strong>{escape(nb['name'])}</strong><br><small>{escape(params)}</small></td>"
+        f'<td class="{cls}">{escape(status)}{detail}</td><td>{duration}</td>'
+        f"<td>{' · '.join(x for x in links if x)}</td><td>{'<br>'.join(exports)}</td></tr>"
+    )
+
+
+def write_index(path: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``index.html`` from the run's manifest: status, timings and links to every file."""
+    git = manifest.get("git", {})
+    commit = git.get("commit") or "unknown (no git)"
+    if git.get("dirty"):
+        commit += " (with uncommitted changes)"
+    env = manifest.get("environment", {})
+    facts = {
+        "status": manifest["status"],
+        "started": manifest["started"],
+        "finished": manifest["finished"],
+        "duration": f"{manifest['duration_seconds']:.1f} s",
+        "git commit": commit,
+        "python": f"{env.get('python')} on {env.get('platform')}",
+        "kernel": manifest.get("options", {}).get("kernel"),
+    }
+    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts.items())
+    rows = "".join(_notebook_row(nb) for nb in manifest["notebooks"])
+    title = f"cxlab report: {manifest['status']}"
+    html = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1><dl>{dl}</dl>"
+        "<table><thead><tr><th>notebook</th><th>status</th><th>time</th><th>open</th>"
+        f"<th>exported tables and figures</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<p>Everything needed to reproduce this run (parameters, input hashes, package versions) is in "
+        '<a href="manifest.json">manifest.json</a>.</p></body></html>\n'
+    )
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,268 @@
+"""Notebook parameters: read them from the ``parameters`` cell and check what a run passes.
+
+Everything here happens before a kernel starts, so a typo or a wrong type costs
+nothing but an error message. Each notebook's parameters (name, default, type,
+comment) come from :func:`papermill.inspect_notebook`; defaults are read with
+:func:`ast.literal_eval`, so their Python type is known.
+
+Values typed on the command line (``-p name=value``) arrive as :class:`CliValue`
+and are read per notebook: as text where the default is a string (so
+``-p segment=2024`` stays ``"2024"``), otherwise as a YAML scalar (``3`` is an
+int, ``0.5`` a float, ``true`` a bool, ``[1, 2]`` a list, ``null`` None).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cxlab.report.errors import (
+    NotebookParameterError,
+    ParameterTypeError,
+    UnknownParameterError,
+)
+
+__all__ = [
+    "CliValue",
+    "NotebookParameter",
+    "RESERVED",
+    "inspect_parameters",
+    "parse_cli_params",
+    "load_params_file",
+    "resolve_parameters",
+    "format_parameters",
+]
+
+#: Parameters ``cxlab run`` sets itself; a user may not pass them.
+RESERVED = ("out_dir",)
+
+_NO_DEFAULT = object()  # a default that is not a Python literal: any value is accepted
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+class CliValue(str):
+    """A parameter value as typed on the command line, read per notebook (see module doc)."""
+
+
+@dataclass(frozen=True)
+class NotebookParameter:
+    """One assignment of a notebook's ``parameters`` cell."""
+
+    name: str
+    default: Any  # the literal value, or _NO_DEFAULT when it is an expression
+    source: str  # the default as written
+    type_name: str  # "int", "str", ... or "any"
+    help: str  # the comment after the assignment
+
+    def describe(self) -> str:
+        text = f"{self.name} ({self.type_name}, default {self.source})"
+        return f"{text}: {self.help}" if self.help else text
+
+
+def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
+    """Parameters of a notebook, in cell order.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        An ``.ipynb`` file. A notebook without a cell tagged ``parameters``
+        has no parameters.
+
+    Returns
+    -------
+    dict of str to NotebookParameter
+
+    Example
+    -------
+    >>> params = inspect_parameters("notebooks/01-journeys.ipynb")  # doctest: +SKIP
+    >>> params["seed"].default  # doctest: +SKIP
+    0
+    """
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    out = {}
+    for name, info in found.items():
+        source = str(info.get("default", "")).strip()
+        try:
+            default = ast.literal_eval(source)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            default = _NO_DEFAULT
+        annotated = str(info.get("inferred_type_name") or "None")
+        if annotated in _TYPES:
+            type_name = annotated
+        elif default is _NO_DEFAULT or default is None:
+            type_name = "any"
+        else:
+            type_name = type(default).__name__
+        out[name] = NotebookParameter(
+            name=name,
+            default=default,
+            source=source,
+            type_name=type_name,
+            help=str(info.get("help") or "").strip(),
+        )
+    return out
+
+
+def parse_cli_params(items: Iterable[str]) -> dict[str, CliValue]:
+    """``["seed=3", "data_path=data/x"]`` -> ``{"seed": CliValue("3"), ...}``."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise NotebookParameterError(
+                f"-p {item!r}: expected NAME=VALUE with NAME a Python identifier, e.g. -p seed=3"
+            )
+        out[name] = CliValue(value)
+    return out
+
+
+def load_params_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML file of ``name: value`` lines."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotebookParameterError(f"--params {str(path)!r}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise NotebookParameterError(f"--params {str(path)!r} is not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise NotebookParameterError(
+            f"--params {str(path)!r} must be a mapping of parameter names to values, "
+            "e.g. 'seed: 3' on one line and 'data_path: data/demo' on the next"
+        )
+    return data
+
+
+def _convert(name: str, value: Any, param: NotebookParameter) -> Any:
+    """The value a notebook gets, or None plus a reason when it does not fit."""
+    expected = _TYPES.get(param.type_name)
+    if isinstance(value, CliValue):
+        if expected is str:
+            return str(value)
+        try:
+            value = yaml.safe_load(str(value)) if value.strip() else ""
+        except yaml.YAMLError:
+            value = str(value)
+    if expected is None:
+        return value
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not ok:
+        raise TypeError(f"{value!r} is {type(value).__name__}, not {param.type_name}")
+    return value
+
+
+def _listing(params: Mapping[str, NotebookParameter]) -> str:
+    if not params:
+        return "it has no parameters (no cell tagged 'parameters')"
+    return "its parameters are:\n" + "\n".join(f"  {p.describe()}" for p in params.values())
+
+
+def _union_listing(declared: Mapping[str, Mapping[str, NotebookParameter]]) -> str:
+    owners: dict[str, list[str]] = {}
+    first: dict[str, NotebookParameter] = {}
+    for label, params in declared.items():
+        for name, param in params.items():
+            owners.setdefault(name, []).append(label)
+            first.setdefault(name, param)
+    lines = []
+    for name, param in first.items():
+        line = f"  {param.describe()}"
+        if len(owners[name]) < len(declared):
+            line += f"  [only in {', '.join(owners[name])}]"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def resolve_parameters(
+    declared: Mapping[str, Mapping[str, NotebookParameter]],
+    given: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Check ``given`` against each notebook's parameters; return the values per notebook.
+
+    A name is applied to the notebooks that declare it; a name no notebook
+    declares is an error (with close matches suggested), as is a value whose type
+    does not fit a notebook's default.
+
+    Parameters
+    ----------
+    declared : mapping of notebook label to its parameters
+        As returned by :func:`inspect_parameters`.
+    given : mapping of name to value
+        Python values, or :class:`CliValue` text from the command line.
+
+    Returns
+    -------
+    dict of notebook label to dict of name to value
+        Only the given names each notebook declares, converted.
+
+    Raises
+    ------
+    UnknownParameterError, ParameterTypeError, NotebookParameterError
+    """
+    for name in given:
+        if name in RESERVED:
+            raise NotebookParameterError(
+                f"parameter {name!r} is set by cxlab run (to each notebook's folder in the "
+                "report); choose the report folder with --out instead"
+            )
+    known = {name for params in declared.values() for name in params}
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        if len(declared) == 1:
+            label, params = next(iter(declared.items()))
+            listing = f"{label}: {_listing(params)}"
+        else:
+            listing = "the notebooks' parameters are:\n" + _union_listing(declared)
+        raise UnknownParameterError(
+            f"unknown parameter {name!r}: no notebook declares it.{hint}\n{listing}"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for label, params in declared.items():
+        values = {}
+        for name, value in given.items():
+            if name not in params:
+                continue
+            try:
+                values[name] = _convert(name, value, params[name])
+            except TypeError as exc:
+                raise ParameterTypeError(
+                    f"parameter {name!r} of {label}: {exc} (default {params[name].source}).\n"
+                    f"{label}: {_listing(params)}"
+                ) from None
+        out[label] = values
+    return out
+
+
+def format_parameters(label: str, params: Mapping[str, NotebookParameter]) -> str:
+    """Text for ``cxlab run --list``: one aligned line per parameter."""
+    if not params:
+        return f"{label}\n  (no cell tagged 'parameters')"
+    rows = [(p.name, p.type_name, p.source, p.help) for p in params.values()]
+    w_name = max(len(r[0]) for r in rows)
+    w_type = max(len(r[1]) for r in rows)
+    w_def = max(len(r[2]) for r in rows)
+    lines = [label]
+    for name, type_name, source, help_ in rows:
+        line = f"  {name:<{w_name}}  {type_name:<{w_type}}  = {source:<{w_def}}"
+        if help_:
+            line += f"  # {help_}"
+        if name in RESERVED:
+            line += "  [set by cxlab run]"
+        lines.append(line.rstrip())
+    return "\n".join(lines)
