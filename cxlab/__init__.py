@@ -33,6 +33,13 @@ _EXPORTS = {
     "Persona": "cxlab.simulate",
     "default_personas": "cxlab.simulate",
     "Truth": "cxlab.simulate",
+    # filters (segment, date window, stages, channels)
+    "filter_data": "cxlab.filters",
+    "filter_segment": "cxlab.filters",
+    "filter_dates": "cxlab.filters",
+    "filter_customers": "cxlab.filters",
+    "select_stages": "cxlab.filters",
+    "select_channels": "cxlab.filters",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",
