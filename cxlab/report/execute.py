@@ -43,6 +43,33 @@ class ExecutionOutcome:
     error: NotebookExecutionError | None = None
 
 
+class _KnownNoise(logging.Filter):
+    """Drop papermill warnings made moot by cxlab's own parameter check.
+
+    papermill re-inspects the parameters cell and warns about lines it cannot
+    parse (a second ``=`` in a comment) and names it therefore thinks unknown;
+    :mod:`cxlab.report.parameters` has already checked every name. A dead kernel
+    and a cell timeout are logged by nbclient and then reported by cxlab in one line.
+    """
+
+    _PREFIXES = (
+        "Unable to parse line",
+        "Passed unknown parameter",
+        "Kernel died while waiting",
+        "Timeout waiting for execute reply",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self._PREFIXES)
+
+
+def _quiet_papermill() -> None:
+    for name in ("papermill", "papermill.translators"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _KnownNoise) for f in log.filters):
+            log.addFilter(_KnownNoise())
+
+
 def _kernel_manager_class(log_path: Path | None) -> type[AsyncKernelManager]:
     """A kernel manager that sends the kernel process's own stdout/stderr to ``log_path``.
 
@@ -165,6 +192,7 @@ def execute_notebook(
     """
     import papermill
 
+    _quiet_papermill()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     error = None

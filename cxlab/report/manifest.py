@@ -177,3 +177,62 @@ def git_state(folder: str | Path) -> dict[str, Any]:
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON with a final newline."""
     path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _iso(ts) -> str | None:
+    return None if ts is None else ts.isoformat(timespec="milliseconds")
+
+
+def notebook_record(nb) -> dict[str, Any]:
+    """The manifest entry of one :class:`~cxlab.report.results.NotebookRun`."""
+    error = None
+    if nb.error is not None:
+        error = {**nb.error.to_dict(), "message": nb.error.one_line()}
+    return {
+        "name": nb.name,
+        "source": str(nb.source),
+        "status": nb.status,
+        "started": _iso(nb.started),
+        "finished": _iso(nb.finished),
+        "duration_seconds": None if nb.duration is None else round(nb.duration, 3),
+        "parameters": nb.parameters,
+        "given": nb.given,
+        "error": error,
+        "files": nb.files,
+    }
+
+
+def build_manifest(
+    *,
+    status: str,
+    started,
+    finished,
+    duration: float,
+    lock_waited: float,
+    out: Path,
+    folder: Path,
+    options: dict[str, Any],
+    notebooks: list,
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    project_dir: Path,
+    command: list[str] | None = None,
+) -> dict[str, Any]:
+    """Assemble the manifest of a run (see docs/report-runs.md for the fields)."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "status": status,
+        "started": _iso(started),
+        "finished": _iso(finished),
+        "duration_seconds": round(duration, 3),
+        "lock_waited_seconds": round(lock_waited, 3),
+        "out": str(out),
+        "folder": str(folder),
+        "command": command,
+        "options": options,
+        "notebooks": [notebook_record(nb) for nb in notebooks],
+        "inputs": inputs,
+        "outputs": outputs,
+        "environment": environment(options.get("kernel")),
+        "git": git_state(project_dir),
+    }

@@ -2,8 +2,8 @@
 
 Everything here happens before a kernel starts, so a typo or a wrong type costs
 nothing but an error message. Each notebook's parameters (name, default, type,
-comment) come from :func:`papermill.inspect_notebook`; defaults are read with
-:func:`ast.literal_eval`, so their Python type is known.
+comment) are read from its ``parameters`` cell (:func:`inspect_parameters`);
+defaults are read with :func:`ast.literal_eval`, so their Python type is known.
 
 Values typed on the command line (``-p name=value``) arrive as :class:`CliValue`
 and are read per notebook: as text where the default is a string (so
@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
+import tokenize
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import yaml
 
 from cxlab.report.errors import (
@@ -42,7 +45,6 @@ __all__ = [
 #: Parameters ``cxlab run`` sets itself; a user may not pass them.
 RESERVED = ("out_dir",)
 
-_NO_DEFAULT = object()  # a default that is not a Python literal: any value is accepted
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
 
 
@@ -55,18 +57,77 @@ class NotebookParameter:
     """One assignment of a notebook's ``parameters`` cell."""
 
     name: str
-    default: Any  # the literal value, or _NO_DEFAULT when it is an expression
+    default: Any  # the value, when the default is a Python literal
     source: str  # the default as written
     type_name: str  # "int", "str", ... or "any"
     help: str  # the comment after the assignment
+    literal: bool = True  # False when the default is an expression (any value is accepted)
+
+    @property
+    def recorded(self) -> Any:
+        """The default as a manifest records it: the value, or the expression's text."""
+        return self.default if self.literal else self.source
 
     def describe(self) -> str:
         text = f"{self.name} ({self.type_name}, default {self.source})"
         return f"{text}: {self.help}" if self.help else text
 
 
+def _comments(source: str) -> dict[int, str]:
+    """Line number -> text of the comment on that line."""
+    out = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                out[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return out
+
+
+def _assignments(source: str) -> list[tuple[str, str, str | None, str]]:
+    """``(name, default source, annotation, comment)`` of each top-level assignment."""
+    tree = ast.parse(source)
+    comments = _comments(source)
+    found = []
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            name, annotation = node.targets[0].id, None
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value is not None
+        ):
+            name, annotation = node.target.id, ast.unparse(node.annotation)
+        else:
+            continue
+        text = ast.get_source_segment(source, node.value) or ast.unparse(node.value)
+        found.append((name, text, annotation, comments.get(node.end_lineno, "")))
+    return found
+
+
+def _papermill_assignments(path: Path) -> list[tuple[str, str, str | None, str]]:
+    import papermill
+
+    return [
+        (name, str(info.get("default", "")), info.get("inferred_type_name"), info.get("help", ""))
+        for name, info in papermill.inspect_notebook(str(path)).items()
+    ]
+
+
 def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     """Parameters of a notebook, in cell order.
+
+    The first cell tagged ``parameters`` is parsed as Python: each top-level
+    ``name = value`` (or ``name: type = value``) is a parameter, and the comment
+    at the end of its line is its help. (papermill's own inspector skips lines
+    with a second ``=``, as in ``# empty = don't export``; this one does not.)
+    A cell that is not plain Python (e.g. has ``%magics``) falls back to
+    papermill's inspector.
 
     Parameters
     ----------
@@ -84,20 +145,27 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
     >>> params["seed"].default  # doctest: +SKIP
     0
     """
-    import papermill
-
-    found = papermill.inspect_notebook(str(notebook))
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    cell = next(
+        (c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None
+    )
+    if cell is None:
+        return {}
+    try:
+        found = _assignments(cell.source)
+    except SyntaxError:
+        found = _papermill_assignments(path)
     out = {}
-    for name, info in found.items():
-        source = str(info.get("default", "")).strip()
+    for name, source, annotation, help_ in found:
+        source = source.strip()
         try:
-            default = ast.literal_eval(source)
+            default, literal = ast.literal_eval(source), True
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            default = _NO_DEFAULT
-        annotated = str(info.get("inferred_type_name") or "None")
-        if annotated in _TYPES:
-            type_name = annotated
-        elif default is _NO_DEFAULT or default is None:
+            default, literal = None, False
+        if annotation in _TYPES:
+            type_name = annotation
+        elif not literal or default is None:
             type_name = "any"
         else:
             type_name = type(default).__name__
@@ -106,7 +174,8 @@ def inspect_parameters(notebook: str | Path) -> dict[str, NotebookParameter]:
             default=default,
             source=source,
             type_name=type_name,
-            help=str(info.get("help") or "").strip(),
+            help=str(help_ or "").strip(),
+            literal=literal,
         )
     return out
 

@@ -1,0 +1,436 @@
+"""Run notebooks into a report folder: :func:`run_notebooks`, the engine of ``cxlab run``.
+
+A run checks everything it can before any kernel starts (notebooks exist,
+parameters are known and of the right type, the kernel is installed, the output
+folder is a report folder or empty), takes the lock ``<out>.lock``, executes the
+notebooks into the staging folder ``<out>.tmp`` (``jobs`` at a time), writes
+HTML, ``index.html`` and ``manifest.json`` there, and then:
+
+- on success, swaps the staging folder in for ``<out>`` (two renames under the
+  lock; the previous report is removed only once the new one is in place);
+- on failure, renames it to ``<out>.failed-<UTC time>`` and leaves ``<out>``,
+  the last good report, untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from filelock import FileLock, Timeout
+
+from cxlab import paths
+from cxlab.report.errors import (
+    KernelNotFoundError,
+    NotebookNotFoundError,
+    OutputFolderError,
+    ReportUsageError,
+    RunLockedError,
+)
+from cxlab.report.execute import execute_notebook, strip_volatile
+from cxlab.report.html import notebook_to_html, write_index
+from cxlab.report.manifest import build_manifest, hash_paths, sha256_file, write_json
+from cxlab.report.parameters import (
+    CliValue,
+    inspect_parameters,
+    load_params_file,
+    resolve_parameters,
+)
+from cxlab.report.results import NotebookRun, RunResult
+
+__all__ = ["run_notebooks", "find_notebooks", "default_out", "notebook_label"]
+
+logger = logging.getLogger(__name__)
+
+
+def find_notebooks(notebooks: Sequence[str | Path] | None) -> list[Path]:
+    """Resolve notebook names to files; None means every ``notebooks/*.ipynb``, sorted.
+
+    A name is tried as given, then with ``.ipynb`` added, then inside the
+    project's ``notebooks/`` folder, so ``cxlab run 01-journeys`` works.
+    """
+    if notebooks is None:
+        found = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+        if not found:
+            raise NotebookNotFoundError(f"--all: no notebooks in {paths.NOTEBOOKS_DIR}")
+        return found
+    if isinstance(notebooks, str | Path):
+        notebooks = [notebooks]
+    out = []
+    for item in notebooks:
+        p = Path(item).expanduser()
+        candidates = [p, p.with_name(p.name + ".ipynb")]
+        if not p.is_absolute():
+            candidates += [paths.NOTEBOOKS_DIR / c for c in candidates]
+        hit = next((c for c in candidates if c.is_file()), None)
+        if hit is None:
+            known = ", ".join(q.stem for q in sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb")))
+            raise NotebookNotFoundError(
+                f"notebook {str(item)!r} not found (looked in the current folder and in "
+                f"{paths.NOTEBOOKS_DIR}). Notebooks there: {known or 'none'}"
+            )
+        out.append(hit.resolve())
+    if not out:
+        raise ReportUsageError("no notebooks to run: name some, or pass --all")
+    stems = [p.stem for p in out]
+    twice = sorted({s for s in stems if stems.count(s) > 1})
+    if twice:
+        raise ReportUsageError(
+            f"notebooks share a name ({', '.join(twice)}); each gets a folder named after it "
+            "in the report, so run them in separate runs (--out)"
+        )
+    return out
+
+
+def default_out(notebooks: Sequence[str | Path] | None, found: Sequence[Path]) -> Path:
+    """``reports/all`` for every notebook, else ``reports/<stem>[+<stem>...]``."""
+    name = "all" if notebooks is None else "+".join(p.stem for p in found)
+    return paths.REPORTS_DIR / name
+
+
+def notebook_label(path: Path) -> str:
+    """How a notebook is named in messages: relative to the project when inside it."""
+    try:
+        return str(path.relative_to(paths.PROJECT_DIR))
+    except ValueError:
+        return str(path)
+
+
+def _check_kernel(kernel: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(kernel)
+    except NoSuchKernel:
+        installed = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise KernelNotFoundError(
+            f"Jupyter kernel {kernel!r} is not installed (installed: {installed}). Fix: "
+            f"python -m ipykernel install --sys-prefix --name {kernel} (make does this for "
+            "'cxlab'), or pick an installed kernel with --kernel"
+        ) from None
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise OutputFolderError(
+            f"--out {out} holds files but no manifest.json, so it is not a cxlab report; "
+            "a run replaces its output folder as a whole, so choose an empty or new folder"
+        )
+    if out.resolve() in {paths.PROJECT_DIR, paths.NOTEBOOKS_DIR, paths.DATA_DIR}:
+        raise OutputFolderError(f"--out {out} is a project folder; choose one under reports/")
+
+
+def _sibling(out: Path, suffix: str) -> Path:
+    return out.with_name(out.name + suffix)
+
+
+def _recover(out: Path) -> None:
+    """Clean up after a run that was killed (called under the lock)."""
+    old, staging = _sibling(out, ".old"), _sibling(out, ".tmp")
+    if old.exists() and not out.exists():
+        logger.warning("restoring %s from %s (a previous run was interrupted mid-swap)", out, old)
+        os.rename(old, out)
+    for leftover in (old, staging):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    old = _sibling(out, ".old")
+    if out.exists():
+        os.rename(out, old)
+    os.rename(staging, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _failed_folder(out: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = _sibling(out, f".failed-{stamp}"), 1
+    while candidate.exists():
+        candidate, n = _sibling(out, f".failed-{stamp}-{n}"), n + 1
+    return candidate
+
+
+def _absolute_if_local(value: Any) -> Any:
+    """A relative path that exists from the current folder, made absolute.
+
+    Kernels run in the notebook's folder, so ``-p data_path=my/data`` typed in
+    another folder would otherwise point nowhere.
+    """
+    if isinstance(value, str) and value and not os.path.isabs(value) and "\n" not in value:
+        p = Path(value).expanduser()
+        if p.exists():
+            return str(p.resolve())
+    return value
+
+
+def _input_path(value: Any, notebook_dir: Path) -> Path | None:
+    """The existing file or folder a parameter value names, resolved like cxlab.paths.resolve."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 4096 or "\n" in value:
+        return None
+    p = Path(value).expanduser()
+    for candidate in [p] if p.is_absolute() else [notebook_dir / p, paths.PROJECT_DIR / p]:
+        try:
+            if candidate.exists():
+                return candidate
+        except OSError:
+            return None
+    return None
+
+
+def _effective(declared, values: Mapping[str, Any], out_dir: str) -> dict[str, Any]:
+    params = {name: p.recorded for name, p in declared.items()}
+    params.update(values)
+    if "out_dir" in declared:
+        params["out_dir"] = out_dir
+    return params
+
+
+def _exports(folder: Path, root: Path) -> dict[str, list[str]]:
+    return {
+        sub: sorted(str(p.relative_to(root)) for p in (folder / sub).glob("*") if p.is_file())
+        for sub in ("tables", "figures")
+    }
+
+
+def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code: bool) -> None:
+    """Strip volatile metadata, show final paths, write HTML, list exported files."""
+    folder = staging / nb.name
+    executed = folder / f"{nb.name}.ipynb"
+    nb.files = {"notebook": None, "html": None, "kernel_log": f"logs/{nb.name}.kernel.log"}
+    if executed.is_file():
+        book = nbformat.read(executed, as_version=4)
+        strip_volatile(book, replace={str(staging): str(dest)})
+        nbformat.write(book, executed)
+        nb.files["notebook"] = f"{nb.name}/{executed.name}"
+        if html:
+            notebook_to_html(book, folder / f"{nb.name}.html", hide_code=hide_code)
+            nb.files["html"] = f"{nb.name}/{nb.name}.html"
+    nb.files.update(_exports(folder, staging))
+    nb.parameters = {
+        k: v.replace(str(staging), str(dest)) if isinstance(v, str) else v
+        for k, v in nb.parameters.items()
+    }
+
+
+def run_notebooks(
+    notebooks: Sequence[str | Path] | str | Path | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    params_file: str | Path | None = None,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    html: bool = True,
+    hide_code: bool = False,
+    cell_timeout: float | None = None,
+    kernel: str = "cxlab",
+    lock_timeout: float | None = None,
+    on_finish: Callable[[NotebookRun], None] | None = None,
+    command: list[str] | None = None,
+) -> RunResult:
+    """Execute notebooks into a reproducible report folder.
+
+    Parameters
+    ----------
+    notebooks : path, sequence of paths or None, default=None
+        Notebooks to run (names are also looked up in ``notebooks/``); None
+        runs every ``notebooks/*.ipynb`` in sorted order.
+    params : mapping, optional
+        Parameter values, applied to each notebook that declares the name.
+        Values from the command line come as :class:`~cxlab.report.parameters.CliValue`.
+    params_file : path, optional
+        YAML file of parameters; ``params`` override it.
+    out : path, optional
+        Report folder. Default ``reports/all`` for every notebook, else
+        ``reports/<stem>`` (stems joined by ``+`` for several).
+    jobs : int, default=1
+        Notebooks run at the same time (each in its own kernel).
+    html : bool, default=True
+        Write an HTML page per notebook.
+    hide_code : bool, default=False
+        Leave code out of the HTML pages.
+    cell_timeout : float or None, default=None
+        Seconds a cell may run before the notebook fails.
+    kernel : str, default="cxlab"
+        Jupyter kernel.
+    lock_timeout : float or None, default=None
+        Seconds to wait for another run into the same folder; None waits as long as it takes.
+    on_finish : callable, optional
+        Called with each :class:`NotebookRun` as it finishes (from the main thread).
+    command : list of str, optional
+        The command line, recorded in the manifest.
+
+    Returns
+    -------
+    RunResult
+        ``status`` is ``"failed"`` when any notebook failed; nothing is raised for that.
+
+    Raises
+    ------
+    ReportUsageError
+        Bad notebooks, parameters, kernel or output folder (before anything runs).
+    RunLockedError
+        ``lock_timeout`` passed while another run held the folder.
+
+    Example
+    -------
+    >>> from cxlab.report import run_notebooks
+    >>> result = run_notebooks(None, params={"seed": 1}, out="reports/nightly")  # doctest: +SKIP
+    >>> result.ok, result.index_html  # doctest: +SKIP
+    (True, PosixPath('reports/nightly/index.html'))
+    """
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    if int(jobs) < 1:
+        raise ReportUsageError(f"jobs={jobs}: must be at least 1")
+    explicit = None if notebooks is None else notebooks
+    sources = find_notebooks(explicit)
+    given: dict[str, Any] = {}
+    if params_file is not None:
+        given.update(load_params_file(params_file))
+    given.update(params or {})
+    declared = {notebook_label(src): inspect_parameters(src) for src in sources}
+    values = resolve_parameters(declared, given)
+    _check_kernel(kernel)
+    out = Path(out).expanduser().resolve() if out else default_out(explicit, sources)
+    _check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    lock = FileLock(str(_sibling(out, ".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        logger.warning("another cxlab run is writing %s; waiting for it to finish", out)
+        try:
+            lock.acquire(timeout=-1 if lock_timeout is None else lock_timeout)
+        except Timeout:
+            raise RunLockedError(
+                f"another cxlab run held {out} (lock {lock.lock_file}) for more than "
+                f"{lock_timeout:g} s; try again later or choose another --out"
+            ) from None
+    lock_waited = time.perf_counter() - t0
+    try:
+        _recover(out)
+        staging = _sibling(out, ".tmp")
+        staging.mkdir()
+        runs = []
+        for src in sources:
+            label = notebook_label(src)
+            given_values = {k: _absolute_if_local(v) for k, v in values[label].items()}
+            folder = staging / src.stem
+            folder.mkdir()
+            runs.append(
+                NotebookRun(
+                    name=src.stem,
+                    source=src,
+                    parameters=_effective(declared[label], given_values, str(folder)),
+                    given=sorted(given_values),
+                )
+            )
+
+        def _one(nb: NotebookRun):
+            inject = {k: nb.parameters[k] for k in nb.given}
+            if "out_dir" in nb.parameters:
+                inject["out_dir"] = nb.parameters["out_dir"]
+            logger.info("running %s", notebook_label(nb.source))
+            return execute_notebook(
+                nb.source,
+                staging / nb.name / f"{nb.name}.ipynb",
+                inject,
+                label=notebook_label(nb.source),
+                kernel=kernel,
+                cwd=nb.source.parent,
+                cell_timeout=cell_timeout,
+                kernel_log=staging / "logs" / f"{nb.name}.kernel.log",
+            )
+
+        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="cxlab-run") as pool:
+            futures = {pool.submit(_one, nb): nb for nb in runs}
+            for future in as_completed(futures):
+                nb, outcome = futures[future], future.result()
+                nb.started, nb.finished, nb.duration = (
+                    outcome.started,
+                    outcome.finished,
+                    outcome.duration,
+                )
+                nb.error = outcome.error
+                nb.status = "failed" if outcome.error else "succeeded"
+                if outcome.error:
+                    logger.info("failed %s", outcome.error.one_line())
+                else:
+                    logger.info("done %s in %.1f s", notebook_label(nb.source), outcome.duration)
+                if on_finish is not None:
+                    on_finish(nb)
+
+        status = "succeeded" if all(nb.ok for nb in runs) else "failed"
+        dest = out if status == "succeeded" else _failed_folder(out)
+        for nb in runs:
+            _finalize(nb, staging, dest, html, hide_code)
+        inputs = [(src, "notebook") for src in sources]
+        if params_file is not None:
+            inputs.append((Path(params_file), "params file"))
+        for nb in runs:
+            for name, value in nb.parameters.items():
+                target = None if name == "out_dir" else _input_path(value, nb.source.parent)
+                if target is not None:
+                    inputs.append((target, f"parameter {name} of {nb.name}"))
+        outputs = [
+            {"path": rel, "sha256": sha256_file(staging / rel)}
+            for nb in runs
+            for rel in nb.files["tables"] + nb.files["figures"]
+        ]
+        finished = datetime.now(UTC)
+        manifest = build_manifest(
+            status=status,
+            started=started,
+            finished=finished,
+            duration=time.perf_counter() - t0,
+            lock_waited=lock_waited,
+            out=out,
+            folder=dest,
+            options={
+                "kernel": kernel,
+                "jobs": int(jobs),
+                "cell_timeout": cell_timeout,
+                "html": html,
+                "hide_code": hide_code,
+                "params_file": None if params_file is None else str(Path(params_file).resolve()),
+                "params": {k: str(v) if isinstance(v, CliValue) else v for k, v in given.items()},
+            },
+            notebooks=runs,
+            inputs=hash_paths(inputs),
+            outputs=outputs,
+            project_dir=paths.PROJECT_DIR,
+            command=command,
+        )
+        write_json(staging / "manifest.json", manifest)
+        write_index(staging / "index.html", manifest)
+        if status == "succeeded":
+            _swap_in(staging, out)
+            logger.info("report written to %s", out)
+        else:
+            os.rename(staging, dest)
+            logger.info("run failed; its files are in %s; %s is unchanged", dest, out)
+    finally:
+        lock.release()
+    return RunResult(
+        status=status,
+        out=out,
+        folder=dest,
+        notebooks=runs,
+        started=started,
+        finished=finished,
+        duration=time.perf_counter() - t0,
+        manifest=manifest,
+    )
