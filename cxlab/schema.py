@@ -57,7 +57,7 @@ REQUIRED_COLUMNS = {
     "customers": ("customer_id",),
     "feedback": ("customer_id", "timestamp", "metric", "score"),
 }
-_ZONE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_ZONE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
 
 
 @dataclass
