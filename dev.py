@@ -50,7 +50,7 @@ def ensure_env() -> None:
     want = _fingerprint()
     if PY.exists() and STAMP.exists() and STAMP.read_text().strip() == want:
         return
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"cxlab needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if VENV.exists() and not PY.exists():
         shutil.rmtree(VENV)
