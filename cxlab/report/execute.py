@@ -223,9 +223,10 @@ def strip_volatile(nb, *, replace: Mapping[str, str] | None = None):
 
     Drops papermill's and nbclient's timing metadata (per cell and per
     notebook) and the paths papermill records, keeping the parameters. With
-    ``replace``, each key found in the injected-parameters cell and in the
-    recorded parameters is replaced by its value (used to show the report
-    folder's final path instead of the staging folder's).
+    ``replace``, each key found in the injected-parameters cell, in the recorded
+    parameters and in text outputs is replaced by its value (used to show the
+    report folder's final path instead of the staging folder the notebook ran
+    in, e.g. in the path a cell ending in ``cxlab.export_table(...)`` shows).
     """
     replace = dict(replace or {})
 
@@ -245,4 +246,12 @@ def strip_volatile(nb, *, replace: Mapping[str, str] | None = None):
         cell.metadata.pop("execution", None)
         if INJECTED_TAG in cell.metadata.get("tags", []):
             cell.source = _sub(cell.source)
+        if not replace:
+            continue
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = _sub(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    output["data"][mime] = _sub(value)
     return nb

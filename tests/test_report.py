@@ -1,0 +1,357 @@
+"""Report runs end to end: real kernels on the tiny fixture notebooks in tests/notebooks/.
+
+Runs are shared between tests through module-scoped fixtures, so the whole file
+starts about a dozen kernels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxlab.cli import main as cxlab_main
+from cxlab.report import run as run_module
+from cxlab.report import run_notebooks
+
+FIXTURES = Path(__file__).parent / "notebooks"
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = cxlab_main(["run", *argv])
+    return rc, out.getvalue(), err.getvalue()
+
+
+def manifest_of(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def code_outputs(path: Path) -> list:
+    """(source, execution_count, outputs) of every code cell: what a reader sees."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        (c.source, c.execution_count, c.outputs)
+        for c in nb.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+
+
+def interval(nb: dict) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(nb["started"]), datetime.fromisoformat(nb["finished"])
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inputs")
+    data = root / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "events.csv").write_text("customer_id,stage\n1,awareness\n")
+    (data / "sub" / "customers.csv").write_text("customer_id\n1\n")
+    params = root / "nightly.yaml"
+    params.write_text(f"data_path: {data}\nseed: 3\nlabel: nightly\n")
+    nbdir = root / "notebooks"
+    nbdir.mkdir()
+    for name in ("summary", "sleeps"):
+        (nbdir / f"{name}.ipynb").write_bytes((FIXTURES / f"{name}.ipynb").read_bytes())
+    return {"data": data, "params": params, "notebooks": nbdir, "root": root}
+
+
+@pytest.fixture(scope="module")
+def good_runs(inputs, tmp_path_factory):
+    """The same --all run twice into one folder (params file, -p, --jobs 2).
+
+    The first run's report is copied aside (``files``) before the second, with
+    --hide-code, replaces it.
+    """
+    base = tmp_path_factory.mktemp("good")
+    out = base / "report"
+    runs = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run_module.paths, "NOTEBOOKS_DIR", inputs["notebooks"])
+        for i, extra in enumerate(([], ["--hide-code"])):
+            argv = ["--all", "--params", str(inputs["params"]), "-p", "n=80", "-p", "seconds=1.5"]
+            rc, stdout, stderr = run_cli(*argv, "--jobs", "2", "--out", str(out), *extra)
+            files = base / f"run{i}"
+            shutil.copytree(out, files)
+            runs.append({"rc": rc, "out": out, "files": files, "stdout": stdout, "stderr": stderr})
+    return runs
+
+
+def test_success_exit_status_and_layout(good_runs):
+    run = good_runs[0]
+    assert run["rc"] == 0, run["stderr"]
+    out = run["files"]
+    assert f"report: {run['out'] / 'index.html'}" in run["stdout"]
+    for rel in (
+        "index.html",
+        "manifest.json",
+        "summary/summary.ipynb",
+        "summary/summary.html",
+        "summary/tables/summary.csv",
+        "summary/tables/files.csv",
+        "summary/figures/histogram.png",
+        "sleeps/sleeps.ipynb",
+        "sleeps/tables/slept.csv",
+    ):
+        assert (out / rel).is_file(), rel
+    # no staging, backup or failed folders left behind
+    leftovers = sorted(p.name for p in run["out"].parent.iterdir() if p.name.startswith("report"))
+    assert leftovers == ["report", "report.lock"]
+    index = (out / "index.html").read_text()
+    for target in ("summary/summary.html", "sleeps/sleeps.ipynb", "summary/tables/files.csv"):
+        assert f'href="{target}"' in index
+    assert "succeeded" in index
+
+
+def test_parameters_reach_the_notebooks(good_runs, inputs):
+    out = good_runs[0]["files"]
+    files = (out / "summary/tables/files.csv").read_text().splitlines()
+    assert files == [",file", "0,events.csv", "1,sub"]  # the notebook listed data_path
+    summary = (out / "summary/tables/summary.csv").read_text()
+    assert "nightly" in summary  # label from the params file
+    count = sum(int(line.split(",")[1]) for line in summary.splitlines()[1:])
+    assert count == 80  # n from -p, only given to the notebook that declares it
+    assert (out / "sleeps/tables/slept.csv").read_text() == ",slept\n0,1.5\n"
+
+
+def test_manifest_contents(good_runs, inputs):
+    out = good_runs[0]["out"]
+    m = manifest_of(good_runs[0]["files"])
+    assert m["status"] == "succeeded" and m["folder"] == str(out) and m["out"] == str(out)
+    assert m["options"]["jobs"] == 2 and m["options"]["kernel"] == "cxlab"
+    assert m["options"]["params_file"] == str(inputs["params"])
+    assert m["command"][:3] == ["cxlab", "run", "--all"] or m["command"][0] == "cxlab"
+    by_name = {nb["name"]: nb for nb in m["notebooks"]}
+    assert list(by_name) == ["sleeps", "summary"]  # sorted, as --all runs them
+    summary = by_name["summary"]
+    assert summary["status"] == "succeeded" and summary["error"] is None
+    assert summary["parameters"] == {
+        "data_path": str(inputs["data"]),
+        "out_dir": str(out / "summary"),
+        "seed": 3,
+        "n": 80,
+        "scale": 1.0,
+        "label": "nightly",
+        "log_scale": False,
+    }
+    assert summary["given"] == ["data_path", "label", "n", "seed"]
+    assert by_name["sleeps"]["parameters"] == {"out_dir": str(out / "sleeps"), "seconds": 1.5}
+    for nb in m["notebooks"]:
+        start, end = interval(nb)
+        assert end > start and nb["duration_seconds"] > 0
+    assert m["duration_seconds"] >= max(nb["duration_seconds"] for nb in m["notebooks"])
+
+    # every input hashed, and the hashes are right
+    roles = {rec["path"]: rec["role"] for rec in m["inputs"]}
+    expected = {
+        str(inputs["notebooks"] / "summary.ipynb"): "notebook",
+        str(inputs["notebooks"] / "sleeps.ipynb"): "notebook",
+        str(inputs["params"]): "params file",
+        str(inputs["data"] / "events.csv"): "parameter data_path of summary",
+        str(inputs["data"] / "sub" / "customers.csv"): "parameter data_path of summary",
+    }
+    assert roles == expected
+    for rec in m["inputs"]:
+        data = Path(rec["path"]).read_bytes()
+        assert rec["sha256"] == hashlib.sha256(data).hexdigest()
+        assert rec["bytes"] == len(data)
+    for rec in m["outputs"]:
+        data = (good_runs[0]["files"] / rec["path"]).read_bytes()
+        assert rec["sha256"] == hashlib.sha256(data).hexdigest()
+    assert {rec["path"] for rec in m["outputs"]} >= {"summary/figures/histogram.png"}
+
+    env = m["environment"]
+    assert env["python"] == platform.python_version() and env["platform"]
+    for pkg in ("cxlab", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "papermill"):
+        assert env["packages"][pkg], pkg
+    assert env["kernel"]["name"] == "cxlab" and env["kernel"]["argv"]
+    assert set(m["git"]) == {"commit", "dirty", "available"}
+    if m["git"]["available"]:
+        assert re.fullmatch(r"[0-9a-f]{40}", m["git"]["commit"])
+        assert isinstance(m["git"]["dirty"], bool)
+
+
+def test_jobs_2_runs_notebooks_at_the_same_time(good_runs):
+    nbs = manifest_of(good_runs[0]["files"])["notebooks"]
+    (s1, e1), (s2, e2) = (interval(nb) for nb in nbs)
+    assert s1 < e2 and s2 < e1, "with --jobs 2 the two notebooks should overlap in time"
+
+
+def test_reproducible_tables_figures_and_outputs(good_runs):
+    first, second = (run["files"] for run in good_runs)
+    assert good_runs[1]["rc"] == 0, good_runs[1]["stderr"]
+    for rel in (
+        "summary/tables/summary.csv",
+        "summary/tables/files.csv",
+        "summary/figures/histogram.png",
+        "sleeps/tables/slept.csv",
+    ):
+        assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
+    for name in ("summary", "sleeps"):
+        a = code_outputs(first / name / f"{name}.ipynb")
+        b = code_outputs(second / name / f"{name}.ipynb")
+        assert a == b
+    assert any(outputs for _, _, outputs in a)
+
+
+def test_executed_notebooks_carry_no_timing_metadata(good_runs):
+    out = good_runs[0]["out"]
+    text = (good_runs[0]["files"] / "summary/summary.ipynb").read_text()
+    day = datetime.now().strftime("%Y-%m-%d")
+    assert day not in text and '"duration"' not in text and "start_time" not in text
+    nb = nbformat.read(good_runs[0]["files"] / "summary/summary.ipynb", as_version=4)
+    assert set(nb.metadata["papermill"]) == {"parameters", "version"}
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    # the injected out_dir shows the report folder, not the staging folder it ran in
+    assert f'out_dir = "{out / "summary"}"' in injected[0].source
+    # ... and so do outputs (a cell ending in cxlab.export_table shows the file's path)
+    text = (good_runs[0]["files"] / "sleeps/sleeps.ipynb").read_text()
+    assert "report.tmp" not in text and str(out / "sleeps" / "tables" / "slept.csv") in text
+
+
+def test_hide_code_html_has_no_input(good_runs):
+    shown = (good_runs[0]["files"] / "summary/summary.html").read_text()
+    hidden = (good_runs[1]["files"] / "summary/summary.html").read_text()
+    assert "default_rng" in shown and "matplotlib" in shown
+    assert "default_rng" not in hidden and "matplotlib" not in hidden
+    code = 'class="highlight hl-ipython3"'  # a highlighted code input
+    assert code not in hidden and shown.count(code) >= 4
+    assert "data files" in hidden  # outputs are still there
+    assert "<table" in hidden  # and the table the notebook showed
+
+
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory):
+    """A good report at OUT, then a run whose notebook raises into the same OUT."""
+    out = tmp_path_factory.mktemp("fail") / "report"
+    good = run_cli(str(FIXTURES / "sleeps.ipynb"), "--out", str(out), "--no-html")
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    rc, stdout, stderr = run_cli(str(FIXTURES / "raises.ipynb"), "--out", str(out))
+    return {"good": good, "before": before, "rc": rc, "stderr": stderr, "out": out}
+
+
+def test_failure_exit_status_and_one_line_message(failed_run):
+    assert failed_run["good"][0] == 0, failed_run["good"][2]
+    assert failed_run["rc"] == 1
+    lines = [line for line in failed_run["stderr"].splitlines() if "FAILED" in line]
+    assert len(lines) == 1
+    assert re.search(
+        r"FAILED \S*tests/notebooks/raises\.ipynb: cell 3 \(In \[\d+\]\): "
+        r"ZeroDivisionError: division by zero$",
+        lines[0],
+    ), lines[0]
+
+
+def test_failure_keeps_the_last_good_report(failed_run):
+    out = failed_run["out"]
+    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == failed_run["before"]
+    assert manifest_of(out)["notebooks"][0]["name"] == "sleeps"
+
+
+def test_failure_keeps_the_executed_notebook(failed_run):
+    out = failed_run["out"]
+    (failed,) = out.parent.glob("report.failed-*")
+    assert str(failed) in failed_run["stderr"]
+    m = manifest_of(failed)
+    assert m["status"] == "failed" and m["folder"] == str(failed)
+    error = m["notebooks"][0]["error"]
+    assert error["ename"] == "ZeroDivisionError" and error["cell_index"] == 3
+    nb = nbformat.read(failed / "raises/raises.ipynb", as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "ename" in o]
+    assert [o.ename for o in errors] == ["ZeroDivisionError"]
+    # cells before the failure ran and exported; the index says what failed
+    assert (failed / "raises/tables/before_failure.csv").is_file()
+    assert (failed / "raises/raises.html").is_file()
+    assert "failed" in (failed / "index.html").read_text()
+    assert not (out.parent / "report.tmp").exists()
+
+
+@pytest.fixture(scope="module")
+def broken_kernels(tmp_path_factory):
+    """A kernel that dies and a cell over the time limit, side by side (--jobs 2)."""
+    out = tmp_path_factory.mktemp("broken") / "report"
+    t0 = time.perf_counter()
+    result = run_notebooks(
+        [FIXTURES / "dies.ipynb", FIXTURES / "sleeps.ipynb"],
+        params={"seconds": 60},
+        out=out,
+        jobs=2,
+        cell_timeout=2,
+        html=False,
+    )
+    return result, time.perf_counter() - t0
+
+
+def test_dead_kernel_is_a_failure_not_a_hang(broken_kernels):
+    result, _ = broken_kernels
+    assert result.status == "failed" and not result.out.exists()
+    dies = {nb.name: nb for nb in result.notebooks}["dies"]
+    assert dies.status == "failed"
+    assert dies.error.ename == "DeadKernelError" and dies.error.cell_index == 3
+    assert "dies.ipynb: cell 3" in dies.error.one_line()
+    nb = nbformat.read(result.folder / "dies/dies.ipynb", as_version=4)
+    assert nb.cells[3].outputs[0].text == "alive\n"  # the cell before the crash ran
+    with pytest.raises(type(dies.error)):
+        result.raise_for_status()
+
+
+def test_cell_timeout_is_a_failure_not_a_hang(broken_kernels):
+    result, seconds = broken_kernels
+    sleeps = {nb.name: nb for nb in result.notebooks}["sleeps"]
+    assert sleeps.error.ename == "CellTimeoutError" and sleeps.error.cell_index == 3
+    assert "longer than --cell-timeout 2 s" in sleeps.error.one_line()
+    assert seconds < 40  # the 60 s sleep was cut off
+
+
+def test_two_runs_into_one_folder_take_turns(tmp_path):
+    out = tmp_path / "report"
+    cmd = [
+        sys.executable,
+        "-m",
+        "cxlab.cli",
+        "run",
+        str(FIXTURES / "sleeps.ipynb"),
+        "-p",
+        "seconds=2",
+        "--out",
+        str(out),
+        "--no-html",
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    waited = [err for _, err in results if "waiting for it to finish" in err]
+    assert len(waited) == 1  # the second run waited for the lock, then ran
+    m = manifest_of(out)
+    assert m["status"] == "succeeded" and m["lock_waited_seconds"] > 1
+    assert (out / "sleeps/tables/slept.csv").read_text() == ",slept\n0,2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "report.lock"]
+
+
+def test_interrupted_swap_is_recovered(tmp_path):
+    out = tmp_path / "report"
+    old = tmp_path / "report.old"
+    old.mkdir()
+    (old / "manifest.json").write_text("{}")
+    (tmp_path / "report.tmp").mkdir()
+    run_module._recover(out)
+    assert (out / "manifest.json").read_text() == "{}"
+    assert not old.exists() and not (tmp_path / "report.tmp").exists()
