@@ -74,6 +74,8 @@ _EXPORTS = {
     "journey_facts": "cxlab.feedback_frame",
     "driver_table": "cxlab.feedback_frame",
     "NPSDrivers": "cxlab.feedback_drivers",
+    # Markov chains and channel attribution
+    "MarkovChain": "cxlab.markov",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",

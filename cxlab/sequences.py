@@ -86,6 +86,8 @@ __all__ = [
     "encode_sequences",
     "transition_counts",
     "is_ordered",
+    "run_starts",
+    "collapse_runs",
 ]
 
 log = logging.getLogger(__name__)
@@ -284,6 +286,51 @@ def transition_counts(seq: EventSequences) -> TransitionCounts:
         pairs=pairs.reshape(k, k).astype(np.int64),
         starts=starts.astype(np.int64),
         ends=ends.astype(np.int64),
+    )
+
+
+def run_starts(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Boolean mask of events that start a run of equal states within their customer.
+
+    ``codes[mask]`` is the sequence with consecutive repeats collapsed (the first
+    event of each run kept); use :func:`collapse_runs` for a whole
+    :class:`EventSequences`.
+    """
+    n = len(codes)
+    keep = np.ones(n, dtype=bool)
+    if n > 1:
+        keep[1:] = codes[1:] != codes[:-1]
+        keep[offsets[:-1]] = True
+    return keep
+
+
+def _shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    cum = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=cum[1:])
+    return cum[offsets]
+
+
+def collapse_runs(seq: EventSequences) -> EventSequences:
+    """Merge consecutive events of a customer in the same state (keep the first of each run).
+
+    Examples
+    --------
+    >>> from cxlab.sequences import encode_sequences, collapse_runs
+    >>> collapse_runs(encode_sequences([["a", "a", "b", "a"]])).to_lists()
+    [['a', 'b', 'a']]
+    """
+    keep = run_starts(seq.codes, seq.offsets)
+    dropped = int(len(keep) - np.count_nonzero(keep))
+    if not dropped:
+        return seq
+    return replace(
+        seq,
+        codes=seq.codes[keep],
+        offsets=_shrink_offsets(seq.offsets, keep),
+        timestamps=None if seq.timestamps is None else seq.timestamps[keep],
+        extra={k: (c[keep], cats) for k, (c, cats) in seq.extra.items()},
+        order=None if seq.order is None else seq.order[keep],
+        n_collapsed=seq.n_collapsed + dropped,
     )
 
 
@@ -518,13 +565,10 @@ def encode_events(
     st = st.astype(code_dtype, copy=False)
     n_collapsed = 0
     if collapse_repeats and n > 1:
-        keep = np.ones(n, dtype=bool)
-        keep[1:] = (st[1:] != st[:-1]) | new_cust[1:]
+        keep = run_starts(st, offsets)
         n_collapsed = int(n - np.count_nonzero(keep))
         if n_collapsed:
-            cum = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(keep, out=cum[1:])
-            offsets = cum[offsets]
+            offsets = _shrink_offsets(offsets, keep)
             st, ts = st[keep], ts[keep]
             ex = {key: v[keep] for key, v in ex.items()}
             order = None if order is None else order[keep]

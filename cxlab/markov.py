@@ -1,0 +1,500 @@
+"""Markov chains of customer journeys: :class:`MarkovChain`.
+
+A first-order (or higher-order) Markov chain of journey states fitted by
+maximum likelihood to an event log, with intervals for every transition
+probability and for everything derived from them (absorption probabilities,
+expected steps and time to absorption, stationary distribution, mean first
+passage times, n-step forecasts, removal effects).
+
+How journeys become transitions is described in :mod:`cxlab.markov_data`
+(start state, ``journey="all"`` with the ``(end)`` state, ``journey="buyer"``
+cut at the purchase with ``(drop-off)``, higher orders). How the intervals
+are computed is described in :mod:`cxlab.markov_inference`.
+
+Examples
+--------
+>>> import cxlab
+>>> data = cxlab.simulate(n_customers=2000, seed=0)
+>>> mc = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data.events)
+>>> mc.transition_matrix_.round(2).loc["consideration", "purchase"] > 0.3
+np.True_
+>>> ab = mc.absorption()
+>>> 0.3 < ab.probabilities.loc["(start)", "purchase"] < 0.45
+np.True_
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from cxlab.catalog import DROP_STATE, END_STATE, START_STATE
+from cxlab.exceptions import (
+    DataError,
+    DataWarning,
+    NotFittedError,
+    ParameterError,
+    StatisticalWarning,
+)
+from cxlab.markov_analysis import ChainAnalysisMixin
+from cxlab.markov_data import ChainSpec, check_sparsity, dwell_days, prepare, transitions
+from cxlab.markov_inference import (
+    bootstrap_counts,
+    goodman_intervals,
+    multinomial_se,
+    normalise_rows,
+    wilson_interval,
+)
+
+__all__ = ["MarkovChain"]
+
+log = logging.getLogger(__name__)
+_CI_METHODS = ("wilson", "goodman", "bootstrap")
+
+
+def _label(h: tuple) -> str:
+    return h[0] if len(h) == 1 else " > ".join(h)
+
+
+class MarkovChain(ChainAnalysisMixin):
+    """Markov chain of journey states, scikit-learn style.
+
+    Parameters
+    ----------
+    order : int, default=1
+        Number of previous states the next state depends on. Rows of an
+        order-``m`` chain are histories of ``m`` states (padded with ``(start)``).
+    state : str or list of str, default="stage"
+        Event column(s) whose values are the chain's states (``"channel"`` for a
+        channel chain; ``["stage", "channel"]`` for combined ``stage:channel`` states).
+    journey : {"all", "buyer"}, default="all"
+        ``"all"``: the whole event log, each journey ending in ``end_state``
+        (default ``(end)``). ``"buyer"``: each journey cut at its first purchase
+        (absorbing ``purchase``); journeys without one end in ``(drop-off)``.
+        See :mod:`cxlab.markov_data` for the exact conventions.
+    states : list of str, optional
+        Transient states and their order. Default: those seen, in category
+        (catalog) order; for ``journey="buyer"`` on stages, the catalog's buyer
+        stages before the purchase.
+    absorbing : list of str, optional
+        States that end a journey at their first visit (``journey="all"`` only),
+        e.g. ``["churn"]``.
+    end_state : str, optional
+        Name of the absorbing state after a journey's last event; default
+        ``(end)`` (``(drop-off)`` for ``journey="buyer"``).
+    collapse_repeats : bool, default=False
+        Merge consecutive events in the same state before counting.
+    catalog : StageCatalog, optional
+        For the purchase stage and buyer stages; default the built-in catalog.
+    confidence : float, default=0.95
+        Level of every interval.
+    ci_method : {"wilson", "goodman", "bootstrap"}, default="wilson"
+        Intervals of transition probabilities (see :mod:`cxlab.markov_inference`);
+        ``"bootstrap"`` needs ``n_bootstrap > 0`` and then also drives the
+        intervals of derived quantities.
+    n_bootstrap : int, default=0
+        Customer-level bootstrap resamples computed during ``fit`` (0: none).
+    n_draws : int, default=1000
+        Dirichlet draws of the transition matrix for intervals of derived
+        quantities when there is no bootstrap.
+    random_state : int, numpy Generator or None, default=None
+        Seeds the bootstrap, the draws and :meth:`simulate`.
+
+    Attributes
+    ----------
+    states_ : list of str
+        All states: ``(start)``, transient states, absorbing states.
+    transient_states_, absorbing_states_ : list of str
+    counts_ : DataFrame
+        Transition counts, rows = from (state, or history for order >= 2),
+        columns = to.
+    transition_matrix_ : DataFrame
+        Estimated transition probabilities, same shape; rows sum to 1.
+    transition_se_, transition_ci_low_, transition_ci_high_ : DataFrame
+        Standard errors and interval bounds of every probability.
+    dwell_ : DataFrame or None
+        Observed days between an event and the customer's next event, by state.
+    n_customers_ : int
+        Journeys used.
+    fit_info_ : dict
+        What the data preparation did (rows sorted, ties, events after
+        absorption, customers excluded, single-event customers, states never seen).
+    bootstrap_counts_ : ndarray or None
+        ``(n_bootstrap, rows, cols)`` customer-bootstrap counts.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=1000, seed=1)
+    >>> mc = cxlab.MarkovChain(journey="buyer").fit(data.events)
+    >>> mc.transition_matrix_.columns.tolist()
+    ['awareness', 'consideration', 'purchase', '(drop-off)']
+    >>> mc.summary().columns.tolist()[:4]
+    ['from', 'to', 'count', 'n_from']
+    """
+
+    def __init__(
+        self,
+        *,
+        order: int = 1,
+        state="stage",
+        journey: str = "all",
+        states=None,
+        absorbing=None,
+        end_state: str | None = None,
+        collapse_repeats: bool = False,
+        catalog=None,
+        confidence: float = 0.95,
+        ci_method: str = "wilson",
+        n_bootstrap: int = 0,
+        n_draws: int = 1000,
+        random_state=None,
+    ):
+        self.order = order
+        self.state = state
+        self.journey = journey
+        self.states = states
+        self.absorbing = absorbing
+        self.end_state = end_state
+        self.collapse_repeats = collapse_repeats
+        self.catalog = catalog
+        self.confidence = confidence
+        self.ci_method = ci_method
+        self.n_bootstrap = n_bootstrap
+        self.n_draws = n_draws
+        self.random_state = random_state
+
+    # -- fitting ------------------------------------------------------------
+    def _spec(self) -> ChainSpec:
+        return ChainSpec.resolve(
+            state=self.state,
+            journey=self.journey,
+            states=self.states,
+            absorbing=self.absorbing,
+            end_state=self.end_state,
+            collapse_repeats=self.collapse_repeats,
+            catalog=self.catalog,
+        )
+
+    def _check_params(self):
+        if self.ci_method not in _CI_METHODS:
+            raise ParameterError(f"ci_method must be one of {_CI_METHODS}, not {self.ci_method!r}.")
+        if self.ci_method == "bootstrap" and int(self.n_bootstrap) < 2:
+            raise ParameterError(
+                "ci_method='bootstrap' needs n_bootstrap >= 2 (e.g. n_bootstrap=200)."
+            )
+        if int(self.n_bootstrap) < 0 or int(self.n_draws) < 2:
+            raise ParameterError("n_bootstrap must be >= 0 and n_draws >= 2.")
+
+    def fit(self, X, y=None) -> MarkovChain:
+        """Fit the chain to an event log or an iterable of sequences.
+
+        Parameters
+        ----------
+        X : DataFrame, CXData or iterable of sequences
+            An event log with ``customer_id``, ``timestamp`` and the state
+            column(s), in any order (it is ordered by customer and time,
+            checked in O(n) first); a :class:`~cxlab.data.CXData` (its events);
+            or sequences of state names, one per customer, in time order.
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataError
+            Missing columns, ids, timestamps or states; reserved state names;
+            no journey left.
+        ParameterError
+            Invalid settings, or ``order`` higher than the longest journey.
+
+        Warns
+        -----
+        DataWarning
+            Tied timestamps (their order decides transitions); states asked for
+            but never seen; customers left out of a buyer's journey; every
+            customer with a single event.
+        StatisticalWarning
+            An absorbing state no journey enters.
+        SmallSampleWarning
+            A higher order whose histories are mostly seen fewer than 5 times.
+        """
+        self._check_params()
+        if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
+            X = X.events
+        spec = self._spec()
+        data = prepare(X, spec)
+        if data.info.get("n_ties"):
+            warnings.warn(
+                f"{data.info['n_ties']:,} events share their timestamp with the same "
+                "customer's previous event; their order (input order, or catalog order when "
+                "cxlab sorted the log) decides those transitions. Give events distinct times "
+                "if the order matters",
+                DataWarning,
+                stacklevel=2,
+            )
+        return self._fit_data(data, spec)
+
+    def _fit_data(self, data, spec, *, warn: bool = True) -> MarkovChain:
+        self._check_params()
+        tr = transitions(data, self.order)
+        counts = tr.counts()
+        if warn:
+            check_sparsity(counts, int(self.order), stacklevel=4)
+        self._set_structure(tr.rows, list(tr.cols), data.labels, data.n_rows, spec)
+        self.fit_info_ = dict(data.info)
+        self.n_customers_ = int(data.n_customers)
+        self.dwell_ = dwell_days(data)
+        self.bootstrap_counts_ = None
+        if int(self.n_bootstrap) > 0:
+            ev, end = tr.cells()
+            rng = np.random.default_rng(self.random_state)
+            b = bootstrap_counts(
+                ev,
+                data.customer_index(),
+                end,
+                data.n_customers,
+                tr.n_cells,
+                int(self.n_bootstrap),
+                rng,
+            )
+            self.bootstrap_counts_ = b.reshape(len(b), *counts.shape)
+        self._set_counts(counts.astype(float), warn=warn)
+        self._data = data
+        return self
+
+    def _set_structure(self, rows, cols, labels, n_rows, spec):
+        self._spec_ = spec
+        self._rows = [tuple(r) for r in rows]
+        self._cols = list(cols)
+        self.transient_states_ = (
+            list(labels[1:n_rows]) if labels[0] == START_STATE else list(labels[:n_rows])
+        )
+        self.absorbing_states_ = list(labels[n_rows:])
+        self.states_ = list(labels)
+        row_of = {r: i for i, r in enumerate(self._rows)}
+        abs_set = set(self.absorbing_states_)
+        target = np.full((len(self._rows), len(self._cols)), -1, dtype=np.int64)
+        for i, h in enumerate(self._rows):
+            for j, c in enumerate(self._cols):
+                if c not in abs_set:
+                    target[i, j] = row_of.get((*h[1:], c), -1)
+        self._target = target
+        self._abs_idx = np.array([self._cols.index(a) for a in self.absorbing_states_], int)
+        self._visit = np.array([0.0 if h[-1] == START_STATE else 1.0 for h in self._rows])
+        self._observed_abs = [
+            a for a in self.absorbing_states_ if a not in (END_STATE, DROP_STATE, spec_end(spec))
+        ]
+        if spec is not None and spec.journey == "buyer" and not spec.stop_is_state:
+            self._observed_abs = []
+
+    def _set_counts(self, counts: np.ndarray, warn: bool = True, exact: bool = False):
+        self._counts = counts
+        self._exact = exact
+        n_row = counts.sum(axis=1)
+        empty = n_row <= 0
+        if empty.any():
+            bad = [_label(self._rows[i]) for i in np.flatnonzero(empty)]
+            raise DataError(
+                f"rows {bad} have no transitions out, so their probabilities are undefined",
+                n_rows=int(empty.sum()),
+                fix="give counts for those rows, or declare the states absorbing=[...]",
+            )
+        self._P = counts / n_row[:, None]
+        if warn:
+            inbound = counts[:, self._abs_idx].sum(axis=0)
+            never = [
+                a
+                for a, n in zip(self.absorbing_states_, inbound)
+                if n == 0 and a not in (END_STATE, DROP_STATE)
+            ]
+            if never:
+                warnings.warn(
+                    f"absorbing states {never} have no way in: no journey enters them, so "
+                    "their absorption probability is estimated as 0 with little information",
+                    StatisticalWarning,
+                    stacklevel=4,
+                )
+        index = pd.Index([_label(h) for h in self._rows], name="from")
+        columns = pd.Index(self._cols, name="to")
+        frame = lambda a: pd.DataFrame(a, index=index, columns=columns)  # noqa: E731
+        self.counts_ = frame(counts)
+        self.transition_matrix_ = frame(self._P)
+        if exact:
+            lo = hi = self._P
+            se = np.zeros_like(self._P)
+        elif self.ci_method == "bootstrap" and getattr(self, "bootstrap_counts_", None) is not None:
+            draws = normalise_rows(self.bootstrap_counts_, fallback=self._P)
+            a = (1 - self.confidence) / 2
+            se = draws.std(axis=0, ddof=1)
+            lo, hi = np.quantile(draws, [a, 1 - a], axis=0)
+        else:
+            se = multinomial_se(counts)
+            if self.ci_method == "goodman":
+                lo, hi = goodman_intervals(counts, self.confidence)
+            else:
+                lo, hi = wilson_interval(counts, n_row[:, None], self.confidence)
+        self.transition_se_ = frame(se)
+        self.transition_ci_low_ = frame(lo)
+        self.transition_ci_high_ = frame(hi)
+        self.histories_ = list(self._rows)
+
+    # -- alternative constructors ------------------------------------------
+    @classmethod
+    def from_counts(cls, counts, *, absorbing=None, **params) -> MarkovChain:
+        """A first-order chain from a table of transition counts.
+
+        Parameters
+        ----------
+        counts : DataFrame
+            Rows = from, columns = to. States that are columns but not rows are
+            absorbing, as are rows whose only count is on themselves and states
+            listed in ``absorbing``. A row named ``(start)`` is the journey start.
+        absorbing : list of str, optional
+        **params
+            Other :class:`MarkovChain` parameters (``confidence``, ``ci_method``,
+            ``n_draws``, ``random_state``).
+
+        Returns
+        -------
+        MarkovChain
+            Fitted (no timestamps, so no dwell times; no bootstrap).
+
+        Raises
+        ------
+        DataError
+            Negative or non-finite counts, or a non-absorbing row without counts.
+
+        Examples
+        --------
+        The Land of Oz weather chain (Grinstead & Snell, Example 11.1):
+
+        >>> import pandas as pd, cxlab
+        >>> counts = pd.DataFrame([[2, 1, 1], [2, 0, 2], [1, 1, 2]],
+        ...                       index=list("RNS"), columns=list("RNS"))
+        >>> cxlab.MarkovChain.from_counts(counts).stationary_distribution()["estimate"].tolist()
+        [0.4, 0.2, 0.4]
+        """
+        if not isinstance(counts, pd.DataFrame):
+            raise DataError("counts must be a DataFrame with rows = from, columns = to.")
+        values = counts.to_numpy(dtype=float)
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise DataError(
+                "counts must be finite and non-negative",
+                n_rows=int((~np.isfinite(values) | (values < 0)).any(axis=1).sum()),
+                fix="replace missing counts by 0",
+            )
+        rows, cols = [str(r) for r in counts.index], [str(c) for c in counts.columns]
+        if START_STATE in cols:
+            raise DataError(f"{START_STATE!r} cannot be a column (nothing moves into the start).")
+        declared = [str(a) for a in (absorbing or [])]
+        absorbing_states = []
+        for i, r in enumerate(rows):
+            row = values[i]
+            pos = np.flatnonzero(row > 0)
+            if r in declared or (len(pos) == 1 and r in cols and cols[pos[0]] == r):
+                absorbing_states.append(r)
+        absorbing_states += [c for c in cols if c not in rows and c not in absorbing_states]
+        absorbing_states += [a for a in declared if a not in absorbing_states]
+        transient = [r for r in rows if r not in absorbing_states]
+        to_states = [r for r in transient if r != START_STATE] + absorbing_states
+        table = counts.copy()
+        table.index, table.columns = rows, cols
+        table = table.reindex(index=transient, columns=to_states, fill_value=0.0)
+        labels = ([START_STATE] if START_STATE in transient else []) + [
+            r for r in transient if r != START_STATE
+        ]
+        labels += absorbing_states
+        params.setdefault("order", 1)
+        chain = cls(**params)
+        chain._check_params()
+        spec = None
+        chain._set_structure([(r,) for r in transient], to_states, labels, len(transient), spec)
+        chain.fit_info_ = {"source": "counts"}
+        chain.n_customers_ = None
+        chain.dwell_ = None
+        chain.bootstrap_counts_ = None
+        chain._data = None
+        chain._set_counts(table.to_numpy(dtype=float))
+        return chain
+
+    @classmethod
+    def from_transition_matrix(cls, matrix, *, absorbing=None, **params) -> MarkovChain:
+        """A chain with known probabilities (no sampling error: intervals have zero width).
+
+        Same layout rules as :meth:`from_counts`; rows must sum to 1.
+
+        Examples
+        --------
+        >>> import cxlab
+        >>> data = cxlab.simulate(n_customers=100, seed=0)
+        >>> true = cxlab.MarkovChain.from_transition_matrix(data.truth.transition_matrix)
+        >>> round(float(true.absorption().probabilities.loc["(start)", "purchase"]), 4)
+        0.3152
+        """
+        if not isinstance(matrix, pd.DataFrame):
+            raise DataError("matrix must be a DataFrame with rows = from, columns = to.")
+        sums = matrix.sum(axis=1).to_numpy()
+        if not np.allclose(sums, 1.0, atol=1e-8):
+            raise DataError(
+                f"rows must sum to 1; they sum to {np.round(sums, 4).tolist()}",
+                fix="normalise the rows, or use from_counts for counts",
+            )
+        chain = cls.from_counts(matrix, absorbing=absorbing, **params)
+        chain._set_counts(chain._counts, exact=True)
+        return chain
+
+    # -- results --------------------------------------------------------------
+    def _check_fitted(self, method: str = "this method"):
+        if not hasattr(self, "_P"):
+            raise NotFittedError(
+                f"This MarkovChain is not fitted yet; call fit(events) or "
+                f"MarkovChain.from_counts(...) before {method}."
+            )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per estimated transition: count, probability, SE and interval.
+
+        Columns: ``from``, ``to``, ``count``, ``n_from``, ``probability``,
+        ``se``, ``ci_low``, ``ci_high``, ``method``. Transitions never observed are
+        included (probability 0; the interval says how large it could be).
+        """
+        self._check_fitted("summary()")
+        n_from = self._counts.sum(axis=1)
+        out = pd.DataFrame(
+            {
+                "from": np.repeat(self.counts_.index.to_numpy(), len(self._cols)),
+                "to": np.tile(np.asarray(self._cols, dtype=object), len(self._rows)),
+                "count": self._counts.ravel(),
+                "n_from": np.repeat(n_from, len(self._cols)),
+                "probability": self._P.ravel(),
+                "se": self.transition_se_.to_numpy().ravel(),
+                "ci_low": self.transition_ci_low_.to_numpy().ravel(),
+                "ci_high": self.transition_ci_high_.to_numpy().ravel(),
+            }
+        )
+        out["method"] = "exact" if self._exact else self.ci_method
+        return out
+
+    def __repr__(self) -> str:
+        params = {
+            k: getattr(self, k)
+            for k in ("order", "state", "journey", "absorbing", "n_bootstrap")
+            if getattr(self, k) not in (None, 0, 1, "stage", "all")
+        }
+        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        fitted = (
+            f" fitted on {self.n_customers_:,} journeys"
+            if getattr(self, "n_customers_", None)
+            else ""
+        )
+        return f"MarkovChain({inner}){fitted}"
+
+
+def spec_end(spec) -> str:
+    return END_STATE if spec is None else spec.end_state

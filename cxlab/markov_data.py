@@ -1,0 +1,493 @@
+"""From an event log (or sequences) to the transitions a Markov chain counts.
+
+Conventions (they are the same everywhere in cxlab's Markov tools):
+
+- Every journey begins in the pseudo-state ``(start)`` (:data:`~cxlab.catalog.START_STATE`);
+  the first transition goes from ``(start)`` to the customer's first state.
+  Transitions never cross from one customer to the next.
+- ``journey="all"`` fits the whole event log: a journey ends at the customer's
+  last event, followed by the absorbing state ``(end)``
+  (:data:`~cxlab.catalog.END_STATE`: observation ends, or the customer left
+  without an event saying so). States listed in ``absorbing=`` stop a journey
+  at their first visit (later events of that customer are not used).
+- ``journey="buyer"`` fits the buyer's journey only: each customer's events up
+  to and including the first purchase (``catalog.purchase_stage``). A journey
+  with a purchase is absorbed in ``purchase``; one without ends in
+  ``(drop-off)`` (:data:`~cxlab.catalog.DROP_STATE`), which no event marks. The
+  owner's journey after the purchase (use, service, loyalty, advocacy, churn)
+  is not a Markov chain in the simulator and is left out. When the state is not
+  the stage (e.g. ``state="channel"``), the purchase event keeps its channel as
+  a state and is followed by the absorbing ``purchase``: this is the chain of
+  channel attribution. Customers with owner's-journey events before any
+  purchase (who probably bought before the log starts) are left out with a
+  :class:`~cxlab.exceptions.DataWarning` that counts them.
+- Several state columns (``state=["stage", "channel"]``) make combined states
+  labelled ``"stage:channel"``.
+- With ``order=m``, the chain's rows are the last ``m`` states (histories),
+  padded at the start with ``(start)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from cxlab.catalog import DEFAULT_CATALOG, DROP_STATE, END_STATE, START_STATE, StageCatalog
+from cxlab.exceptions import (
+    DataError,
+    DataWarning,
+    ParameterError,
+    SmallSampleWarning,
+    UnknownCategoryError,
+    format_examples,
+)
+from cxlab.sequences import _shrink_offsets, encode_events, encode_sequences, run_starts
+
+__all__ = ["ChainSpec", "ChainData", "Transitions", "prepare", "transitions"]
+
+log = logging.getLogger(__name__)
+_RESERVED = (START_STATE, END_STATE, DROP_STATE)
+NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    """Resolved settings of a chain: which column(s) are states and how journeys end."""
+
+    state: tuple = ("stage",)
+    journey: str = "all"
+    states: tuple | None = None
+    absorbing: tuple = ()
+    end_state: str = END_STATE
+    collapse_repeats: bool = False
+    catalog: StageCatalog = DEFAULT_CATALOG
+    stage: str = "stage"
+
+    @classmethod
+    def resolve(cls, *, state, journey, states, absorbing, end_state, collapse_repeats, catalog):
+        if journey not in ("all", "buyer"):
+            raise ParameterError(f"journey must be 'all' or 'buyer', not {journey!r}.")
+        cols = (state,) if isinstance(state, str) else tuple(state)
+        if not cols:
+            raise ParameterError("state must name at least one column, e.g. state='stage'.")
+        catalog = catalog or DEFAULT_CATALOG
+        if journey == "buyer":
+            if absorbing:
+                raise ParameterError(
+                    "journey='buyer' absorbs in the purchase stage; do not pass absorbing= "
+                    "(use journey='all', absorbing=[...] for other stopping states)."
+                )
+            end = DROP_STATE if end_state is None else end_state
+            if states is None and cols == ("stage",):
+                states = tuple(s for s in catalog.buyer_stages if s != catalog.purchase_stage)
+        else:
+            end = END_STATE if end_state is None else end_state
+        return cls(
+            state=cols,
+            journey=journey,
+            states=None if states is None else tuple(states),
+            absorbing=tuple(absorbing or ()),
+            end_state=end,
+            collapse_repeats=bool(collapse_repeats),
+            catalog=catalog,
+        )
+
+    @property
+    def stop_is_state(self) -> bool:
+        """True when the event that stops a journey is itself the absorbing state."""
+        return self.journey == "all" or self.state == (self.stage,)
+
+
+@dataclass(frozen=True)
+class ChainData:
+    """Journeys coded as chain states, cut where they are absorbed.
+
+    ``labels[0]`` is ``(start)``, ``labels[1:n_rows]`` the transient states,
+    the rest absorbing. ``codes`` holds the chain code of every kept event
+    (``>= 1``); ``ended[i]`` is the code of the absorbing state customer ``i``
+    moves to after their last event, or -1 when that event is itself absorbing.
+    """
+
+    labels: tuple
+    n_rows: int
+    codes: np.ndarray
+    offsets: np.ndarray
+    ended: np.ndarray
+    customers: np.ndarray
+    times: np.ndarray | None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def customer_index(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_customers), self.lengths())
+
+    def take(self, idx) -> ChainData:
+        """Journeys of the customers at positions ``idx``."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lens = self.lengths()[idx]
+        off = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(lens, out=off[1:])
+        pos = np.repeat(self.offsets[:-1][idx] - off[:-1], lens) + np.arange(off[-1])
+        return replace(
+            self,
+            codes=self.codes[pos],
+            offsets=off,
+            ended=self.ended[idx],
+            customers=self.customers[idx],
+            times=None if self.times is None else self.times[pos],
+        )
+
+
+def _combine(seq, cols):
+    """Codes and names of (possibly combined) state labels, observed combinations only."""
+    codes = seq.codes.astype(np.int64)
+    names = list(seq.states)
+    for col in cols[1:]:
+        c, cats = seq.extra[col]
+        codes = codes * len(cats) + c
+        names = [f"{a}:{b}" for a in names for b in cats]
+    if len(cols) > 1:
+        present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+        lookup = np.full(len(names), -1, dtype=np.int64)
+        lookup[present] = np.arange(len(present))
+        codes = lookup[codes]
+        names = [names[i] for i in present]
+    return codes, names
+
+
+def prepare(X, spec: ChainSpec) -> ChainData:
+    """Code an event log or an iterable of sequences as chain journeys (see the module docstring)."""
+    if isinstance(X, pd.DataFrame):
+        cols = list(spec.state)
+        need_stage = spec.journey == "buyer" and spec.stage not in cols
+        extra = cols[1:] + ([spec.stage] if need_stage else [])
+        seq = encode_events(X, cols[0], extra=extra)
+        lab, names = _combine(seq, cols)
+        if spec.journey == "buyer":
+            if cols[0] == spec.stage:
+                stage_codes, stage_names = seq.codes, seq.states
+            else:
+                stage_codes, stage_names = seq.extra[spec.stage]
+        else:
+            stage_codes, stage_names = None, None
+        times = None if seq.timestamps is None else np.asarray(seq.timestamps).view(np.int64)
+    else:
+        if isinstance(X, str | bytes):
+            raise ParameterError("X must be an event DataFrame or an iterable of sequences.")
+        seq = encode_sequences(X)
+        lab, names = seq.codes.astype(np.int64), list(seq.states)
+        stage_codes, stage_names, times = seq.codes, seq.states, None
+        if len(spec.state) > 1:
+            raise ParameterError("several state columns need an event DataFrame, not sequences.")
+        spec = replace(spec, state=(spec.stage,))
+    info = {"n_events_in": int(seq.n_events), "was_sorted": seq.was_sorted}
+    info["n_ties"] = int(seq.n_ties)
+    bad = [n for n in names if n in _RESERVED]
+    if bad:
+        raise DataError(
+            f"state names {bad} are reserved for the chain's start and end states",
+            column=spec.state[0],
+            fix="rename those states in your data",
+        )
+    return _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info)
+
+
+def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
+    n = len(lab)
+    offsets = seq.offsets
+    cat = spec.catalog
+    # -- where each journey stops -------------------------------------------
+    if spec.journey == "buyer":
+        if cat.purchase_stage not in stage_names:
+            raise ParameterError(
+                f"journey='buyer' needs the purchase stage {cat.purchase_stage!r} among the "
+                f"stages {list(stage_names)}; pass catalog= with your purchase_stage"
+            )
+        stop = stage_codes == stage_names.index(cat.purchase_stage)
+    else:
+        abs_idx = [names.index(a) for a in spec.absorbing if a in names]
+        stop = np.isin(lab, abs_idx)
+    idx = np.arange(n, dtype=np.int64)
+    first_stop = np.minimum.reduceat(np.where(stop, idx, n), offsets[:-1]) if n else idx
+    absorbed = first_stop < offsets[1:]
+    last_keep = np.where(absorbed, first_stop, offsets[1:] - 1)
+    keep = idx <= np.repeat(last_keep, np.diff(offsets))
+    info["n_events_after_absorption"] = int(n - np.count_nonzero(keep))
+    cust = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    # -- customers outside the buyer's journey -------------------------------
+    drop_cust = np.zeros(len(offsets) - 1, dtype=bool)
+    if spec.journey == "buyer":
+        allowed = [stage_names.index(s) for s in cat.buyer_stages if s in stage_names]
+        outside = keep & ~np.isin(stage_codes, allowed)
+        if outside.any():
+            drop_cust[cust[outside]] = True
+            ids = seq.customers[drop_cust]
+            warnings.warn(
+                f"{int(drop_cust.sum()):,} customers have owner's-journey events "
+                f"({sorted(set(np.asarray(stage_names, dtype=object)[stage_codes[outside]]))}) "
+                "before any purchase (they probably bought before the log starts); they are "
+                f"left out of the buyer's-journey chain (e.g. customer_id {format_examples(ids)}). "
+                "Fit journey='all' to keep them",
+                DataWarning,
+                stacklevel=4,
+            )
+    info["n_customers_excluded"] = int(drop_cust.sum())
+    keep &= ~drop_cust[cust]
+    kept_cust = ~drop_cust
+    new_off = _shrink_offsets(offsets, keep)[np.r_[kept_cust, True]]
+    lab, cust_abs = lab[keep], absorbed[kept_cust]
+    times = None if times is None else times[keep]
+    customers = seq.customers[kept_cust]
+    if len(customers) == 0:
+        raise DataError(
+            "no customer journey is left to fit",
+            n_rows=info["n_events_in"],
+            fix="check the journey= setting and the stages in your data",
+        )
+    if spec.collapse_repeats:
+        r = run_starts(lab, new_off)
+        info["n_collapsed"] = int(len(r) - np.count_nonzero(r))
+        new_off = _shrink_offsets(new_off, r)
+        lab = lab[r]
+        times = None if times is None else times[r]
+    # -- chain states ---------------------------------------------------------
+    last = new_off[1:] - 1
+    is_abs_event = np.zeros(len(lab), dtype=bool)
+    if spec.stop_is_state:
+        is_abs_event[last[cust_abs]] = True
+    seen = np.bincount(lab[~is_abs_event], minlength=len(names)) > 0
+    if spec.states is not None:
+        missing = [s for s in spec.states if s not in names or not seen[names.index(s)]]
+        extra = [names[i] for i in np.flatnonzero(seen) if names[i] not in spec.states]
+        if extra:
+            raise UnknownCategoryError(
+                f"states {extra} occur in the journeys but are not in states={list(spec.states)}",
+                column=spec.state[0],
+                n_rows=int(np.isin(lab, [names.index(e) for e in extra]).sum()),
+                fix="add them to states=, or filter those events first (cxlab.select_stages)",
+            )
+        if missing:
+            warnings.warn(
+                f"states {missing} were asked for but never seen in the journeys; they are "
+                "left out of the chain (no transition out of them can be estimated)",
+                DataWarning,
+                stacklevel=4,
+            )
+        transient = [s for s in spec.states if s not in missing]
+    else:
+        transient = [names[i] for i in np.flatnonzero(seen)]
+    if spec.journey == "buyer":
+        absorbing = [spec.catalog.purchase_stage, spec.end_state]
+    else:
+        absorbing = [*spec.absorbing, spec.end_state]
+    candidates = spec.states if spec.states is not None else names
+    info["unseen_states"] = [s for s in candidates if s not in transient and s not in absorbing]
+    labels = (START_STATE, *transient, *absorbing)
+    code_of = {s: i for i, s in enumerate(labels)}
+    lookup = np.array([code_of.get(s, -1) for s in names], dtype=np.int64)
+    codes = lookup[lab]
+    if spec.stop_is_state and spec.journey == "buyer":
+        codes[is_abs_event] = code_of[spec.catalog.purchase_stage]
+    ended = np.full(len(customers), code_of[spec.end_state], dtype=np.int64)
+    ended[cust_abs] = -1 if spec.stop_is_state else code_of[spec.catalog.purchase_stage]
+    lens = np.diff(new_off)
+    info["n_single_event"] = int(np.count_nonzero(lens == 1))
+    if info["n_single_event"] == len(lens) and len(lens) > 1:
+        warnings.warn(
+            f"every one of the {len(lens):,} customers has a single event, so the chain only "
+            "has start and end transitions; check that the customer column identifies "
+            "customers (not events or sessions)",
+            DataWarning,
+            stacklevel=4,
+        )
+    return ChainData(
+        labels=labels,
+        n_rows=1 + len(transient),
+        codes=codes.astype(np.int32),
+        offsets=new_off,
+        ended=ended,
+        customers=customers,
+        times=times,
+        info=info,
+    )
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """Row (history) and column of every transition of a :class:`ChainData`.
+
+    ``ev_row[j]`` is the row of the transition *into* event ``j`` (from the
+    previous event's history, or the start history); its column is
+    ``codes[j] - 1``. ``end_row[i]`` / ``end_col[i]`` describe customer ``i``'s
+    final transition into an unobserved absorbing state (``end_col = -1``: none).
+    """
+
+    rows: list
+    cols: tuple
+    ev_row: np.ndarray
+    ev_col: np.ndarray
+    end_row: np.ndarray
+    end_col: np.ndarray
+    order: int
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.rows) * len(self.cols)
+
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cell index ``row * n_cols + col`` of event transitions and of end transitions."""
+        k = len(self.cols)
+        ev = self.ev_row.astype(np.int64) * k + self.ev_col
+        has_end = self.end_col >= 0
+        end = np.where(has_end, self.end_row.astype(np.int64) * k + self.end_col, -1)
+        return ev, end
+
+    def counts(self, ev_group=None, end_group=None, n_groups: int = 1) -> np.ndarray:
+        """Count matrix ``(rows, cols)``; with group codes per event transition and per
+        end transition, ``(n_groups, rows, cols)``."""
+        ev, end = self.cells()
+        m = self.n_cells
+        ok = end >= 0
+        shape = (len(self.rows), len(self.cols))
+        if ev_group is None:
+            c = np.bincount(ev, minlength=m) + np.bincount(end[ok], minlength=m)
+            return c.reshape(shape)
+        c = np.bincount(ev_group * m + ev, minlength=n_groups * m)
+        c += np.bincount(end_group[ok] * m + end[ok], minlength=n_groups * m)
+        return c.reshape(n_groups, *shape)
+
+
+def transitions(data: ChainData, order: int = 1) -> Transitions:
+    """History rows of every transition of ``data`` for a chain of the given order."""
+    order = int(order)
+    if order < 1:
+        raise ParameterError(f"order={order} must be at least 1.")
+    codes, off = data.codes.astype(np.int64), data.offsets
+    n = len(codes)
+    lens = np.diff(off)
+    if order > 1 and order > int(lens.max()):
+        raise ParameterError(
+            f"order={order} is higher than the data supports: the longest journey has "
+            f"{int(lens.max())} events, so no history of {order} real states exists; "
+            "use a lower order (see cxlab.markov_order_test)"
+        )
+    base = data.n_rows  # symbols in histories: start (0) and transient states
+    if order == 1:
+        prev = np.empty(n, dtype=np.int64)
+        prev[1:] = codes[:-1]
+        prev[off[:-1]] = 0
+        end_row = np.where(data.ended >= 0, codes[off[1:] - 1], 0)
+        rows = [(s,) for s in data.labels[: data.n_rows]]
+        ev_row, end_row_idx = prev, end_row
+    else:
+        if base**order >= 2**62:
+            raise ParameterError(f"order={order} with {base} states is too large to encode.")
+        pos = np.arange(n, dtype=np.int64) - np.repeat(off[:-1], lens)
+        key = np.zeros(n, dtype=np.int64)
+        end_key = np.zeros(len(lens), dtype=np.int64)
+        last = off[1:] - 1
+        for i in range(1, order + 1):  # key digit i-1 = state i steps back
+            lagged = np.zeros(n, dtype=np.int64)
+            lagged[i:] = codes[:-i]
+            lagged[pos < i] = 0
+            key += lagged * base ** (i - 1)
+            back = last - (i - 1)
+            ok = (i - 1) < lens
+            end_key += np.where(ok, codes[np.where(ok, back, 0)], 0) * base ** (i - 1)
+        has_end = data.ended >= 0
+        uniq, inv = np.unique(np.r_[key, end_key[has_end]], return_inverse=True)
+        ev_row = inv[:n]
+        end_row_idx = np.zeros(len(lens), dtype=np.int64)
+        end_row_idx[has_end] = inv[n:]
+        rows = []
+        for u in uniq.tolist():
+            digits = [(u // base**i) % base for i in range(order)]
+            rows.append(tuple(data.labels[d] for d in reversed(digits)))
+    end_col = np.where(data.ended >= 0, data.ended - 1, -1)
+    return Transitions(
+        rows=rows,
+        cols=tuple(data.labels[1:]),
+        ev_row=ev_row,
+        ev_col=codes - 1,
+        end_row=end_row_idx,
+        end_col=end_col,
+        order=order,
+    )
+
+
+def check_sparsity(counts: np.ndarray, order: int, stacklevel: int = 3) -> None:
+    """Warn when a higher-order chain rests on few observations per history."""
+    if order < 2:
+        return
+    n_row = counts.sum(axis=1)
+    few = int(np.count_nonzero(n_row < 5))
+    if few > len(n_row) / 2:
+        warnings.warn(
+            f"order={order}: {few} of {len(n_row)} histories are seen fewer than 5 times, "
+            "so their transition probabilities are unreliable; the data may not support "
+            "this order (compare orders with cxlab.markov_order_test)",
+            SmallSampleWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def dwell_days(data: ChainData) -> pd.DataFrame | None:
+    """Observed time between an event and the customer's next event, by state (days).
+
+    Gaps into an unobserved end (drop-off, ``(end)``) are not observed and not
+    used; the mean assumes the holding time does not depend on where the
+    customer goes next.
+    """
+    if data.times is None:
+        return None
+    codes, off, t = data.codes, data.offsets, data.times
+    within = np.ones(len(codes), dtype=bool)
+    within[off[:-1]] = False
+    within[0] = False
+    gap = np.zeros(len(codes))
+    gap[1:] = (t[1:] - t[:-1]) / NS_PER_DAY
+    prev = np.zeros(len(codes), dtype=np.int64)
+    prev[1:] = codes[:-1]
+    g, p = gap[within], prev[within]
+    m = data.n_rows
+    n = np.bincount(p, minlength=m)[1:m]
+    s = np.bincount(p, weights=g, minlength=m)[1:m]
+    s2 = np.bincount(p, weights=g * g, minlength=m)[1:m]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+        var = np.where(n > 1, (s2 - n * mean**2) / np.maximum(n - 1, 1), np.nan)
+    sd = np.sqrt(np.clip(var, 0, None))
+    return pd.DataFrame(
+        {"n": n, "mean_days": mean, "sd_days": sd, "se_days": sd / np.sqrt(np.maximum(n, 1))},
+        index=pd.Index(list(data.labels[1:m]), name="state"),
+    )
+
+
+def group_codes(data: ChainData, by, groups_hint: Sequence | None = None):
+    """Group code per customer of ``data`` from a Series/dict ``customer_id -> group``."""
+    mapping = pd.Series(by) if isinstance(by, dict) else by
+    if not isinstance(mapping, pd.Series):
+        raise ParameterError("by must be a column name, a Series or a dict customer_id -> group.")
+    values = mapping.reindex(pd.Index(data.customers))
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(
+            "customers have no group",
+            column=str(mapping.name or "group"),
+            n_rows=int(missing.sum()),
+            example_ids=data.customers[missing][:5].tolist(),
+            fix="give every customer a group (e.g. 'unknown'), or filter them out first",
+        )
+    cat = pd.Categorical(values)
+    return np.asarray(cat.codes, dtype=np.int64), list(cat.categories)

@@ -1,0 +1,101 @@
+"""Result objects of Markov-chain analyses: tidy tables, notes and plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["AbsorptionResult", "ChainResult"]
+
+
+def _notes_text(notes) -> str:
+    return "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1))
+
+
+@dataclass
+class ChainResult:
+    """A derived quantity with intervals: ``table`` (tidy), ``estimate`` (wide) and notes.
+
+    Attributes
+    ----------
+    name : str
+        What was computed, e.g. ``"stationary distribution"``.
+    estimate : DataFrame or Series
+        Point estimates in their natural (wide) layout.
+    table : DataFrame
+        One row per number: identifying columns, ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``.
+    method : str
+        Where the intervals come from (``"dirichlet"``, ``"bootstrap"``, ``"exact"``).
+    confidence : float
+    notes : list of str
+        Caveats, numbered under the table when printed.
+    """
+
+    name: str
+    estimate: object
+    table: pd.DataFrame
+    method: str
+    confidence: float
+    notes: list = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """The tidy table (a copy)."""
+        return self.table.copy()
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.name} ({self.confidence:.0%} intervals, {self.method}):\n"
+            f"{self.table.to_string(max_rows=30)}\n{_notes_text(self.notes)}"
+        )
+
+    def _repr_html_(self) -> str:
+        notes = "".join(f"<li>{n}</li>" for n in self.notes)
+        return (
+            f"<p><b>{self.name}</b> ({self.confidence:.0%} intervals, {self.method})</p>"
+            f"{self.table.to_html(max_rows=30)}<ol>{notes}</ol>"
+        )
+
+    def plot(self, ax=None, **kw):
+        """Line chart of the estimate over steps (forecasts) or bars with intervals."""
+        from cxlab.plots_markov import plot_chain_result
+
+        return plot_chain_result(self, ax=ax, **kw)
+
+
+@dataclass
+class AbsorptionResult(ChainResult):
+    """Absorbing-chain analysis: where journeys end, how long they take.
+
+    Attributes
+    ----------
+    probabilities : DataFrame
+        Rows = transient states (from), columns = absorbing states: probability
+        of ending in each absorbing state. The ``(start)`` row is the
+        probability for a new journey (e.g. the overall conversion rate).
+    expected_steps : Series
+        Expected number of events in transient states before absorption,
+        counting the current one (Grinstead & Snell's ``t = N 1``). From
+        ``(start)``: the expected number of events of a journey before it is absorbed.
+    expected_time : Series or None
+        Expected days until absorption (``N d`` with ``d`` the mean observed
+        days from an event to the next); None without timestamps.
+    time_given : DataFrame or None
+        Expected days until absorption given absorption in each state (columns).
+    fundamental : DataFrame
+        ``N = (I - Q)^-1``: expected visits to each transient state (columns)
+        starting from each (rows).
+    """
+
+    probabilities: pd.DataFrame = None
+    expected_steps: pd.Series = None
+    expected_time: pd.Series | None = None
+    time_given: pd.DataFrame | None = None
+    fundamental: pd.DataFrame = None
+
+    def plot(self, ax=None, **kw):
+        """Stacked bars of absorption probabilities from each state, with intervals."""
+        from cxlab.plots_markov import plot_absorption
+
+        return plot_absorption(self, ax=ax, **kw)
