@@ -1,7 +1,7 @@
 """Report runs end to end: real kernels on the tiny fixture notebooks in tests/notebooks/.
 
-Runs are shared between tests through module-scoped fixtures, so the whole file
-starts about a dozen kernels.
+Each run is shared by several tests (once per session, also under pytest-xdist),
+so the whole file starts about a dozen kernels.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import platform
 import re
 import shutil
@@ -21,10 +22,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from filelock import FileLock
 
 from cxlab.cli import main as cxlab_main
 from cxlab.report import run as run_module
 from cxlab.report import run_notebooks
+from cxlab.report.errors import NotebookExecutionError
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -54,48 +57,74 @@ def interval(nb: dict) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(nb["started"]), datetime.fromisoformat(nb["finished"])
 
 
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inputs")
-    data = root / "data"
+def once(tmp_path_factory, name: str, produce) -> dict:
+    """Run ``produce(folder)`` once per test session, even with pytest-xdist workers.
+
+    Each expensive run (kernels) is shared by several tests; under ``-n 2`` the
+    first worker to need it runs it and the other reads its JSON result.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / f"cxlab-report-{name}"
+    result = folder / "result.json"
+    with FileLock(f"{folder}.lock"):
+        if not result.is_file():
+            folder.mkdir(exist_ok=True)
+            result.write_text(json.dumps(produce(folder), default=str))
+    return json.loads(result.read_text())
+
+
+def _good_runs(base: Path) -> dict:
+    data = base / "data"
     (data / "sub").mkdir(parents=True)
     (data / "events.csv").write_text("customer_id,stage\n1,awareness\n")
     (data / "sub" / "customers.csv").write_text("customer_id\n1\n")
-    params = root / "nightly.yaml"
+    params = base / "nightly.yaml"
     params.write_text(f"data_path: {data}\nseed: 3\nlabel: nightly\n")
-    nbdir = root / "notebooks"
+    nbdir = base / "notebooks"
     nbdir.mkdir()
     for name in ("summary", "sleeps"):
         (nbdir / f"{name}.ipynb").write_bytes((FIXTURES / f"{name}.ipynb").read_bytes())
-    return {"data": data, "params": params, "notebooks": nbdir, "root": root}
+    out = base / "report"
+    runs = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(run_module.paths, "NOTEBOOKS_DIR", nbdir)
+        for i, extra in enumerate(([], ["--hide-code"])):
+            argv = ["--all", "--params", str(params), "-p", "n=80", "-p", "seconds=1.5"]
+            rc, stdout, stderr = run_cli(*argv, "--jobs", "2", "--out", str(out), *extra)
+            files = base / f"run{i}"
+            shutil.copytree(out, files)
+            runs.append({"rc": rc, "files": str(files), "stdout": stdout, "stderr": stderr})
+    return {
+        "runs": runs,
+        "out": str(out),
+        "data": str(data),
+        "params": str(params),
+        "notebooks": str(nbdir),
+    }
 
 
-@pytest.fixture(scope="module")
-def good_runs(inputs, tmp_path_factory):
+@pytest.fixture
+def good(tmp_path_factory):
     """The same --all run twice into one folder (params file, -p, --jobs 2).
 
     The first run's report is copied aside (``files``) before the second, with
     --hide-code, replaces it.
     """
-    base = tmp_path_factory.mktemp("good")
-    out = base / "report"
-    runs = []
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(run_module.paths, "NOTEBOOKS_DIR", inputs["notebooks"])
-        for i, extra in enumerate(([], ["--hide-code"])):
-            argv = ["--all", "--params", str(inputs["params"]), "-p", "n=80", "-p", "seconds=1.5"]
-            rc, stdout, stderr = run_cli(*argv, "--jobs", "2", "--out", str(out), *extra)
-            files = base / f"run{i}"
-            shutil.copytree(out, files)
-            runs.append({"rc": rc, "out": out, "files": files, "stdout": stdout, "stderr": stderr})
-    return runs
+    shared = once(tmp_path_factory, "good", _good_runs)
+    for key in ("out", "data", "params", "notebooks"):
+        shared[key] = Path(shared[key])
+    for run in shared["runs"]:
+        run["files"] = Path(run["files"])
+    return shared
 
 
-def test_success_exit_status_and_layout(good_runs):
-    run = good_runs[0]
+def test_success_exit_status_and_layout(good):
+    run = good["runs"][0]
     assert run["rc"] == 0, run["stderr"]
     out = run["files"]
-    assert f"report: {run['out'] / 'index.html'}" in run["stdout"]
+    assert f"report: {good['out'] / 'index.html'}" in run["stdout"]
     for rel in (
         "index.html",
         "manifest.json",
@@ -109,7 +138,7 @@ def test_success_exit_status_and_layout(good_runs):
     ):
         assert (out / rel).is_file(), rel
     # no staging, backup or failed folders left behind
-    leftovers = sorted(p.name for p in run["out"].parent.iterdir() if p.name.startswith("report"))
+    leftovers = sorted(p.name for p in good["out"].parent.iterdir() if p.name.startswith("report"))
     assert leftovers == ["report", "report.lock"]
     index = (out / "index.html").read_text()
     for target in ("summary/summary.html", "sleeps/sleeps.ipynb", "summary/tables/files.csv"):
@@ -117,8 +146,8 @@ def test_success_exit_status_and_layout(good_runs):
     assert "succeeded" in index
 
 
-def test_parameters_reach_the_notebooks(good_runs, inputs):
-    out = good_runs[0]["files"]
+def test_parameters_reach_the_notebooks(good):
+    out = good["runs"][0]["files"]
     files = (out / "summary/tables/files.csv").read_text().splitlines()
     assert files == [",file", "0,events.csv", "1,sub"]  # the notebook listed data_path
     summary = (out / "summary/tables/summary.csv").read_text()
@@ -128,9 +157,9 @@ def test_parameters_reach_the_notebooks(good_runs, inputs):
     assert (out / "sleeps/tables/slept.csv").read_text() == ",slept\n0,1.5\n"
 
 
-def test_manifest_contents(good_runs, inputs):
-    out = good_runs[0]["out"]
-    m = manifest_of(good_runs[0]["files"])
+def test_manifest_contents(good):
+    out, inputs = good["out"], good
+    m = manifest_of(good["runs"][0]["files"])
     assert m["status"] == "succeeded" and m["folder"] == str(out) and m["out"] == str(out)
     assert m["options"]["jobs"] == 2 and m["options"]["kernel"] == "cxlab"
     assert m["options"]["params_file"] == str(inputs["params"])
@@ -170,7 +199,7 @@ def test_manifest_contents(good_runs, inputs):
         assert rec["sha256"] == hashlib.sha256(data).hexdigest()
         assert rec["bytes"] == len(data)
     for rec in m["outputs"]:
-        data = (good_runs[0]["files"] / rec["path"]).read_bytes()
+        data = (good["runs"][0]["files"] / rec["path"]).read_bytes()
         assert rec["sha256"] == hashlib.sha256(data).hexdigest()
     assert {rec["path"] for rec in m["outputs"]} >= {"summary/figures/histogram.png"}
 
@@ -185,15 +214,15 @@ def test_manifest_contents(good_runs, inputs):
         assert isinstance(m["git"]["dirty"], bool)
 
 
-def test_jobs_2_runs_notebooks_at_the_same_time(good_runs):
-    nbs = manifest_of(good_runs[0]["files"])["notebooks"]
+def test_jobs_2_runs_notebooks_at_the_same_time(good):
+    nbs = manifest_of(good["runs"][0]["files"])["notebooks"]
     (s1, e1), (s2, e2) = (interval(nb) for nb in nbs)
     assert s1 < e2 and s2 < e1, "with --jobs 2 the two notebooks should overlap in time"
 
 
-def test_reproducible_tables_figures_and_outputs(good_runs):
-    first, second = (run["files"] for run in good_runs)
-    assert good_runs[1]["rc"] == 0, good_runs[1]["stderr"]
+def test_reproducible_tables_figures_and_outputs(good):
+    first, second = (run["files"] for run in good["runs"])
+    assert good["runs"][1]["rc"] == 0, good["runs"][1]["stderr"]
     for rel in (
         "summary/tables/summary.csv",
         "summary/tables/files.csv",
@@ -208,24 +237,24 @@ def test_reproducible_tables_figures_and_outputs(good_runs):
     assert any(outputs for _, _, outputs in a)
 
 
-def test_executed_notebooks_carry_no_timing_metadata(good_runs):
-    out = good_runs[0]["out"]
-    text = (good_runs[0]["files"] / "summary/summary.ipynb").read_text()
+def test_executed_notebooks_carry_no_timing_metadata(good):
+    out, files = good["out"], good["runs"][0]["files"]
+    text = (files / "summary/summary.ipynb").read_text()
     day = datetime.now().strftime("%Y-%m-%d")
     assert day not in text and '"duration"' not in text and "start_time" not in text
-    nb = nbformat.read(good_runs[0]["files"] / "summary/summary.ipynb", as_version=4)
+    nb = nbformat.read(files / "summary/summary.ipynb", as_version=4)
     assert set(nb.metadata["papermill"]) == {"parameters", "version"}
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     # the injected out_dir shows the report folder, not the staging folder it ran in
     assert f'out_dir = "{out / "summary"}"' in injected[0].source
     # ... and so do outputs (a cell ending in cxlab.export_table shows the file's path)
-    text = (good_runs[0]["files"] / "sleeps/sleeps.ipynb").read_text()
+    text = (files / "sleeps/sleeps.ipynb").read_text()
     assert "report.tmp" not in text and str(out / "sleeps" / "tables" / "slept.csv") in text
 
 
-def test_hide_code_html_has_no_input(good_runs):
-    shown = (good_runs[0]["files"] / "summary/summary.html").read_text()
-    hidden = (good_runs[1]["files"] / "summary/summary.html").read_text()
+def test_hide_code_html_has_no_input(good):
+    shown = (good["runs"][0]["files"] / "summary/summary.html").read_text()
+    hidden = (good["runs"][1]["files"] / "summary/summary.html").read_text()
     assert "default_rng" in shown and "matplotlib" in shown
     assert "default_rng" not in hidden and "matplotlib" not in hidden
     code = 'class="highlight hl-ipython3"'  # a highlighted code input
@@ -234,14 +263,28 @@ def test_hide_code_html_has_no_input(good_runs):
     assert "<table" in hidden  # and the table the notebook showed
 
 
-@pytest.fixture(scope="module")
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _failed_run(base: Path) -> dict:
+    out = base / "report"
+    good = run_cli(str(FIXTURES / "sleeps.ipynb"), "--out", str(out), "--no-html")
+    before = tree_hashes(out)
+    rc, _, stderr = run_cli(str(FIXTURES / "raises.ipynb"), "--out", str(out))
+    return {"good": good, "before": before, "rc": rc, "stderr": stderr, "out": str(out)}
+
+
+@pytest.fixture
 def failed_run(tmp_path_factory):
     """A good report at OUT, then a run whose notebook raises into the same OUT."""
-    out = tmp_path_factory.mktemp("fail") / "report"
-    good = run_cli(str(FIXTURES / "sleeps.ipynb"), "--out", str(out), "--no-html")
-    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    rc, stdout, stderr = run_cli(str(FIXTURES / "raises.ipynb"), "--out", str(out))
-    return {"good": good, "before": before, "rc": rc, "stderr": stderr, "out": out}
+    shared = once(tmp_path_factory, "failed", _failed_run)
+    shared["out"] = Path(shared["out"])
+    return shared
 
 
 def test_failure_exit_status_and_one_line_message(failed_run):
@@ -258,8 +301,7 @@ def test_failure_exit_status_and_one_line_message(failed_run):
 
 def test_failure_keeps_the_last_good_report(failed_run):
     out = failed_run["out"]
-    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    assert after == failed_run["before"]
+    assert tree_hashes(out) == failed_run["before"]
     assert manifest_of(out)["notebooks"][0]["name"] == "sleeps"
 
 
@@ -281,10 +323,8 @@ def test_failure_keeps_the_executed_notebook(failed_run):
     assert not (out.parent / "report.tmp").exists()
 
 
-@pytest.fixture(scope="module")
-def broken_kernels(tmp_path_factory):
-    """A kernel that dies and a cell over the time limit, side by side (--jobs 2)."""
-    out = tmp_path_factory.mktemp("broken") / "report"
+def _broken_kernels(base: Path) -> dict:
+    out = base / "report"
     t0 = time.perf_counter()
     result = run_notebooks(
         [FIXTURES / "dies.ipynb", FIXTURES / "sleeps.ipynb"],
@@ -294,28 +334,47 @@ def broken_kernels(tmp_path_factory):
         cell_timeout=2,
         html=False,
     )
-    return result, time.perf_counter() - t0
-
-
-def test_dead_kernel_is_a_failure_not_a_hang(broken_kernels):
-    result, _ = broken_kernels
-    assert result.status == "failed" and not result.out.exists()
-    dies = {nb.name: nb for nb in result.notebooks}["dies"]
-    assert dies.status == "failed"
-    assert dies.error.ename == "DeadKernelError" and dies.error.cell_index == 3
-    assert "dies.ipynb: cell 3" in dies.error.one_line()
-    nb = nbformat.read(result.folder / "dies/dies.ipynb", as_version=4)
-    assert nb.cells[3].outputs[0].text == "alive\n"  # the cell before the crash ran
-    with pytest.raises(type(dies.error)):
+    seconds = time.perf_counter() - t0
+    try:
         result.raise_for_status()
+        raised = None
+    except NotebookExecutionError as exc:
+        raised = exc.notebook
+    return {
+        "status": result.status,
+        "out_exists": result.out.exists(),
+        "folder": str(result.folder),
+        "seconds": seconds,
+        "raised": raised,
+        "notebooks": {
+            nb.name: {"status": nb.status, **nb.error.to_dict(), "line": nb.error.one_line()}
+            for nb in result.notebooks
+        },
+    }
 
 
-def test_cell_timeout_is_a_failure_not_a_hang(broken_kernels):
-    result, seconds = broken_kernels
-    sleeps = {nb.name: nb for nb in result.notebooks}["sleeps"]
-    assert sleeps.error.ename == "CellTimeoutError" and sleeps.error.cell_index == 3
-    assert "longer than --cell-timeout 2 s" in sleeps.error.one_line()
-    assert seconds < 40  # the 60 s sleep was cut off
+@pytest.fixture
+def broken(tmp_path_factory):
+    """A kernel that dies and a cell over the time limit, side by side (--jobs 2)."""
+    return once(tmp_path_factory, "broken", _broken_kernels)
+
+
+def test_dead_kernel_is_a_failure_not_a_hang(broken):
+    assert broken["status"] == "failed" and not broken["out_exists"]
+    dies = broken["notebooks"]["dies"]
+    assert dies["status"] == "failed"
+    assert dies["ename"] == "DeadKernelError" and dies["cell_index"] == 3
+    assert "dies.ipynb: cell 3" in dies["line"]
+    nb = nbformat.read(Path(broken["folder"]) / "dies/dies.ipynb", as_version=4)
+    assert nb.cells[3].outputs[0].text == "alive\n"  # the cell before the crash ran
+    assert broken["raised"].endswith("dies.ipynb")  # RunResult.raise_for_status
+
+
+def test_cell_timeout_is_a_failure_not_a_hang(broken):
+    sleeps = broken["notebooks"]["sleeps"]
+    assert sleeps["ename"] == "CellTimeoutError" and sleeps["cell_index"] == 3
+    assert "longer than --cell-timeout 2 s" in sleeps["line"]
+    assert broken["seconds"] < 40  # the 60 s sleep was cut off
 
 
 def test_two_runs_into_one_folder_take_turns(tmp_path):
