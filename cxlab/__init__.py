@@ -90,8 +90,14 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cxlab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    mod = importlib.import_module(module)
+    value = getattr(mod, name)
     globals()[name] = value
+    # Importing cxlab.simulate binds the *module* to cxlab.simulate, hiding the
+    # function of the same name; put the exported function back.
+    short = module.rsplit(".", 1)[-1]
+    if _EXPORTS.get(short) == module and globals().get(short) is mod:
+        globals()[short] = getattr(mod, short)
     return value
 
 
