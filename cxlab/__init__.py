@@ -79,6 +79,16 @@ _EXPORTS = {
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",
+    # churn survival, CLV and contractual retention
+    "survival_table": "cxlab.survival_data",
+    "KaplanMeier": "cxlab.survival",
+    "kaplan_meier": "cxlab.survival",
+    "logrank_test": "cxlab.survival",
+    "ChurnModel": "cxlab.churn_model",
+    "AFTChurnModel": "cxlab.survival_aft",
+    "compare_aft_models": "cxlab.survival_aft",
+    "survival_clv": "cxlab.clv",
+    "ShiftedBetaGeometric": "cxlab.sbg",
     # errors
     "CxlabError": "cxlab.exceptions",
 }
