@@ -79,6 +79,8 @@ _EXPORTS = {
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",
+    # report runs (cxlab run)
+    "run_notebooks": "cxlab.report",
     # churn survival, CLV and contractual retention
     "survival_table": "cxlab.survival_data",
     "KaplanMeier": "cxlab.survival",

@@ -1,0 +1,67 @@
+"""Every notebook in notebooks/ runs top to bottom on a small simulated study.
+
+The notebooks are found when the tests are collected, so a notebook added later
+is tested without touching this file. Each runs through the same API as
+``cxlab run`` (:func:`cxlab.report.run_notebooks`) with ``data_path`` pointing
+at 400 simulated customers; the test checks that it succeeded and exported at
+least one table.
+
+A notebook whose defaults do not suit 400 customers (say, 8 clusters) gets
+smaller values in ``OVERRIDES`` below, keyed by the notebook's file stem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxlab import paths
+
+#: notebook stem -> parameters for the small test study, e.g. {"04-personas": {"k": 3}}
+OVERRIDES: dict[str, dict] = {}
+
+#: a cell that runs longer than this fails the test instead of hanging it
+CELL_TIMEOUT = 300
+
+NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def small_study(tmp_path_factory) -> Path:
+    """400 simulated customers (seed 1), saved once per session."""
+    import cxlab
+
+    folder = tmp_path_factory.mktemp("study400")
+    cxlab.simulate(n_customers=400, seed=1).save(folder)
+    return folder
+
+
+def test_overrides_name_existing_notebooks():
+    stems = {p.stem for p in NOTEBOOKS}
+    assert set(OVERRIDES) <= stems, f"OVERRIDES names no notebook: {set(OVERRIDES) - stems}"
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize(
+    "notebook",
+    NOTEBOOKS
+    or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks in notebooks/ yet"))],
+    ids=[p.stem for p in NOTEBOOKS] or ["none"],
+)
+def test_notebook_runs_on_small_data(notebook, small_study, tmp_path):
+    from cxlab.report import run_notebooks
+
+    params = {"data_path": str(small_study), **OVERRIDES.get(notebook.stem, {})}
+    result = run_notebooks(
+        [notebook],
+        params=params,
+        out=tmp_path / "report",
+        cell_timeout=CELL_TIMEOUT,
+    )
+    assert result.ok, "\n".join(nb.error.one_line() for nb in result.failures)
+    (run,) = result.notebooks
+    assert run.files["tables"], f"{notebook.name} exported no table (cxlab.export_table)"
+    for rel in run.files["tables"] + run.files["figures"]:
+        assert (result.folder / rel).stat().st_size > 0, rel
+    assert (result.folder / run.files["html"]).is_file()
