@@ -8,7 +8,7 @@
 - :func:`score_trend`: the score per month/quarter with intervals, and each
   period's change from the one before, flagged only when larger than chance
   (p-values adjusted for the number of comparisons, Holm by default).
-- :func:`sample_size`: answers needed for a target margin of error, or per
+- :func:`survey_sample_size`: answers needed for a target margin of error, or per
   group to detect a given difference with a given power.
 - :func:`experience_gap`: what the business believes (targets per touchpoint)
   against what customers report, with a verdict that respects the interval.
@@ -47,7 +47,7 @@ __all__ = [
     "compare_scores",
     "compare_groups",
     "ScoreDifference",
-    "sample_size",
+    "survey_sample_size",
 ]
 
 
@@ -349,7 +349,7 @@ def compare_groups(
     return _difference_result(*picked, metric, method, level, min_n, n_boot, random_state)
 
 
-def sample_size(
+def survey_sample_size(
     metric: str = "nps",
     *,
     margin: float | None = None,
@@ -398,7 +398,7 @@ def sample_size(
     Examples
     --------
     >>> import cxlab
-    >>> cxlab.sample_size("nps", margin=10, promoters=0.45, detractors=0.2)
+    >>> cxlab.survey_sample_size("nps", margin=10, promoters=0.45, detractors=0.2)
     223
     """
     if (margin is None) == (difference is None):
