@@ -81,6 +81,9 @@ _EXPORTS = {
     "plot_themes": "cxlab.plots_feedback",
     # Markov chains and channel attribution
     "MarkovChain": "cxlab.markov",
+    "MarkovChainGroups": "cxlab.markov_groups",
+    "markov_order_test": "cxlab.markov_tests",
+    "markov_homogeneity_test": "cxlab.markov_tests",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",

@@ -16,11 +16,11 @@ Examples
 >>> import cxlab
 >>> data = cxlab.simulate(n_customers=2000, seed=0)
 >>> mc = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data.events)
->>> mc.transition_matrix_.round(2).loc["consideration", "purchase"] > 0.3
-np.True_
+>>> bool(mc.transition_matrix_.loc["consideration", "purchase"] > 0.3)
+True
 >>> ab = mc.absorption()
->>> 0.3 < ab.probabilities.loc["(start)", "purchase"] < 0.45
-np.True_
+>>> bool(0.4 < ab.probabilities.loc["(start)", "purchase"] < 0.6)
+True
 """
 
 from __future__ import annotations
@@ -167,6 +167,34 @@ class MarkovChain(ChainAnalysisMixin):
         self.n_draws = n_draws
         self.random_state = random_state
 
+    _PARAMS = (
+        "order",
+        "state",
+        "journey",
+        "states",
+        "absorbing",
+        "end_state",
+        "collapse_repeats",
+        "catalog",
+        "confidence",
+        "ci_method",
+        "n_bootstrap",
+        "n_draws",
+        "random_state",
+    )
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor parameters (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params) -> MarkovChain:
+        """Set constructor parameters; returns self."""
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ParameterError(f"unknown parameter {k!r}; parameters are {self._PARAMS}.")
+            setattr(self, k, v)
+        return self
+
     # -- fitting ------------------------------------------------------------
     def _spec(self) -> ChainSpec:
         return ChainSpec.resolve(
@@ -239,6 +267,41 @@ class MarkovChain(ChainAnalysisMixin):
                 stacklevel=2,
             )
         return self._fit_data(data, spec)
+
+    def fit_groups(self, X, by, *, customers=None, min_customers: int = 30):
+        """Fit one chain per group of customers, with these settings, in one call.
+
+        Parameters
+        ----------
+        X : DataFrame or CXData
+            Event log (or study).
+        by : str, Series or dict
+            The group of each customer: a Series/dict ``customer_id -> group``
+            (e.g. ``data.truth.persona`` or fitted persona labels), a column of
+            ``customers`` (or of ``X.customers`` for a CXData, e.g. ``"segment"``),
+            or an events column constant within each customer.
+        customers : DataFrame, optional
+            Customer table holding the ``by`` column.
+        min_customers : int, default=30
+            Groups with fewer journeys get a :class:`~cxlab.exceptions.SmallSampleWarning`.
+
+        Returns
+        -------
+        MarkovChainGroups
+            Mapping group -> fitted chain, with ``summary()``,
+            ``transition_matrices()`` and ``absorption()`` over all groups.
+
+        Examples
+        --------
+        >>> import cxlab
+        >>> data = cxlab.simulate(n_customers=1500, seed=2)
+        >>> by_segment = cxlab.MarkovChain(journey="buyer").fit_groups(data, by="segment")
+        >>> sorted(by_segment)
+        ['business', 'consumer']
+        """
+        from cxlab.markov_groups import fit_groups
+
+        return fit_groups(self, X, by, customers=customers, min_customers=min_customers)
 
     def _fit_data(self, data, spec, *, warn: bool = True) -> MarkovChain:
         self._check_params()
@@ -377,7 +440,8 @@ class MarkovChain(ChainAnalysisMixin):
         >>> import pandas as pd, cxlab
         >>> counts = pd.DataFrame([[2, 1, 1], [2, 0, 2], [1, 1, 2]],
         ...                       index=list("RNS"), columns=list("RNS"))
-        >>> cxlab.MarkovChain.from_counts(counts).stationary_distribution()["estimate"].tolist()
+        >>> oz = cxlab.MarkovChain.from_counts(counts, random_state=0)
+        >>> oz.stationary_distribution()["estimate"].round(3).tolist()
         [0.4, 0.2, 0.4]
         """
         if not isinstance(counts, pd.DataFrame):
@@ -435,7 +499,7 @@ class MarkovChain(ChainAnalysisMixin):
         >>> data = cxlab.simulate(n_customers=100, seed=0)
         >>> true = cxlab.MarkovChain.from_transition_matrix(data.truth.transition_matrix)
         >>> round(float(true.absorption().probabilities.loc["(start)", "purchase"]), 4)
-        0.3152
+        0.4877
         """
         if not isinstance(matrix, pd.DataFrame):
             raise DataError("matrix must be a DataFrame with rows = from, columns = to.")

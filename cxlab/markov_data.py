@@ -48,7 +48,7 @@ from cxlab.exceptions import (
 )
 from cxlab.sequences import _shrink_offsets, encode_events, encode_sequences, run_starts
 
-__all__ = ["ChainSpec", "ChainData", "Transitions", "prepare", "transitions"]
+__all__ = ["ChainSpec", "ChainData", "Transitions", "prepare", "transitions", "compact"]
 
 log = logging.getLogger(__name__)
 _RESERVED = (START_STATE, END_STATE, DROP_STATE)
@@ -147,6 +147,26 @@ class ChainData:
             customers=self.customers[idx],
             times=None if self.times is None else self.times[pos],
         )
+
+
+def compact(data: ChainData) -> ChainData:
+    """Drop transient states no journey of ``data`` visits (e.g. after :meth:`ChainData.take`)."""
+    present = np.bincount(data.codes, minlength=len(data.labels)) > 0
+    keep = [0] + [i for i in range(1, data.n_rows) if present[i]]
+    if len(keep) == data.n_rows:
+        return data
+    keep += list(range(data.n_rows, len(data.labels)))
+    lookup = np.full(len(data.labels), -1, dtype=np.int64)
+    lookup[keep] = np.arange(len(keep))
+    n_rows = 1 + sum(1 for i in keep[1:] if i < data.n_rows)
+    ended = np.where(data.ended >= 0, lookup[np.maximum(data.ended, 0)], -1)
+    return replace(
+        data,
+        labels=tuple(data.labels[i] for i in keep),
+        n_rows=n_rows,
+        codes=lookup[data.codes].astype(np.int32),
+        ended=ended,
+    )
 
 
 def _combine(seq, cols):

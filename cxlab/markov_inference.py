@@ -29,6 +29,8 @@ stationary distributions, forecasts, removal effects)
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from scipy import stats
@@ -157,7 +159,12 @@ def bootstrap_counts(
 def percentile_summary(draws: np.ndarray, confidence: float = 0.95, axis: int = 0):
     """(se, ci_low, ci_high) of draws along ``axis``, ignoring NaN draws."""
     a = (1 - confidence) / 2
-    with np.errstate(invalid="ignore"):
+    draws = np.asarray(draws, float)
+    if draws.shape[axis] < 2:
+        est = np.take(draws, 0, axis=axis)
+        return np.zeros_like(est), est, est
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         se = np.nanstd(draws, axis=axis, ddof=1)
         lo, hi = np.nanquantile(draws, [a, 1 - a], axis=axis)
     return se, lo, hi
