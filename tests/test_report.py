@@ -275,8 +275,16 @@ def _failed_run(base: Path) -> dict:
     out = base / "report"
     good = run_cli(str(FIXTURES / "sleeps.ipynb"), "--out", str(out), "--no-html")
     before = tree_hashes(out)
-    rc, _, stderr = run_cli(str(FIXTURES / "raises.ipynb"), "--out", str(out))
-    return {"good": good, "before": before, "rc": rc, "stderr": stderr, "out": str(out)}
+    log = base / "run.log"
+    rc, _, stderr = run_cli(str(FIXTURES / "raises.ipynb"), "--out", str(out), "--log", str(log))
+    return {
+        "good": good,
+        "before": before,
+        "rc": rc,
+        "stderr": stderr,
+        "out": str(out),
+        "log": log.read_text(),
+    }
 
 
 @pytest.fixture
@@ -297,6 +305,14 @@ def test_failure_exit_status_and_one_line_message(failed_run):
         r"ZeroDivisionError: division by zero$",
         lines[0],
     ), lines[0]
+
+
+def test_failure_is_in_the_log_file(failed_run):
+    log = failed_run["log"].splitlines()
+    assert any(line.endswith("running tests/notebooks/raises.ipynb") for line in log)
+    failed = [line for line in log if "FAILED" in line]
+    assert len(failed) == 1 and "ZeroDivisionError: division by zero" in failed[0]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ERROR ", failed[0])
 
 
 def test_failure_keeps_the_last_good_report(failed_run):

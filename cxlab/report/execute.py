@@ -211,7 +211,7 @@ def execute_notebook(
             resources={"metadata": {"path": str(cwd)}},
             kernel_manager_class=_kernel_manager_class(kernel_log),
         )
-    except Exception as exc:
+    except Exception as exc:  # every failure of the notebook is reported, none raised
         error = _failure(label, output_path, exc, cell_timeout)
         logger.debug("notebook %s failed", label, exc_info=True)
     duration = time.perf_counter() - t0

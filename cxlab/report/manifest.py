@@ -141,7 +141,7 @@ def environment(kernel: str | None = None) -> dict[str, Any]:
 
             spec = KernelSpecManager().get_kernel_spec(kernel)
             env["kernel"] = {"name": kernel, "argv": list(spec.argv), "language": spec.language}
-        except Exception:
+        except Exception:  # recorded as unknown; the kernel was checked before the run
             env["kernel"] = {"name": kernel, "argv": None, "language": None}
     return env
 

@@ -216,8 +216,11 @@ def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code:
         nbformat.write(book, executed)
         nb.files["notebook"] = f"{nb.name}/{executed.name}"
         if html:
-            notebook_to_html(book, folder / f"{nb.name}.html", hide_code=hide_code)
-            nb.files["html"] = f"{nb.name}/{nb.name}.html"
+            try:
+                notebook_to_html(book, folder / f"{nb.name}.html", hide_code=hide_code)
+                nb.files["html"] = f"{nb.name}/{nb.name}.html"
+            except Exception as exc:  # the notebook itself is kept; say so loudly
+                logger.warning("no HTML for %s: %s: %s", nb.name, type(exc).__name__, exc)
     nb.files.update(_exports(folder, staging))
     nb.parameters = {
         k: v.replace(str(staging), str(dest)) if isinstance(v, str) else v
