@@ -99,6 +99,8 @@ def test_cli_values_are_read_by_the_default_type():
         "data_path": "data/x",
     }
     assert type(values["scale"]) is float and type(values["label"]) is str
+    more = resolve_parameters(declared, parse_cli_params(["scale=1e-3", "n=1_000", "label=yes"]))
+    assert more["nb"] == {"scale": 0.001, "n": 1000, "label": "yes"}
 
 
 @pytest.mark.parametrize(

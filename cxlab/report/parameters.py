@@ -213,22 +213,35 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _convert(name: str, value: Any, param: NotebookParameter) -> Any:
-    """The value a notebook gets, or None plus a reason when it does not fit."""
+_PLAIN = (str, int, float, bool, list, dict, type(None))
+
+
+def _read_cli(text: str, expected: type | None) -> Any:
+    """Command-line text as the value the notebook's default asks for."""
+    if expected is str:
+        return text
+    if expected in (int, float):
+        try:  # Python's own syntax: 1e-3, 1_000, inf (YAML 1.1 reads 1e-3 as text)
+            return expected(text.strip())
+        except ValueError:
+            pass
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, _PLAIN) else text  # e.g. a YAML date stays text
+
+
+def _convert(value: Any, param: NotebookParameter) -> Any:
+    """The value a notebook gets; TypeError saying why when it does not fit."""
     expected = _TYPES.get(param.type_name)
     if isinstance(value, CliValue):
-        if expected is str:
-            return str(value)
-        try:
-            value = yaml.safe_load(str(value)) if value.strip() else ""
-        except yaml.YAMLError:
-            value = str(value)
+        value = _read_cli(str(value), expected)
     if expected is None:
         return value
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if not ok:
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise TypeError(f"{value!r} is {type(value).__name__}, not {param.type_name}")
     return value
 
@@ -308,7 +321,7 @@ def resolve_parameters(
             if name not in params:
                 continue
             try:
-                values[name] = _convert(name, value, params[name])
+                values[name] = _convert(value, params[name])
             except TypeError as exc:
                 raise ParameterTypeError(
                     f"parameter {name!r} of {label}: {exc} (default {params[name].source}).\n"
