@@ -168,7 +168,7 @@ class ScoreEstimate:
         CES: one-sample t test. Returns ``difference``, ``statistic``,
         ``p_value`` and ``inside_interval``.
         """
-        counts = np.asarray(self.details["counts"])[None, :]
+        counts = np.asarray(list(self.details["counts"].values()))[None, :]
         diff = self.score - value
         if self.metric == "nps":
             det, _, pro = (x[0] for x in _nps_parts(counts))

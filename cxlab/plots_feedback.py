@@ -21,7 +21,7 @@ def _axes(ax, size=(7, 4)):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=size)
+        _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
 
@@ -89,9 +89,10 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
     """
     ax = _axes(ax, (8, 4))
     groups = [(None, trend)] if by is None else list(trend.groupby(by, sort=False, observed=True))
+    periods = pd.Index(sorted(trend["period"].astype(str).unique()))
     for i, (name, part) in enumerate(groups):
         part = part[part["n"] > 0]
-        x = np.arange(len(part)) if by is None else pd.PeriodIndex(part["period"]).to_timestamp()
+        x = periods.get_indexer(part["period"].astype(str))
         color = f"C{i % 10}"
         ax.plot(x, part["estimate"], marker="o", color=color, label=name)
         ax.fill_between(x, part["lower"], part["upper"], color=color, alpha=0.15)
@@ -107,8 +108,8 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
                 zorder=4,
                 label="change beyond chance" if i == 0 else None,
             )
-        if by is None:
-            ax.set_xticks(x, part["period"], rotation=45, ha="right")
+    step = max(1, len(periods) // 12)
+    ax.set_xticks(np.arange(len(periods))[::step], periods[::step], rotation=45, ha="right")
     ax.set_ylabel("score")
     ax.set_title("Score by period (band: interval; ring: change beyond chance)")
     if by is not None or trend["signal"].any():
