@@ -16,6 +16,8 @@ Not a public module: :mod:`cxlab.journeys` and its siblings
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -51,6 +53,19 @@ END = "(end)"
 START = "(start)"
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category=DataWarning) -> None:
+    """Issue a warning attributed to the first caller outside cxlab (the user's line)."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIR + os.sep
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 # -- inputs -------------------------------------------------------------------
 def event_table(data) -> tuple[pd.DataFrame, pd.DataFrame | None, StageCatalog]:
     """``(events, customers or None, catalog)`` of a CXData or an events DataFrame."""
@@ -65,19 +80,26 @@ def event_table(data) -> tuple[pd.DataFrame, pd.DataFrame | None, StageCatalog]:
     return events, data.customers, data.catalog
 
 
-def _tie_warning(seq: EventSequences, column: str, stacklevel: int) -> None:
-    if seq.n_ties:
+def _tie_warning(seq: EventSequences, column: str) -> None:
+    """Warn about ties whose order matters: same customer, same time, different state."""
+    if not seq.n_ties or seq.timestamps is None:
+        return
+    t = seq.timestamps.view(np.int64)
+    same = (t[1:] == t[:-1]) & (seq.codes[1:] != seq.codes[:-1])
+    same[seq.offsets[1:-1] - 1] = False  # pairs across two customers
+    n = int(same.sum())
+    if n:
         rule = (
             "catalog order of the states (the log had to be sorted)"
             if seq.was_sorted
             else "their order in the input"
         )
-        warnings.warn(
-            f"{seq.n_ties:,} events share their timestamp with the same customer's previous "
-            f"event; they are taken in {rule}. Orders, paths and funnels that depend on them "
-            "may not be what happened: record times more precisely if you can.",
-            DataWarning,
-            stacklevel=stacklevel,
+        cust = seq.customers[np.searchsorted(seq.offsets, np.flatnonzero(same), side="right") - 1]
+        warn(
+            f"{n:,} events share their timestamp with the same customer's previous event "
+            f"but have another {column} (e.g. customer_id {pd.unique(cust)[:5].tolist()}); "
+            f"they are taken in {rule}. Orders, paths and funnels that depend on them may not "
+            "be what happened: record times more precisely if you can."
         )
 
 
@@ -88,7 +110,6 @@ def encode(
     extra: Sequence[str] = (),
     collapse: bool = False,
     return_order: bool = False,
-    stacklevel: int = 4,
 ) -> EventSequences:
     """Encode ``events`` by ``column`` (ordered by customer and time), warning on ties."""
     if column not in events.columns:
@@ -101,7 +122,7 @@ def encode(
     seq = encode_events(
         events, column, extra=tuple(extra), collapse_repeats=collapse, return_order=return_order
     )
-    _tie_warning(seq, column, stacklevel)
+    _tie_warning(seq, column)
     return seq
 
 
@@ -126,16 +147,14 @@ def check_states(names, seq_states: Sequence[str], what: str, column: str = "sta
     return [states.index(s) for s in names]
 
 
-def warn_unseen(seq: EventSequences, codes, what: str, stacklevel: int = 4) -> None:
+def warn_unseen(seq: EventSequences, codes, what: str) -> None:
     """Warn when some of the requested states have no event at all."""
     seen = np.bincount(seq.codes, minlength=seq.n_states) > 0
     unseen = [seq.states[c] for c in codes if not seen[c]]
     if unseen:
-        warnings.warn(
+        warn(
             f"{what} {unseen} never occur in the data, so every count there is 0 "
-            "(check the stage names, the filters and the date window).",
-            DataWarning,
-            stacklevel=stacklevel,
+            "(check the stage names, the filters and the date window)."
         )
 
 
