@@ -74,13 +74,18 @@ def communicating_classes(P: np.ndarray) -> list[np.ndarray]:
 
 
 def _check_absorbing(Q: np.ndarray, R: np.ndarray | None = None, names=None) -> None:
-    """Raise when some transient state cannot reach absorption (I - Q singular)."""
-    q = Q if Q.ndim == 2 else Q.reshape(-1, *Q.shape[-2:]).max(axis=0)
+    """Raise when some transient state cannot reach absorption (I - Q singular).
+
+    Checked on 2-D input only; stacks of draws are solved draw by draw when
+    singular (see :func:`_solve`), giving NaN for a draw without an exit.
+    """
+    if Q.ndim != 2:
+        return
+    q = Q
     if R is None:
         leak = 1.0 - q.sum(axis=1) > 1e-12
     else:
-        r = R if R.ndim == 2 else R.reshape(-1, *R.shape[-2:]).max(axis=0)
-        leak = r.sum(axis=1) > 0
+        leak = R.sum(axis=1) > 0
     reach = reachable(q)
     ok = (reach & leak[None, :]).any(axis=1)
     if not ok.all():
@@ -91,6 +96,25 @@ def _check_absorbing(Q: np.ndarray, R: np.ndarray | None = None, names=None) -> 
             "so absorption probabilities and times are undefined; declare one of them "
             "absorbing, or check the counts"
         )
+
+
+def _solve(A: np.ndarray, B: np.ndarray | None = None) -> np.ndarray:
+    """``A^-1 B`` (or ``A^-1``) for a stack; singular members give NaN instead of failing."""
+    try:
+        return np.linalg.inv(A) if B is None else np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        if A.ndim == 2:
+            raise
+    out = np.full(
+        A.shape if B is None else np.broadcast_shapes(A.shape[:-2], B.shape[:-2]) + B.shape[-2:],
+        np.nan,
+    )
+    for i in np.ndindex(*A.shape[:-2]):
+        try:
+            out[i] = np.linalg.inv(A[i]) if B is None else np.linalg.solve(A[i], B[i])
+        except np.linalg.LinAlgError:
+            pass
+    return out
 
 
 def fundamental_matrix(Q: np.ndarray, names=None) -> np.ndarray:
@@ -104,7 +128,7 @@ def fundamental_matrix(Q: np.ndarray, names=None) -> np.ndarray:
     Q = np.asarray(Q, dtype=float)
     _check_absorbing(Q, names=names)
     eye = np.broadcast_to(np.eye(Q.shape[-1]), Q.shape)
-    return np.linalg.inv(eye - Q)
+    return _solve(eye - Q)
 
 
 def absorption_probabilities(Q: np.ndarray, R: np.ndarray, names=None) -> np.ndarray:
@@ -112,7 +136,7 @@ def absorption_probabilities(Q: np.ndarray, R: np.ndarray, names=None) -> np.nda
     Q, R = np.asarray(Q, float), np.asarray(R, float)
     _check_absorbing(Q, R, names=names)
     eye = np.broadcast_to(np.eye(Q.shape[-1]), Q.shape)
-    return np.linalg.solve(eye - Q, R)
+    return _solve(eye - Q, R)
 
 
 def expected_steps(Q: np.ndarray, visit_weight: np.ndarray | None = None, names=None):
@@ -135,7 +159,7 @@ def expected_time(Q: np.ndarray, dwell: np.ndarray, names=None) -> np.ndarray:
     _check_absorbing(Q, names=names)
     d = np.broadcast_to(np.asarray(dwell, float), Q.shape[:-1])
     eye = np.broadcast_to(np.eye(Q.shape[-1]), Q.shape)
-    return np.linalg.solve(eye - Q, d[..., None])[..., 0]
+    return _solve(eye - Q, np.ascontiguousarray(d[..., None]))[..., 0]
 
 
 def conditional_expected_time(Q, R, dwell, target: int, names=None) -> np.ndarray:

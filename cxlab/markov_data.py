@@ -67,6 +67,7 @@ class ChainSpec:
     collapse_repeats: bool = False
     catalog: StageCatalog = DEFAULT_CATALOG
     stage: str = "stage"
+    states_given: bool = False
 
     @classmethod
     def resolve(cls, *, state, journey, states, absorbing, end_state, collapse_repeats, catalog):
@@ -76,6 +77,7 @@ class ChainSpec:
         if not cols:
             raise ParameterError("state must name at least one column, e.g. state='stage'.")
         catalog = catalog or DEFAULT_CATALOG
+        states_given = states is not None
         if journey == "buyer":
             if absorbing:
                 raise ParameterError(
@@ -95,6 +97,7 @@ class ChainSpec:
             end_state=end,
             collapse_repeats=bool(collapse_repeats),
             catalog=catalog,
+            states_given=states_given,
         )
 
     @property
@@ -297,7 +300,7 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
                 n_rows=int(np.isin(lab, [names.index(e) for e in extra]).sum()),
                 fix="add them to states=, or filter those events first (cxlab.select_stages)",
             )
-        if missing:
+        if missing and spec.states_given:
             warnings.warn(
                 f"states {missing} were asked for but never seen in the journeys; they are "
                 "left out of the chain (no transition out of them can be estimated)",
