@@ -27,7 +27,8 @@ from filelock import FileLock
 from cxlab.cli import main as cxlab_main
 from cxlab.report import run as run_module
 from cxlab.report import run_notebooks
-from cxlab.report.errors import NotebookExecutionError
+from cxlab.report.errors import NotebookExecutionError, RunLockedError
+from cxlab.report.folder import ReportFolder
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -427,6 +428,17 @@ def test_interrupted_swap_is_recovered(tmp_path):
     old.mkdir()
     (old / "manifest.json").write_text("{}")
     (tmp_path / "report.tmp").mkdir()
-    run_module._recover(out)
+    (tmp_path / "report.tmp" / "half-written.csv").write_text("x")
+    staging = ReportFolder(out).prepare()
     assert (out / "manifest.json").read_text() == "{}"
-    assert not old.exists() and not (tmp_path / "report.tmp").exists()
+    assert not old.exists() and staging == tmp_path / "report.tmp"
+    assert list(staging.iterdir()) == []
+
+
+def test_lock_timeout_gives_up(tmp_path):
+    folder = ReportFolder(tmp_path / "report")
+    with folder.locked() as waited:
+        assert waited < 1
+        with pytest.raises(RunLockedError, match="for more than 0.2 s"):
+            with ReportFolder(tmp_path / "report").locked(timeout=0.2):
+                pass

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,17 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from filelock import FileLock, Timeout
 
 from cxlab import paths
 from cxlab.report.errors import (
     KernelNotFoundError,
     NotebookNotFoundError,
-    OutputFolderError,
     ReportUsageError,
-    RunLockedError,
 )
 from cxlab.report.execute import execute_notebook, strip_volatile
+from cxlab.report.folder import ReportFolder
 from cxlab.report.html import notebook_to_html, write_index
 from cxlab.report.manifest import build_manifest, hash_paths, sha256_file, write_json
 from cxlab.report.parameters import (
@@ -119,50 +116,6 @@ def _check_kernel(kernel: str) -> None:
         ) from None
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputFolderError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise OutputFolderError(
-            f"--out {out} holds files but no manifest.json, so it is not a cxlab report; "
-            "a run replaces its output folder as a whole, so choose an empty or new folder"
-        )
-    if out.resolve() in {paths.PROJECT_DIR, paths.NOTEBOOKS_DIR, paths.DATA_DIR}:
-        raise OutputFolderError(f"--out {out} is a project folder; choose one under reports/")
-
-
-def _sibling(out: Path, suffix: str) -> Path:
-    return out.with_name(out.name + suffix)
-
-
-def _recover(out: Path) -> None:
-    """Clean up after a run that was killed (called under the lock)."""
-    old, staging = _sibling(out, ".old"), _sibling(out, ".tmp")
-    if old.exists() and not out.exists():
-        logger.warning("restoring %s from %s (a previous run was interrupted mid-swap)", out, old)
-        os.rename(old, out)
-    for leftover in (old, staging):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    old = _sibling(out, ".old")
-    if out.exists():
-        os.rename(out, old)
-    os.rename(staging, out)
-    if old.exists():
-        shutil.rmtree(old)
-
-
-def _failed_folder(out: Path) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    candidate, n = _sibling(out, f".failed-{stamp}"), 1
-    while candidate.exists():
-        candidate, n = _sibling(out, f".failed-{stamp}-{n}"), n + 1
-    return candidate
-
-
 def _absolute_if_local(value: Any) -> Any:
     """A relative path that exists from the current folder, made absolute.
 
@@ -226,6 +179,59 @@ def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code:
         k: v.replace(str(staging), str(dest)) if isinstance(v, str) else v
         for k, v in nb.parameters.items()
     }
+
+
+def _execute_all(
+    runs: list[NotebookRun],
+    staging: Path,
+    jobs: int,
+    options: Mapping[str, Any],
+    on_finish: Callable[[NotebookRun], None] | None,
+) -> None:
+    """Execute every notebook, ``jobs`` at a time (threads; each kernel is its own process)."""
+
+    def one(nb: NotebookRun):
+        inject = {k: nb.parameters[k] for k in nb.given}
+        if "out_dir" in nb.parameters:
+            inject["out_dir"] = nb.parameters["out_dir"]
+        logger.info("running %s", notebook_label(nb.source))
+        return execute_notebook(
+            nb.source,
+            staging / nb.name / f"{nb.name}.ipynb",
+            inject,
+            label=notebook_label(nb.source),
+            kernel=options["kernel"],
+            cwd=nb.source.parent,
+            cell_timeout=options["cell_timeout"],
+            kernel_log=staging / "logs" / f"{nb.name}.kernel.log",
+        )
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cxlab-run") as pool:
+        futures = {pool.submit(one, nb): nb for nb in runs}
+        for future in as_completed(futures):
+            nb, outcome = futures[future], future.result()
+            nb.started, nb.finished = outcome.started, outcome.finished
+            nb.duration, nb.error = outcome.duration, outcome.error
+            nb.status = "failed" if outcome.error else "succeeded"
+            if outcome.error:
+                logger.info("failed %s", outcome.error.one_line())
+            else:
+                logger.info("done %s in %.1f s", notebook_label(nb.source), outcome.duration)
+            if on_finish is not None:
+                on_finish(nb)
+
+
+def _inputs(runs: list[NotebookRun], params_file) -> list[tuple[Path, str]]:
+    """(path, role) of every input to hash: notebooks, the params file, paths in parameters."""
+    inputs = [(nb.source, "notebook") for nb in runs]
+    if params_file is not None:
+        inputs.append((Path(params_file), "params file"))
+    for nb in runs:
+        for name, value in nb.parameters.items():
+            target = None if name == "out_dir" else _input_path(value, nb.source.parent)
+            if target is not None:
+                inputs.append((target, f"parameter {name} of {nb.name}"))
+    return inputs
 
 
 def run_notebooks(
@@ -297,8 +303,7 @@ def run_notebooks(
     started, t0 = datetime.now(UTC), time.perf_counter()
     if int(jobs) < 1:
         raise ReportUsageError(f"jobs={jobs}: must be at least 1")
-    explicit = None if notebooks is None else notebooks
-    sources = find_notebooks(explicit)
+    sources = find_notebooks(notebooks)
     given: dict[str, Any] = {}
     if params_file is not None:
         given.update(load_params_file(params_file))
@@ -306,93 +311,26 @@ def run_notebooks(
     declared = {notebook_label(src): inspect_parameters(src) for src in sources}
     values = resolve_parameters(declared, given)
     _check_kernel(kernel)
-    out = Path(out).expanduser().resolve() if out else default_out(explicit, sources)
-    _check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(out).expanduser().resolve() if out else default_out(notebooks, sources)
+    folder = ReportFolder(out)
+    folder.check()
 
-    lock = FileLock(str(_sibling(out, ".lock")))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        logger.warning("another cxlab run is writing %s; waiting for it to finish", out)
-        try:
-            lock.acquire(timeout=-1 if lock_timeout is None else lock_timeout)
-        except Timeout:
-            raise RunLockedError(
-                f"another cxlab run held {out} (lock {lock.lock_file}) for more than "
-                f"{lock_timeout:g} s; try again later or choose another --out"
-            ) from None
-    lock_waited = time.perf_counter() - t0
-    try:
-        _recover(out)
-        staging = _sibling(out, ".tmp")
-        staging.mkdir()
+    with folder.locked(lock_timeout) as lock_waited:
+        staging = folder.prepare()
         runs = []
         for src in sources:
             label = notebook_label(src)
             given_values = {k: _absolute_if_local(v) for k, v in values[label].items()}
-            folder = staging / src.stem
-            folder.mkdir()
-            runs.append(
-                NotebookRun(
-                    name=src.stem,
-                    source=src,
-                    parameters=_effective(declared[label], given_values, str(folder)),
-                    given=sorted(given_values),
-                )
-            )
-
-        def _one(nb: NotebookRun):
-            inject = {k: nb.parameters[k] for k in nb.given}
-            if "out_dir" in nb.parameters:
-                inject["out_dir"] = nb.parameters["out_dir"]
-            logger.info("running %s", notebook_label(nb.source))
-            return execute_notebook(
-                nb.source,
-                staging / nb.name / f"{nb.name}.ipynb",
-                inject,
-                label=notebook_label(nb.source),
-                kernel=kernel,
-                cwd=nb.source.parent,
-                cell_timeout=cell_timeout,
-                kernel_log=staging / "logs" / f"{nb.name}.kernel.log",
-            )
-
-        with ThreadPoolExecutor(max_workers=int(jobs), thread_name_prefix="cxlab-run") as pool:
-            futures = {pool.submit(_one, nb): nb for nb in runs}
-            for future in as_completed(futures):
-                nb, outcome = futures[future], future.result()
-                nb.started, nb.finished, nb.duration = (
-                    outcome.started,
-                    outcome.finished,
-                    outcome.duration,
-                )
-                nb.error = outcome.error
-                nb.status = "failed" if outcome.error else "succeeded"
-                if outcome.error:
-                    logger.info("failed %s", outcome.error.one_line())
-                else:
-                    logger.info("done %s in %.1f s", notebook_label(nb.source), outcome.duration)
-                if on_finish is not None:
-                    on_finish(nb)
+            (staging / src.stem).mkdir()
+            parameters = _effective(declared[label], given_values, str(staging / src.stem))
+            runs.append(NotebookRun(src.stem, src, parameters, sorted(given_values)))
+        options = {"kernel": kernel, "cell_timeout": cell_timeout}
+        _execute_all(runs, staging, int(jobs), options, on_finish)
 
         status = "succeeded" if all(nb.ok for nb in runs) else "failed"
-        dest = out if status == "succeeded" else _failed_folder(out)
+        dest = out if status == "succeeded" else folder.failed_path()
         for nb in runs:
             _finalize(nb, staging, dest, html, hide_code)
-        inputs = [(src, "notebook") for src in sources]
-        if params_file is not None:
-            inputs.append((Path(params_file), "params file"))
-        for nb in runs:
-            for name, value in nb.parameters.items():
-                target = None if name == "out_dir" else _input_path(value, nb.source.parent)
-                if target is not None:
-                    inputs.append((target, f"parameter {name} of {nb.name}"))
-        outputs = [
-            {"path": rel, "sha256": sha256_file(staging / rel)}
-            for nb in runs
-            for rel in nb.files["tables"] + nb.files["figures"]
-        ]
         finished = datetime.now(UTC)
         manifest = build_manifest(
             status=status,
@@ -403,30 +341,31 @@ def run_notebooks(
             out=out,
             folder=dest,
             options={
-                "kernel": kernel,
+                **options,
                 "jobs": int(jobs),
-                "cell_timeout": cell_timeout,
                 "html": html,
                 "hide_code": hide_code,
                 "params_file": None if params_file is None else str(Path(params_file).resolve()),
                 "params": {k: str(v) if isinstance(v, CliValue) else v for k, v in given.items()},
             },
             notebooks=runs,
-            inputs=hash_paths(inputs),
-            outputs=outputs,
+            inputs=hash_paths(_inputs(runs, params_file)),
+            outputs=[
+                {"path": rel, "sha256": sha256_file(staging / rel)}
+                for nb in runs
+                for rel in nb.files["tables"] + nb.files["figures"]
+            ],
             project_dir=paths.PROJECT_DIR,
             command=command,
         )
         write_json(staging / "manifest.json", manifest)
         write_index(staging / "index.html", manifest)
         if status == "succeeded":
-            _swap_in(staging, out)
+            folder.publish()
             logger.info("report written to %s", out)
         else:
-            os.rename(staging, dest)
+            folder.keep_failed(dest)
             logger.info("run failed; its files are in %s; %s is unchanged", dest, out)
-    finally:
-        lock.release()
     return RunResult(
         status=status,
         out=out,
