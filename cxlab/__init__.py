@@ -99,6 +99,13 @@ _EXPORTS = {
     "compare_aft_models": "cxlab.survival_aft",
     "survival_clv": "cxlab.clv",
     "ShiftedBetaGeometric": "cxlab.sbg",
+    # what-if value analysis
+    "ValueModel": "cxlab.value",
+    "Scenario": "cxlab.value",
+    "WhatIfResult": "cxlab.value",
+    "ValueRanking": "cxlab.value",
+    "touchpoint_owners": "cxlab.value",
+    "truth_what_if": "cxlab.value_truth",
     # errors
     "CxlabError": "cxlab.exceptions",
 }

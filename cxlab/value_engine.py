@@ -1,0 +1,176 @@
+"""The evaluation engine of :class:`cxlab.ValueModel` (not a public module).
+
+:func:`evaluate` computes every metric for the point estimate and each
+replicate under a scenario: the changed chain's conversion by group, the
+owner's-journey outcomes per purchaser (lifetimes, survival, NPS) averaged by
+group with the replicate's bootstrap weights, and the mix of groups by their
+share of leads and purchasers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import DataError, ParameterError
+from cxlab.value_chain import change_row, check_absorbing, conversion, replace_row
+from cxlab.value_results import interval_table
+from cxlab.value_scenarios import experience_outcomes, nps_draws, nps_outcomes
+
+__all__ = ["evaluate", "target_mask", "ensure_nps", "group_labels", "matrix_frame"]
+
+
+def chain_after(model, scenario) -> tuple[np.ndarray, int]:
+    p, n_clipped = model._p, 0
+    rows, cols = model._chain.rows, model._chain.cols
+    if scenario.kind == "transition":
+        kw = scenario.params
+        change_row(p[0], rows, cols, **kw, strict=True)  # raises on an impossible change
+        p, n_clipped = change_row(p, rows, cols, **kw, strict=False)
+    else:
+        p = replace_row(p, rows, cols, **scenario.params)
+    for g in range(p.shape[1]):
+        check_absorbing(p[0, g], rows, model._chain.n_transient)
+    return p, n_clipped
+
+
+def evaluate(model, scenario) -> dict:
+    """Every metric for the point estimate (index 0) and each replicate."""
+    kind = None if scenario is None else scenario.kind
+    p, n_clipped = chain_after(model, scenario) if kind in ("transition", "row") else (model._p, 0)
+    conv = conversion(p, model._chain.n_transient)  # (n_rep, G)
+    mask = target_mask(model, scenario)
+    if kind == "experience":
+        ensure_nps(model)
+    n_rep, n_g = conv.shape
+    per = {m: np.full((n_rep, n_g), np.nan) for m in ("ret", "days", "rpp", "clv", "nps")}
+    for b in range(n_rep):  # loop over replicates
+        sp = model._spend[b]
+        lin = model._X @ model._hazard.split(model._theta[b])[1][0]
+        if kind == "churn":
+            lin = lin + np.where(mask, np.log(scenario.params["hazard_ratio"]), 0.0)
+        ddays, days, surv = model._life(np.exp(lin), model._theta[b], sp["p_onb"])
+        nps_i = None
+        if kind == "experience":
+            ddays, days, surv, nps_i = experience_outcomes(
+                model, b, mask, scenario.params, lin, (ddays, days, surv)
+            )
+        w, g = sp["w"], model._gidx
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tot = np.bincount(g, weights=w, minlength=n_g)
+            per["ret"][b] = np.bincount(g, weights=w * surv, minlength=n_g) / tot
+            per["days"][b] = np.bincount(g, weights=w * days, minlength=n_g) / tot
+            rev = np.bincount(g, weights=w * sp["rate"] * days, minlength=n_g) / tot
+            per["rpp"][b] = sp["first"] + rev
+            drev = np.bincount(g, weights=w * sp["rate"] * ddays, minlength=n_g) / tot
+            per["clv"][b] = model.margin * (sp["first"] + drev)
+            if nps_i is not None:
+                per["nps"][b] = 100 * np.bincount(g, weights=w * nps_i, minlength=n_g) / tot
+    share = model._lead_share
+    buyers = share * conv
+    mix = buyers / buyers.sum(axis=1, keepdims=True)  # purchasers by group
+    out = {"conversion_rate": buyers.sum(axis=1)}
+    for m, k in (("retention", "ret"), ("active_days", "days"), ("clv", "clv")):
+        out[m] = np.sum(mix * per[k], axis=1)
+    out["revenue_per_purchaser"] = np.sum(mix * per["rpp"], axis=1)
+    out["nps"] = (
+        np.sum(mix * per["nps"], axis=1) if kind == "experience" else np.full(n_rep, np.nan)
+    )
+    out["purchasers"] = model.n_leads_ * out["conversion_rate"]
+    out["revenue"] = out["purchasers"] * out["revenue_per_purchaser"]
+    out["value"] = out["purchasers"] * out["clv"]
+    out["_clipped"] = n_clipped
+    out["_conv_by_group"] = conv
+    return out
+
+
+def target_mask(model, scenario):
+    """Purchasers a churn or experience scenario applies to (boolean mask)."""
+    if scenario is None or scenario.kind not in ("churn", "experience"):
+        return None
+    t = model.owners_
+    mask = np.ones(len(t), dtype=bool)
+    where = dict(scenario.params.get("who") or {})
+    for key in ("touchpoint", "channel"):
+        if scenario.params.get(key) is not None:
+            where[f"purchase_{key}"] = scenario.params[key]
+    for col, value in where.items():
+        if col not in t.columns:
+            raise ParameterError(
+                f"scenario {scenario.name!r}: unknown column {col!r}; choose among "
+                f"{sorted(c for c in t.columns if t[c].nunique() < 50)}"
+            )
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        known = set(pd.unique(t[col]).tolist())
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            raise ParameterError(
+                f"scenario {scenario.name!r}: {col}={unknown} matches no purchaser; "
+                f"values present: {sorted(map(str, known))[:20]}"
+            )
+        mask &= t[col].isin(values).to_numpy()
+    return mask
+
+
+def ensure_nps(model) -> None:
+    """Fit the NPS model on first need (only experience scenarios use it)."""
+    if model._nps is not None:
+        return
+    model._nps = nps_draws(model, np.random.default_rng(model._nps_seed))
+    model._nps_before = np.array([nps_outcomes(model, b) for b in range(len(model._theta))])
+    w = np.array([s["w"] for s in model._spend])
+    n_g = len(model.groups_)
+    per = np.array(
+        [
+            np.bincount(model._gidx, weights=w[b] * model._nps_before[b], minlength=n_g)
+            / np.bincount(model._gidx, weights=w[b], minlength=n_g)
+            for b in range(len(w))
+        ]
+    )
+    buyers = model._lead_share * model._before["_conv_by_group"]
+    mix = buyers / buyers.sum(axis=1, keepdims=True)
+    model._before["nps"] = 100 * np.sum(mix * per, axis=1)
+    model.baseline_ = interval_table(model._before, model.confidence)
+
+
+def group_labels(data, groups):
+    """A function mapping customer ids to group labels (all ``"all"`` without groups)."""
+    if groups is None:
+        return lambda ids, table: np.full(len(ids), "all", dtype=object)
+    if isinstance(groups, str):
+        if groups not in data.customers.columns:
+            raise ParameterError(
+                f"groups={groups!r} is not a column of the customers table; "
+                f"columns: {list(data.customers.columns)}"
+            )
+        series = data.customers.set_index("customer_id")[groups]
+    elif isinstance(groups, pd.Series):
+        series = groups
+    else:
+        raise ParameterError("groups must be a customers column name or a Series by customer_id.")
+    series = series.astype(object)
+
+    def label_of(ids, table):
+        labels = series.reindex(ids).to_numpy()
+        bad = pd.isna(labels)
+        if bad.any():
+            raise DataError(
+                "customers have no group label",
+                table=table,
+                column="customer_id",
+                n_rows=int(bad.sum()),
+                example_ids=np.asarray(ids)[bad][:5].tolist(),
+                fix="give every customer a group (or leave groups=None)",
+            )
+        return labels.astype(str)
+
+    return label_of
+
+
+def matrix_frame(chain) -> pd.DataFrame:
+    """The fitted transition matrix; with groups, indexed by (group, from)."""
+    if len(chain.groups) == 1:
+        return chain.frame(0)
+    return pd.concat(
+        {g: chain.frame(i) for i, g in enumerate(chain.groups)}, names=["group", "from"]
+    )

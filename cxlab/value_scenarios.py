@@ -1,0 +1,137 @@
+"""Experience what-ifs for :class:`cxlab.ValueModel`: CSAT -> support -> churn, and NPS.
+
+Not a public module. Raising a purchaser's CSAT from ``c`` to ``c'`` (capped at
+the top of the scale) moves the churn hazard by ``exp(beta_csat (c' - c))``.
+With ``mediated=True`` it also changes the expected support contacts from
+``mu`` to ``mu' = mu exp(gamma (c' - c))`` (Poisson model of support on CSAT).
+The counterfactual number of contacts keeps the customer's observed count
+``N`` as far as possible: when contacts fall (``q = mu'/mu <= 1``) each of the
+``N`` contacts is kept with probability ``q`` (binomial thinning), when they
+rise ``Poisson(mu' - mu)`` contacts are added. Both keep the Poisson law
+exactly, so the population moves from the fitted model at ``c`` to the fitted
+model at ``c'``. Lifetime and NPS are averaged over that distribution of contacts.
+
+NPS comes from the proportional-odds model of the 0-10 answer on CSAT, support
+contacts and loyalty membership (:class:`cxlab.NPSDrivers`), predicted for
+every purchaser (respondents or not); draws from its covariance give intervals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+__all__ = ["experience_outcomes", "nps_draws", "nps_outcomes"]
+
+NPS_DRIVERS = ("csat", "support_contacts", "loyalty_member")
+
+
+def _contact_grid(n_obs, dc, gamma, csat, mediated: bool):
+    """Grid of counterfactual support contacts and their probabilities, shape (n, K)."""
+    n_obs = n_obs.astype(np.int64)
+    if not mediated:
+        return n_obs[:, None].astype(float), np.ones((len(n_obs), 1))
+    q = np.exp(gamma[1] * dc)
+    mu = np.exp(gamma[0] + gamma[1] * csat)  # gamma[0]: intercept, per customer or shared
+    lam = np.where(q > 1, mu * (q - 1), 0.0)
+    extra = int(np.ceil(lam.max() + 8 * np.sqrt(lam.max()) + 8)) if (q > 1).any() else 0
+    k = np.arange(int(n_obs.max()) + extra + 1)[None, :]
+    thin = stats.binom.pmf(k, n_obs[:, None], np.minimum(q, 1.0)[:, None])
+    add = stats.poisson.pmf(k - n_obs[:, None], lam[:, None])
+    pk = np.where((q > 1)[:, None], add, thin)
+    pk = pk / pk.sum(axis=1, keepdims=True)
+    return np.broadcast_to(k, pk.shape).astype(float), pk
+
+
+def experience_outcomes(model, b, mask, params, lin, outcomes):
+    """Lifetime outcomes (and NPS) per purchaser after a CSAT change, replicate ``b``."""
+    t = model.owners_
+    lo, hi = model._csat_scale
+    covs = model._covs
+    ddays, days, surv = (np.array(o, dtype=float, copy=True) for o in outcomes)
+    csat = t["csat"].to_numpy(float)
+    n_obs = t["support_contacts"].to_numpy(float)
+    new = np.clip(csat + params["csat"], lo, hi)
+    dc = np.where(mask, new - csat, 0.0)
+    idx = np.flatnonzero(dc != 0)
+    nps_i = model._nps_before[b].copy() if model._nps is not None else None
+    if len(idx) == 0:
+        return ddays, days, surv, nps_i
+    _, beta = model._hazard.split(model._theta[b])
+    beta = beta[0]
+    b_c = beta[covs.index("csat")] if "csat" in covs else 0.0
+    b_s = beta[covs.index("support_contacts")] if "support_contacts" in covs else 0.0
+    mediated = bool(params.get("mediated", True)) and model._gamma is not None
+    gamma = None
+    if mediated:
+        g = model._gamma[b]
+        gamma = (g[0] + model._D[idx] @ g[2:], g[1])  # per-customer intercept with groups
+    k, pk = _contact_grid(n_obs[idx], dc[idx], gamma, csat[idx], mediated)
+    lin_k = lin[idx, None] + b_c * dc[idx, None] + b_s * (k - n_obs[idx, None])
+    d2, a2, s2 = model._life(np.exp(lin_k), model._theta[b], model._spend[b]["p_onb"])
+    ddays[idx] = np.sum(pk * d2, axis=1)
+    days[idx] = np.sum(pk * a2, axis=1)
+    surv[idx] = np.sum(pk * s2, axis=1)
+    if nps_i is not None:
+        x = model._nps["x"][idx][:, None, :].repeat(k.shape[1], axis=1)
+        x[..., model._nps["drivers"].index("csat")] = new[idx, None]
+        if "support_contacts" in model._nps["drivers"]:
+            x[..., model._nps["drivers"].index("support_contacts")] = k
+        nps_i[idx] = np.sum(pk * _net(model._nps, b, x), axis=1)
+    return ddays, days, surv, nps_i
+
+
+def nps_draws(model, rng) -> dict:
+    """Fit the NPS ordinal logit on purchasers who answered; draw its parameters."""
+    from cxlab.feedback_drivers import NPSDrivers
+
+    t = model.owners_
+    drivers = [d for d in NPS_DRIVERS if d in t.columns] + list(model._dummies)
+    answered = t[t["nps_last"].notna()]
+    table = answered[drivers].astype(float).assign(nps=answered["nps_last"].astype(int).to_numpy())
+    fit = NPSDrivers(drivers=drivers, importance=None).fit(table)
+    res = fit.result_
+    params = np.asarray(res.params, float)
+    cov = np.asarray(res.cov_params(), float)
+    draws = np.vstack(
+        [params, rng.multivariate_normal(params, cov, size=int(model.n_boot), method="cholesky")]
+    )
+    levels = np.unique(table["nps"].to_numpy())
+    cuts = np.array([res.model.transform_threshold_params(d)[1:-1] for d in draws])
+    out = {
+        "drivers": drivers,
+        "beta": draws[:, : len(drivers)],
+        "cuts": cuts,
+        "levels": levels,
+        "x": t[drivers].to_numpy(float),
+        "model": fit,
+    }
+    return out
+
+
+def _net(nps: dict, b: int, x: np.ndarray) -> np.ndarray:
+    """P(promoter) - P(detractor) for covariates ``x`` (..., p) under replicate ``b``."""
+    eta = x @ nps["beta"][b]
+    levels, cuts = nps["levels"], nps["cuts"][b]
+
+    def cdf_at(score):  # P(answer <= score)
+        below = np.flatnonzero(levels <= score)
+        if len(below) == 0:
+            return np.zeros_like(eta)
+        j = below[-1]
+        if j >= len(cuts):
+            return np.ones_like(eta)
+        return special.expit(cuts[j] - eta)
+
+    return (1.0 - cdf_at(8)) - cdf_at(6)
+
+
+def nps_outcomes(model, b: int) -> np.ndarray:
+    """Per-purchaser P(promoter) - P(detractor) with observed covariates, replicate ``b``."""
+    return _net(model._nps, b, model._nps["x"])
+
+
+def nps_table(model) -> pd.DataFrame:
+    """The NPS model's coefficients (for reports)."""
+    return model._nps["model"].coef_
