@@ -272,6 +272,16 @@ def _bootstrap(d, e, u, value, owner, horizon, n_boot, rng):
         return np.empty(0), np.empty(0)
     n = len(d)
     W = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    return _weighted_estimates(d, e, u, value, owner, horizon, W)
+
+
+def _weighted_estimates(d, e, u, value, owner, horizon, W):
+    """CLV and restricted mean lifetime for each row of customer weights ``W`` (B, n).
+
+    A weighted product-limit estimator on all rows at once; with ``W`` all
+    ones it is lifelines' Kaplan-Meier and the point estimate (tested).
+    """
+    n_boot, n = W.shape
     order = np.argsort(d, kind="stable")
     d_s, e_s, W_s = d[order], e[order], W[:, order]
     # at risk at time x = weight of customers with d >= x (reverse cumulative sums)

@@ -111,23 +111,29 @@ class ShiftedBetaGeometric:
             a, b = np.exp(p)
             return -_loglik(a, b, lost, s[-1], t)
 
+        def grad(p):  # chain rule to the log scale
+            theta = np.exp(p)
+            return -_gradient(*theta, lost, s[-1], t) * theta
+
+        def hess(p):
+            theta = np.exp(p)
+            g = _gradient(*theta, lost, s[-1], t)
+            return -(_hessian(*theta, lost, s[-1], t) * np.outer(theta, theta) + np.diag(g * theta))
+
         start = np.log([1.0, max(1e-3, (s[0] - lost[0]) / max(lost[0], 1e-3))])
-        res = optimize.minimize(
-            nll,
-            start,
-            method="Nelder-Mead",
-            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000},
-        )
-        res = optimize.minimize(nll, res.x, method="BFGS", options={"gtol": 1e-10})
+        res = optimize.minimize(nll, start, jac=grad, hess=hess, method="trust-exact")
+        if not res.success:
+            res = optimize.minimize(nll, res.x, method="Nelder-Mead", options={"xatol": 1e-10})
         a, b = np.exp(res.x)
-        if not (np.isfinite(a) and np.isfinite(b)) or a > 1e6 or b > 1e6:
+        H = _hessian(a, b, lost, s[-1], t) if np.isfinite([a, b]).all() else np.full((2, 2), np.nan)
+        curved = np.isfinite(H).all() and bool(np.all(np.linalg.eigvalsh(-H) > 0))
+        if not curved or a > 1e5 or b > 1e5:
             raise ConvergenceError(
                 f"the sBG likelihood has no interior maximum for these counts "
-                f"(estimates ran to alpha={a:.3g}, beta={b:.3g}); this happens when churn is "
-                "constant across periods (no heterogeneity) or absent. A geometric model "
-                "(one churn rate) fits those data."
+                f"(estimates ran to alpha={a:.3g}, beta={b:.3g}); this happens when the churn "
+                "rate is the same in every period (no heterogeneity between customers). A "
+                "geometric model with one churn rate fits those data."
             )
-        H = _hessian(a, b, lost, s[-1], t)
         cov = np.linalg.inv(-H)
         self.alpha_, self.beta_ = float(a), float(b)
         self.cov_ = cov
@@ -283,6 +289,25 @@ def _loglik(a, b, lost, last, t):
     return float(
         np.sum(lost * (special.betaln(a + 1, b + t - 1) - base))
         + last * (special.betaln(a, b + t[-1]) - base)
+    )
+
+
+def _gradient(a, b, lost, last, t):
+    """Analytic gradient of the log-likelihood in (alpha, beta)."""
+
+    def d1(x, y):  # first derivatives of betaln(x, y)
+        pxy = special.digamma(x + y)
+        return special.digamma(x) - pxy, special.digamma(y) - pxy
+
+    c_x, c_y = d1(a + 1, b + t - 1)
+    s_x, s_y = d1(a, b + t[-1])
+    b_x, b_y = d1(a, b)
+    n0 = lost.sum() + last
+    return np.array(
+        [
+            np.sum(lost * c_x) + last * s_x - n0 * b_x,
+            np.sum(lost * c_y) + last * s_y - n0 * b_y,
+        ]
     )
 
 
