@@ -199,6 +199,7 @@ def test_list_prints_parameters_with_defaults_and_comments():
         (["-p", "n=abc"], "'abc' is str, not int"),
         (["-p", "seed"], "expected NAME=VALUE"),
         (["--params", "/nonexistent/p.yaml"], "no such file"),
+        (["--log", "/"], "error: --log /: Is a directory"),
         (
             ["--kernel", "no-such-kernel-xyz"],
             "Jupyter kernel 'no-such-kernel-xyz' is not installed",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shlex
 import sys
+from pathlib import Path
 
 from cxlab.report.errors import ReportUsageError, RunLockedError
 from cxlab.report.results import NotebookRun
@@ -93,7 +95,8 @@ def _logging(log_file: str | None, verbose: bool) -> tuple[logging.Logger, list,
     console.setFormatter(logging.Formatter("cxlab run: %(message)s"))
     handlers: list[logging.Handler] = [console]
     if log_file:
-        fh = logging.FileHandler(log_file, encoding="utf-8")
+        Path(log_file).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(Path(log_file).expanduser(), encoding="utf-8")
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         fh.setLevel(logging.INFO)
         handlers.append(fh)
@@ -102,6 +105,27 @@ def _logging(log_file: str | None, verbose: bool) -> tuple[logging.Logger, list,
     for h in handlers:
         log.addHandler(h)
     return log, handlers, saved
+
+
+def _command_line(args: argparse.Namespace) -> list[str]:
+    """The command as parsed (for the manifest and the log), options in a fixed order."""
+    cmd = ["cxlab", "run", *(["--all"] if args.all else args.notebooks)]
+    for item in args.param:
+        cmd += ["-p", item]
+    for flag, value in (
+        ("--params", args.params),
+        ("--out", args.out),
+        ("--jobs", args.jobs),
+        ("--cell-timeout", args.cell_timeout),
+        ("--kernel", args.kernel),
+        ("--log", args.log),
+        ("--lock-timeout", args.lock_timeout),
+    ):
+        if value is not None:
+            cmd += [flag, str(value)]
+    cmd += [] if args.html else ["--no-html"]
+    cmd += ["--hide-code"] if args.hide_code else []
+    return cmd
 
 
 def _progress(total: int):
@@ -120,14 +144,18 @@ def _progress(total: int):
 def main(args: argparse.Namespace) -> int:
     """Run ``cxlab run`` with parsed arguments; return the exit status."""
     if bool(args.notebooks) == bool(args.all):
-        print("cxlab run: error: name notebooks or pass --all (not both)", file=sys.stderr)
+        print("cxlab run: error: name notebooks or pass --all (one of the two)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        log, handlers, saved = _logging(args.log, getattr(args, "verbose", False))
+    except OSError as exc:
+        print(f"cxlab run: error: --log {args.log}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     # imported here so that `cxlab --help` and the other subcommands stay fast
     from cxlab.report.parameters import format_parameters, inspect_parameters, parse_cli_params
     from cxlab.report.run import find_notebooks, notebook_label, run_notebooks
 
     notebooks = None if args.all else args.notebooks
-    log, handlers, saved = _logging(args.log, getattr(args, "verbose", False))
     try:
         if args.list:
             for src in find_notebooks(notebooks):
@@ -135,7 +163,8 @@ def main(args: argparse.Namespace) -> int:
             return EXIT_OK
         params = parse_cli_params(args.param)
         total = len(find_notebooks(notebooks))
-        log.info("cxlab run %s", " ".join(sys.argv[1:]))
+        command = _command_line(args)
+        log.info("%s", shlex.join(command))
         bar, on_finish = _progress(total)
         try:
             result = run_notebooks(
@@ -150,7 +179,7 @@ def main(args: argparse.Namespace) -> int:
                 kernel=args.kernel,
                 lock_timeout=args.lock_timeout,
                 on_finish=on_finish,
-                command=["cxlab", *sys.argv[1:]] if sys.argv else None,
+                command=command,
             )
         finally:
             bar.close()
