@@ -200,6 +200,7 @@ def test_list_prints_parameters_with_defaults_and_comments():
         (["-p", "seed"], "expected NAME=VALUE"),
         (["--params", "/nonexistent/p.yaml"], "no such file"),
         (["--log", "/"], "error: --log /: Is a directory"),
+        (["--jobs", "0"], "jobs=0: must be at least 1"),
         (
             ["--kernel", "no-such-kernel-xyz"],
             "Jupyter kernel 'no-such-kernel-xyz' is not installed",
@@ -249,3 +250,24 @@ def test_find_notebooks_all_and_names(tmp_path, monkeypatch):
     assert run_module.find_notebooks(["02-b"]) == [tmp_path / "02-b.ipynb"]
     assert run_module.default_out(None, found) == run_module.paths.REPORTS_DIR / "all"
     assert run_module.default_out(["x"], found).name == "01-a+02-b"
+
+
+def test_relative_paths_given_from_elsewhere_become_absolute(tmp_path, monkeypatch):
+    (tmp_path / "exports").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert run_module._absolute_if_local("exports") == str(tmp_path / "exports")
+    assert run_module._absolute_if_local("no/such/folder") == "no/such/folder"
+    assert run_module._absolute_if_local("") == ""
+    assert run_module._absolute_if_local(3) == 3
+
+
+def test_input_paths_resolve_like_the_kernel_does(tmp_path, monkeypatch):
+    nbdir = tmp_path / "nbs"
+    (nbdir / "local").mkdir(parents=True)
+    monkeypatch.setattr(run_module.paths, "PROJECT_DIR", tmp_path)
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    assert run_module._input_path("local", nbdir) == nbdir / "local"  # next to the notebook
+    assert run_module._input_path("data/demo", nbdir) == tmp_path / "data/demo"  # project
+    assert run_module._input_path("missing", nbdir) is None
+    assert run_module._input_path("", nbdir) is None
+    assert run_module._input_path(0.5, nbdir) is None
