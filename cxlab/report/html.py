@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,17 @@ from typing import Any
 import nbformat
 
 __all__ = ["notebook_to_html", "write_index"]
+
+
+class _NoAltTextNoise(logging.Filter):
+    """nbconvert warns about every matplotlib figure (no alt text); not actionable here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Alternative text is missing")
+
+
+_NBCONVERT_LOG = logging.getLogger(__name__ + ".nbconvert")
+_NBCONVERT_LOG.addFilter(_NoAltTextNoise())
 
 
 def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
@@ -29,6 +41,7 @@ def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
         exclude_input=hide_code,
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
+        log=_NBCONVERT_LOG,
     )
     body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
     path.write_text(body, encoding="utf-8")
