@@ -84,6 +84,9 @@ _EXPORTS = {
     "MarkovChainGroups": "cxlab.markov_groups",
     "markov_order_test": "cxlab.markov_tests",
     "markov_homogeneity_test": "cxlab.markov_tests",
+    "attribution": "cxlab.attribution",
+    "AttributionResult": "cxlab.attribution",
+    "conversion_paths": "cxlab.attribution",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",
