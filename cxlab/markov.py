@@ -545,6 +545,20 @@ class MarkovChain(ChainAnalysisMixin):
         out["method"] = "exact" if self._exact else self.ci_method
         return out
 
+    def plot_heatmap(self, ax=None, **kw):
+        """Heatmap of the transition matrix with intervals; see
+        :func:`cxlab.plots_markov.plot_transition_heatmap`."""
+        from cxlab.plots_markov import plot_transition_heatmap
+
+        return plot_transition_heatmap(self, ax=ax, **kw)
+
+    def plot_graph(self, ax=None, **kw):
+        """Journey graph (arrows as wide as their probability); see
+        :func:`cxlab.plots_markov.plot_journey_graph`."""
+        from cxlab.plots_markov import plot_journey_graph
+
+        return plot_journey_graph(self, ax=ax, **kw)
+
     def __repr__(self) -> str:
         params = {
             k: getattr(self, k)
