@@ -28,6 +28,7 @@ from cxlab.journeys_base import (
     check_confidence,
     check_states,
     customer_groups,
+    distinct_per_key,
     encode,
     event_table,
     warn_unseen,
@@ -117,6 +118,7 @@ def designed_vs_lived(
     ['followed', 'on track (stopped early)', 'deviated']
     """
     confidence = check_confidence(confidence)
+    by = None if isinstance(by, str) and by == "" else by
     if other not in ("ignore", "detour"):
         raise ParameterError(f"other must be 'ignore' or 'detour', not {other!r}.")
     events, customers, catalog = event_table(data)
@@ -140,8 +142,7 @@ def designed_vs_lived(
         off = np.flatnonzero(~in_design)
         detour_n = np.bincount(unit[off], minlength=n_units)
         dk = seq.codes[off].astype(np.int64)
-        pair = np.unique(unit[off] * S + dk)
-        jn = np.bincount(pair % S, minlength=S)
+        jn = distinct_per_key(unit[off], dk, S)
         en = np.bincount(dk, minlength=S)
         for s in np.flatnonzero(en):  # loop over states
             detour_rows.append(("detour", "", str(seq.states[s]), "", en[s], jn[s]))
@@ -205,8 +206,7 @@ def designed_vs_lived(
     key = (kind[dev] * (D + 1) + fk) * D + tk
     nk = 3 * (D + 1) * D
     ev_n = np.bincount(key, minlength=nk)
-    pair = np.unique(unit[dev] * nk + key)
-    jr_n = np.bincount(pair % nk, minlength=nk)
+    jr_n = distinct_per_key(unit[dev], key, nk)
     dev_rows = []
     for k in np.flatnonzero(ev_n):  # loop over distinct deviations (few)
         kd, rest = divmod(int(k), (D + 1) * D)

@@ -151,6 +151,7 @@ def funnel(
     if kind not in ("open", "closed"):
         raise ParameterError(f"kind must be 'open' or 'closed', not {kind!r}.")
     confidence = check_confidence(confidence)
+    by = None if isinstance(by, str) and by == "" else by
     events, customers, catalog = event_table(data)
     steps = list(catalog.buyer_stages) if steps is None else steps
     win = parse_gap(within)
@@ -161,7 +162,9 @@ def funnel(
     n_cust, K = seq.n_customers, len(codes)
     ci = seq.customer_index()
     t = seq.timestamps.view(np.int64)
-    in_funnel = np.isin(seq.codes, codes)
+    lut = np.zeros(seq.n_states, dtype=bool)
+    lut[codes] = True
+    in_funnel = lut[seq.codes]
     first_pos = _first_per_customer(np.flatnonzero(in_funnel), ci, n_cust)
     entered = first_pos != _NEVER
     pos = np.full((n_cust, K), _NEVER, dtype=np.int64)
@@ -191,7 +194,7 @@ def funnel(
     G = len(labels)
     gi = group[entered]
     r = reached[entered]
-    days = (t_step[entered] - t_entry[entered][:, None]) / NS_PER_DAY
+    wait_ns = t_step[entered] - t_entry[entered][:, None]
     n_entered = np.bincount(gi, minlength=G)
     rows = []
     for k, step in enumerate(steps):
@@ -204,7 +207,7 @@ def funnel(
             both = np.bincount(gi, weights=r[:, k - 1] & r[:, k], minlength=G).astype(np.int64)
         lo, hi = wilson(n_k, n_entered, confidence)
         slo, shi = wilson(both, base, confidence)
-        q = grouped_quantiles(gi[r[:, k]], days[r[:, k], k], G, confidence)
+        q = grouped_quantiles(gi[r[:, k]], wait_ns[r[:, k], k], G, confidence, scale=1 / NS_PER_DAY)
         rows.append(
             pd.DataFrame(
                 {

@@ -26,6 +26,7 @@ from cxlab.journeys_base import (
     check_confidence,
     check_states,
     customer_groups,
+    distinct_per_key,
     encode,
     event_table,
     grouped_quantiles,
@@ -107,6 +108,7 @@ def time_between_stages(
     np.True_
     """
     confidence = check_confidence(confidence)
+    by = None if isinstance(by, str) and by == "" else by
     events, customers, _ = event_table(data)
     extra = ("channel",) if channel and column != "channel" else ()
     seq = encode(events, column, extra=extra)
@@ -129,7 +131,7 @@ def time_between_stages(
     t = seq.timestamps.view(np.int64)
     a = seq.codes[:-1][within].astype(np.int64)
     b = seq.codes[1:][within].astype(np.int64)
-    days = (t[1:][within] - t[:-1][within]) / NS_PER_DAY
+    wait_ns = t[1:][within] - t[:-1][within]
     S = len(seq.states)
     key, dims, names = a, [S], ["from"]
     labels = [list(map(str, seq.states))]
@@ -149,7 +151,7 @@ def time_between_stages(
         key = group[unit[:-1][within]] * int(np.prod(dims)) + key
         dims, names, labels = [G, *dims], [gname, *names], [glabels, *labels]
     n_keys = int(np.prod(dims))
-    q = grouped_quantiles(key, days, n_keys, confidence)
+    q = grouped_quantiles(key, wait_ns, n_keys, confidence, scale=1 / NS_PER_DAY)
     idx = np.unravel_index(np.arange(n_keys), dims)
     table = pd.DataFrame(
         {nm: np.asarray(lb, dtype=object)[i] for nm, lb, i in zip(names, labels, idx)}
@@ -172,7 +174,7 @@ def time_between_stages(
     single = int((np.diff(seq.offsets) == 1).sum())
     notes = [
         f"days from an event to the customer's next event{' (runs collapsed)' if collapse else ''}; "
-        f"{len(days):,} waits from {n_cust:,} customers.",
+        f"{len(wait_ns):,} waits from {n_cust:,} customers.",
         f"median interval: distribution-free order statistics (NaN below 6 waits at 95%); "
         f"mean interval: t ({confidence:.0%}); waiting times are skewed, so read the median.",
         "the last event of each customer has no next event: a customer who left is not a wait "
@@ -252,6 +254,7 @@ def drop_off(
     ['awareness', 'consideration']
     """
     confidence = check_confidence(confidence)
+    by = None if isinstance(by, str) and by == "" else by
     events, customers, _ = event_table(data)
     inact = parse_gap(inactive)
     need = []
@@ -295,8 +298,7 @@ def drop_off(
     key = group[unit] * P + key
     n_keys = G * P
     # reached: distinct (journey, point) pairs before the outcome
-    pair = np.unique(unit * n_keys + key)
-    reached = np.bincount(pair % n_keys, minlength=n_keys)
+    reached = distinct_per_key(unit, key, n_keys)
     has = lengths > 0
     last = seq.offsets[1:] - 1
     ts = seq.timestamps.view(np.int64)
@@ -306,8 +308,8 @@ def drop_off(
     dropped = has & ~converted & ~still_open
     exit_key = key[last[dropped]]
     exits = np.bincount(exit_key, minlength=n_keys)
-    dur = (ts[last[dropped]] - ts[seq.offsets[:-1][dropped]]) / NS_PER_DAY
-    q = grouped_quantiles(exit_key, dur, n_keys, confidence)
+    dur = ts[last[dropped]] - ts[seq.offsets[:-1][dropped]]
+    q = grouped_quantiles(exit_key, dur, n_keys, confidence, scale=1 / NS_PER_DAY)
     journeys_g = np.bincount(group, minlength=G)
     exits_g = np.bincount(group[dropped], minlength=G)
     gk = np.arange(n_keys) // P

@@ -315,3 +315,30 @@ def test_results_render_and_plot(log):
         fig, ax = plt.subplots()
         assert r.plot(ax=ax) is ax
         plt.close(fig)
+
+
+# -- the interval machinery ---------------------------------------------------------
+def test_grouped_quantiles_match_numpy_and_order_statistics():
+    from cxlab.journeys_base import grouped_quantiles
+
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 4, size=400)
+    keys[keys == 3] = 2  # key 3 empty
+    secs = rng.integers(0, 10**6, size=400)
+    for values, scale in [(secs * 10**9, 1e-9), (secs.astype(float), 1.0)]:
+        q = grouped_quantiles(keys, values, 4, scale=scale)
+        for k in range(3):
+            x = np.sort(secs[keys == k].astype(float))
+            assert q.loc[k, "n"] == len(x)
+            np.testing.assert_allclose(
+                q.loc[k, ["q25", "median", "q75"]].astype(float),
+                np.percentile(x, [25, 50, 75]),
+            )
+            assert q.loc[k, "mean"] == pytest.approx(x.mean())
+        assert q.loc[3, "n"] == 0 and np.isnan(q.loc[3, "median"])
+    # n = 10 at 95%: the classic distribution-free interval is [x(2), x(9)]
+    q = grouped_quantiles(np.zeros(10, dtype=int), np.arange(1.0, 11.0), 1)
+    assert (q.loc[0, "median_ci_low"], q.loc[0, "median_ci_high"]) == (2.0, 9.0)
+    # n = 5: no pair of order statistics reaches 95% (coverage 1 - 2/32 = 93.75%)
+    q = grouped_quantiles(np.zeros(5, dtype=int), np.arange(5.0), 1)
+    assert np.isnan(q.loc[0, "median_ci_low"])
