@@ -299,7 +299,7 @@ class CommentThemes:
         df = self._inputs(data, scores, languages, metric)
         df["sentiment"] = sentiment_from_score(df["score"].to_numpy(), df["metric"].to_numpy())
         rs = check_random_state(self.random_state)
-        rows, assign, self.vocabulary_size_ = [], [], {}
+        rows, assign, skipped, self.vocabulary_size_ = [], [], [], {}
         self.models_ = {}
         for lang, part in df.groupby("language", sort=True):  # loop over languages
             k = min(int(self.n_themes), max(len(part) - 1, 1))
@@ -313,14 +313,12 @@ class CommentThemes:
             vec = self._vectorizer()
             try:
                 x = vec.fit_transform(part["comment"])
-            except ValueError as exc:  # empty vocabulary
-                raise EmptyTableError(
-                    f"no terms left in the {len(part)} {lang!r} comments after min_df="
-                    f"{self.min_df} and stop words ({exc})",
-                    column="comment",
-                    n_rows=len(part),
-                    fix="lower min_df, or pass stop_words=None",
-                ) from None
+            except ValueError:  # empty vocabulary: too few comments or all stop words
+                skipped.append(f"{lang!r} ({len(part)} comments)")
+                assign.append(
+                    pd.DataFrame({"language": lang, "theme": None, "weight": 0.0}, index=part.index)
+                )
+                continue
             k = min(k, x.shape[1])
             nmf = NMF(
                 n_components=k,
@@ -348,6 +346,21 @@ class CommentThemes:
             terms = vec.get_feature_names_out()
             for i in range(k):
                 rows.append(self._describe(names[i], lang, i, nmf, terms, part, a, w))
+        if not rows:
+            raise EmptyTableError(
+                f"no terms left in the {len(df)} comments after min_df={self.min_df} and stop "
+                "words",
+                column="comment",
+                n_rows=len(df),
+                fix="lower min_df, or pass stop_words=None",
+            )
+        if skipped:
+            warnings.warn(
+                f"no terms left for language {', '.join(skipped)} after min_df={self.min_df} "
+                "and stop words: those comments get no theme.",
+                SmallSampleWarning,
+                stacklevel=2,
+            )
         self.assignments_ = pd.concat(assign).join(df[["sentiment", "metric", "score"]])
         self.assignments_ = self.assignments_.reindex(df.index)
         self.themes_ = pd.DataFrame(rows)

@@ -153,3 +153,11 @@ def test_comment_rows_of_one_metric(study):
     themes = cxlab.CommentThemes(n_themes=2, random_state=0).fit(fb, metric="csat")
     assert len(themes.assignments_) == 40
     assert set(themes.assignments_["metric"]) == {"csat"}
+
+
+def test_language_without_terms_is_skipped_with_a_warning():
+    comments = ["delivery late", "late delivery", "delivery fast", "fast app"] * 3 + ["و در"]
+    with pytest.warns(SmallSampleWarning, match="no terms left for language 'fa'"):
+        themes = cxlab.CommentThemes(n_themes=2, random_state=0).fit(comments)
+    assert themes.assignments_.loc[12, "theme"] is None
+    assert set(themes.themes_["language"]) == {"other"}
