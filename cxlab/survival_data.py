@@ -38,7 +38,7 @@ import pandas as pd
 
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival_covariates import (
-    _distinct_count,
+    _distinct_in_ranges,
     _join_customers,
     _join_extra,
     _join_feedback,
@@ -170,20 +170,21 @@ def survival_table(
     n_cust = len(cust)
 
     # -- start: first start-stage event per customer --------------------------
-    is_start = stage_codes == s_start
-    start_rows = _first_rows(codes, is_start)
+    # (work on row subsets and per-customer row ranges; few passes over all events)
+    block_start = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    block_end = np.r_[block_start[1:], len(codes)] - 1
+    start_rows = _first_of(np.flatnonzero(stage_codes == s_start), codes)
     start_t = np.full(n_cust, _NONE, dtype=np.int64)
     start_t[codes[start_rows]] = t[start_rows]
     start_row = np.full(n_cust, -1, dtype=np.int64)
     start_row[codes[start_rows]] = start_rows
-    ev_start = start_t[codes]
-    in_window = t <= obs_end
 
     # -- explicit churn events ------------------------------------------------
-    is_churn = (stage_codes == s_churn) & in_window
-    bad = is_churn & (t < ev_start)
+    cr = np.flatnonzero(stage_codes == s_churn) if s_churn >= 0 else np.empty(0, np.int64)
+    cr = cr[t[cr] <= obs_end]
+    bad = t[cr] < start_t[codes[cr]]
     if bad.any():
-        ids = cust[np.unique(codes[bad])]
+        ids = cust[np.unique(codes[cr[bad]])]
         problem = (
             f"{int(bad.sum()):,} churn events come before the customer's first "
             f"{start_stage!r} event (or the customer never had one)"
@@ -206,27 +207,38 @@ def survival_table(
             DataWarning,
             stacklevel=2,
         )
-    churn_rows = _first_rows(codes, is_churn & ~bad)
+    churn_rows = _first_of(cr[~bad], codes)
     churn_t = np.full(n_cust, _NONE, dtype=np.int64)
     churn_t[codes[churn_rows]] = t[churn_rows]
+    churn_row = np.full(n_cust, -1, dtype=np.int64)
+    churn_row[codes[churn_rows]] = churn_rows
 
     has_start = start_t != _NONE
     censor_at = obs_end
-    end_t = np.where(churn_t <= obs_end, churn_t, obs_end)
-    kind = np.where(churn_t <= obs_end, 1, 0).astype(np.int8)  # 1 event, 2 inactivity
+    first, first_row = churn_t, churn_row
+    first_kind = np.ones(n_cust, dtype=np.int8)  # 1 event, 2 inactivity
     if churn != "event":
         thr = int(round(float(inactivity_days) * NS_PER_DAY))
         censor_at = obs_end - thr
-        activity = (t >= ev_start) & in_window & (stage_codes != s_churn)
-        inact_t = _inactivity_churn(codes, t, activity, obs_end, thr, n_cust)
+        activity = (t >= start_t[codes]) & (t <= obs_end) & (stage_codes != s_churn)
+        inact_t, inact_row = _inactivity_churn(codes, t, activity, obs_end, thr, n_cust)
         if churn == "inactivity":
-            first, first_kind = inact_t, np.full(n_cust, 2, np.int8)
+            first, first_row = inact_t, inact_row
+            first_kind = np.full(n_cust, 2, np.int8)
         else:
-            first = np.minimum(inact_t, churn_t)
-            first_kind = np.where(churn_t < inact_t, 1, 2).astype(np.int8)
-        seen = first <= censor_at
-        end_t = np.where(seen, first, censor_at)
-        kind = np.where(seen, first_kind, 0).astype(np.int8)
+            use_event = churn_t < inact_t
+            first = np.where(use_event, churn_t, inact_t)
+            first_row = np.where(use_event, churn_row, inact_row)
+            first_kind = np.where(use_event, 1, 2).astype(np.int8)
+    seen = first <= censor_at
+    end_t = np.where(seen, first, censor_at)
+    kind = np.where(seen, first_kind, 0).astype(np.int8)
+    # last row inside each customer's follow-up (rows are in time order per customer)
+    if censor_at >= t.max():
+        censor_row = block_end
+    else:
+        censor_row = block_start + np.bincount(codes[t <= censor_at], minlength=n_cust) - 1
+    end_row = np.where(seen, first_row, censor_row)
     usable = has_start & (start_t < censor_at)
     late = has_start & ~usable
     if late.any():
@@ -239,30 +251,33 @@ def survival_table(
         )
     if not usable.any():
         raise DataError(
-            f"no customer has a {start_stage!r} event with follow-up before {pd.Timestamp(censor_at)}",
+            f"no customer has a {start_stage!r} event with follow-up before "
+            f"{pd.Timestamp(censor_at)}",
             column="stage",
             table="events",
             fix="check start_stage, observation_end and inactivity_days",
         )
 
-    # -- journey covariates (vectorised over events) ------------------------------
-    ev_end = end_t[codes]
-    after = (t >= ev_start) & (t <= ev_end)
-    win_end = ev_start + int(round(window_days * NS_PER_DAY))
-    support = (stage_codes == s_support) & (t > ev_start) & (t <= np.minimum(win_end, ev_end))
-    n_support = np.bincount(codes[support], minlength=n_cust)
-    later = after & (np.arange(len(t)) > start_row[codes])
+    # -- journey covariates ----------------------------------------------------------
+    win = int(round(window_days * NS_PER_DAY))
+    sup = np.flatnonzero(stage_codes == s_support) if s_support >= 0 else np.empty(0, np.int64)
+    c = codes[sup]
+    sup = sup[(t[sup] > start_t[c]) & (t[sup] <= np.minimum(start_t[c] + win, end_t[c]))]
+    n_support = np.bincount(codes[sup], minlength=n_cust)
     revenue = _column(events, "revenue", order, float)
-    rev_after = np.bincount(codes[later], weights=revenue[later], minlength=n_cust)
+    rr = np.flatnonzero(revenue != 0)
+    c = codes[rr]
+    rr = rr[(rr > start_row[c]) & (rr <= end_row[c])]
+    rev_after = np.bincount(codes[rr], weights=revenue[rr], minlength=n_cust)
     chan_codes, chan_names = _category_codes(events["channel"], order)
-    n_channels = _distinct_count(codes[after], chan_codes[after], n_cust, len(chan_names))
 
     idx = np.flatnonzero(usable)
     sr = start_row[idx]
+    n_channels = _distinct_in_ranges(chan_codes, sr, np.maximum(end_row[idx], sr), len(chan_names))
     table = pd.DataFrame(
         {
-            "start": pd.to_datetime(start_t[idx]),
-            "end": pd.to_datetime(end_t[idx]),
+            "start": start_t[idx].view("datetime64[ns]"),
+            "end": end_t[idx].view("datetime64[ns]"),
             "tenure_days": (end_t[idx] - start_t[idx]) / NS_PER_DAY,
             "churned": kind[idx] > 0,
             "churn_kind": pd.Categorical.from_codes(
@@ -271,16 +286,15 @@ def survival_table(
             "first_revenue": revenue[sr],
             "revenue_after_start": rev_after[idx],
             "purchase_channel": pd.Categorical.from_codes(chan_codes[sr], categories=chan_names),
-            "n_channels": n_channels[idx],
+            "n_channels": n_channels,
             "support_contacts": n_support[idx],
         },
         index=pd.Index(cust[idx], name="customer_id"),
     )
     if resolve_stage is not None:
         s_res = _stage_code(stage_names, resolve_stage, "resolve_stage")
-        table["time_to_resolve_days"] = _time_to_resolve(
-            codes, t, support, stage_codes == s_res, n_cust
-        )[idx]
+        resolved = np.flatnonzero(stage_codes == s_res)
+        table["time_to_resolve_days"] = _time_to_resolve(codes, t, sup, resolved, n_cust)[idx]
     table = _join_customers(table, data.customers)
     table = _join_feedback(table, data.feedback, start_stage, window_days)
     if extra is not None:
@@ -323,7 +337,7 @@ def _ordered_codes(events: pd.DataFrame):
             table="events",
             fix="load events with cxlab.load_events, which parses timestamps",
         )
-    t = ts.to_numpy().astype("datetime64[ns]").view(np.int64)
+    t = ts.to_numpy().astype("datetime64[ns]", copy=False).view(np.int64)
     ids = events["customer_id"].to_numpy()
     if ids.dtype.kind in "iu":
         sorted_ids = len(ids) < 2 or bool(np.all(ids[1:] >= ids[:-1]))
@@ -354,7 +368,7 @@ def _factorize_sorted(ids):
 
 def _category_codes(col: pd.Series, order):
     if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy().astype(np.int64)
+        codes = col.cat.codes.to_numpy()  # int8/int16: cheap to compare
         names = [str(c) for c in col.cat.categories]
     else:
         codes, uniq = pd.factorize(col, sort=True)
@@ -384,6 +398,14 @@ def _observation_end(value, t) -> int:
     return int(stamp.as_unit("ns").value)
 
 
+def _first_of(rows, codes):
+    """The first of ``rows`` (ascending row numbers) of each customer."""
+    if len(rows) == 0:
+        return rows
+    c = codes[rows]
+    return rows[np.r_[True, c[1:] != c[:-1]]]
+
+
 def _first_rows(codes, mask):
     """Row of the first True of ``mask`` in each customer (rows are in customer order)."""
     rows = np.flatnonzero(mask)
@@ -400,8 +422,9 @@ def _inactivity_churn(codes, t, activity, obs_end, thr, n_cust):
     """Time of the last activity before the first silence longer than ``thr`` (else none)."""
     rows = np.flatnonzero(activity)
     out = np.full(n_cust, _NONE, dtype=np.int64)
+    out_row = np.full(n_cust, -1, dtype=np.int64)
     if len(rows) == 0:
-        return out
+        return out, out_row
     c, ta = codes[rows], t[rows]
     nxt = np.empty(len(rows), dtype=np.int64)
     nxt[:-1] = ta[1:]
@@ -412,4 +435,5 @@ def _inactivity_churn(codes, t, activity, obs_end, thr, n_cust):
     gap = nxt - ta
     hit = _first_rows(c, gap > thr)
     out[c[hit]] = ta[hit]
-    return out
+    out_row[c[hit]] = rows[hit]
+    return out, out_row
