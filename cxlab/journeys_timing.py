@@ -65,6 +65,7 @@ def time_between_stages(
     pairs: bool = True,
     channel: bool = False,
     by=None,
+    states=None,
     min_n: int = 1,
     confidence: float = 0.95,
 ) -> TimeBetweenResult:
@@ -86,6 +87,9 @@ def time_between_stages(
         the channel of the first event of the run).
     by : str, Series or None, default=None
         Customer groups (a customers column, or a Series customer_id -> group).
+    states : list of str or None, default=None
+        Keep only waits from and to these states (e.g. the buyer's journey);
+        None keeps all.
     min_n : int, default=1
         Drop rows with fewer waits.
     confidence : float, default=0.95
@@ -128,6 +132,10 @@ def time_between_stages(
             example_ids=seq.customers[:5].tolist(),
             fix="check the filters; waiting times need at least two events per customer",
         )
+    if states is not None:
+        lut = np.zeros(len(seq.states), dtype=bool)
+        lut[check_states(states, seq.states, "states", column)] = True
+        within &= lut[seq.codes[:-1]] & lut[seq.codes[1:]]
     t = seq.timestamps.view(np.int64)
     a = seq.codes[:-1][within].astype(np.int64)
     b = seq.codes[1:][within].astype(np.int64)
@@ -185,7 +193,13 @@ def time_between_stages(
     return TimeBetweenResult(
         table,
         notes=notes,
-        params={"column": column, "collapse": collapse, "pairs": pairs, "channel": channel},
+        params={
+            "column": column,
+            "collapse": collapse,
+            "pairs": pairs,
+            "channel": channel,
+            "states": states,
+        },
     )
 
 

@@ -230,6 +230,8 @@ def test_time_between_stages_by_hand(log):
     pooled = cxlab.time_between_stages(log, pairs=False).summary().set_index("from")
     assert pooled.loc[AW, "n"] == 6 and pooled.loc[AW, "mean_days"] == 2
     assert pooled.loc[CON, "median_days"] == 3  # 3, 1, 3
+    only = cxlab.time_between_stages(log, states=[AW, CON]).summary()
+    assert set(zip(only["from"], only["to"])) == {(AW, CON), (CON, AW), (AW, AW)}
 
 
 def test_time_between_by_channel_and_collapsed(log):
