@@ -298,7 +298,8 @@ class ChurnModel(_SurvivalRegression):
         else:
             raise_design_problems(probs, model=self._model_name)
         strata = [self.strata] if isinstance(self.strata, str) else list(self.strata or [])
-        df = X.copy()
+        names = list(X.columns)
+        df = X  # our own frame: add the lifelines columns in place, no copy
         for s in strata:
             df[s] = table.loc[X.index, s].to_numpy()
         df["__duration"] = d
@@ -309,10 +310,10 @@ class ChurnModel(_SurvivalRegression):
             try:
                 cph.fit(df, "__duration", "__event", strata=strata or None)
             except (LifelinesConvergenceError, np.linalg.LinAlgError) as exc:
-                raise self._convergence_error(X, e, probs, str(exc)) from exc
-        self._relay_warnings(caught, cph, X, e, probs)
+                raise self._convergence_error(X[names], e, probs, str(exc)) from exc
+        self._relay_warnings(caught, cph, X, names, e)
         self.lifelines_ = cph
-        self.covariates_ = list(X.columns)
+        self.covariates_ = names
         self.n_ = len(df)
         self.n_events_ = int(e.sum())
         self.coef_ = cph.params_.rename("coef")
@@ -460,20 +461,20 @@ class ChurnModel(_SurvivalRegression):
         err.covariates = names
         return err
 
-    def _relay_warnings(self, caught, cph, X, e, probs) -> None:
+    def _relay_warnings(self, caught, cph, X, names, e) -> None:
         from lifelines.exceptions import ConvergenceWarning
 
         trouble = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
         huge = [n for n, c in cph.params_.items() if abs(c) > _HUGE_COEF]
         if (trouble or huge) and self.penalizer == 0:
-            names = list(dict.fromkeys(huge + _low_variance_given_event(X, e)))
+            suspects = list(dict.fromkeys(huge + _low_variance_given_event(X[names], e)))
             if huge or any("norm(delta)" in str(w.message) for w in trouble):
                 err = ConvergenceError(
-                    f"the Cox fit did not settle: covariates {names or list(X.columns)} have "
+                    f"the Cox fit did not settle: covariates {suspects or names} have "
                     "(near) separating values, so their hazard ratios run off to 0 or infinity. "
                     "Fix: merge rare levels, drop them, or pass penalizer=0.1."
                 )
-                err.covariates = names
+                err.covariates = suspects
                 raise err
         for w in caught:
             if not issubclass(w.category, DeprecationWarning | FutureWarning):
