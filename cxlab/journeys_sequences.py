@@ -255,13 +255,13 @@ def journey_sequences(
         "events": int(len(events)),
         "steps": int(lengths.sum()),
         "repeats_collapsed": seq.n_collapsed,
-        "mean_steps": float(lengths.mean()),
+        "mean_steps": round(float(lengths.mean()), 3),
         "median_steps": float(np.median(lengths)),
         "max_steps": int(lengths.max()),
         "single_step_journeys": int((lengths == 1).sum()),
         "tied_timestamps": seq.n_ties,
     }
-    table = pd.DataFrame({"value": pd.Series(rows, dtype=float)})
+    table = pd.DataFrame({"value": pd.Series(rows, dtype=object)})
     table.index.name = "measure"
     notes = []
     if rows["single_step_journeys"]:
