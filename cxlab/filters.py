@@ -1,7 +1,8 @@
 """Reusable filters on a study: segment, date window, stages and channels.
 
 Every filter takes a :class:`~cxlab.data.CXData` and returns a new, filtered
-``CXData`` (the input is never modified). Notebooks chain them through
+``CXData`` (the input is never modified). The date, stage, channel and customer
+filters also take a bare events DataFrame and then return a DataFrame. Notebooks chain them through
 :func:`filter_data`, which applies its arguments in a fixed order: customers
 (segment), date window, then stages and channels.
 
@@ -55,6 +56,35 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def _wrap(data) -> tuple[CXData, bool]:
+    """A CXData as is, or a bare events DataFrame inside a CXData (flag True)."""
+    if isinstance(data, CXData):
+        return data, False
+    if isinstance(data, pd.DataFrame):
+        empty = pd.DataFrame(
+            {"customer_id": data["customer_id"].iloc[:0] if "customer_id" in data else []}
+        )
+        fb = empty.assign(timestamp=pd.Series(dtype="datetime64[ns]"))
+        return CXData(events=data, customers=empty, feedback=fb), True
+    raise ParameterError(
+        f"expected a CXData (cxlab.load / cxlab.simulate) or an events DataFrame, "
+        f"not {type(data).__name__}."
+    )
+
+
+def _unwrap(data: CXData, bare: bool):
+    return data.events if bare else data
+
+
+def _allowed(data: CXData, bare: bool, column: str) -> tuple:
+    if not bare:
+        return tuple(getattr(data.catalog, column + "s"))
+    col = data.events[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return tuple(col.cat.categories)
+    return tuple(pd.unique(col.dropna()))
+
+
 def _replace(data: CXData, events, customers, feedback) -> CXData:
     return CXData(
         events=events.reset_index(drop=True),
@@ -86,19 +116,21 @@ def filter_customers(data: CXData, customer_ids) -> CXData:
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or DataFrame
+        A study, or a bare events table (then a DataFrame is returned).
     customer_ids : array-like
         ``customer_id`` values to keep; ids not in the data are ignored.
 
     Returns
     -------
-    CXData
+    CXData or DataFrame
 
     Raises
     ------
     EmptyTableError
         None of the ids has events.
     """
+    data, bare = _wrap(data)
     ids = pd.Index(_as_list(customer_ids)).unique()
     ev = data.events
     keep = ev["customer_id"].isin(ids).to_numpy()
@@ -112,7 +144,7 @@ def filter_customers(data: CXData, customer_ids) -> CXData:
     )
     customers = data.customers.loc[data.customers["customer_id"].isin(ids).to_numpy()]
     feedback = data.feedback.loc[data.feedback["customer_id"].isin(ids).to_numpy()]
-    return _replace(data, events, customers, feedback)
+    return _unwrap(_replace(data, events, customers, feedback), bare)
 
 
 def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
@@ -152,6 +184,11 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
     """
     if segment is None or (isinstance(segment, Mapping | str) and len(segment) == 0):
         return data
+    if not isinstance(data, CXData):
+        raise ParameterError(
+            "a segment filter needs the customers table: pass the whole study "
+            "(cxlab.load(...)), not only its events."
+        )
     cust = data.customers
     if isinstance(segment, str):
         try:
@@ -217,7 +254,8 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or DataFrame
+        A study, or a bare events table (then a DataFrame is returned).
     start, end : str, Timestamp or None
         Window bounds (naive UTC, like the events); ``None`` or ``""`` is open.
     by : {"event", "first_event"}, default="event"
@@ -229,7 +267,7 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
 
     Returns
     -------
-    CXData
+    CXData or DataFrame
 
     Raises
     ------
@@ -253,6 +291,7 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
         return data
     if lo is not None and hi is not None and lo >= hi:
         raise ParameterError(f"start={start!r} must be before end={end!r}.")
+    data, bare = _wrap(data)
     ev = data.events
 
     def inside(ts: pd.Series) -> np.ndarray:
@@ -274,7 +313,7 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
         _require_events(events, f"keeping {window}", len(ev), f"widen the window; {span}")
         fb = data.feedback
         feedback = fb.loc[inside(fb["timestamp"])] if len(fb) else fb
-        return _replace(data, events, data.customers, feedback)
+        return _unwrap(_replace(data, events, data.customers, feedback), bare)
     first = ev.groupby("customer_id", sort=False, observed=True)["timestamp"].min()
     ids = first.index[inside(first)]
     if len(ids) == 0:
@@ -284,12 +323,14 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
             n_rows=0,
             fix=f"widen the window; {span}",
         )
-    return filter_customers(data, ids)
+    return _unwrap(filter_customers(data, ids), bare)
 
 
-def _select(data: CXData, column: str, values, allowed) -> CXData:
+def _select(data, column: str, values):
     if values is None:
         return data
+    data, bare = _wrap(data)
+    allowed = _allowed(data, bare, column)
     values = _as_list(values)
     unknown = [v for v in values if v not in allowed]
     if unknown:
@@ -297,7 +338,7 @@ def _select(data: CXData, column: str, values, allowed) -> CXData:
             f"{column}s {unknown} are not in the catalog; it has {list(allowed)}",
             table="events",
             column=column,
-            fix=f"pick {column}s from the catalog (data.catalog.{column}s)",
+            fix=f"pick {column}s among those",
         )
     ev = data.events
     events = ev.loc[ev[column].isin(values).to_numpy()]
@@ -311,7 +352,7 @@ def _select(data: CXData, column: str, values, allowed) -> CXData:
     )
     fb = data.feedback
     feedback = fb.loc[fb[column].isin(values).to_numpy()] if column in fb else fb
-    return _replace(data, events, data.customers, feedback)
+    return _unwrap(_replace(data, events, data.customers, feedback), bare)
 
 
 def select_stages(data: CXData, stages) -> CXData:
@@ -319,13 +360,15 @@ def select_stages(data: CXData, stages) -> CXData:
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or DataFrame
+        A study, or a bare events table (then a DataFrame is returned).
     stages : str or list of str or None
-        Stages of ``data.catalog``; ``None`` keeps all.
+        Stages of ``data.catalog`` (of the column's categories for a bare
+        events table); ``None`` keeps all.
 
     Returns
     -------
-    CXData
+    CXData or DataFrame
         Categories are not changed (see the module docstring).
 
     Raises
@@ -335,12 +378,12 @@ def select_stages(data: CXData, stages) -> CXData:
     EmptyTableError
         No event has these stages.
     """
-    return _select(data, "stage", stages, data.catalog.stages)
+    return _select(data, "stage", stages)
 
 
 def select_channels(data: CXData, channels) -> CXData:
     """Keep events (and feedback) of the given channels. See :func:`select_stages`."""
-    return _select(data, "channel", channels, data.catalog.channels)
+    return _select(data, "channel", channels)
 
 
 def filter_data(

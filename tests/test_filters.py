@@ -105,3 +105,19 @@ def test_stage_selection_errors(data):
 def test_filter_customers_type_mismatch_is_explained(data):
     with pytest.raises(EmptyTableError, match="int64"):
         cxlab.filter_customers(data, ["1", "2"])
+
+
+def test_bare_events_tables_are_filtered_too(data):
+    ev = data.events
+    out = cxlab.select_stages(ev, ["awareness"])
+    assert isinstance(out, pd.DataFrame) and set(out["stage"].astype(str)) == {"awareness"}
+    out = cxlab.filter_dates(ev, "2025-05-01", "2025-08-01", by="first_event")
+    first = ev.groupby("customer_id")["timestamp"].min()
+    assert set(out["customer_id"]) == set(
+        first[(first >= "2025-05-01") & (first < "2025-08-01")].index
+    )
+    assert len(cxlab.filter_customers(ev, [1, 2])) == int(ev["customer_id"].isin([1, 2]).sum())
+    with pytest.raises(ParameterError, match="customers table"):
+        cxlab.filter_segment(ev, {"segment": "business"})
+    with pytest.raises(ParameterError, match="CXData"):
+        cxlab.select_stages([1, 2], ["awareness"])
