@@ -18,9 +18,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxlab.churn_model import _SurvivalRegression
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival_checks import diagnose_design, raise_design_problems
+from cxlab.survival_regression import _SurvivalRegression
 
 __all__ = ["AFTChurnModel", "compare_aft_models", "AFT_DISTRIBUTIONS"]
 

@@ -65,6 +65,7 @@ def survival_table(
     support_stage: str = "service",
     resolve_stage: str | None = None,
     extra: pd.Series | pd.DataFrame | None = None,
+    persona="auto",
     invalid_churn: str = "raise",
 ) -> pd.DataFrame:
     """Build the survival table: one row per customer who reached the start stage.
@@ -99,8 +100,13 @@ def survival_table(
         follows). Without it the time to resolve cannot be derived from the
         log and the column is absent.
     extra : Series or DataFrame, optional
-        More covariates indexed by ``customer_id`` (e.g. ``data.truth.persona``
-        or persona labels from clustering), joined as columns.
+        More covariates indexed by ``customer_id`` (e.g. persona labels from
+        clustering), joined as columns.
+    persona : "auto", Series or None, default="auto"
+        A ``persona`` column: a Series ``customer_id -> persona``; with "auto",
+        the customers table's ``persona`` column if it has one, else (simulated
+        data) the true persona from ``data.truth``, noted in
+        ``table.attrs["survival"]["persona"]``; None for no persona column.
     invalid_churn : {"raise", "warn"}, default="raise"
         What to do with churn events before the customer's first start event
         (or of customers who never started): raise a :class:`DataError`, or
@@ -299,6 +305,15 @@ def survival_table(
     table = _join_feedback(table, data.feedback, start_stage, window_days)
     if extra is not None:
         table = _join_extra(table, extra)
+    persona_note = None
+    if isinstance(persona, pd.Series):
+        table = _join_extra(table, persona.rename("persona"))
+        persona_note = "given"
+    elif persona == "auto" and "persona" not in table and getattr(data, "truth", None) is not None:
+        table = _join_extra(table, data.truth.persona.rename("persona"))
+        persona_note = "the true simulated persona (data.truth), not an estimate"
+    elif persona not in ("auto", None):
+        raise ParameterError(f"persona={persona!r}; use 'auto', a Series or None.")
     if not table["churned"].any():
         warnings.warn(
             "no churn was observed: every customer is censored. Kaplan-Meier curves stay at 1 "
@@ -313,6 +328,7 @@ def survival_table(
         "censored_at": str(pd.Timestamp(censor_at)),
         "start_stage": start_stage,
         "window_days": window_days,
+        "persona": persona_note,
         "excluded_no_follow_up": int(late.sum()),
         "customers_without_start": int(n_cust - has_start.sum()),
     }

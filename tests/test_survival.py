@@ -87,6 +87,17 @@ def test_default_observation_end_is_last_event(sim):
     np.testing.assert_allclose(tab.loc[censored, "tenure_days"], expected)
 
 
+def test_persona_column(sim):
+    tab = cxlab.survival_table(sim)  # simulated: the true persona, and says so
+    assert (tab["persona"].astype(str) == sim.truth.persona.loc[tab.index].astype(str)).all()
+    assert "true simulated persona" in tab.attrs["survival"]["persona"]
+    assert "persona" not in cxlab.survival_table(sim, persona=None).columns
+    labels = pd.Series("p", index=sim.customers["customer_id"])
+    assert (cxlab.survival_table(sim, persona=labels)["persona"] == "p").all()
+    with pytest.raises(ParameterError, match="persona="):
+        cxlab.survival_table(sim, persona="truth")
+
+
 def test_unsorted_and_string_ids_give_same_table(sim, sim_table):
     end = pd.Timestamp(sim.truth.params["end"])
     shuffled = sim.events.sample(frac=1.0, random_state=0).reset_index(drop=True)

@@ -108,6 +108,13 @@ def test_results_are_lifelines_own(table, model):
     assert list(med.columns) == ["tenure_days", "median_remaining_days"]
 
 
+def test_compare_with_truth(table, model):
+    truth = cxlab.simulate(n_customers=10, seed=0).truth.hazard_coefficients
+    cmp_ = model.compare(truth)
+    assert list(cmp_.columns) == ["coef", "lower", "upper", "true", "covered"]
+    assert cmp_["true"].notna().all() and cmp_["covered"].mean() >= 0.5
+
+
 def test_summary_plot_and_repr(model):
     s = model.summary()
     assert list(s.columns) == [
