@@ -86,7 +86,7 @@ def fit_chain(data, labels, *, n_boot: int, random_state) -> ChainFit:
     ``labels`` is None or a Series ``customer_id -> group``; the chain of each
     group is bootstrapped over its own customers (``n_boot`` replicates).
     """
-    from cxlab.markov import MarkovChain
+    from cxlab import MarkovChain
 
     purchase = data.catalog.purchase_stage
     mc = MarkovChain(journey="buyer", n_bootstrap=int(n_boot), random_state=random_state)

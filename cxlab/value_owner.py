@@ -44,7 +44,7 @@ def owner_table(data, *, onboarding_days: float, end=None) -> pd.DataFrame:
     purchase touchpoint, ``exposure_days`` (days at risk after onboarding),
     ``churned_in_onboarding`` and ``contacted_support``.
     """
-    from cxlab.survival_data import survival_table
+    from cxlab import survival_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)  # we count exclusions ourselves

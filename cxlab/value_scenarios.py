@@ -84,7 +84,7 @@ def experience_outcomes(model, b, mask, params, lin, outcomes):
 
 def nps_draws(model, rng) -> dict:
     """Fit the NPS ordinal logit on purchasers who answered; draw its parameters."""
-    from cxlab.feedback_drivers import NPSDrivers
+    from cxlab import NPSDrivers
 
     t = model.owners_
     drivers = [d for d in NPS_DRIVERS if d in t.columns] + list(model._dummies)
@@ -94,14 +94,26 @@ def nps_draws(model, rng) -> dict:
     res = fit.result_
     params = np.asarray(res.params, float)
     cov = np.asarray(res.cov_params(), float)
-    draws = np.vstack(
-        [params, rng.multivariate_normal(params, cov, size=int(model.n_boot), method="cholesky")]
+    k = len(drivers)
+    # statsmodels keeps the cut points as (first cut, log increments); drawing there and
+    # exponentiating shifts the draws (Jensen). Draw the cut points themselves instead:
+    # delta method cov = J cov J', with J = d(cuts) / d(params).
+    a = params[k:]
+    jac = np.zeros((len(params), len(params)))
+    jac[:k, :k] = np.eye(k)
+    jac[k:, k] = 1.0
+    for m in range(1, len(a)):
+        jac[k + m :, k + m] = np.exp(a[m])
+    point = np.r_[params[:k], res.model.transform_threshold_params(params)[1:-1]]
+    draws = rng.multivariate_normal(
+        point, jac @ cov @ jac.T, size=int(model.n_boot), method="cholesky"
     )
+    draws = np.vstack([point, draws])
     levels = np.unique(table["nps"].to_numpy())
-    cuts = np.array([res.model.transform_threshold_params(d)[1:-1] for d in draws])
+    cuts = np.sort(draws[:, k:], axis=1)  # keep the cut points ordered
     out = {
         "drivers": drivers,
-        "beta": draws[:, : len(drivers)],
+        "beta": draws[:, :k],
         "cuts": cuts,
         "levels": levels,
         "x": t[drivers].to_numpy(float),
