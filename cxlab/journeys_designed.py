@@ -220,12 +220,13 @@ def designed_vs_lived(
     devs["share"] = devs["journeys"] / n_units
     devs["share_ci_low"], devs["share_ci_high"] = lo, hi
     devs = devs.sort_values(["journeys", "events"], ascending=False, ignore_index=True)
-    per = pd.DataFrame(
-        {"customer_id": seq.customers, "status": np.asarray(CLASSES, dtype=object)[status]}
-    )
+    cols = {
+        "customer_id": seq.customers[has],
+        "status": pd.Categorical.from_codes(status[has], categories=list(CLASSES)),
+    }
     for k in KINDS:
-        per[k + "s" if k != "back-step" else "back_steps"] = counts[k]
-    per = per[has].reset_index(drop=True)
+        cols[k + "s" if k != "back-step" else "back_steps"] = counts[k][has]
+    per = pd.DataFrame(cols)
     notes = [
         f"design: {' > '.join(design)}; {n_units:,} journeys; {confidence:.0%} Wilson intervals.",
         "followed = every step was the next designed stage and the last one was reached; "
