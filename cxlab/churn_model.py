@@ -259,7 +259,8 @@ class ChurnModel(_SurvivalRegression):
                 "true": pd.Series(true_coefficients, dtype=float).reindex(s.index),
             }
         )
-        out["covered"] = (out["lower"] <= out["true"]) & (out["true"] <= out["upper"])
+        covered = (out["lower"] <= out["true"]) & (out["true"] <= out["upper"])
+        out["covered"] = covered.astype("boolean").mask(out["true"].isna())
         return out
 
     def check_assumptions(

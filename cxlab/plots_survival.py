@@ -63,12 +63,28 @@ def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, labe
     )
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    _plain_log_ticks(ax, float(r["lower"].min()), float(r["upper"].max()))
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in r.index])
     ax.set_xlabel(f"{label} (log scale; < 1 keeps customers, > 1 drives churn)")
     if title:
         ax.set_title(title)
     return ax
+
+
+def _plain_log_ticks(ax, lo: float, hi: float) -> None:
+    """Readable ticks (0.5, 1, 2 rather than 5x10^-1) on a log axis."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    candidates = np.array(
+        [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20, 50, 100]
+    )
+    lo, hi = min(lo, 1.0), max(hi, 1.0)
+    ticks = candidates[(candidates >= lo / 1.05) & (candidates <= hi * 1.05)]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticklabels([f"{t:g}" for t in ticks])
 
 
 def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):

@@ -262,7 +262,7 @@ class ShiftedBetaGeometric:
         )
         se = float(np.sqrt(grad @ self.cov_ @ grad))
         z = stats.norm.ppf(1 - self.alpha / 2)
-        return est, est * np.exp(-z * se / est), est * np.exp(z * se / est)
+        return float(est), float(est * np.exp(-z * se / est)), float(est * np.exp(z * se / est))
 
     def plot(self, periods: int | None = None, ax=None, **kw):
         """Projected survival with its band and the observed counts."""

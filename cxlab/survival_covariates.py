@@ -74,7 +74,7 @@ def _join_feedback(table, feedback, start_stage, window_days) -> pd.DataFrame:
         pos = table.index.get_indexer(feedback["customer_id"])
         ts = _ns(feedback["timestamp"])
         start = _ns(table["start"])
-        end = np.minimum(_ns(table["end"]), start + int(round(window_days * NS_PER_DAY)))
+        end = start + int(round(window_days * NS_PER_DAY))
         ok = pos >= 0
         ok[ok] = (ts[ok] >= start[pos[ok]]) & (ts[ok] <= end[pos[ok]])
         rows = np.flatnonzero(ok)

@@ -24,8 +24,13 @@ the table every churn model in cxlab starts from. What counts as churn:
     as for inactivity (explicit churns after that date are censored there too,
     so the definition does not change over calendar time).
 
-The covariates are measured in the first ``window_days`` after the start
-(the onboarding window), so none of them peeks at later behaviour.
+The journey and feedback covariates are measured in the first ``window_days``
+after the start (the onboarding window), the same window for every customer,
+so none of them peeks at behaviour after it. A customer who churns inside the
+window keeps what they did in it (e.g. the CSAT answered an hour after a
+purchase that turned out to be their last activity). For a strictly
+forward-looking model, start the clock at the end of the window (a landmark):
+keep ``table[table.tenure_days > window_days]`` and subtract ``window_days``.
 """
 
 from __future__ import annotations
@@ -90,7 +95,8 @@ def survival_table(
         purchase stage. Only customers with such an event get a row.
     window_days : float, default=28
         The covariate window after the start (the onboarding window): support
-        contacts and feedback are counted inside it.
+        contacts and feedback are counted inside it, also for customers who
+        churn before it ends.
     support_stage : str, default="service"
         Stage of support contacts.
     resolve_stage : str, optional
@@ -268,7 +274,7 @@ def survival_table(
     win = int(round(window_days * NS_PER_DAY))
     sup = np.flatnonzero(stage_codes == s_support) if s_support >= 0 else np.empty(0, np.int64)
     c = codes[sup]
-    sup = sup[(t[sup] > start_t[c]) & (t[sup] <= np.minimum(start_t[c] + win, end_t[c]))]
+    sup = sup[(t[sup] > start_t[c]) & (t[sup] <= start_t[c] + win) & (t[sup] <= obs_end)]
     n_support = np.bincount(codes[sup], minlength=n_cust)
     revenue = _column(events, "revenue", order, float)
     rr = np.flatnonzero(revenue != 0)
