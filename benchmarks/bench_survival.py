@@ -11,9 +11,10 @@ Targets from the issue:
   whole days: under 10 s and no more than 20% over lifelines' own
   ``CoxPHFitter.fit`` on the same table. Both are timed in the same run,
   alternating; the best run of each is reported (least disturbed by other
-  processes on a shared machine), the ratio of medians is in the note. The table is synthetic: proportional
-  hazards with known coefficients after a 28-day onboarding window,
-  right-censored uniformly, tenure rounded up to whole days.
+  processes on a shared machine), the ratio of medians is in the note. The
+  table is synthetic: proportional hazards with known coefficients after a
+  28-day onboarding window, right-censored uniformly, tenure rounded up to
+  whole days.
 
 BLAS threads are limited to one inside the fits (threadpoolctl). Peak memory is
 the resident peak of a forked child that runs the step on the prepared input
