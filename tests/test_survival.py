@@ -199,6 +199,7 @@ def test_churn_before_purchase_raises_or_warns():
         (1, 5, "purchase"),
         (1, 50, "use"),
         (2, 0, "purchase"),
+        (2, 20, "churn"),
         (3, 1, "churn"),
     ]
     with pytest.raises(DataError, match="before the customer's first 'purchase'") as err:
@@ -208,6 +209,7 @@ def test_churn_before_purchase_raises_or_warns():
     with pytest.warns(DataWarning, match="ignored"):
         tab = cxlab.survival_table(_data(rows), invalid_churn="warn")
     assert not tab.loc[1, "churned"] and tab.loc[1, "tenure_days"] == 45
+    assert tab.loc[2, "churned"] and tab.loc[2, "tenure_days"] == 20
 
 
 def test_all_censored_warns_and_bad_parameters():
@@ -233,7 +235,7 @@ def test_feedback_extra_and_time_to_resolve():
         (1, 90, "use"),
         (2, 0, "purchase"),
         (2, 3, "service"),
-        (2, 60, "use"),
+        (2, 60, "churn"),
     ]
     fb = pd.DataFrame(
         {
