@@ -29,10 +29,10 @@ _EXPORTS = {
     "validate": "cxlab.schema",
     "ValidationReport": "cxlab.schema",
     # simulation (ground truth)
-    "simulate": "cxlab.simulate",
-    "Persona": "cxlab.simulate",
-    "default_personas": "cxlab.simulate",
-    "Truth": "cxlab.simulate",
+    "simulate": "cxlab.simulation",
+    "Persona": "cxlab.simulation",
+    "default_personas": "cxlab.simulation",
+    "Truth": "cxlab.simulation",
     # filters (segment, date window, stages, channels)
     "filter_data": "cxlab.filters",
     "filter_segment": "cxlab.filters",
@@ -120,14 +120,8 @@ def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'cxlab' has no attribute {name!r}")
-    mod = importlib.import_module(module)
-    value = getattr(mod, name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
-    # Importing cxlab.simulate binds the *module* to cxlab.simulate, hiding the
-    # function of the same name; put the exported function back.
-    short = module.rsplit(".", 1)[-1]
-    if _EXPORTS.get(short) == module and globals().get(short) is mod:
-        globals()[short] = getattr(mod, short)
     return value
 
 

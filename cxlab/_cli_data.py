@@ -22,7 +22,7 @@ def register(sub) -> None:
 
 
 def _simulate(args) -> int:
-    from cxlab.simulate import simulate
+    from cxlab.simulation import simulate
 
     data = simulate(n_customers=args.customers, seed=args.seed)
     folder = data.save(args.out, format=args.format)

@@ -259,7 +259,7 @@ def experiment(
     >>> bool(t.loc[("conversion rate", "truth"), "change"] > 0)
     True
     """
-    from cxlab.simulate import simulate
+    from cxlab.simulation import simulate
 
     if not persona_changes and transition is None and not simulate_changes:
         raise ParameterError(

@@ -61,7 +61,7 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
     >>> cxlab.truth_what_if(vm, data, s).loc["retention", "change"] > 0
     True
     """
-    from cxlab.simulate import LOYALTY_REPEAT_LOG_RR, SUPPORT_CSAT_EFFECT
+    from cxlab.simulation import LOYALTY_REPEAT_LOG_RR, SUPPORT_CSAT_EFFECT
 
     truth = getattr(data, "truth", None)
     if truth is None:

@@ -17,9 +17,14 @@ def test_simulate_then_validate(tmp_path, capsys):
 
 
 def test_validate_reports_problems_with_exit_1(tmp_path, capsys):
-    pd.DataFrame({"customer_id": [1, 1], "timestamp": ["2025-01-01", "garbage"],
-                  "stage": ["awareness", "purchase"], "channel": ["ads", "web"]}
-                 ).to_csv(tmp_path / "events.csv", index=False)
+    pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "timestamp": ["2025-01-01", "garbage"],
+            "stage": ["awareness", "purchase"],
+            "channel": ["ads", "web"],
+        }
+    ).to_csv(tmp_path / "events.csv", index=False)
     pd.DataFrame({"customer_id": [1]}).to_csv(tmp_path / "customers.csv", index=False)
     assert main(["validate", str(tmp_path)]) == 1
     text = capsys.readouterr().out

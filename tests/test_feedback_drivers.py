@@ -130,7 +130,7 @@ def test_driver_interval_coverage_over_replications():
 @pytest.mark.slow
 def test_driver_interval_coverage_when_data_follow_the_model_exactly():
     from cxlab.sim_feedback import sample_ordinal
-    from cxlab.simulate import NPS_THRESHOLDS
+    from cxlab.simulation import NPS_THRESHOLDS
 
     rng = np.random.default_rng(0)
     beta = np.array([0.8, -0.35, 0.5])

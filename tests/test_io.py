@@ -17,17 +17,21 @@ def test_parquet_folder_round_trip_keeps_tables_and_truth(small_data, small_fold
     pdt.assert_frame_equal(back.customers, small_data.customers)
     pdt.assert_frame_equal(back.feedback, small_data.feedback, check_categorical=False)
     pdt.assert_frame_equal(back.truth.transition_matrix, small_data.truth.transition_matrix)
-    pdt.assert_series_equal(back.truth.hazard_coefficients,
-                            small_data.truth.hazard_coefficients)
-    assert back.truth.transition_matrix_by_persona.keys() == \
-        small_data.truth.transition_matrix_by_persona.keys()
+    pdt.assert_series_equal(back.truth.hazard_coefficients, small_data.truth.hazard_coefficients)
+    assert (
+        back.truth.transition_matrix_by_persona.keys()
+        == small_data.truth.transition_matrix_by_persona.keys()
+    )
 
 
 def test_csv_folder_loads_same_events(small_data, tmp_path):
     small_data.save(tmp_path, format="csv")
     back = cxlab.load(tmp_path)
-    pdt.assert_frame_equal(back.events.drop(columns="touchpoint"),
-                           small_data.events.drop(columns="touchpoint"), check_exact=False)
+    pdt.assert_frame_equal(
+        back.events.drop(columns="touchpoint"),
+        small_data.events.drop(columns="touchpoint"),
+        check_exact=False,
+    )
     assert back.feedback["score"].tolist() == small_data.feedback["score"].tolist()
 
 
@@ -50,9 +54,14 @@ def test_duckdb_file(small_data, tmp_path):
 
 def test_load_events_from_csv_with_mapping(tmp_path):
     path = tmp_path / "my_events.csv"
-    pd.DataFrame({"user": [7, 7], "ts": ["2025-03-01 10:00", "2025-03-02 11:00"],
-                  "stage": ["awareness", "consideration"], "channel": ["social", "web"]}
-                 ).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "user": [7, 7],
+            "ts": ["2025-03-01 10:00", "2025-03-02 11:00"],
+            "stage": ["awareness", "consideration"],
+            "channel": ["social", "web"],
+        }
+    ).to_csv(path, index=False)
     events = cxlab.load_events(path, columns={"user": "customer_id", "ts": "timestamp"})
     assert events["timestamp"].dt.day.tolist() == [1, 2]
 

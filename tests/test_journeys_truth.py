@@ -46,7 +46,7 @@ def truth_followed(p):
 
 
 def simulate(**kw):
-    # through the package, not ``from cxlab.simulate import``: importing the submodule by
+    # through the package, not ``from cxlab.simulation import``: importing the submodule by
     # name makes ``cxlab.simulate`` the module for every later test (see the report)
     return cxlab.simulate(**kw)
 

@@ -17,8 +17,13 @@ def _events(**over):
     df = pd.DataFrame(
         {
             "customer_id": [1, 1, 2, 2, 3],
-            "timestamp": ["2025-01-01 10:00", "2025-01-02 10:00", "2025-01-01 09:00",
-                          "2025-01-05 09:00", "2025-02-01 00:00"],
+            "timestamp": [
+                "2025-01-01 10:00",
+                "2025-01-02 10:00",
+                "2025-01-01 09:00",
+                "2025-01-05 09:00",
+                "2025-02-01 00:00",
+            ],
             "stage": ["awareness", "purchase", "awareness", "consideration", "awareness"],
             "channel": ["ads", "web", "social", "web", "search"],
         }
@@ -74,13 +79,19 @@ def test_unparseable_timestamps():
 
 def test_missing_timestamps():
     with pytest.raises(ex.TimestampError, match="missing"):
-        cxlab.load_events(_events(timestamp=["2025-01-01", None, "2025-01-01", "2025-01-02",
-                                             "2025-01-03"]))
+        cxlab.load_events(
+            _events(timestamp=["2025-01-01", None, "2025-01-01", "2025-01-02", "2025-01-03"])
+        )
 
 
 def test_mixed_timezones_error_but_consistent_zones_convert_to_utc():
-    mixed = ["2025-01-01T10:00+03:30", "2025-01-02T10:00", "2025-01-01T09:00Z",
-             "2025-01-05T09:00+00:00", "2025-02-01T00:00+04:30"]
+    mixed = [
+        "2025-01-01T10:00+03:30",
+        "2025-01-02T10:00",
+        "2025-01-01T09:00Z",
+        "2025-01-05T09:00+00:00",
+        "2025-02-01T00:00+04:30",
+    ]
     with pytest.raises(ex.MixedTimezoneError) as err:
         cxlab.load_events(_events(timestamp=mixed))
     _assert_message(err, column="timestamp", n_rows=1, ids=[1])
@@ -107,11 +118,16 @@ def test_unknown_stage_and_channel():
 
 
 def test_custom_catalog_accepts_own_stages():
-    cat = cxlab.StageCatalog(stages=("visit", "trial", "purchase"),
-                             buyer_stages=("visit", "trial", "purchase"), churn_stage=None,
-                             channels=("web", "email"))
-    df = _events(stage=["visit", "purchase", "visit", "trial", "visit"],
-                 channel=["web", "web", "email", "web", "email"])
+    cat = cxlab.StageCatalog(
+        stages=("visit", "trial", "purchase"),
+        buyer_stages=("visit", "trial", "purchase"),
+        churn_stage=None,
+        channels=("web", "email"),
+    )
+    df = _events(
+        stage=["visit", "purchase", "visit", "trial", "visit"],
+        channel=["web", "web", "email", "web", "email"],
+    )
     out = cxlab.load_events(df, catalog=cat)
     assert list(out["stage"].cat.categories) == ["visit", "trial", "purchase"]
 
@@ -142,17 +158,24 @@ def test_revenue_checks():
 
 
 def test_tied_timestamps_warn_and_order_by_stage():
-    df = _events(timestamp=["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-05",
-                            "2025-02-01"], stage=["purchase", "awareness", "awareness",
-                                                  "consideration", "awareness"])
+    df = _events(
+        timestamp=["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-05", "2025-02-01"],
+        stage=["purchase", "awareness", "awareness", "consideration", "awareness"],
+    )
     with pytest.warns(ex.DataWarning, match="share their timestamp"):
         out = cxlab.load_events(df)
     assert out["stage"].tolist()[:2] == ["awareness", "purchase"]
 
 
 def _feedback(**over):
-    df = pd.DataFrame({"customer_id": [1, 2, 3], "timestamp": ["2025-01-03"] * 3,
-                       "metric": ["nps", "csat", "ces"], "score": [10, 5, 7]})
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3],
+            "timestamp": ["2025-01-03"] * 3,
+            "metric": ["nps", "csat", "ces"],
+            "score": [10, 5, 7],
+        }
+    )
     for k, v in over.items():
         df[k] = v
     return df
@@ -185,8 +208,7 @@ def test_customers_duplicates_and_flags():
     out = cxlab.load_customers(pd.DataFrame({"customer_id": [1, 2], "loyalty_member": [0, 1]}))
     assert out["loyalty_member"].dtype == bool
     with pytest.raises(ex.DataTypeError, match="loyalty_member"):
-        cxlab.load_customers(pd.DataFrame({"customer_id": [1, 2],
-                                           "loyalty_member": ["yes", "no"]}))
+        cxlab.load_customers(pd.DataFrame({"customer_id": [1, 2], "loyalty_member": ["yes", "no"]}))
 
 
 def test_events_of_unknown_customers(tmp_path):
@@ -199,9 +221,12 @@ def test_events_of_unknown_customers(tmp_path):
 
 def test_events_before_signup_and_silent_customers_warn(tmp_path):
     _events().to_csv(tmp_path / "events.csv", index=False)
-    pd.DataFrame({"customer_id": [1, 2, 3, 4],
-                  "signup_date": ["2025-01-01", "2025-01-03", "2025-01-01", "2025-01-01"]}
-                 ).to_csv(tmp_path / "customers.csv", index=False)
+    pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "signup_date": ["2025-01-01", "2025-01-03", "2025-01-01", "2025-01-01"],
+        }
+    ).to_csv(tmp_path / "customers.csv", index=False)
     with pytest.warns(ex.DataWarning) as rec:
         cxlab.load(tmp_path)
     text = " ".join(str(w.message) for w in rec)
@@ -210,7 +235,8 @@ def test_events_before_signup_and_silent_customers_warn(tmp_path):
 
 def test_validate_collects_every_error(tmp_path):
     _events(stage=["awareness", "buy", "awareness", "consideration", "awareness"]).to_csv(
-        tmp_path / "events.csv", index=False)
+        tmp_path / "events.csv", index=False
+    )
     pd.DataFrame({"customer_id": [1, 2, 3]}).to_csv(tmp_path / "customers.csv", index=False)
     _feedback(score=[11, 4, 7]).to_csv(tmp_path / "feedback.csv", index=False)
     report = cxlab.validate(tmp_path)
@@ -226,8 +252,17 @@ def test_check_events_returns_problems_instead_of_raising():
 
 
 def test_errors_share_one_base_class():
-    for cls in (ex.MissingColumnError, ex.TimestampError, ex.MixedTimezoneError,
-                ex.MissingIdError, ex.UnknownCategoryError, ex.ScoreRangeError,
-                ex.DuplicateEventError, ex.EmptyTableError, ex.OrphanRowsError,
-                ex.NotFittedError, ex.ConvergenceError):
+    for cls in (
+        ex.MissingColumnError,
+        ex.TimestampError,
+        ex.MixedTimezoneError,
+        ex.MissingIdError,
+        ex.UnknownCategoryError,
+        ex.ScoreRangeError,
+        ex.DuplicateEventError,
+        ex.EmptyTableError,
+        ex.OrphanRowsError,
+        ex.NotFittedError,
+        ex.ConvergenceError,
+    ):
         assert issubclass(cls, ex.CxlabError)

@@ -59,8 +59,11 @@ def test_same_seed_same_data_bit_for_bit():
 
 def test_demo_data_regenerates_to_identical_files(tmp_path):
     cxlab.simulate(n_customers=5000, seed=0).save(tmp_path)
-    committed = sorted(p.relative_to(DEMO_DATA_DIR) for p in DEMO_DATA_DIR.rglob("*")
-                       if p.is_file() and p.name != "README.md")
+    committed = sorted(
+        p.relative_to(DEMO_DATA_DIR)
+        for p in DEMO_DATA_DIR.rglob("*")
+        if p.is_file() and p.name != "README.md"
+    )
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert committed == fresh
     for rel in committed:
@@ -91,8 +94,9 @@ def test_conversion_matches_exact_absorption_probability(big):
 
 def test_channel_probabilities_match_truth(big):
     ev = big.events.merge(big.truth.persona.rename("persona").reset_index(), on="customer_id")
-    counts = pd.crosstab([ev["persona"].astype(str), ev["stage"].astype(str)],
-                         ev["channel"].astype(str))
+    counts = pd.crosstab(
+        [ev["persona"].astype(str), ev["stage"].astype(str)], ev["channel"].astype(str)
+    )
     truth = big.truth.channel_probabilities
     for key in counts.index:
         n = counts.loc[key].sum()
@@ -143,13 +147,15 @@ def test_hazard_coefficients_recovered_by_cox(big):
 
     t = big.truth.customers
     t = t[t["purchased"] & (t["tenure_days"] > big.truth.onboarding_days)].copy()
-    df = pd.DataFrame({
-        "duration": t["tenure_days"] - big.truth.onboarding_days,
-        "event": t["churned"],
-        "loyalty_member": t["loyalty_member"].astype(float),
-        "support_contacts": t["support_contacts"],
-        "csat": t["csat"],
-    })
+    df = pd.DataFrame(
+        {
+            "duration": t["tenure_days"] - big.truth.onboarding_days,
+            "event": t["churned"],
+            "loyalty_member": t["loyalty_member"].astype(float),
+            "support_contacts": t["support_contacts"],
+            "csat": t["csat"],
+        }
+    )
     persona = big.truth.persona.loc[t.index]
     for name in persona.cat.categories[1:]:
         df[f"persona[{name}]"] = (persona == name).astype(float)
@@ -163,13 +169,19 @@ def test_nps_effects_recovered_by_ordinal_logit(big):
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     t = big.truth.customers[big.truth.customers["purchased"]]
-    x = pd.DataFrame({"csat": t["csat"], "support_contacts": t["support_contacts"],
-                      "loyalty_member": t["loyalty_member"].astype(float)})
+    x = pd.DataFrame(
+        {
+            "csat": t["csat"],
+            "support_contacts": t["support_contacts"],
+            "loyalty_member": t["loyalty_member"].astype(float),
+        }
+    )
     persona = big.truth.persona.loc[t.index]
     for name in persona.cat.categories[1:]:
         x[f"persona[{name}]"] = (persona == name).astype(float)
-    res = OrderedModel(t["nps_true"].astype(int), x, distr="logit").fit(method="bfgs",
-                                                                       disp=False, maxiter=500)
+    res = OrderedModel(t["nps_true"].astype(int), x, distr="logit").fit(
+        method="bfgs", disp=False, maxiter=500
+    )
     truth = big.truth.nps_effects
     z = (res.params[truth.index] - truth) / res.bse[truth.index]
     assert (z.abs() < 4).all(), z
@@ -182,8 +194,9 @@ def test_persona_shares_and_one_persona_population():
         assert abs(shares[p.name] - p.weight) < 4 * np.sqrt(p.weight * (1 - p.weight) / 4000)
     one = cxlab.simulate(n_customers=300, seed=2, personas=[cxlab.default_personas()[1]])
     assert one.truth.persona.nunique() == 1
-    pdt.assert_frame_equal(one.truth.transition_matrix,
-                           one.truth.transition_matrix_by_persona["store loyalists"])
+    pdt.assert_frame_equal(
+        one.truth.transition_matrix, one.truth.transition_matrix_by_persona["store loyalists"]
+    )
 
 
 def test_bad_parameters():
@@ -194,7 +207,12 @@ def test_bad_parameters():
     with pytest.raises(ParameterError, match="seed or random_state"):
         cxlab.simulate(n_customers=10, seed=1, random_state=1)
     with pytest.raises(ValueError, match="sum"):
-        cxlab.Persona(name="x", weight=1, start={"awareness": 1.0},
-                      transitions={"awareness": {"purchase": 0.5},
-                                   "consideration": {"purchase": 1.0}},
-                      channel_preference={"web": 1.0}, dwell_days={}, spend=1.0)
+        cxlab.Persona(
+            name="x",
+            weight=1,
+            start={"awareness": 1.0},
+            transitions={"awareness": {"purchase": 0.5}, "consideration": {"purchase": 1.0}},
+            channel_preference={"web": 1.0},
+            dwell_days={},
+            spend=1.0,
+        )
