@@ -84,7 +84,7 @@ _EXPORTS = {
     "MarkovChainGroups": "cxlab.markov_groups",
     "markov_order_test": "cxlab.markov_tests",
     "markov_homogeneity_test": "cxlab.markov_tests",
-    "attribution": "cxlab.attribution",
+    "channel_attribution": "cxlab.attribution",
     "AttributionResult": "cxlab.attribution",
     "conversion_paths": "cxlab.attribution",
     # report exports
@@ -109,6 +109,11 @@ _EXPORTS = {
     "ValueRanking": "cxlab.value",
     "touchpoint_owners": "cxlab.value",
     "truth_what_if": "cxlab.value_truth",
+    # personas
+    "customer_features": "cxlab.personas_features",
+    "feature_catalog": "cxlab.personas_features",
+    "missing_report": "cxlab.personas_features",
+    "PersonaModel": "cxlab.personas",
     # errors
     "CxlabError": "cxlab.exceptions",
 }

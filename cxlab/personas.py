@@ -1,0 +1,521 @@
+"""Personas: segments of customers found from their journeys, checked and named.
+
+:class:`PersonaModel` is a scikit-learn clusterer (``get_params``,
+``set_params``, ``fit``, ``predict``, ``fit_predict``; usable in a
+``Pipeline`` and with ``sklearn.base.clone``) built for customer features
+from :func:`~cxlab.personas_features.customer_features`:
+
+1. **Which features define personas.** ``features="auto"`` clusters on channel
+   habits (the ``n_<stage>__<channel>`` event counts) and customer attributes
+   (``segment_*``) when the table has them, and keeps every other numeric
+   column (value, NPS, journey speed, ...) to *describe* the personas. Personas
+   defined by behaviour and profiled by outcomes can then be compared on those
+   outcomes without circularity.
+2. **Scaling and missing values inside.** Columns are standardised. The latent
+   class model marginalises missing values; k-means and Gaussian mixtures get
+   the median of each column instead. ``missing_`` records what was done.
+3. **How many personas.** With ``n_personas="auto"`` each k in ``k_range`` is
+   fitted and scored by several criteria (``selection_``); the decision rule
+   is :data:`~cxlab.personas_engine.DECISION_RULE`.
+4. **How stable they are.** Hennig's bootstrap (``stability_``: Jaccard
+   similarity per persona over resamples, ``stability_ari_``: adjusted Rand
+   index per resample); personas below ``stability_threshold`` raise a
+   :class:`~cxlab.exceptions.StatisticalWarning`.
+5. **What sets them apart.** ``profiles_`` (standardised differences),
+   ``summary()`` (persona cards: size, conversion, value, NPS with intervals)
+   and generated ``names_``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
+
+from cxlab.exceptions import (
+    DataError,
+    DataWarning,
+    MissingColumnError,
+    NotFittedError,
+    ParameterError,
+    StatisticalWarning,
+)
+from cxlab.personas_checks import (
+    as_frame,
+    check_missing,
+    feature_roles,
+    missing_table,
+    select_features,
+    threads,
+)
+from cxlab.personas_engine import (
+    DECISION_RULE,
+    METHODS,
+    bootstrap,
+    choose_k,
+    criteria,
+    feature_kinds,
+    fit_one,
+    prepare,
+    stability_table,
+)
+from cxlab.personas_profiles import channel_lift, persona_cards, persona_names, profile_table
+
+__all__ = ["PersonaModel", "DECISION_RULE"]
+
+log = logging.getLogger(__name__)
+
+
+class PersonaModel(ClusterMixin, BaseEstimator):
+    """Find personas in a customer-feature table, choose their number, check and name them.
+
+    Parameters
+    ----------
+    n_personas : "auto" or int, default="auto"
+        Number of personas, or ``"auto"`` to choose it from ``k_range``.
+    method : {"latent_class", "gmm", "kmeans"}, default="latent_class"
+        ``"latent_class"``: mixture of multinomial (count blocks), Bernoulli (0/1)
+        and normal (other) distributions, fitted by EM; right for event counts.
+        ``"gmm"``: scikit-learn ``GaussianMixture`` on standardised columns.
+        ``"kmeans"``: scikit-learn ``KMeans`` (``MiniBatchKMeans`` above
+        ``minibatch_threshold`` customers).
+    features : "auto", None or list of str, default="auto"
+        Columns that define the personas. ``"auto"``: channel habits and customer
+        attributes from :func:`cxlab.customer_features` when present (for
+        ``latent_class`` the ``n_<stage>__<channel>`` counts, for ``gmm`` and
+        ``kmeans`` the ``share_<channel>`` mix; plus ``segment_*``), else every
+        column. ``None``: every column. Columns not used are still profiled.
+    k_range : tuple of int, default=(2, 8)
+        Smallest and largest number of personas tried by ``"auto"``.
+    min_share : float, default=0.02
+        ``"auto"`` only considers k whose smallest persona holds at least this
+        share of the customers.
+    n_init : int, default=4
+        Starts per fit (the best is kept).
+    max_iter : int, default=300
+    covariance_type : str, default="diag"
+        For ``"gmm"``.
+    missing : {"impute", "error"}, default="impute"
+        Missing values in the defining features: ``"impute"`` (median for gmm and
+        kmeans, marginalised by latent_class; reported in ``missing_``) or
+        ``"error"``.
+    n_bootstrap : int, default=20
+        Bootstrap replicates for ``stability_`` (0 skips it).
+    stability_sample : int, default=2000
+        Customers (random subsample) the bootstrap works on.
+    stability_threshold : float, default=0.6
+        Personas whose mean bootstrap Jaccard is below this get a warning.
+    selection_sample : int, default=20000
+        With more customers, k is chosen on a random subsample of this size.
+    silhouette_sample : int, default=2000
+        Customers the silhouette is computed on.
+    minibatch_threshold : int or None, default=None
+        For ``"kmeans"``: above this many customers use ``MiniBatchKMeans``.
+        ``None`` always uses ``KMeans`` (fast enough at 1M x 20 with one thread).
+    n_threads : int or None, default=1
+        BLAS/OpenMP threads inside fits (threadpoolctl); ``None`` leaves them alone.
+    random_state : int, Generator or None, default=None
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_customers,)
+        Persona of every customer, numbered by size (0 = largest).
+    n_personas_ : int
+    selection_ : DataFrame
+        One row per k tried (``"auto"``) or the single k: log-likelihood, BIC,
+        ICL, silhouette, Calinski-Harabasz, smallest persona share and each
+        criterion's vote.
+    features_used_ : list of str
+    feature_types_ : Series
+        Role of every column: ``count:<block>``, ``binary``, ``continuous``,
+        ``profile only`` or ``dropped (constant)``.
+    missing_ : DataFrame
+        Missing values of every column and what was done about them.
+    stability_ : DataFrame
+        Per persona: mean Jaccard over bootstrap replicates, 95% range, share of
+        replicates in which the persona dissolved (Jaccard < 0.5), verdict.
+    stability_ari_ : Series
+        Mean and 95% range of the adjusted Rand index between the personas and
+        each replicate's clustering.
+    profiles_ : DataFrame
+        Persona x feature: mean, mean of the rest, standardised difference.
+    names_ : Series
+        Generated persona names.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=1500, seed=3)
+    >>> X = cxlab.customer_features(data)
+    >>> model = cxlab.PersonaModel(n_personas=4, n_bootstrap=0, random_state=0).fit(X)
+    >>> model.n_personas_
+    4
+    >>> from sklearn.metrics import adjusted_rand_score
+    >>> truth = data.truth.persona.reindex(X.index)
+    >>> bool(adjusted_rand_score(truth, model.labels_) > 0.7)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        n_personas="auto",
+        method="latent_class",
+        features="auto",
+        k_range=(2, 8),
+        min_share=0.02,
+        n_init=4,
+        max_iter=300,
+        covariance_type="diag",
+        missing="impute",
+        n_bootstrap=20,
+        stability_sample=2000,
+        stability_threshold=0.6,
+        selection_sample=20000,
+        silhouette_sample=2000,
+        minibatch_threshold=None,
+        n_threads=1,
+        random_state=None,
+    ):
+        self.n_personas = n_personas
+        self.method = method
+        self.features = features
+        self.k_range = k_range
+        self.min_share = min_share
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.covariance_type = covariance_type
+        self.missing = missing
+        self.n_bootstrap = n_bootstrap
+        self.stability_sample = stability_sample
+        self.stability_threshold = stability_threshold
+        self.selection_sample = selection_sample
+        self.silhouette_sample = silhouette_sample
+        self.minibatch_threshold = minibatch_threshold
+        self.n_threads = n_threads
+        self.random_state = random_state
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, X, y=None):
+        """Find the personas in ``X`` (one row per customer).
+
+        Parameters
+        ----------
+        X : DataFrame or array of shape (n_customers, n_features)
+            Numeric features, e.g. from :func:`cxlab.customer_features`.
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataTypeError
+            Non-numeric columns.
+        DataError
+            Infinite values; a defining feature missing for every customer;
+            fewer customers than personas; no feature that varies.
+        ParameterError
+            Invalid parameters.
+        """
+        self._check_params()
+        frame = as_frame(X)
+        self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self.n_features_in_ = frame.shape[1]
+        used = select_features(frame, self.features, self.method)
+        self.missing_ = missing_table(frame, used, self.method)
+        values = frame[used].to_numpy(dtype=float)
+        check_missing(frame[used], self.missing, self.method)
+        n = len(frame)
+        k_fixed = None if self.n_personas == "auto" else int(self.n_personas)
+        k_min = k_fixed if k_fixed is not None else int(self.k_range[0])
+        if n < max(k_min, 2):
+            raise DataError(
+                f"n_customers={n} should be >= n_personas={k_min}",
+                n_rows=n,
+                fix="use more customers or fewer personas",
+            )
+        fill = np.nanmedian(values, axis=0) if n else np.zeros(values.shape[1])
+        filled = np.where(np.isnan(values), fill[None, :], values)
+        center, scale = filled.mean(axis=0), filled.std(axis=0)
+        constant = scale <= 1e-12 * np.maximum(1.0, np.abs(center))
+        if constant.all():
+            raise DataError(
+                f"all {len(used)} defining features are constant; nothing separates customers",
+                column=used[0],
+                n_rows=n,
+                fix="choose features that vary between customers (features=...)",
+            )
+        if constant.any():
+            dropped = [c for c, flag in zip(used, constant) if flag]
+            warnings.warn(
+                f"features {dropped} are constant (the same value for all {n:,} customers) "
+                "and carry no information; they are left out of the clustering",
+                DataWarning,
+                stacklevel=2,
+            )
+        keep = ~constant
+        self.features_used_ = [c for c, flag in zip(used, keep) if flag]
+        kinds = feature_kinds(frame[self.features_used_], self.method)
+        self._center, self._scale, self._fill = center[keep], scale[keep], fill[keep]
+        self._kinds = kinds
+        self.feature_types_ = feature_roles(frame.columns, used, constant, kinds)
+        self.impute_values_ = pd.Series(self._fill, index=self.features_used_, name="median")
+        prep = prepare(values[:, keep], kinds, *self._prep_args(), self.method)
+        rng = np.random.default_rng(self.random_state)
+        with threads(self.n_threads):
+            self._fit_prepared(prep, n, k_fixed, rng)
+            self._describe(frame, prep, rng)
+        return self
+
+    def _fit_prepared(self, prep, n, k_fixed, rng):
+        opts = self._opts()
+        if k_fixed is None:
+            lo = int(self.k_range[0])
+            hi = min(int(self.k_range[1]), n - 1)
+            if hi < lo:
+                raise DataError(
+                    f"n_customers={n} is too few to compare {lo}..{self.k_range[1]} personas",
+                    n_rows=n,
+                    fix="use more customers, or a fixed n_personas",
+                )
+            sel = prep
+            if n > self.selection_sample:
+                idx = np.sort(rng.choice(n, size=int(self.selection_sample), replace=False))
+                sel = prep.take(idx)
+            rows, fits = [], {}
+            for k in range(lo, hi + 1):
+                res = fit_one(sel, k, opts, rng)
+                fits[k] = res
+                rows.append(criteria(sel, res, int(self.silhouette_sample), rng))
+            table = pd.DataFrame(rows)
+            k, votes = choose_k(table, self.method, float(self.min_share))
+            table["eligible"] = table["smallest_share"] >= float(self.min_share)
+            self.votes_ = votes
+            if len(set(votes.values())) > 1:
+                warnings.warn(
+                    f"the criteria disagree on the number of personas ({votes}); "
+                    f"k={k} by the decision rule. Look at selection_ before relying on it",
+                    StatisticalWarning,
+                    stacklevel=3,
+                )
+            best = fits[k] if sel is prep else fit_one(prep, k, opts, rng)
+        else:
+            k = k_fixed
+            best = fit_one(prep, k, opts, rng)
+            table = pd.DataFrame([criteria(prep, best, int(self.silhouette_sample), rng)])
+            self.votes_ = {}
+        for name, kk in self.votes_.items():
+            table[f"best_by_{name}"] = table["k"] == kk
+        table["chosen"] = table["k"] == k
+        self.selection_ = table.set_index("k")
+        self.selection_rule_ = DECISION_RULE if k_fixed is None else "n_personas fixed by the user"
+        # number personas by size (0 = largest), so the numbering is reproducible
+        sizes = np.bincount(best.labels, minlength=k)
+        order = np.argsort(-sizes, kind="stable")
+        self._relabel = np.empty(k, dtype=np.int64)
+        self._relabel[order] = np.arange(k)
+        self._result = best
+        self.labels_ = self._relabel[best.labels]
+        self.n_personas_ = int(k)
+        if (sizes == 0).any():
+            warnings.warn(
+                f"{int((sizes == 0).sum())} of the {k} personas are empty; fewer personas "
+                "describe these data",
+                StatisticalWarning,
+                stacklevel=3,
+            )
+
+    def _describe(self, frame, prep, rng):
+        k = self.n_personas_
+        if self.n_bootstrap and self.n_bootstrap > 0:
+            jac, ari = bootstrap(
+                prep,
+                self.labels_,
+                k,
+                self._opts(),
+                int(self.n_bootstrap),
+                int(self.stability_sample),
+                rng,
+            )
+            self.stability_ = stability_table(jac, ari, self.stability_threshold)
+            self.stability_ari_ = pd.Series(
+                {
+                    "mean": float(np.nanmean(ari)),
+                    "low": float(np.nanquantile(ari, 0.025)),
+                    "high": float(np.nanquantile(ari, 0.975)),
+                    "n_bootstrap": int(self.n_bootstrap),
+                },
+                name="adjusted_rand_index",
+            )
+            weak = self.stability_.index[self.stability_["jaccard_mean"] < self.stability_threshold]
+            if len(weak):
+                warnings.warn(
+                    f"personas {list(weak)} are unstable: mean bootstrap Jaccard "
+                    f"{self.stability_.loc[weak, 'jaccard_mean'].round(2).tolist()} < "
+                    f"{self.stability_threshold}; they may not replicate in new data",
+                    StatisticalWarning,
+                    stacklevel=3,
+                )
+        else:
+            self.stability_ = None
+            self.stability_ari_ = None
+        numeric = frame.astype(float)
+        self.profiles_ = profile_table(numeric, self.labels_, k, self.features_used_)
+        lift = channel_lift(numeric, self.labels_, k)
+        self.channel_lift_ = lift
+        names = persona_names(self.profiles_, lift, k)
+        self.names_ = pd.Series(names, index=pd.RangeIndex(k, name="persona"), name="name")
+        self.profiles_.insert(1, "name", self.names_.to_numpy()[self.profiles_["persona"]])
+        self._cards = persona_cards(numeric, self.labels_, k)
+
+    # -- helpers -----------------------------------------------------------------
+    def _opts(self) -> dict:
+        return {
+            "method": self.method,
+            "n_init": self.n_init,
+            "max_iter": self.max_iter,
+            "covariance_type": self.covariance_type,
+            "minibatch_threshold": self.minibatch_threshold,
+        }
+
+    def _prep_args(self):
+        return self._center, self._scale, self._fill
+
+    def _check_params(self):
+        if self.method not in METHODS:
+            raise ParameterError(f"method={self.method!r}; use one of {list(METHODS)}.")
+        if self.n_personas != "auto":
+            if isinstance(self.n_personas, bool) or not isinstance(
+                self.n_personas, int | np.integer
+            ):
+                raise ParameterError(f"n_personas={self.n_personas!r}; use 'auto' or an int >= 1.")
+            if self.n_personas < 1:
+                raise ParameterError(f"n_personas={self.n_personas} must be at least 1.")
+        lo, hi = self.k_range
+        if not (1 <= int(lo) <= int(hi)):
+            raise ParameterError(
+                f"k_range={self.k_range} must be (low, high) with 1 <= low <= high."
+            )
+        if self.missing not in ("impute", "error"):
+            raise ParameterError(f"missing={self.missing!r}; use 'impute' or 'error'.")
+
+    def _check_fitted(self, method: str):
+        if not hasattr(self, "labels_"):
+            raise NotFittedError(
+                f"this PersonaModel is not fitted yet; call fit(X) before {method}()."
+            )
+
+    def _prepare_new(self, X) -> tuple[pd.DataFrame, object]:
+        frame = as_frame(X)
+        cols = set(map(str, frame.columns))
+        absent = [c for c in self.features_used_ if c not in cols]
+        counts = [c for c in absent if str(self._kinds.get(c, "")).startswith("count:")]
+        other = [c for c in absent if c not in counts]
+        if other:
+            raise MissingColumnError(
+                f"X lacks features the personas were fitted on: {other[:5]}",
+                column=other[0],
+                fix="build X the same way as for fit (cxlab.customer_features with the same features)",
+            )
+        frame = frame.copy()
+        for c in counts:  # a (stage, channel) pair absent from new data means zero events
+            frame[c] = 0
+        values = frame[self.features_used_].to_numpy(dtype=float)
+        return frame, prepare(values, self._kinds, *self._prep_args(), self.method)
+
+    # -- using the fit -------------------------------------------------------------
+    def predict(self, X) -> np.ndarray:
+        """Persona of new customers (same features as for ``fit``).
+
+        Returns
+        -------
+        ndarray of shape (n_customers,)
+        """
+        self._check_fitted("predict")
+        _, prep = self._prepare_new(X)
+        with threads(self.n_threads):
+            return self._relabel[self._result.predict(prep)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Posterior probability of each persona (mixture methods only).
+
+        Returns
+        -------
+        ndarray of shape (n_customers, n_personas)
+        """
+        self._check_fitted("predict_proba")
+        if self.method == "kmeans":
+            raise ParameterError(
+                "kmeans gives hard assignments; use method='latent_class' or 'gmm'."
+            )
+        _, prep = self._prepare_new(X)
+        with threads(self.n_threads):
+            proba = self._result.predict_proba(prep)
+        out = np.empty_like(proba)
+        out[:, self._relabel] = proba
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """Persona cards: name, size and share, stability, conversion, value and NPS.
+
+        Every estimate has a 95% interval (``_low``/``_high``); ``*_n`` columns say
+        how many customers a mean rests on. Top distinguishing features are in
+        ``top_features`` (standardised differences from the rest).
+        """
+        self._check_fitted("summary")
+        cards = self._cards.copy()
+        cards.insert(0, "name", self.names_)
+        if self.stability_ is not None:
+            cards.insert(5, "stability", self.stability_["jaccard_mean"])
+            cards.insert(6, "stability_verdict", self.stability_["verdict"])
+        cards["top_features"] = self.top_features(3)
+        return cards
+
+    def top_features(self, n: int = 3) -> pd.Series:
+        """The ``n`` features with the largest absolute standardised difference, as text."""
+        self._check_fitted("top_features")
+        prof = self.profiles_.assign(size=self.profiles_["std_diff"].abs())
+        out = {}
+        for j, g in prof.groupby("persona", sort=True):
+            top = g.nlargest(n, "size")
+            out[j] = ", ".join(f"{f} {d:+.1f} sd" for f, d in zip(top["feature"], top["std_diff"]))
+        return pd.Series(out, name="top_features").rename_axis("persona")
+
+    def plot_projection(self, X, ax=None, **kw):
+        """2-D principal-component map of the customers, coloured by persona."""
+        from cxlab.plots_personas import plot_projection
+
+        self._check_fitted("plot_projection")
+        return plot_projection(self, X, ax=ax, **kw)
+
+    def plot_profiles(self, ax=None, **kw):
+        """Heatmap of standardised differences, persona x feature."""
+        from cxlab.plots_personas import plot_profiles
+
+        self._check_fitted("plot_profiles")
+        return plot_profiles(self, ax=ax, **kw)
+
+    def plot_selection(self, ax=None, **kw):
+        """The criteria behind the number of personas, by k."""
+        from cxlab.plots_personas import plot_selection
+
+        self._check_fitted("plot_selection")
+        return plot_selection(self, ax=ax, **kw)
+
+    def plot_stability(self, ax=None, **kw):
+        """Bootstrap Jaccard similarity per persona with its 95% range."""
+        from cxlab.plots_personas import plot_stability
+
+        self._check_fitted("plot_stability")
+        return plot_stability(self, ax=ax, **kw)
+
+    def __repr__(self, N_CHAR_MAX=700) -> str:
+        base = super().__repr__(N_CHAR_MAX)
+        if not hasattr(self, "labels_"):
+            return base
+        return f"{base} -> {self.n_personas_} personas on {len(self.labels_):,} customers"

@@ -1,0 +1,520 @@
+"""One row per customer: the features personas are found from.
+
+:func:`customer_features` turns the event log, the customers table and the
+feedback table into a customer-by-feature table. Every feature is documented in
+:func:`feature_catalog` (its group, what it measures and when it is missing).
+
+Missing-value policy
+--------------------
+A feature that is *undefined* for a customer is left as ``NaN``; it is never
+filled in here. Non-purchasers have no time to purchase, order value or
+tenure; customers who answered no survey have no NPS, CSAT or CES. Counts
+(orders, revenue, support contacts) are true zeros, not missing. The table
+carries a report of what is missing and why (``X.attrs["missing_report"]``, or
+:func:`missing_report`); :class:`~cxlab.personas.PersonaModel` decides what to
+do with the gaps (median imputation by default, recorded in its ``missing_``).
+Customers in the customers table without any event have no journey to
+describe: they are left out and a :class:`~cxlab.exceptions.DataWarning` says
+how many (the report lists them as ``(no events)``).
+
+All work is vectorised over events (``np.bincount`` on integer customer codes;
+the log is sorted only when it is not already in customer/time order).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
+
+__all__ = ["customer_features", "feature_catalog", "missing_report", "FEATURE_GROUPS"]
+
+DAY_NS = 86_400 * 10**9
+
+#: Feature groups, in the order their columns appear.
+FEATURE_GROUPS = (
+    "channels",
+    "channel_counts",
+    "attributes",
+    "journey",
+    "stages",
+    "value",
+    "feedback",
+)
+
+# name -> (group, description, when missing). ``{channel}``/``{stage}`` expand per catalog entry.
+_FEATURES: dict[str, tuple[str, str, str]] = {
+    "share_{channel}": (
+        "channels",
+        "share of the customer's events in channel {channel} (0-1; the shares sum to 1)",
+        "never (every customer kept has at least one event)",
+    ),
+    "n_{stage}__{channel}": (
+        "channel_counts",
+        "number of the customer's {stage} events in channel {channel} (only pairs that "
+        "occur in the log are columns)",
+        "never (0 when none)",
+    ),
+    "{attribute}_{level}": (
+        "attributes",
+        "1 if the customers-table column {attribute} equals {level}, else 0 (two-level "
+        "columns give one indicator for the second level)",
+        "the attribute is missing for the customer",
+    ),
+    "n_events": ("journey", "number of events (touchpoints) in the log", "never"),
+    "n_buyer_events": (
+        "journey",
+        "buyer's-journey events before the first purchase (all buyer-stage events "
+        "for non-purchasers)",
+        "never",
+    ),
+    "n_stages": ("journey", "number of distinct stages reached", "never"),
+    "purchased": ("journey", "1 if the customer made a purchase, else 0", "never"),
+    "days_to_purchase": (
+        "journey",
+        "days from the first event to the first purchase",
+        "no purchase",
+    ),
+    "buyer_gap_days": (
+        "journey",
+        "mean days between consecutive buyer's-journey events (up to the first purchase)",
+        "a buyer's journey of a single event",
+    ),
+    "support_contacts": (
+        "journey",
+        "number of service-stage events (support contacts)",
+        "never (0 when none)",
+    ),
+    "reached_{stage}": ("stages", "1 if the customer reached stage {stage}, else 0", "never"),
+    "orders": ("value", "number of events with revenue > 0", "never (0 when none)"),
+    "revenue": ("value", "total revenue", "never (0 when none)"),
+    "avg_order_value": ("value", "revenue / orders", "no order"),
+    "tenure_days": (
+        "value",
+        "days from the first purchase to the churn event, or to the end of the data",
+        "no purchase",
+    ),
+    "churned": ("value", "1 if the log has a churn event, else 0", "never"),
+    "loyalty_member": (
+        "value",
+        "1 if the customers table marks a loyalty-club member, else 0",
+        "no loyalty_member column, or the value is missing",
+    ),
+    "nps": ("feedback", "mean NPS answer (likelihood to recommend, 0-10)", "no NPS answer"),
+    "csat": ("feedback", "mean CSAT answer (1-5)", "no CSAT answer"),
+    "ces": ("feedback", "mean CES answer (customer effort, 1-7)", "no CES answer"),
+}
+
+
+def feature_catalog(catalog=None) -> pd.DataFrame:
+    """The documented features: name, group, description and when each is missing.
+
+    Parameters
+    ----------
+    catalog : StageCatalog, optional
+        Expands ``share_<channel>`` and ``reached_<stage>`` for its channels and
+        stages; default :data:`~cxlab.catalog.DEFAULT_CATALOG`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by feature name, columns ``group``, ``description``, ``missing_when``.
+
+    Examples
+    --------
+    >>> from cxlab.personas_features import feature_catalog
+    >>> feature_catalog().loc["days_to_purchase", "missing_when"]
+    'no purchase'
+    """
+    from cxlab.catalog import DEFAULT_CATALOG
+
+    catalog = catalog or DEFAULT_CATALOG
+    rows = []
+    for name, (group, desc, when) in _FEATURES.items():
+        if group == "attributes":
+            rows.append((name, group, desc, when))
+            continue
+        if group == "channel_counts":
+            combos = [{"stage": s, "channel": c} for s in catalog.stages for c in catalog.channels]
+        elif "{channel}" in name:
+            combos = [{"channel": c} for c in catalog.channels]
+        elif "{stage}" in name:
+            combos = [{"stage": s} for s in catalog.stages]
+        else:
+            combos = [{}]
+        for fmt in combos:
+            rows.append((name.format(**fmt), group, desc.format(**fmt), when))
+    return pd.DataFrame(
+        rows, columns=["feature", "group", "description", "missing_when"]
+    ).set_index("feature")
+
+
+def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]:
+    """Column names from ``"all"``, group names and/or feature names, in the order asked."""
+    if features is None or (isinstance(features, str) and features == "all"):
+        features = list(FEATURE_GROUPS)
+    elif isinstance(features, str):
+        features = [features]
+    names: list[str] = []
+    for f in features:
+        if f in FEATURE_GROUPS:
+            names += [c for c in out if groups[c] == f and c not in names]
+        elif f in out or f in table.index:
+            if f not in names:
+                names.append(f)
+        else:
+            raise ParameterError(
+                f"unknown feature or group {f!r}; groups are {list(FEATURE_GROUPS)}, "
+                "features are listed by cxlab.feature_catalog()."
+            )
+    return names
+
+
+def _codes(series: pd.Series, categories, column: str) -> np.ndarray:
+    """Integer codes of a column in catalog order (-1 for missing)."""
+    if isinstance(series.dtype, pd.CategoricalDtype) and list(series.cat.categories) == list(
+        categories
+    ):
+        return series.cat.codes.to_numpy().astype(np.int64)
+    cat = pd.Categorical(series, categories=list(categories))
+    unknown = cat.isna() & series.notna().to_numpy()
+    if unknown.any():
+        bad = pd.unique(series[unknown])[:5].tolist()
+        raise DataError(
+            f"values {bad} are not in the catalog's {column}s",
+            table="events",
+            column=column,
+            n_rows=int(unknown.sum()),
+            fix="load the data with cxlab.load (which validates it) or extend the StageCatalog",
+        )
+    return cat.codes.astype(np.int64)
+
+
+def _group_firsts(codes: np.ndarray) -> np.ndarray:
+    """Positions where a new run of equal (sorted) codes starts."""
+    if len(codes) == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+
+
+def customer_features(data, *, features="all", attributes=None, end=None) -> pd.DataFrame:
+    """Build one row per customer of documented journey, value and feedback features.
+
+    Parameters
+    ----------
+    data : CXData
+        Events, customers, feedback and catalog (from :func:`cxlab.load` or
+        :func:`cxlab.simulate`).
+    features : "all", str or list of str, default="all"
+        Feature groups (``"channels"``, ``"journey"``, ``"stages"``, ``"value"``,
+        ``"feedback"``) and/or feature names; see :func:`feature_catalog`.
+    attributes : list of str, optional
+        Categorical columns of the customers table to turn into 0/1 indicators
+        (group ``"attributes"``). Default: ``["segment"]`` when the table has it.
+    end : str or Timestamp, optional
+        End of observation, for the tenure of customers who have not churned.
+        Default: the last event in the log.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (customers with at least one event, in id order),
+        one float or integer column per feature. ``NaN`` marks a feature that is
+        undefined for that customer (see the module's missing-value policy);
+        ``attrs["missing_report"]`` holds :func:`missing_report` of the table.
+
+    Raises
+    ------
+    MissingColumnError
+        The events table lacks ``customer_id``, ``timestamp``, ``stage`` or ``channel``.
+    DataError
+        Stages or channels outside the catalog; an empty event log.
+    ParameterError
+        An unknown feature or group name.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=500, seed=0)
+    >>> X = cxlab.customer_features(data, features=["channels", "purchased"])
+    >>> X.shape
+    (500, 10)
+    >>> bool((X.filter(like="share_").sum(axis=1).round(9) == 1).all())
+    True
+    """
+    catalog = data.catalog
+    table = feature_catalog(catalog)
+    ev = data.events
+    missing_cols = [c for c in ("customer_id", "timestamp", "stage", "channel") if c not in ev]
+    if missing_cols:
+        raise MissingColumnError(
+            f"required column {missing_cols[0]!r} is missing; found {list(ev.columns)}",
+            table="events",
+            column=missing_cols[0],
+            fix="load the data with cxlab.load(..., columns=...) to map your column names",
+        )
+    if len(ev) == 0:
+        raise DataError("the event log is empty", table="events", n_rows=0)
+
+    codes, ids = pd.factorize(ev["customer_id"].to_numpy(), sort=True)
+    if (codes < 0).any():
+        raise DataError(
+            "customer_id is missing",
+            table="events",
+            column="customer_id",
+            n_rows=int((codes < 0).sum()),
+            fix="every event needs its customer; load with cxlab.load to validate",
+        )
+    ts = ev["timestamp"].to_numpy().astype("datetime64[ns]").view(np.int64)
+    stage = _codes(ev["stage"], catalog.stages, "stage")
+    chan = _codes(ev["channel"], catalog.channels, "channel")
+    revenue = (
+        ev["revenue"].to_numpy(dtype=float) if "revenue" in ev else np.zeros(len(ev), dtype=float)
+    )
+    dc, dt = np.diff(codes), np.diff(ts)
+    if not np.all((dc > 0) | ((dc == 0) & (dt >= 0))):
+        order = np.lexsort((stage, ts, codes))
+        codes, ts, stage, chan, revenue = (a[order] for a in (codes, ts, stage, chan, revenue))
+
+    n = len(ids)
+    n_st, n_ch = len(catalog.stages), len(catalog.channels)
+    t0 = ts.min()
+    days = (ts - t0) / DAY_NS
+    end_day = (
+        days.max() if end is None else (pd.Timestamp(end).value - t0) / DAY_NS
+    )  # float days since t0
+    out: dict[str, np.ndarray] = {}
+
+    n_events = np.bincount(codes, minlength=n)
+    has_ch = chan >= 0
+    ch_counts = np.bincount(codes[has_ch] * n_ch + chan[has_ch], minlength=n * n_ch).reshape(
+        n, n_ch
+    )
+    ch_total = ch_counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = ch_counts / ch_total[:, None]
+    for j, c in enumerate(catalog.channels):
+        out[f"share_{c}"] = shares[:, j]
+    cell = codes[has_ch] * (n_st * n_ch) + stage[has_ch] * n_ch + chan[has_ch]
+    cells = np.bincount(cell, minlength=n * n_st * n_ch).reshape(n, n_st * n_ch)
+    seen = np.flatnonzero(cells.any(axis=0))
+    for j in seen:
+        out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = cells[:, j]
+    del cells
+    out.update(_attributes(data.customers, ids, attributes))
+
+    st_counts = np.bincount(codes * n_st + stage, minlength=n * n_st).reshape(n, n_st)
+    reached = st_counts > 0
+    p_code = catalog.stages.index(catalog.purchase_stage)
+    purchased = reached[:, p_code]
+    starts = _group_firsts(codes)
+    first_day = days[starts]
+
+    # first purchase per customer
+    pidx = np.flatnonzero(stage == p_code)
+    pfirst = pidx[_group_firsts(codes[pidx])]
+    pcust = codes[pfirst]
+    purchase_day = np.full(n, np.nan)
+    purchase_day[pcust] = days[pfirst]
+
+    # buyer's journey: events before the first purchase (purchasers) or all buyer-stage events
+    buyer_codes = [
+        catalog.stages.index(s) for s in catalog.buyer_stages if s != catalog.purchase_stage
+    ]
+    buyer_mask = np.isin(stage, buyer_codes)
+    n_buyer = st_counts[:, buyer_codes].sum(axis=1)
+    n_buyer[pcust] = pfirst - starts[pcust]
+    bidx = np.flatnonzero(buyer_mask)
+    bc = codes[bidx]
+    blast = bidx[np.r_[bc[1:] != bc[:-1], True]] if len(bidx) else bidx
+    last_buyer_day = np.full(n, np.nan)
+    last_buyer_day[codes[blast]] = days[blast]
+    buyer_end = np.where(purchased, purchase_day, last_buyer_day)
+    gaps = np.where(purchased, n_buyer, n_buyer - 1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        buyer_gap = np.where(gaps > 0, (buyer_end - first_day) / gaps, np.nan)
+
+    out["n_events"] = n_events
+    out["n_buyer_events"] = n_buyer
+    out["n_stages"] = reached.sum(axis=1)
+    out["purchased"] = purchased.astype(np.int64)
+    out["days_to_purchase"] = purchase_day - first_day
+    out["buyer_gap_days"] = buyer_gap
+    out["support_contacts"] = (
+        st_counts[:, catalog.stages.index("service")]
+        if "service" in catalog.stages
+        else np.zeros(n, dtype=np.int64)
+    )
+    for j, s in enumerate(catalog.stages):
+        out[f"reached_{s}"] = reached[:, j].astype(np.int64)
+
+    paid = revenue > 0
+    orders = np.bincount(codes[paid], minlength=n)
+    total = np.bincount(codes, weights=revenue, minlength=n)
+    out["orders"] = orders
+    out["revenue"] = total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["avg_order_value"] = np.where(orders > 0, total / np.maximum(orders, 1), np.nan)
+    churned = np.zeros(n, dtype=bool)
+    churn_day = np.full(n, np.nan)
+    if catalog.churn_stage is not None:
+        c_code = catalog.stages.index(catalog.churn_stage)
+        churned = reached[:, c_code]
+        cidx = np.flatnonzero(stage == c_code)
+        cfirst = cidx[_group_firsts(codes[cidx])]
+        churn_day[codes[cfirst]] = days[cfirst]
+    stop = np.where(churned & (churn_day >= purchase_day), churn_day, end_day)
+    out["tenure_days"] = np.where(purchased, np.maximum(stop - purchase_day, 0.0), np.nan)
+    out["churned"] = churned.astype(np.int64)
+    out["loyalty_member"] = _loyalty(data.customers, ids)
+
+    fb = data.feedback
+    for metric in ("nps", "csat", "ces"):
+        out[metric] = _feedback_mean(fb, ids, metric)
+
+    groups = {name: _group_of(name, table) for name in out}
+    wanted = _select(features, out, groups, table)
+    cols = {k: out[k] if k in out else np.zeros(n, dtype=np.int64) for k in wanted}
+    X = pd.DataFrame(cols, index=pd.Index(ids, name="customer_id"))
+    no_events = _customers_without_events(data.customers, ids)
+    if no_events:
+        warnings.warn(
+            f"{len(no_events):,} customers have no events (e.g. customer_id "
+            f"{no_events[:5]}); they have no journey to describe and are left out of "
+            "the feature table",
+            DataWarning,
+            stacklevel=2,
+        )
+    X.attrs["missing_report"] = missing_report(X, catalog=catalog, no_events=no_events)
+    return X
+
+
+def _group_of(name: str, table: pd.DataFrame) -> str:
+    if name in table.index:
+        return table.loc[name, "group"]
+    return "attributes"
+
+
+def _attributes(customers: pd.DataFrame | None, ids, attributes) -> dict:
+    """0/1 indicators of categorical customer attributes (NaN where the value is missing)."""
+    explicit = attributes is not None
+    if attributes is None:
+        attributes = ["segment"]
+    elif isinstance(attributes, str):
+        attributes = [attributes]
+    out: dict[str, np.ndarray] = {}
+    for col in attributes:
+        if customers is None or col not in customers:
+            if explicit:
+                raise MissingColumnError(
+                    f"attribute column {col!r} is not in the customers table",
+                    table="customers",
+                    column=col,
+                    fix=f"use one of {[] if customers is None else list(customers.columns)}",
+                )
+            continue
+        values = customers.set_index("customer_id")[col].reindex(ids)
+        if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+            if values.nunique() > 20:
+                raise DataError(
+                    f"attribute {col!r} is numeric with {values.nunique()} distinct values; "
+                    "attributes are categories",
+                    table="customers",
+                    column=col,
+                    fix="join numeric columns to the feature table yourself",
+                )
+        cat = pd.Categorical(values)
+        levels = list(cat.categories)
+        missing = cat.codes < 0
+        use = levels[1:] if len(levels) == 2 else levels
+        for level in use:
+            ind = (np.asarray(cat) == level).astype(float)
+            ind[missing] = np.nan
+            out[f"{col}_{level}"] = ind
+    return out
+
+
+def _loyalty(customers: pd.DataFrame | None, ids) -> np.ndarray:
+    if customers is None or "loyalty_member" not in customers:
+        return np.full(len(ids), np.nan)
+    col = customers.set_index("customer_id")["loyalty_member"]
+    values = col.reindex(ids)
+    return pd.to_numeric(values.astype("boolean").astype("Float64"), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+
+
+def _feedback_mean(fb: pd.DataFrame | None, ids, metric: str) -> np.ndarray:
+    n = len(ids)
+    if fb is None or len(fb) == 0 or "metric" not in fb:
+        return np.full(n, np.nan)
+    rows = (fb["metric"] == metric).to_numpy()
+    pos = pd.Index(ids).get_indexer(fb["customer_id"].to_numpy()[rows])
+    score = fb["score"].to_numpy(dtype=float)[rows]
+    ok = (pos >= 0) & ~np.isnan(score)
+    count = np.bincount(pos[ok], minlength=n)
+    total = np.bincount(pos[ok], weights=score[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _customers_without_events(customers: pd.DataFrame | None, ids) -> list:
+    if customers is None or "customer_id" not in customers or len(customers) == 0:
+        return []
+    silent = ~customers["customer_id"].isin(ids)
+    return customers.loc[silent, "customer_id"].tolist()
+
+
+def missing_report(X: pd.DataFrame, *, catalog=None, no_events=None) -> pd.DataFrame:
+    """What is missing in a feature table, how much, and why.
+
+    Parameters
+    ----------
+    X : DataFrame
+        A feature table (from :func:`customer_features` or your own).
+    catalog : StageCatalog, optional
+        To name the reason of known features.
+    no_events : list, optional
+        Customers left out for having no events (added as a ``(no events)`` row).
+
+    Returns
+    -------
+    DataFrame
+        One row per column of ``X`` (and ``(no events)``): ``n_missing``,
+        ``share_missing``, ``missing_when`` and ``policy``.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> from cxlab.personas_features import missing_report
+    >>> X = cxlab.customer_features(cxlab.simulate(n_customers=300, seed=1))
+    >>> float(missing_report(X).loc["revenue", "share_missing"])
+    0.0
+    """
+    known = feature_catalog(catalog)["missing_when"]
+    n = len(X)
+    n_missing = X.isna().sum()
+    rep = pd.DataFrame(
+        {
+            "n_missing": n_missing.astype(np.int64),
+            "share_missing": (n_missing / max(n, 1)).astype(float),
+            "missing_when": [known.get(c, "(not a cxlab feature)") for c in X.columns],
+        },
+        index=pd.Index(X.columns, name="feature"),
+    )
+    rep["policy"] = np.where(
+        rep["n_missing"] > 0,
+        "left as NaN (PersonaModel imputes the median; see its missing_)",
+        "",
+    )
+    if no_events:
+        rep.loc["(no events)"] = [
+            len(no_events),
+            len(no_events) / (n + len(no_events)),
+            "customer has no events",
+            "customer left out of the table (DataWarning)",
+        ]
+    return rep
