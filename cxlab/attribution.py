@@ -1,6 +1,6 @@
 """Channel attribution: who gets credit for conversions, and with what uncertainty.
 
-:func:`attribution` credits conversions (and their value) to channels by four methods:
+:func:`channel_attribution` credits conversions (and their value) to channels by four methods:
 
 ``first_touch`` / ``last_touch``
     All credit to the first / last channel of each converting path.
@@ -44,7 +44,7 @@ C1 > C2 > C3 converts; C1 and C2 > C3 do not.
 >>> import pandas as pd, cxlab
 >>> paths = pd.DataFrame({"path": ["C1 > C2 > C3", "C1", "C2 > C3"],
 ...                       "conversions": [1, 0, 0], "nulls": [0, 1, 1]})
->>> res = cxlab.attribution(paths, n_bootstrap=0)
+>>> res = cxlab.channel_attribution(paths, n_bootstrap=0)
 >>> res.removal_effects["removal_effect"].round(3).tolist()
 [0.5, 1.0, 1.0]
 >>> res.pivot().loc[["C1", "C2", "C3"], "markov"].round(3).tolist()
@@ -66,7 +66,7 @@ from cxlab.markov_data import ChainData, transitions
 from cxlab.markov_inference import percentile_summary
 from cxlab.sequences import _shrink_offsets, run_starts
 
-__all__ = ["attribution", "AttributionResult", "removal_effects", "conversion_paths"]
+__all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conversion_paths"]
 
 METHODS = ("first_touch", "last_touch", "linear", "markov")
 CONV, NULL = "(conversion)", "(null)"
@@ -132,7 +132,7 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
 
     Columns ``path`` (``"a > b"``), ``conversions``, ``nulls``, ``value``,
     ``journeys``, ``conversion_rate``; most frequent first. It is the input
-    format of :func:`attribution`.
+    format of :func:`channel_attribution`.
 
     Examples
     --------
@@ -312,7 +312,7 @@ def _bootstrap(design: _Design, conv, null, value, methods, n_boot, rng, batch=2
     return C, V, RE, PC
 
 
-def attribution(
+def channel_attribution(
     source,
     *,
     methods=METHODS,

@@ -28,7 +28,7 @@ def test_three_path_example_by_hand():
     # start -> C1 2/3, -> C2 1/3; C1 -> C2 1/2, null 1/2; C2 -> C3 1; C3 -> conv 1/2.
     # P(conv) = (2/3 * 1/2 + 1/3) * 1/2 = 1/3. Without C1: 1/3 * 1/2 = 1/6 -> RE 1/2;
     # without C2 or C3 nothing converts -> RE 1. Shares 0.2, 0.4, 0.4.
-    res = cxlab.attribution(
+    res = cxlab.channel_attribution(
         _paths([["C1 > C2 > C3", 1, 0, 10.0], ["C1", 0, 1, 0.0], ["C2 > C3", 0, 1, 0.0]]),
         n_bootstrap=0,
     )
@@ -48,7 +48,7 @@ def test_weighted_paths_by_hand():
     # a > b: 2 conv, 1 null, value 20; b: 1 conv, 2 null, value 5; a: 3 null.
     # start -> a 6/9, -> b 3/9; a -> b 3/6, a -> null 3/6; b -> conv 3/6, b -> null 3/6.
     # P(conv) = (2/3 * 1/2 + 1/3) / 2 = 1/3; without a: 1/6 (RE 1/2); without b: 0 (RE 1).
-    res = cxlab.attribution(
+    res = cxlab.channel_attribution(
         _paths([["a > b", 2, 1, 20.0], ["b", 1, 2, 5.0], ["a", 0, 3, 0.0]]), n_bootstrap=0
     )
     np.testing.assert_allclose(res.removal_effects["removal_effect"], [0.5, 1.0])
@@ -69,9 +69,9 @@ def test_higher_order_removal_effects_by_hand():
     # Second order keeps (a, b) -> conv and (c, b) -> null apart:
     #   without a: 0 (RE 1); without c: 1/2 (RE 0); without b: RE 1.
     table = _paths([["a > b", 1, 0, 0.0], ["c > b", 0, 1, 0.0]])
-    one = cxlab.attribution(table, methods=["markov"], n_bootstrap=0)
+    one = cxlab.channel_attribution(table, methods=["markov"], n_bootstrap=0)
     np.testing.assert_allclose(one.removal_effects["removal_effect"], [0.5, 1.0, 0.5])
-    two = cxlab.attribution(table, methods=["markov"], order=2, n_bootstrap=0)
+    two = cxlab.channel_attribution(table, methods=["markov"], order=2, n_bootstrap=0)
     np.testing.assert_allclose(two.removal_effects["removal_effect"], [1.0, 1.0, 0.0])
     np.testing.assert_allclose(two.pivot()["markov"], [0.5, 0.5, 0.0])
 
@@ -79,11 +79,11 @@ def test_higher_order_removal_effects_by_hand():
 def test_lists_whitespace_and_repeats():
     a = _paths([["x>y", 1, 1, 0.0], [" y >  x ", 2, 0, 0.0]])
     b = pd.DataFrame({"path": [["x", "y"], ["y", "x"]], "conversions": [1, 2], "nulls": [1, 0]})
-    ra, rb = (cxlab.attribution(t, n_bootstrap=0) for t in (a, b))
+    ra, rb = (cxlab.channel_attribution(t, n_bootstrap=0) for t in (a, b))
     pd.testing.assert_frame_equal(ra.table, rb.table)
     rep = _paths([["x > x > y", 1, 1, 0.0], ["y > y > x", 2, 0, 0.0]])
-    r1 = cxlab.attribution(rep, n_bootstrap=0)
-    r2 = cxlab.attribution(rep, n_bootstrap=0, collapse_repeats=True)
+    r1 = cxlab.channel_attribution(rep, n_bootstrap=0)
+    r2 = cxlab.channel_attribution(rep, n_bootstrap=0, collapse_repeats=True)
     # self-loops do not change first-order removal effects, but do change linear credit
     np.testing.assert_allclose(r1.removal_effects, r2.removal_effects)
     pd.testing.assert_frame_equal(
@@ -102,8 +102,8 @@ def test_event_log_and_its_path_table_give_the_same_credit():
         data.events.query("stage == 'purchase'").groupby("customer_id")["revenue"].first().sum()
     )
     assert table["value"].sum() == pytest.approx(first_rev)
-    a = cxlab.attribution(data, n_bootstrap=0)
-    b = cxlab.attribution(table, n_bootstrap=0)
+    a = cxlab.channel_attribution(data, n_bootstrap=0)
+    b = cxlab.channel_attribution(table, n_bootstrap=0)
     pd.testing.assert_frame_equal(
         a.pivot().sort_index(), b.pivot().sort_index(), check_exact=False, rtol=1e-9
     )
@@ -111,9 +111,9 @@ def test_event_log_and_its_path_table_give_the_same_credit():
 
 def test_exact_removal_effects_are_deterministic_and_bootstrap_is_reproducible():
     data = cxlab.simulate(n_customers=600, seed=8)
-    a = cxlab.attribution(data, n_bootstrap=50, random_state=1)
-    b = cxlab.attribution(data, n_bootstrap=50, random_state=1)
-    c = cxlab.attribution(data, n_bootstrap=50, random_state=2)
+    a = cxlab.channel_attribution(data, n_bootstrap=50, random_state=1)
+    b = cxlab.channel_attribution(data, n_bootstrap=50, random_state=1)
+    c = cxlab.channel_attribution(data, n_bootstrap=50, random_state=2)
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_series_equal(
         a.removal_effects["removal_effect"], c.removal_effects["removal_effect"]
@@ -127,7 +127,7 @@ def test_exact_removal_effects_are_deterministic_and_bootstrap_is_reproducible()
 
 def test_stage_channel_chain_recovers_the_causal_removal_effect_of_one_persona():
     data = cxlab.simulate(n_customers=6000, seed=31, personas=[PERSONA])
-    res = cxlab.attribution(
+    res = cxlab.channel_attribution(
         data, state=["stage", "channel"], methods=["markov"], n_bootstrap=150, random_state=0
     )
     x = res.removal_effects.join(data.truth.removal_effects, rsuffix="_true")
@@ -144,7 +144,7 @@ def test_bootstrap_intervals_of_removal_effects_cover_the_truth():
         warnings.simplefilter("ignore")
         for rep in range(16):
             data = cxlab.simulate(n_customers=2500, seed=700 + rep, personas=[PERSONA])
-            res = cxlab.attribution(
+            res = cxlab.channel_attribution(
                 data,
                 state=["stage", "channel"],
                 methods=["markov"],
@@ -160,7 +160,7 @@ def test_bootstrap_intervals_of_removal_effects_cover_the_truth():
 
 
 def test_fractional_counts_use_a_poisson_bootstrap():
-    res = cxlab.attribution(
+    res = cxlab.channel_attribution(
         _paths([["a > b", 2.5, 1.5, 0.0], ["b", 1.2, 2.0, 0.0]]), n_bootstrap=40, random_state=0
     )
     assert np.isfinite(res.table["conversions_se"]).all()
@@ -168,7 +168,7 @@ def test_fractional_counts_use_a_poisson_bootstrap():
 
 def test_bad_path_tables():
     with pytest.raises(MissingColumnError, match="'path'"):
-        cxlab.attribution(pd.DataFrame({"route": ["a"], "conversions": [1]}), path="path")
+        cxlab.channel_attribution(pd.DataFrame({"route": ["a"], "conversions": [1]}), path="path")
     with pytest.raises(MissingColumnError, match="nulls"):
         parse_path_table(pd.DataFrame({"path": ["a"], "conversions": [1]}))
     with pytest.raises(DataError, match="non-negative") as e:
@@ -186,8 +186,8 @@ def test_bad_path_tables():
     with pytest.warns(DataWarning, match="no conversions and no nulls"):
         parse_path_table(_paths([["a", 1, 0, 0.0], ["b", 0, 0, 0.0]]))
     with pytest.raises(DataError, match="no journey converts"):
-        cxlab.attribution(_paths([["a", 0, 3, 0.0]]))
+        cxlab.channel_attribution(_paths([["a", 0, 3, 0.0]]))
     with pytest.raises(ParameterError, match="methods"):
-        cxlab.attribution(_paths([["a", 1, 3, 0.0]]), methods=["shapley"])
+        cxlab.channel_attribution(_paths([["a", 1, 3, 0.0]]), methods=["shapley"])
     with pytest.raises(ParameterError, match="longest path has 2"):
-        cxlab.attribution(_paths([["a > b", 1, 3, 0.0]]), order=3)
+        cxlab.channel_attribution(_paths([["a > b", 1, 3, 0.0]]), order=3)
