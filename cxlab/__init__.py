@@ -74,7 +74,7 @@ _EXPORTS = {
     "driver_table": "cxlab.feedback_frame",
     "NPSDrivers": "cxlab.feedback_drivers",
     "CommentThemes": "cxlab.feedback_themes",
-    "feedback_features": "cxlab.feedback_features",
+    "feedback_features": "cxlab.feedback_customers",
     "plot_scores": "cxlab.plots_feedback",
     "plot_score_trend": "cxlab.plots_feedback",
     "plot_drivers": "cxlab.plots_feedback",

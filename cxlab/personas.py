@@ -239,6 +239,12 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                 n_rows=n,
                 fix="use more customers or fewer personas",
             )
+        if k_fixed is None and min(int(self.k_range[1]), n - 1) < k_min:
+            raise DataError(
+                f"n_customers={n} is too few to compare {k_min}..{self.k_range[1]} personas",
+                n_rows=n,
+                fix="use more customers, or a fixed n_personas",
+            )
         fill = np.nanmedian(values, axis=0) if n else np.zeros(values.shape[1])
         filled = np.where(np.isnan(values), fill[None, :], values)
         center, scale = filled.mean(axis=0), filled.std(axis=0)
@@ -277,12 +283,6 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         if k_fixed is None:
             lo = int(self.k_range[0])
             hi = min(int(self.k_range[1]), n - 1)
-            if hi < lo:
-                raise DataError(
-                    f"n_customers={n} is too few to compare {lo}..{self.k_range[1]} personas",
-                    n_rows=n,
-                    fix="use more customers, or a fixed n_personas",
-                )
             sel = prep
             if n > self.selection_sample:
                 idx = np.sort(rng.choice(n, size=int(self.selection_sample), replace=False))

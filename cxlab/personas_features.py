@@ -10,8 +10,7 @@ A feature that is *undefined* for a customer is left as ``NaN``; it is never
 filled in here. Non-purchasers have no time to purchase, order value or
 tenure; customers who answered no survey have no NPS, CSAT or CES. Counts
 (orders, revenue, support contacts) are true zeros, not missing. The table
-carries a report of what is missing and why (``X.attrs["missing_report"]``, or
-:func:`missing_report`); :class:`~cxlab.personas.PersonaModel` decides what to
+has a report of what is missing and why (:func:`missing_report`); :class:`~cxlab.personas.PersonaModel` decides what to
 do with the gaps (median imputation by default, recorded in its ``missing_``).
 Customers in the customers table without any event have no journey to
 describe: they are left out and a :class:`~cxlab.exceptions.DataWarning` says
@@ -224,7 +223,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
         Index ``customer_id`` (customers with at least one event, in id order),
         one float or integer column per feature. ``NaN`` marks a feature that is
         undefined for that customer (see the module's missing-value policy);
-        ``attrs["missing_report"]`` holds :func:`missing_report` of the table.
+        :func:`missing_report` says what is missing and why.
+        ``attrs["customers_without_events"]`` lists customers left out.
 
     Raises
     ------
@@ -388,7 +388,7 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
             DataWarning,
             stacklevel=2,
         )
-    X.attrs["missing_report"] = missing_report(X, catalog=catalog, no_events=no_events)
+    X.attrs["customers_without_events"] = list(no_events)
     return X
 
 
@@ -479,6 +479,7 @@ def missing_report(X: pd.DataFrame, *, catalog=None, no_events=None) -> pd.DataF
         To name the reason of known features.
     no_events : list, optional
         Customers left out for having no events (added as a ``(no events)`` row).
+        Default: ``X.attrs["customers_without_events"]`` when present.
 
     Returns
     -------
@@ -495,6 +496,8 @@ def missing_report(X: pd.DataFrame, *, catalog=None, no_events=None) -> pd.DataF
     0.0
     """
     known = feature_catalog(catalog)["missing_when"]
+    if no_events is None:
+        no_events = X.attrs.get("customers_without_events", [])
     n = len(X)
     n_missing = X.isna().sum()
     rep = pd.DataFrame(
