@@ -25,6 +25,7 @@ def feedback_features(
     as_of=None,
     metrics=("nps", "csat", "ces"),
     customers: pd.DataFrame | None = None,
+    prefix: str = "",
 ) -> pd.DataFrame:
     """One row per customer with what they said in surveys, ready to join on ``customer_id``.
 
@@ -40,6 +41,10 @@ def feedback_features(
     metrics : sequence of {"nps", "csat", "ces"}, default all three
     customers : DataFrame, optional
         With a feedback table: the customers to return (``customer_id`` column).
+    prefix : str, default=""
+        Put before every column name, e.g. ``"fb_"`` to join the features to
+        a table that already has ``nps_last`` (such as
+        :func:`~cxlab.survival_table`, whose ``extra=`` refuses clashing names).
 
     Returns
     -------
@@ -57,6 +62,15 @@ def feedback_features(
     >>> feats = cxlab.feedback_features(data)
     >>> feats.index.name, len(feats) == len(data.customers)
     ('customer_id', True)
+
+    Joined to the churn table, with answers up to the end of onboarding only:
+
+    >>> table = cxlab.survival_table(data)
+    >>> cut = table["start"] + pd.Timedelta(days=28)
+    >>> table = cxlab.survival_table(data, extra=cxlab.feedback_features(
+    ...     data, as_of=cut, prefix="fb_"))
+    >>> "fb_promoter_last" in table.columns
+    True
     """
     if hasattr(data, "feedback"):
         fb = data.feedback
@@ -115,6 +129,8 @@ def feedback_features(
             stats["detractor_last"] = np.where(has, (last <= DETRACTOR_MAX).astype(float), np.nan)
         out = out.join(stats)
     out.attrs["as_of"] = "per customer" if isinstance(as_of, pd.Series) else as_of
+    if prefix:
+        out = out.add_prefix(prefix)
     return out
 
 

@@ -93,7 +93,7 @@ class NPSDrivers:
     >>> import cxlab
     >>> data = cxlab.simulate(n_customers=4000, seed=0)
     >>> model = cxlab.NPSDrivers().fit(cxlab.driver_table(data))
-    >>> model.coef_.loc["csat", "lower"] < 0.8 < model.coef_.loc["csat", "upper"]
+    >>> bool(model.coef_.loc["csat", "lower"] < 0.8 < model.coef_.loc["csat", "upper"])
     True
     """
 

@@ -223,3 +223,17 @@ def test_feedback_features_join_for_survival(small_data):
             joined["nps_last_category"].isin(["detractor", "passive", "promoter"]).sum()
             == (feats["nps_n"] > 0).sum()
         )
+
+
+def test_feedback_features_join_the_survival_table(small_data):
+    table = cxlab.survival_table(small_data)
+    cut = table["start"] + pd.Timedelta(days=small_data.truth.onboarding_days)
+    feats = cxlab.feedback_features(small_data, as_of=cut, prefix="fb_")
+    assert feats.columns.str.startswith("fb_").all()
+    joined = cxlab.survival_table(small_data, extra=feats)
+    assert len(joined) == len(table)
+    # NPS is answered at the end of onboarding, before any churn can happen
+    said = joined["fb_nps_n"] > 0
+    assert (
+        said.sum() > 0 and (joined.loc[said, "fb_nps_last"] == joined.loc[said, "nps_last"]).all()
+    )
