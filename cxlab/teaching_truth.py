@@ -9,7 +9,9 @@ own estimator and returns a tidy table with ``estimate``, ``lower``,
   purchasers whose (latent) churn time lies beyond each horizon;
 - :func:`nps_vs_truth`: the NPS of the answers against the NPS of all purchasers;
 - :func:`drivers_vs_truth`: NPS driver effects (:class:`cxlab.NPSDrivers`) or
-  churn hazard ratios (:class:`cxlab.ChurnModel`) against the simulator's effects.
+  churn hazard ratios (:class:`cxlab.ChurnModel`) against the simulator's effects;
+- :func:`whatif_vs_truth`: what-if effects of :class:`cxlab.ValueModel` against
+  :func:`cxlab.truth_what_if`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ import pandas as pd
 
 from cxlab.exceptions import ParameterError
 
-__all__ = ["chain_vs_truth", "retention_vs_truth", "nps_vs_truth", "drivers_vs_truth"]
+__all__ = [
+    "chain_vs_truth",
+    "retention_vs_truth",
+    "nps_vs_truth",
+    "drivers_vs_truth",
+    "whatif_vs_truth",
+]
 
 
 def _truth(data):
@@ -162,3 +170,48 @@ def drivers_vs_truth(data, outcome: str = "nps") -> pd.DataFrame:
         raise ParameterError(f"outcome={outcome!r}; use 'nps' or 'churn'.")
     out.index.name = "driver"
     return _covered(out)
+
+
+def whatif_vs_truth(
+    model, data, scenarios, metrics=("conversion_rate", "retention", "clv", "value")
+) -> pd.DataFrame:
+    """Estimated what-if effects (with intervals) next to the true effects.
+
+    Parameters
+    ----------
+    model : ValueModel
+        Fitted on ``data``.
+    data : CXData
+        Simulated data; for real data (no truth) an empty table is returned.
+    scenarios : list of Scenario
+    metrics : sequence of str
+        Metrics of :meth:`cxlab.ValueModel.what_if` to compare (changes).
+
+    Returns
+    -------
+    DataFrame
+        Index (scenario, metric): ``estimate``, ``lower``, ``upper`` (of the
+        change), ``truth`` (from :func:`cxlab.truth_what_if`) and ``covered``.
+    """
+    from cxlab import truth_what_if
+
+    cols = ["estimate", "lower", "upper", "truth", "covered"]
+    if getattr(data, "truth", None) is None:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for s in scenarios:
+        est = model.what_if(s).summary()
+        tru = truth_what_if(model, data, s)
+        for m in metrics:
+            if m in est.index:
+                rows.append(
+                    {
+                        "scenario": s.name,
+                        "metric": m,
+                        "estimate": est.loc[m, "change"],
+                        "lower": est.loc[m, "lower"],
+                        "upper": est.loc[m, "upper"],
+                        "truth": tru.loc[m, "change"],
+                    }
+                )
+    return _covered(pd.DataFrame(rows).set_index(["scenario", "metric"]))

@@ -256,6 +256,7 @@ class ValueModel:
         self._csat_scale = tuple(data.catalog.metrics.get("csat", (1, 5)))
         self._spend = [self._spend_at(b) for b in range(n_boot + 1)]
         self.notes_ = notes + self._caveats(table)
+        self._cache = {}
         self._before = evaluate(self, None)
         self.baseline_ = interval_table(self._before, self.confidence)
         self.hazard_ = self._hazard.frame(self.confidence)
@@ -373,7 +374,10 @@ class ValueModel:
                 f"what_if needs a cxlab.Scenario, not {type(scenario).__name__}; e.g. "
                 "Scenario.transition('consideration', 'purchase', add=0.05)."
             )
-        after = evaluate(self, scenario)
+        key = (scenario.kind, repr(sorted(scenario.params.items())))
+        if key not in self._cache:  # the same change under another name is not recomputed
+            self._cache[key] = evaluate(self, scenario)
+        after = self._cache[key]
         notes = list(self.notes_)
         if after["_clipped"]:
             notes.append(

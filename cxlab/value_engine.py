@@ -34,6 +34,48 @@ def chain_after(model, scenario) -> tuple[np.ndarray, int]:
     return p, n_clipped
 
 
+def _view(model, mask) -> dict:
+    """Purchasers collapsed to their distinct covariate patterns.
+
+    Every per-purchaser outcome depends only on the covariates, the group, the
+    spend key and whether the scenario targets the purchaser, so outcomes are
+    computed once per distinct pattern (a few hundred at most with the default
+    discrete covariates, however many purchasers) and weighted by counts.
+    """
+    t = model.owners_
+    n = len(t)
+    csat = t["csat"].to_numpy(float) if "csat" in t.columns else np.zeros(n)
+    n_obs = t["support_contacts"].to_numpy(float)
+    mask = np.zeros(n, dtype=bool) if mask is None else mask
+    parts = [model._X, model._D, model._gidx[:, None], model._key[:, None], csat[:, None],
+             n_obs[:, None], mask[:, None]]  # fmt: skip
+    if model._nps is not None:
+        parts.append(model._nps["x"])
+    z = np.nan_to_num(np.column_stack(parts).astype(float), nan=-1e9)
+    _, first, inv = np.unique(z, axis=0, return_index=True, return_inverse=True)
+    view = {
+        "inv": inv.ravel(),
+        "X": model._X[first],
+        "D": model._D[first],
+        "g": model._gidx[first],
+        "key": model._key[first],
+        "csat": csat[first],
+        "n_obs": n_obs[first],
+        "mask": mask[first],
+    }
+    if model._nps is not None:
+        view["x_nps"] = model._nps["x"][first]
+    return view
+
+
+def _group_mean(view, wp, values, n_g):
+    g = view["g"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(g, weights=wp * values, minlength=n_g) / np.bincount(
+            g, weights=wp, minlength=n_g
+        )
+
+
 def evaluate(model, scenario) -> dict:
     """Every metric for the point estimate (index 0) and each replicate."""
     kind = None if scenario is None else scenario.kind
@@ -42,32 +84,28 @@ def evaluate(model, scenario) -> dict:
     mask = target_mask(model, scenario)
     if kind == "experience":
         ensure_nps(model)
+    view = _view(model, mask)
+    n_u = len(view["g"])
     n_rep, n_g = conv.shape
     per = {m: np.full((n_rep, n_g), np.nan) for m in ("ret", "days", "rpp", "clv", "nps")}
     for b in range(n_rep):  # loop over replicates
         sp = model._spend[b]
-        lin = model._X @ model._hazard.split(model._theta[b])[1][0]
+        wp = np.bincount(view["inv"], weights=sp["w"], minlength=n_u)
+        rate = sp["rate_k"][view["key"]]
+        lin = view["X"] @ model._hazard.split(model._theta[b])[1][0]
         if kind == "churn":
-            lin = lin + np.where(mask, np.log(scenario.params["hazard_ratio"]), 0.0)
+            lin = lin + np.where(view["mask"], np.log(scenario.params["hazard_ratio"]), 0.0)
         ddays, days, surv = model._life(np.exp(lin), model._theta[b], sp["p_onb"])
-        nps_i = None
         if kind == "experience":
-            ddays, days, surv, nps_i = experience_outcomes(
-                model, b, mask, scenario.params, lin, (ddays, days, surv)
+            ddays, days, surv, nps_u = experience_outcomes(
+                model, view, b, scenario.params, lin, (ddays, days, surv)
             )
-        w, g = sp["w"], model._gidx
-        with np.errstate(invalid="ignore", divide="ignore"):
-            tot = np.bincount(g, weights=w, minlength=n_g)
-            per["ret"][b] = np.bincount(g, weights=w * surv, minlength=n_g) / tot
-            per["days"][b] = np.bincount(g, weights=w * days, minlength=n_g) / tot
-            rev = np.bincount(g, weights=w * sp["rate"] * days, minlength=n_g) / tot
-            per["rpp"][b] = sp["first"] + rev
-            drev = np.bincount(g, weights=w * sp["rate"] * ddays, minlength=n_g) / tot
-            per["clv"][b] = model.margin * (sp["first"] + drev)
-            if nps_i is not None:
-                per["nps"][b] = 100 * np.bincount(g, weights=w * nps_i, minlength=n_g) / tot
-    share = model._lead_share
-    buyers = share * conv
+            per["nps"][b] = 100 * _group_mean(view, wp, nps_u, n_g)
+        per["ret"][b] = _group_mean(view, wp, surv, n_g)
+        per["days"][b] = _group_mean(view, wp, days, n_g)
+        per["rpp"][b] = sp["first"] + _group_mean(view, wp, rate * days, n_g)
+        per["clv"][b] = model.margin * (sp["first"] + _group_mean(view, wp, rate * ddays, n_g))
+    buyers = model._lead_share * conv
     mix = buyers / buyers.sum(axis=1, keepdims=True)  # purchasers by group
     out = {"conversion_rate": buyers.sum(axis=1)}
     for m, k in (("retention", "ret"), ("active_days", "days"), ("clv", "clv")):
@@ -113,20 +151,16 @@ def target_mask(model, scenario):
 
 
 def ensure_nps(model) -> None:
-    """Fit the NPS model on first need (only experience scenarios use it)."""
+    """Fit the NPS model on first need (only experience scenarios use it); baseline NPS."""
     if model._nps is not None:
         return
     model._nps = nps_draws(model, np.random.default_rng(model._nps_seed))
-    model._nps_before = np.array([nps_outcomes(model, b) for b in range(len(model._theta))])
-    w = np.array([s["w"] for s in model._spend])
-    n_g = len(model.groups_)
-    per = np.array(
-        [
-            np.bincount(model._gidx, weights=w[b] * model._nps_before[b], minlength=n_g)
-            / np.bincount(model._gidx, weights=w[b], minlength=n_g)
-            for b in range(len(w))
-        ]
-    )
+    view = _view(model, None)
+    n_u, n_g = len(view["g"]), len(model.groups_)
+    per = np.empty((len(model._theta), n_g))
+    for b, sp in enumerate(model._spend):  # loop over replicates
+        wp = np.bincount(view["inv"], weights=sp["w"], minlength=n_u)
+        per[b] = _group_mean(view, wp, nps_outcomes(model, b, view["x_nps"]), n_g)
     buyers = model._lead_share * model._before["_conv_by_group"]
     mix = buyers / buyers.sum(axis=1, keepdims=True)
     model._before["nps"] = 100 * np.sum(mix * per, axis=1)

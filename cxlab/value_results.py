@@ -192,7 +192,9 @@ def interval_table(values: dict, confidence: float, index_name: str = "metric") 
     """``estimate`` (index 0) and percentile ``lower``/``upper`` of the replicates, per key."""
     a = (1 - confidence) / 2
     rows = []
-    for name, v in values.items():
+    order = [m for m in METRICS if m in values] + [k for k in values if k not in METRICS]
+    for name in order:
+        v = values[name]
         if name.startswith("_"):
             continue
         v = np.asarray(v, float)
@@ -255,7 +257,8 @@ class WhatIfResult:
                     "change": ch[0],
                     "lower": lo,
                     "upper": hi,
-                    "relative_change": ch[0] / bef[0] if bef[0] else np.nan,
+                    # NPS is in points and can be negative: no relative change
+                    "relative_change": ch[0] / bef[0] if bef[0] and m != "nps" else np.nan,
                     "after_lower": alo,
                     "after_upper": ahi,
                     "meaning": METRIC_INFO[m],
@@ -270,13 +273,16 @@ class WhatIfResult:
         return pd.Series({"estimate": s["change"], "lower": s["lower"], "upper": s["upper"]})
 
     def plot(self, ax=None, *, metrics=("conversion_rate", "retention", "clv", "revenue", "value")):
-        """Relative change (%) of each metric with its interval; returns the Axes."""
+        """Relative change (%) of each metric with its interval; returns the Axes.
+
+        NPS is left out (its change is in points, see :meth:`summary`).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * len(metrics)))
         s = self.summary()
-        s = s.loc[[m for m in metrics if m in s.index]]
+        s = s.loc[[m for m in metrics if m in s.index and m != "nps"]]
         rel = 100 * s["change"] / s["before"]
         err = np.vstack(
             [rel - 100 * s["lower"] / s["before"], 100 * s["upper"] / s["before"] - rel]

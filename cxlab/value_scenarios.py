@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 __all__ = ["experience_outcomes", "nps_draws", "nps_outcomes"]
 
@@ -36,26 +36,41 @@ def _contact_grid(n_obs, dc, gamma, csat, mediated: bool):
     mu = np.exp(gamma[0] + gamma[1] * csat)  # gamma[0]: intercept, per customer or shared
     lam = np.where(q > 1, mu * (q - 1), 0.0)
     extra = int(np.ceil(lam.max() + 8 * np.sqrt(lam.max()) + 8)) if (q > 1).any() else 0
-    k = np.arange(int(n_obs.max()) + extra + 1)[None, :]
-    thin = stats.binom.pmf(k, n_obs[:, None], np.minimum(q, 1.0)[:, None])
-    add = stats.poisson.pmf(k - n_obs[:, None], lam[:, None])
+    k = np.arange(int(n_obs.max()) + extra + 1)[None, :].astype(float)
+    n = n_obs[:, None].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # binomial thinning pmf(k; n, q) and Poisson(lam) additions pmf(k - n; lam)
+        pq = np.minimum(q, 1.0)[:, None]
+        log_thin = (
+            special.gammaln(n + 1)
+            - special.gammaln(k + 1)
+            - special.gammaln(np.maximum(n - k, 0) + 1)
+            + special.xlogy(k, pq)
+            + special.xlog1py(n - k, -pq)
+        )
+        thin = np.where(k <= n, np.exp(log_thin), 0.0)
+        j = k - n
+        lam_ = lam[:, None]
+        add = np.where(
+            j >= 0,
+            np.exp(special.xlogy(j, lam_) - lam_ - special.gammaln(np.maximum(j, 0) + 1)),
+            0.0,
+        )
     pk = np.where((q > 1)[:, None], add, thin)
     pk = pk / pk.sum(axis=1, keepdims=True)
-    return np.broadcast_to(k, pk.shape).astype(float), pk
+    return np.broadcast_to(k, pk.shape), pk
 
 
-def experience_outcomes(model, b, mask, params, lin, outcomes):
-    """Lifetime outcomes (and NPS) per purchaser after a CSAT change, replicate ``b``."""
-    t = model.owners_
+def experience_outcomes(model, view, b, params, lin, outcomes):
+    """Lifetime outcomes and NPS per covariate pattern after a CSAT change, replicate ``b``."""
     lo, hi = model._csat_scale
     covs = model._covs
     ddays, days, surv = (np.array(o, dtype=float, copy=True) for o in outcomes)
-    csat = t["csat"].to_numpy(float)
-    n_obs = t["support_contacts"].to_numpy(float)
+    csat, n_obs = view["csat"], view["n_obs"]
     new = np.clip(csat + params["csat"], lo, hi)
-    dc = np.where(mask, new - csat, 0.0)
+    dc = np.where(view["mask"], new - csat, 0.0)
     idx = np.flatnonzero(dc != 0)
-    nps_i = model._nps_before[b].copy() if model._nps is not None else None
+    nps_i = nps_outcomes(model, b, view["x_nps"])
     if len(idx) == 0:
         return ddays, days, surv, nps_i
     _, beta = model._hazard.split(model._theta[b])
@@ -66,19 +81,19 @@ def experience_outcomes(model, b, mask, params, lin, outcomes):
     gamma = None
     if mediated:
         g = model._gamma[b]
-        gamma = (g[0] + model._D[idx] @ g[2:], g[1])  # per-customer intercept with groups
+        gamma = (g[0] + view["D"][idx] @ g[2:], g[1])  # per-pattern intercept with groups
     k, pk = _contact_grid(n_obs[idx], dc[idx], gamma, csat[idx], mediated)
     lin_k = lin[idx, None] + b_c * dc[idx, None] + b_s * (k - n_obs[idx, None])
     d2, a2, s2 = model._life(np.exp(lin_k), model._theta[b], model._spend[b]["p_onb"])
     ddays[idx] = np.sum(pk * d2, axis=1)
     days[idx] = np.sum(pk * a2, axis=1)
     surv[idx] = np.sum(pk * s2, axis=1)
-    if nps_i is not None:
-        x = model._nps["x"][idx][:, None, :].repeat(k.shape[1], axis=1)
-        x[..., model._nps["drivers"].index("csat")] = new[idx, None]
-        if "support_contacts" in model._nps["drivers"]:
-            x[..., model._nps["drivers"].index("support_contacts")] = k
-        nps_i[idx] = np.sum(pk * _net(model._nps, b, x), axis=1)
+    drivers = model._nps["drivers"]
+    x = view["x_nps"][idx][:, None, :].repeat(k.shape[1], axis=1)
+    x[..., drivers.index("csat")] = new[idx, None]
+    if "support_contacts" in drivers:
+        x[..., drivers.index("support_contacts")] = k
+    nps_i[idx] = np.sum(pk * _net(model._nps, b, x), axis=1)
     return ddays, days, surv, nps_i
 
 
@@ -139,9 +154,9 @@ def _net(nps: dict, b: int, x: np.ndarray) -> np.ndarray:
     return (1.0 - cdf_at(8)) - cdf_at(6)
 
 
-def nps_outcomes(model, b: int) -> np.ndarray:
-    """Per-purchaser P(promoter) - P(detractor) with observed covariates, replicate ``b``."""
-    return _net(model._nps, b, model._nps["x"])
+def nps_outcomes(model, b: int, x: np.ndarray) -> np.ndarray:
+    """P(promoter) - P(detractor) for covariates ``x`` under replicate ``b``."""
+    return _net(model._nps, b, x)
 
 
 def nps_table(model) -> pd.DataFrame:
