@@ -76,11 +76,13 @@ def synthetic_log(n_events: int, seed: int = 0) -> pd.DataFrame:
     level = np.cumsum(step)
     level -= (level - step)[first][grp]
     stage = (np.abs(level) + rng.integers(0, 2, size=n_cust)[grp]) % len(STAGES)
-    gaps = rng.exponential(2.0, size=n)
-    gaps[first] = rng.uniform(0, 365, size=n_cust)
+    # whole seconds, at least one apart within a customer (no ties: their order is arbitrary
+    # in DuckDB and polars, so counts could differ between implementations)
+    gaps = 1 + (rng.exponential(2.0, size=n) * 86_400).astype(np.int64)
+    gaps[first] = (rng.uniform(0, 365, size=n_cust) * 86_400).astype(np.int64)
     t = np.cumsum(gaps)
     t -= (t - gaps)[first][grp]
-    ts = np.datetime64("2025-01-01", "ns") + (t * 86_400).astype("timedelta64[s]")
+    ts = np.datetime64("2025-01-01", "ns") + t.astype("timedelta64[s]")
     return pd.DataFrame(
         {
             "customer_id": np.repeat(np.arange(1, n_cust + 1, dtype=np.int64), lengths),
@@ -125,7 +127,13 @@ def measure(fn, *args) -> tuple[float, float]:
     queue = ctx.Queue()
     proc = ctx.Process(target=_child, args=(fn, args, queue))
     proc.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=1.0)
+            break
+        except Exception:  # queue.Empty: is the child still working?
+            if not proc.is_alive():
+                raise RuntimeError(f"benchmark step failed (child exit {proc.exitcode})") from None
     proc.join()
     return result
 

@@ -118,6 +118,22 @@ class AttributionResult:
 
         return plot_attribution(self, ax=ax, what=what, **kw)
 
+    def compare_truth(self, truth=None) -> pd.DataFrame:
+        """Removal effects next to the simulator's causal ones (``data.truth``), when known.
+
+        Returns the ``removal_effects`` table, with ``true_removal_effect`` and
+        ``true_share`` columns added when ``truth`` (a :class:`~cxlab.truth.Truth`)
+        is given; real data has no truth (``None``) and gets the table unchanged.
+        See the module docstring for why the two estimands differ.
+        """
+        out = self.removal_effects.copy()
+        if truth is None:
+            return out
+        true = truth.removal_effects.rename(
+            columns={"removal_effect": "true_removal_effect", "share": "true_share"}
+        )
+        return out.join(true, how="left")
+
     def __repr__(self) -> str:
         notes = "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes, 1))
         return (

@@ -85,6 +85,8 @@ class ChainSpec:
                     "(use journey='all', absorbing=[...] for other stopping states)."
                 )
             end = DROP_STATE if end_state is None else end_state
+            if states is not None:  # the purchase is the absorbing state, never transient
+                states = tuple(s for s in states if s != catalog.purchase_stage)
             if states is None and cols == ("stage",):
                 states = tuple(s for s in catalog.buyer_stages if s != catalog.purchase_stage)
         else:

@@ -44,16 +44,21 @@ class ChainResult:
         """The tidy table (a copy)."""
         return self.table.copy()
 
+    def _how(self) -> str:
+        if "ci_low" in self.table.columns:
+            return f"{self.confidence:.0%} intervals, {self.method}"
+        return self.method
+
     def __repr__(self) -> str:
         return (
-            f"{self.name} ({self.confidence:.0%} intervals, {self.method}):\n"
+            f"{self.name} ({self._how()}):\n"
             f"{self.table.to_string(max_rows=30)}\n{_notes_text(self.notes)}"
         )
 
     def _repr_html_(self) -> str:
         notes = "".join(f"<li>{n}</li>" for n in self.notes)
         return (
-            f"<p><b>{self.name}</b> ({self.confidence:.0%} intervals, {self.method})</p>"
+            f"<p><b>{self.name}</b> ({self._how()})</p>"
             f"{self.table.to_html(max_rows=30)}<ol>{notes}</ol>"
         )
 

@@ -114,8 +114,10 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     from matplotlib.patches import FancyArrowPatch
 
     chain._check_fitted("plot_graph()")
+    title = "Journey graph (arrow width = transition probability)"
     if chain.order != 1:
-        raise ValueError("the journey graph is drawn for order=1 chains.")
+        chain = _first_order_view(chain)
+        title += ", first-order view"
     P = chain.transition_matrix_
     pos = _layout(chain)
     ax = _axes(ax, (2.6 * (max(x for x, _ in pos.values()) + 1), 4.5))
@@ -170,8 +172,20 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
     ax.set_axis_off()
-    ax.set_title("Journey graph (arrow width = transition probability)")
+    ax.set_title(title)
     return ax
+
+
+def _first_order_view(chain):
+    """First-order chain of a higher-order one: its counts summed over histories by last state."""
+    from cxlab.markov import MarkovChain
+
+    counts = chain.counts_.copy()
+    counts.index = [h[-1] for h in chain.histories_]
+    counts = counts.groupby(level=0, sort=False).sum()
+    view = MarkovChain.from_counts(counts, confidence=chain.confidence)
+    view.catalog = getattr(chain, "catalog", None)
+    return view
 
 
 def plot_absorption(result, ax=None, **kw):
