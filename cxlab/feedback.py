@@ -492,7 +492,7 @@ def score_table(
     if not dims and not overall:
         raise ParameterError("by is empty and overall=False: nothing to tabulate.")
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
-    scores = rows["score"].to_numpy()
+    scores = ctx.scores
     rng = np.random.default_rng(random_state)
     parts = []
     specs = ([("(all)",)] if overall else []) + [d if isinstance(d, tuple) else (d,) for d in dims]

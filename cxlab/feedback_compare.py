@@ -338,7 +338,7 @@ def compare_groups(
     level = _check_level(level)
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
     codes, labels = dimension_codes(rows, (by,), ctx, period=period)
-    hist = _histogram(codes, rows["score"].to_numpy(), len(labels), metric)
+    hist = _histogram(codes, ctx.scores, len(labels), metric)
     picked = []
     for name, g in (("a", a), ("b", b)):
         if g is None or str(g) not in labels:

@@ -120,6 +120,18 @@ def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) ->
             fix="convert the column to integers first",
             **where,
         )
+    if pd.api.types.is_integer_dtype(s.dtype) and not s.hasnans:  # fast path: no NA, no fractions
+        values = s.to_numpy(dtype=np.int64)
+        out = (values < lo) | (values > hi)
+        if out.any():
+            found = format_examples(np.unique(values[out])[:3].tolist())
+            raise_(
+                ScoreRangeError,
+                f"{metric} scores must lie on the scale {lo}-{hi}; found {found}",
+                out,
+                f"check the survey's scale ({metric} is {lo}-{hi}); recode or remove those answers",
+            )
+        return values
     num = pd.to_numeric(s, errors="coerce")
     text = num.isna() & s.notna()
     if text.any():

@@ -45,6 +45,7 @@ class Context:
     persona: pd.Series | None = None
     data: object | None = None  # CXData, for journey facts
     notes: list = field(default_factory=list)
+    scores: np.ndarray | None = None  # checked int64 scores, aligned with the rows
     _facts: pd.DataFrame | None = None
 
     def facts(self) -> pd.DataFrame:
@@ -59,7 +60,11 @@ class Context:
 
 
 def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.DataFrame, Context]:
-    """The feedback rows of one metric (scores checked) and the grouping context."""
+    """The feedback rows of one metric and the grouping context (``ctx.scores``: checked scores).
+
+    The rows are the caller's table (not a copy) when every row is of ``metric``;
+    never modify them. Everything downstream works by position.
+    """
     from cxlab.feedback_core import SCALES, _check_scores, _require
 
     ctx = Context()
@@ -78,7 +83,13 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
         raise ParameterError(f"metric={metric!r}; use one of {sorted(SCALES)}.")
     _require(fb, ["score"], "feedback")
     if "metric" in fb.columns:
-        mask = (fb["metric"].astype(str) == metric).to_numpy()
+        col = fb["metric"]
+        if isinstance(col.dtype, pd.CategoricalDtype):  # compare codes, not 10M strings
+            cats = col.cat.categories
+            code = cats.get_loc(metric) if metric in cats else -2
+            mask = col.cat.codes.to_numpy() == code
+        else:
+            mask = (col == metric).fillna(False).to_numpy(dtype=bool)
         if not mask.any():
             found = fb["metric"].astype(str).value_counts().to_dict()
             raise EmptyTableError(
@@ -88,15 +99,14 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
                 n_rows=0,
                 fix=f"pick a metric the survey asked ({sorted(found) or 'none'})",
             )
-        rows = fb.loc[mask]
+        rows = fb if mask.all() else fb.loc[mask]
     else:
         rows = fb
         ctx.notes.append(f"The feedback table has no 'metric' column: all rows taken as {metric}.")
     if len(rows) == 0:
         raise EmptyTableError(f"there are no {metric} answers", table="feedback", n_rows=0)
     ids = rows["customer_id"].to_numpy() if "customer_id" in rows.columns else None
-    rows = rows.copy()
-    rows["score"] = _check_scores(rows["score"], metric, ids, table="feedback")
+    ctx.scores = _check_scores(rows["score"], metric, ids, table="feedback")
     if persona is not None:
         ctx.persona = persona
     elif ctx.customers is not None and "persona" in ctx.customers.columns:
@@ -104,7 +114,7 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
     elif truth is not None:
         ctx.persona = truth.persona
         ctx.notes.append("persona: the true simulated persona (data.truth), not an estimate.")
-    return rows.reset_index(drop=True), ctx
+    return rows, ctx
 
 
 def _lookup(ids: pd.Series, table: pd.DataFrame | pd.Series, col: str | None, what: str):
@@ -302,16 +312,16 @@ def driver_table(
     if which not in ("first", "last", "all"):
         raise ParameterError(f"which={which!r}; use 'first', 'last' or 'all'.")
     rows, ctx = metric_rows(data, "nps", persona=persona)
-    rows = rows.sort_values(["customer_id", "timestamp"], kind="stable")
-    if which != "all":
-        rows = rows.drop_duplicates("customer_id", keep=which)
     out = pd.DataFrame(
         {
             "customer_id": rows["customer_id"].to_numpy(),
             "timestamp": rows["timestamp"].to_numpy(),
-            "nps": rows["score"].to_numpy(),
+            "nps": ctx.scores,
         }
-    )
+    ).sort_values(["customer_id", "timestamp"], kind="stable")
+    if which != "all":
+        out = out.drop_duplicates("customer_id", keep=which)
+    out = out.reset_index(drop=True)
     fb = data.feedback
     cs = fb[(fb["metric"].astype(str) == "csat").to_numpy()]
     cs = cs.sort_values(["customer_id", "timestamp"], kind="stable")

@@ -99,9 +99,7 @@ def score_trend(
         from cxlab.feedback_frame import dimension_codes
 
         gcodes, glabels = dimension_codes(rows, (by,), ctx, period=period)
-    hist = _histogram(
-        gcodes * len(full) + pcode, rows["score"].to_numpy(), len(glabels) * len(full), metric
-    )
+    hist = _histogram(gcodes * len(full) + pcode, ctx.scores, len(glabels) * len(full), metric)
     rng = np.random.default_rng(0)
     parts = []
     for g, label in enumerate(glabels):  # loop over series (groups), vectorised over periods
