@@ -58,7 +58,7 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
     >>> data = cxlab.simulate(n_customers=1500, seed=3)
     >>> vm = cxlab.ValueModel(n_boot=30, random_state=0).fit(data)
     >>> s = cxlab.Scenario.churn(0.8)
-    >>> cxlab.truth_what_if(vm, data, s).loc["retention", "change"] > 0
+    >>> bool(cxlab.truth_what_if(vm, data, s).loc["retention", "change"] > 0)
     True
     """
     from cxlab.simulation import LOYALTY_REPEAT_LOG_RR, SUPPORT_CSAT_EFFECT
