@@ -99,6 +99,10 @@ def run(scale: float = 1.0) -> list[dict]:
         for by in groupings
         for impl, fn in impls
     }
+    notes_other = {
+        "pandas groupby (NPS only)": "bare NPS, no intervals",
+        "polars group_by (NPS only)": "bare NPS, no intervals; includes pl.from_pandas",
+    }
     for by in groupings:
         for impl, fn in impls:
             seconds, _ = timed(fn, fb, by, repeat=2)
@@ -110,7 +114,7 @@ def run(scale: float = 1.0) -> list[dict]:
                     "n": n,
                     "seconds": seconds,
                     "peak_mb": peaks[(impl, tuple(by))],
-                    "note": note if impl.startswith("cxlab") else "bare NPS, no intervals",
+                    "note": note if impl.startswith("cxlab") else notes_other[impl],
                 }
             )
     del fb
