@@ -121,6 +121,8 @@ def test_compare_groups_periods_and_errors(small_data):
         cxlab.compare_groups(small_data, "csat", "channel", "store", "moon")
     with pytest.raises(EmptyTableError):
         cxlab.compare_scores([], [9, 10])
+    with pytest.raises(EmptyTableError, match="group a has no csat answers"):
+        cxlab.compare_groups(small_data, "csat", "channel", "ads", "store")  # a category, no answers
     with pytest.warns(SmallSampleWarning):
         cxlab.compare_scores([9, 10, 3], [9, 9, 9, 1])
 
