@@ -122,7 +122,8 @@ def test_compare_groups_periods_and_errors(small_data):
     with pytest.raises(EmptyTableError):
         cxlab.compare_scores([], [9, 10])
     with pytest.raises(EmptyTableError, match="group a has no csat answers"):
-        cxlab.compare_groups(small_data, "csat", "channel", "ads", "store")  # a category, no answers
+        # "ads" is a channel category with no CSAT answers
+        cxlab.compare_groups(small_data, "csat", "channel", "ads", "store")
     with pytest.warns(SmallSampleWarning):
         cxlab.compare_scores([9, 10, 3], [9, 9, 9, 1])
 
