@@ -165,7 +165,9 @@ def parse_path_table(
             example_ids=np.flatnonzero(missing)[:5].tolist(),
             fix="remove those rows or give their channels",
         )
-    arr = pa.array(col.to_numpy(), from_pandas=True)
+    arr = pa.array(col, from_pandas=True)  # zero-copy for Arrow-backed string columns
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
         lists = arr
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
@@ -178,11 +180,13 @@ def parse_path_table(
         )
     flat = lists.flatten()
     offsets = np.asarray(lists.offsets.to_numpy(), dtype=np.int64)
-    enc = pc.dictionary_encode(flat.cast(pa.string()))
+    if not (pa.types.is_string(flat.type) or pa.types.is_large_string(flat.type)):
+        flat = flat.cast(pa.string())
+    enc = pc.dictionary_encode(flat)
     names = np.array([str(x).strip() for x in enc.dictionary.to_pylist()], dtype=object)
-    idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    idx = enc.indices.to_numpy(zero_copy_only=False)
     uniq, remap = np.unique(names, return_inverse=True)  # trimmed names may coincide
-    codes = remap[idx].astype(np.int32)
+    codes = remap.astype(np.int32)[idx]
     empty_name = np.flatnonzero(uniq == "")
     lens = np.diff(offsets)
     if len(empty_name) or (lens == 0).any():

@@ -61,23 +61,10 @@ Examples
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-
-from cxlab.exceptions import (
-    DataError,
-    DataTypeError,
-    EmptyTableError,
-    MissingColumnError,
-    MissingIdError,
-    ParameterError,
-    TimestampError,
-    UnknownCategoryError,
-)
 
 __all__ = [
     "EventSequences",
@@ -88,9 +75,9 @@ __all__ = [
     "is_ordered",
     "run_starts",
     "collapse_runs",
+    "shrink_offsets",
 ]
 
-log = logging.getLogger(__name__)
 
 _NAT = np.iinfo(np.int64).min
 
@@ -304,10 +291,14 @@ def run_starts(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
+def shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Offsets after keeping the events where ``keep`` is True (customers keep their slots)."""
     cum = np.zeros(len(keep) + 1, dtype=np.int64)
     np.cumsum(keep, out=cum[1:])
     return cum[offsets]
+
+
+_shrink_offsets = shrink_offsets  # older private name
 
 
 def collapse_runs(seq: EventSequences) -> EventSequences:
@@ -326,7 +317,7 @@ def collapse_runs(seq: EventSequences) -> EventSequences:
     return replace(
         seq,
         codes=seq.codes[keep],
-        offsets=_shrink_offsets(seq.offsets, keep),
+        offsets=shrink_offsets(seq.offsets, keep),
         timestamps=None if seq.timestamps is None else seq.timestamps[keep],
         extra={k: (c[keep], cats) for k, (c, cats) in seq.extra.items()},
         order=None if seq.order is None else seq.order[keep],
@@ -354,364 +345,11 @@ def is_ordered(customer_codes: np.ndarray, time: np.ndarray) -> bool:
     c0, c1 = customer_codes[:-1], customer_codes[1:]
     if not bool(np.all(c1 >= c0)):
         return False
-    same = c1 == c0
-    return bool(np.all(time[1:][same] >= time[:-1][same]))
+    # within a customer, time must not decrease (boolean temporaries only)
+    back = time[1:] < time[:-1]
+    back &= c1 == c0
+    return not bool(back.any())
 
 
-def _column(events: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in events.columns:
-        raise MissingColumnError(
-            f"the {what} column {name!r} is missing; found {list(events.columns)}",
-            table="events",
-            column=name,
-            fix=f"pass {what}='your column name', or rename the column",
-        )
-    return events[name]
-
-
-def _state_codes(events, col, states, ids) -> tuple[np.ndarray, tuple]:
-    """Categorical codes of a state column (categories = ``states`` or the dtype's)."""
-    s = _column(events, col, "state")
-    if states is not None:
-        states = tuple(states)
-        if len(set(states)) != len(states):
-            raise ParameterError(f"states {list(states)} repeats a name; each must appear once.")
-        cat = pd.Categorical(s, categories=list(states))
-        unknown = cat.codes < 0
-        unknown &= ~s.isna().to_numpy()
-        if unknown.any():
-            vals = pd.Series(s.to_numpy()[unknown]).astype(str).value_counts().head(5).to_dict()
-            raise UnknownCategoryError(
-                f"values not in states={list(states)}: {vals}",
-                table="events",
-                column=col,
-                n_rows=int(unknown.sum()),
-                example_ids=pd.unique(ids[unknown])[:5].tolist(),
-                fix="add them to states=, or filter those events out first "
-                "(e.g. cxlab.select_events(events, stages=[...]))",
-            )
-    elif isinstance(s.dtype, pd.CategoricalDtype):
-        cat = s.array
-        states = tuple(cat.categories)
-    else:
-        if pd.api.types.is_float_dtype(s.dtype):
-            raise DataTypeError(
-                f"state column has float dtype {s.dtype}; states must be labels",
-                table="events",
-                column=col,
-                n_rows=len(s),
-                fix="convert it to a categorical (astype('category')) or to strings",
-            )
-        cat = pd.Categorical(s)
-        states = tuple(cat.categories)
-    codes = np.asarray(cat.codes)
-    missing = codes < 0
-    if missing.any():
-        raise UnknownCategoryError(
-            f"{col} is missing",
-            table="events",
-            column=col,
-            n_rows=int(missing.sum()),
-            example_ids=pd.unique(ids[missing])[:5].tolist(),
-            fix="fill in the state of every event or remove those rows",
-        )
-    return codes, states
-
-
-def _customer_codes(ids: np.ndarray):
-    """Integer customer keys that increase between customers when ids are sorted/grouped.
-
-    Returns (codes, decode) where decode(codes_at_sequence_starts) -> ids.
-    """
-    if ids.dtype.kind in "iu":
-        lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo < 2**40:  # small range: the ids themselves are the keys (no hashing)
-            codes = ids.astype(np.int64) - lo
-            return codes, (lambda c: (c + lo).astype(ids.dtype))
-    # other ids (strings, huge integers): codes in order of first appearance
-    codes, uniques = pd.factorize(ids, sort=False)
-    uniques = np.asarray(uniques)
-    return codes.astype(np.int64), (lambda c: uniques[c])
-
-
-def _bits(x: int) -> int:
-    return max(int(x).bit_length(), 1)
-
-
-def _time_unit(t: np.ndarray) -> int:
-    for unit in (1_000_000_000, 1_000_000, 1_000):
-        if not np.any(t % unit):
-            return unit
-    return 1
-
-
-def encode_events(
-    events: pd.DataFrame,
-    state: str = "stage",
-    *,
-    customer: str = "customer_id",
-    time: str = "timestamp",
-    states: Sequence[str] | None = None,
-    extra: Sequence[str] = (),
-    collapse_repeats: bool = False,
-    return_order: bool = False,
-) -> EventSequences:
-    """Encode an event log as integer sequences ordered by customer and time.
-
-    Parameters
-    ----------
-    events : DataFrame
-        One row per event with ``customer``, ``time`` and ``state`` columns, in
-        any row order. ``time`` must be datetime64 (or integers).
-    state : str, default="stage"
-        Column whose values are the sequence states (e.g. ``"stage"`` or ``"channel"``).
-        A categorical column keeps its category order (the catalog order) and
-        all its categories, seen or not.
-    customer : str, default="customer_id"
-    time : str, default="timestamp"
-    states : sequence of str, optional
-        The states and their order. Events whose state is not listed raise
-        :class:`~cxlab.exceptions.UnknownCategoryError` (filter them first).
-    extra : sequence of str, default=()
-        Other columns to carry along in the same order, each returned as
-        ``(codes, categories)`` in ``.extra`` (categoricals are used as they are,
-        other columns are factorized with sorted categories).
-    collapse_repeats : bool, default=False
-        Merge consecutive events of a customer in the same state into one (the
-        first of the run; its timestamp is kept). ``n_collapsed`` says how many
-        events were merged.
-    return_order : bool, default=False
-        Also return ``order``, the input row of each encoded event, to align
-        other columns (e.g. ``events["revenue"].to_numpy()[seq.order]``). Costs
-        an argsort when the log has to be sorted.
-
-    Returns
-    -------
-    EventSequences
-
-    Raises
-    ------
-    MissingColumnError
-        A named column is absent.
-    EmptyTableError
-        No events.
-    MissingIdError, TimestampError, UnknownCategoryError
-        Missing customer ids, missing timestamps, or missing/unlisted states;
-        the message counts the rows and gives example customer ids.
-
-    Examples
-    --------
-    >>> import cxlab
-    >>> from cxlab.sequences import encode_events
-    >>> data = cxlab.simulate(n_customers=200, seed=0)
-    >>> seq = encode_events(data.events, "stage", collapse_repeats=True)
-    >>> seq.n_customers, seq.states[:3]
-    (200, ('awareness', 'consideration', 'purchase'))
-    """
-    if not isinstance(events, pd.DataFrame):
-        raise DataTypeError(
-            f"events must be a DataFrame, not {type(events).__name__}",
-            fix="use cxlab.sequences.encode_sequences for lists of sequences",
-        )
-    id_col = _column(events, customer, "customer")
-    t_col = _column(events, time, "time")
-    if len(events) == 0:
-        raise EmptyTableError(
-            "the event log has no rows", table="events", n_rows=0, fix="check the filter"
-        )
-    ids = id_col.to_numpy()
-    if ids.dtype == object or id_col.hasnans:
-        miss = id_col.isna().to_numpy()
-        if miss.any():
-            raise MissingIdError(
-                f"{customer} is missing at row positions {np.flatnonzero(miss)[:5].tolist()}",
-                table="events",
-                column=customer,
-                n_rows=int(miss.sum()),
-                fix="every event needs the customer it belongs to",
-            )
-    codes, states_t = _state_codes(events, state, states, ids)
-    t = _time_ints(t_col, time, ids)
-    extras = {}
-    for name in extra:
-        s = _column(events, name, "extra")
-        cat = s.array if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s)
-        extras[name] = (np.asarray(cat.codes), tuple(cat.categories))
-
-    ccode, decode = _customer_codes(ids)
-    ordered = is_ordered(ccode, t)
-    order = None
-    if ordered:
-        if return_order:
-            order = np.arange(len(codes), dtype=np.int64)
-        cs, ts, st = ccode, t, codes
-        ex = {k: v[0] for k, v in extras.items()}
-    else:
-        cs, ts, st, ex, order = _sort(ccode, t, codes, extras, len(states_t), return_order)
-    n = len(st)
-    if n > 1:
-        starts = np.flatnonzero(cs[1:] != cs[:-1]) + 1
-    else:
-        starts = np.empty(0, dtype=np.int64)
-    offsets = np.empty(len(starts) + 2, dtype=np.int64)
-    offsets[0], offsets[-1] = 0, n
-    offsets[1:-1] = starts
-    customers = decode(cs[offsets[:-1]])
-    new_cust = np.zeros(n, dtype=bool)
-    new_cust[offsets[:-1]] = True
-    n_ties = int(np.count_nonzero((ts[1:] == ts[:-1]) & ~new_cust[1:])) if n > 1 else 0
-    k = len(states_t)
-    code_dtype = np.int16 if k < 2**15 else np.int32
-    st = st.astype(code_dtype, copy=False)
-    n_collapsed = 0
-    if collapse_repeats and n > 1:
-        keep = run_starts(st, offsets)
-        n_collapsed = int(n - np.count_nonzero(keep))
-        if n_collapsed:
-            offsets = _shrink_offsets(offsets, keep)
-            st, ts = st[keep], ts[keep]
-            ex = {key: v[keep] for key, v in ex.items()}
-            order = None if order is None else order[keep]
-    timestamps = ts.view("datetime64[ns]") if t_col.dtype.kind == "M" else ts
-    return EventSequences(
-        states=states_t,
-        codes=st,
-        offsets=offsets,
-        customers=customers,
-        timestamps=timestamps,
-        extra={key: (ex[key], extras[key][1]) for key in extras},
-        order=order,
-        was_sorted=not ordered,
-        n_ties=n_ties,
-        n_collapsed=n_collapsed,
-    )
-
-
-def _time_ints(t_col: pd.Series, name: str, ids) -> np.ndarray:
-    dt = t_col.dtype
-    if isinstance(dt, pd.DatetimeTZDtype):
-        t_col = t_col.dt.tz_convert("UTC").dt.tz_localize(None)
-        dt = t_col.dtype
-    if dt.kind == "M":
-        t = t_col.to_numpy().astype("datetime64[ns]", copy=False).view(np.int64)
-        bad = t == _NAT
-    elif dt.kind in "iu":
-        t = t_col.to_numpy().astype(np.int64, copy=False)
-        bad = np.zeros(len(t), dtype=bool)
-    else:
-        raise DataTypeError(
-            f"time column has dtype {dt}; it must be datetime64",
-            table="events",
-            column=name,
-            n_rows=len(t_col),
-            fix="parse it with pd.to_datetime, or load the log with cxlab.load_events",
-        )
-    if bad.any():
-        raise TimestampError(
-            "timestamp is missing",
-            table="events",
-            column=name,
-            n_rows=int(bad.sum()),
-            example_ids=pd.unique(ids[bad])[:5].tolist(),
-            fix="fill in the time of each event or remove those rows",
-        )
-    return t
-
-
-def _sort(ccode, t, codes, extras, k, return_order):
-    """Order events by (customer, time[, state]); see the module docstring."""
-    tmin = int(t.min())
-    rel = t - tmin
-    unit = _time_unit(rel)
-    if unit > 1:
-        rel //= unit
-    cb = _bits(int(ccode.max()))
-    tb = _bits(int(rel.max()))
-    low = [(codes, _bits(k - 1))]
-    low += [(c, _bits(max(len(cats) - 1, 0))) for c, cats in extras.values()]
-    lb = sum(b for _, b in low)
-    if not return_order and cb + tb + lb <= 63:
-        key = ccode.astype(np.int64) << (tb + lb)
-        key |= rel << lb
-        shift = lb
-        parts_shift = []
-        for c, b in low:
-            shift -= b
-            parts_shift.append((shift, b))
-            key |= c.astype(np.int64) << shift
-        key.sort()
-        outs = [((key >> s) & ((1 << b) - 1)) for s, b in parts_shift]
-        cs = key >> (tb + lb)
-        ts = ((key >> lb) & ((1 << tb) - 1)) * unit + tmin
-        st = outs[0]
-        ex = {name: outs[i + 1] for i, name in enumerate(extras)}
-        return cs, ts, st, ex, None
-    if cb + tb <= 63:
-        key = (ccode.astype(np.int64) << tb) | rel
-        order = np.argsort(key, kind="stable")
-    else:
-        order = np.lexsort((t, ccode))
-    order = order.astype(np.int64, copy=False)
-    ex = {name: c[order] for name, (c, _) in extras.items()}
-    return ccode[order], t[order], codes[order], ex, order
-
-
-def encode_sequences(
-    sequences: Iterable[Sequence], *, states: Sequence[str] | None = None
-) -> EventSequences:
-    """Encode an iterable of sequences (lists of state names) without timestamps.
-
-    Parameters
-    ----------
-    sequences : iterable of sequences of str
-        One sequence per customer, in time order. Empty sequences raise.
-    states : sequence of str, optional
-        States and their order; default: sorted unique values.
-
-    Returns
-    -------
-    EventSequences
-        ``customers`` are the positions 0..n-1; ``timestamps`` is None.
-
-    Examples
-    --------
-    >>> from cxlab.sequences import encode_sequences
-    >>> encode_sequences([["a", "b"], ["b", "b", "c"]]).lengths().tolist()
-    [2, 3]
-    """
-    seqs = [list(s) if not isinstance(s, str) else None for s in sequences]
-    bad = [i for i, s in enumerate(seqs) if s is None]
-    if bad:
-        raise DataTypeError(
-            "each sequence must be a list of states, not a string",
-            n_rows=len(bad),
-            example_ids=bad[:5],
-            fix="split 'a > b > c' strings first, e.g. [p.split(' > ') for p in paths]",
-        )
-    if not seqs:
-        raise EmptyTableError("no sequences given", n_rows=0, fix="pass at least one sequence")
-    lens = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
-    empty = np.flatnonzero(lens == 0)
-    if len(empty):
-        raise DataError(
-            "empty sequences have no states to start from",
-            n_rows=len(empty),
-            example_ids=empty[:5].tolist(),
-            fix="drop empty sequences before fitting",
-        )
-    flat = pd.Series([x for s in seqs for x in s], dtype=object)
-    if flat.isna().any():
-        raise UnknownCategoryError(
-            "a sequence contains a missing state (None/NaN)",
-            n_rows=int(flat.isna().sum()),
-            fix="remove or label the missing states",
-        )
-    frame = pd.DataFrame(
-        {
-            "customer_id": np.repeat(np.arange(len(seqs)), lens),
-            "timestamp": np.arange(len(flat), dtype=np.int64),
-            "state": flat,
-        }
-    )
-    seq = encode_events(frame, "state", states=states)
-    return replace(seq, timestamps=None)
+# The encoders live in cxlab.sequences_encode (imported last: they use the classes above).
+from cxlab.sequences_encode import encode_events, encode_sequences  # noqa: E402
