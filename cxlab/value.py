@@ -254,6 +254,8 @@ class ValueModel:
         self._nps_seed = int(rng.integers(0, 2**63 - 1))
         self._nps = None
         self._csat_scale = tuple(data.catalog.metrics.get("csat", (1, 5)))
+        cols = ("first_revenue", "revenue_after_start", "tenure_days", "churned_in_onboarding")
+        self._spend_cols = {c: table[c].to_numpy(float) for c in cols}
         self._spend = [self._spend_at(b) for b in range(n_boot + 1)]
         self.notes_ = notes + self._caveats(table)
         self._cache = {}
@@ -317,9 +319,9 @@ class ValueModel:
 
     def _spend_at(self, b: int) -> dict:
         w = self._weights(b)
-        first, rate = spend_rates(self.owners_, self._gidx, self._key, w)
-        p_onb = float(np.sum(w * self.owners_["churned_in_onboarding"].to_numpy()) / w.sum())
-        return {"w": w, "first": first, "rate_k": rate, "rate": rate[self._key], "p_onb": p_onb}
+        first, rate = spend_rates(self._spend_cols, self._gidx, self._key, w)
+        p_onb = float(np.sum(w * self._spend_cols["churned_in_onboarding"]) / w.sum())
+        return {"w": w, "first": first, "rate_k": rate, "p_onb": p_onb}
 
     # -- evaluation ---------------------------------------------------------------
     def _evaluate(self, scenario):

@@ -124,14 +124,24 @@ class HazardFit:
         return f
 
 
-def _glm(y, X, offset, what: str):
+def _glm(y, X, exposure, what: str):
+    """Poisson GLM ``log E[y] = X beta + log(exposure)`` (statsmodels), on aggregated rows.
+
+    The Poisson log-likelihood depends on the data only through the total count
+    and total exposure of each distinct row of ``X``, so rows are summed per
+    pattern first: the same estimates and covariance, from a few hundred rows.
+    """
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
+    Xu, inv = np.unique(X, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    yu = np.bincount(inv, weights=y, minlength=len(Xu))
+    tu = np.bincount(inv, weights=exposure, minlength=len(Xu))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
-            res = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
+            res = sm.GLM(yu, Xu, family=sm.families.Poisson(), offset=np.log(tu)).fit()
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
             raise ConvergenceError(
                 f"the {what} model could not be fitted ({exc}); a covariate may be constant "
@@ -161,20 +171,18 @@ def fit_hazard(table: pd.DataFrame, covariates: list, breakpoints=()) -> HazardF
     t = at_risk["exposure_days"].to_numpy(float)
     e = at_risk["churned"].to_numpy(bool)
     x = at_risk[covariates].to_numpy(float)
-    y, off, rows = [], [], []
-    piece_cols = []
-    for k in range(len(edges) - 1):
+    y, expo, rows = [], [], []
+    for k in range(len(edges) - 1):  # loop over baseline pieces
         a, b = edges[k], edges[k + 1]
         inside = t > a
         y.append((e & inside & (t <= b)).astype(float)[inside])
-        off.append(np.log(np.minimum(t, b)[inside] - a))
+        expo.append(np.minimum(t, b)[inside] - a)
         dummies = np.zeros((int(inside.sum()), len(bps)))
         if k > 0:
             dummies[:, k - 1] = 1.0
         rows.append(np.hstack([np.ones((int(inside.sum()), 1)), dummies, x[inside]]))
-        piece_cols.append(k)
     X = np.vstack(rows)
-    res = _glm(np.concatenate(y), X, np.concatenate(off), "churn hazard")
+    res = _glm(np.concatenate(y), X, np.concatenate(expo), "churn hazard")
     names = ["log_baseline", *[f"piece[{b:g}+]" for b in bps], *covariates]
     return HazardFit(
         names=names,
@@ -192,7 +200,7 @@ def fit_support(table: pd.DataFrame, extra=()) -> HazardFit:
     ok = table[table["csat"].notna()]
     cols = ["csat", *extra]
     X = np.column_stack([np.ones(len(ok)), ok[cols].to_numpy(float)])
-    res = _glm(ok["support_contacts"].to_numpy(float), X, np.zeros(len(ok)), "support contacts")
+    res = _glm(ok["support_contacts"].to_numpy(float), X, np.ones(len(ok)), "support contacts")
     return HazardFit(
         names=["intercept", *cols],
         params=np.asarray(res.params, float),
@@ -204,25 +212,24 @@ def fit_support(table: pd.DataFrame, extra=()) -> HazardFit:
     )
 
 
-def spend_rates(table: pd.DataFrame, group: np.ndarray, key: np.ndarray, w=None) -> tuple:
+def spend_rates(cols: dict, group: np.ndarray, key: np.ndarray, w=None) -> tuple:
     """First-order value per group and repeat revenue per active day per spend key.
 
-    ``group`` (codes 0..G-1) and ``key`` (codes 0..K-1) per purchaser; ``w``
-    bootstrap counts per purchaser (default one each). Returns
-    ``(first (G,), rate (K,))``; a group or key without weight gives NaN.
+    ``cols`` holds per-purchaser arrays ``first_revenue``, ``revenue_after_start``
+    and ``tenure_days``; ``group`` (codes 0..G-1) and ``key`` (codes 0..K-1) per
+    purchaser; ``w`` bootstrap counts per purchaser (default one each).
+    Returns ``(first (G,), rate (K,))``; a group or key without weight gives NaN.
     """
-    w = np.ones(len(table)) if w is None else np.asarray(w, float)
+    n = len(group)
+    w = np.ones(n) if w is None else np.asarray(w, float)
     g_n, k_n = int(group.max()) + 1, int(key.max()) + 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        first = np.bincount(
-            group, weights=w * table["first_revenue"].to_numpy(float), minlength=g_n
-        ) / np.bincount(group, weights=w, minlength=g_n)
-        rev = np.bincount(
-            key, weights=w * table["revenue_after_start"].to_numpy(float), minlength=k_n
+        first = np.bincount(group, weights=w * cols["first_revenue"], minlength=g_n) / np.bincount(
+            group, weights=w, minlength=g_n
         )
-        days = np.bincount(key, weights=w * table["tenure_days"].to_numpy(float), minlength=k_n)
-        rate = rev / days
-    return first, rate
+        rev = np.bincount(key, weights=w * cols["revenue_after_start"], minlength=k_n)
+        days = np.bincount(key, weights=w * cols["tenure_days"], minlength=k_n)
+    return first, rev / np.where(days > 0, days, np.nan)
 
 
 def _piece_integral(rate, start, length):
