@@ -222,6 +222,15 @@ class WhatIfResult:
     confidence : float
     notes : list of str
         Caveats.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> res = model.what_if(cxlab.Scenario.churn(0.8))
+    >>> row = res.summary().loc["retention"]
+    >>> bool(row["lower"] <= row["change"] <= row["upper"])
+    True
     """
 
     def __init__(self, *, scenario, before, after, confidence, owner, notes, settings):
@@ -320,6 +329,15 @@ class ValueRanking:
     value rises), ``p_best`` (share where this scenario creates the most value:
     all scenarios share the same replicates), and the changes in conversion
     rate, retention and lifetime value.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> small = cxlab.Scenario.churn(0.95)
+    >>> big = cxlab.Scenario.churn(0.8)
+    >>> model.rank([small, big]).summary()["scenario"].tolist()
+    ['churn hazard x0.8', 'churn hazard x0.95']
     """
 
     def __init__(self, results: list, confidence: float):
