@@ -176,7 +176,7 @@ def compact(data: ChainData) -> ChainData:
 
 def _combine(seq, cols):
     """Codes and names of (possibly combined) state labels, observed combinations only."""
-    codes = seq.codes.astype(np.int64)
+    codes = seq.codes.astype(np.int32 if len(cols) == 1 else np.int64)
     names = list(seq.states)
     for col in cols[1:]:
         c, cats = seq.extra[col]
@@ -184,7 +184,7 @@ def _combine(seq, cols):
         names = [f"{a}:{b}" for a in names for b in cats]
     if len(cols) > 1:
         present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
-        lookup = np.full(len(names), -1, dtype=np.int64)
+        lookup = np.full(len(names), -1, dtype=np.int32)
         lookup[present] = np.arange(len(present))
         codes = lookup[codes]
         names = [names[i] for i in present]
@@ -243,32 +243,51 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     else:
         abs_idx = [names.index(a) for a in spec.absorbing if a in names]
         stop = np.isin(lab, abs_idx)
-    idx = np.arange(n, dtype=np.int64)
-    first_stop = np.minimum.reduceat(np.where(stop, idx, n), offsets[:-1]) if n else idx
-    absorbed = first_stop < offsets[1:]
-    last_keep = np.where(absorbed, first_stop, offsets[1:] - 1)
-    keep = idx <= np.repeat(last_keep, np.diff(offsets))
+    n_cust = len(offsets) - 1
+    # first stopping event of each customer, from the (usually few) stopping events
+    stop_pos = np.flatnonzero(stop)
+    del stop
+    owner = np.searchsorted(offsets, stop_pos, side="right") - 1
+    absorbed = np.zeros(n_cust, dtype=bool)
+    first_stop = np.full(n_cust, -1, dtype=np.int64)
+    if len(stop_pos):
+        firsts = np.r_[True, owner[1:] != owner[:-1]]
+        absorbed[owner[firsts]] = True
+        first_stop[owner[firsts]] = stop_pos[firsts]
+    # drop the events after a customer's first stop: mark [first_stop + 1, end) ranges
+    keep = np.ones(n, dtype=bool)
+    a = np.flatnonzero(absorbed)
+    tail_start, tail_end = first_stop[a] + 1, offsets[a + 1]
+    has_tail = tail_start < tail_end
+    if has_tail.any():
+        mark = np.zeros(n + 1, dtype=np.int8)
+        np.add.at(mark, tail_start[has_tail], 1)
+        np.add.at(mark, tail_end[has_tail], -1)
+        keep &= np.cumsum(mark[:-1], dtype=np.int8) == 0
+        del mark
     info["n_events_after_absorption"] = int(n - np.count_nonzero(keep))
-    cust = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
     # -- customers outside the buyer's journey -------------------------------
-    drop_cust = np.zeros(len(offsets) - 1, dtype=bool)
+    drop_cust = np.zeros(n_cust, dtype=bool)
     if spec.journey == "buyer":
         allowed = [stage_names.index(s) for s in cat.buyer_stages if s in stage_names]
         outside = keep & ~np.isin(stage_codes, allowed)
         if outside.any():
-            drop_cust[cust[outside]] = True
+            out_pos = np.flatnonzero(outside)
+            drop_cust[np.searchsorted(offsets, out_pos, side="right") - 1] = True
             ids = seq.customers[drop_cust]
             warnings.warn(
                 f"{int(drop_cust.sum()):,} customers have owner's-journey events "
-                f"({sorted(set(np.asarray(stage_names, dtype=object)[stage_codes[outside]]))}) "
+                f"({sorted(set(np.asarray(stage_names, dtype=object)[stage_codes[out_pos]]))}) "
                 "before any purchase (they probably bought before the log starts); they are "
                 f"left out of the buyer's-journey chain (e.g. customer_id {format_examples(ids)}). "
                 "Fit journey='all' to keep them",
                 DataWarning,
                 stacklevel=4,
             )
+        del outside
     info["n_customers_excluded"] = int(drop_cust.sum())
-    keep &= ~drop_cust[cust]
+    if drop_cust.any():
+        keep &= np.repeat(~drop_cust, np.diff(offsets))
     kept_cust = ~drop_cust
     new_off = _shrink_offsets(offsets, keep)[np.r_[kept_cust, True]]
     lab, cust_abs = lab[keep], absorbed[kept_cust]
@@ -291,7 +310,9 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     is_abs_event = np.zeros(len(lab), dtype=bool)
     if spec.stop_is_state:
         is_abs_event[last[cust_abs]] = True
-    seen = np.bincount(lab[~is_abs_event], minlength=len(names)) > 0
+    seen = np.bincount(lab, minlength=len(names))
+    seen -= np.bincount(lab[is_abs_event], minlength=len(names))
+    seen = seen > 0
     if spec.states is not None:
         missing = [s for s in spec.states if s not in names or not seen[names.index(s)]]
         extra = [names[i] for i in np.flatnonzero(seen) if names[i] not in spec.states]
@@ -320,7 +341,7 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     info["unseen_states"] = [s for s in candidates if s not in transient and s not in absorbing]
     labels = (START_STATE, *transient, *absorbing)
     code_of = {s: i for i, s in enumerate(labels)}
-    lookup = np.array([code_of.get(s, -1) for s in names], dtype=np.int64)
+    lookup = np.array([code_of.get(s, -1) for s in names], dtype=np.int32)
     codes = lookup[lab]
     if spec.stop_is_state and spec.journey == "buyer":
         codes[is_abs_event] = code_of[spec.catalog.purchase_stage]
@@ -398,7 +419,7 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
     order = int(order)
     if order < 1:
         raise ParameterError(f"order={order} must be at least 1.")
-    codes, off = data.codes.astype(np.int64), data.offsets
+    codes, off = data.codes, data.offsets
     n = len(codes)
     lens = np.diff(off)
     if order > 1 and order > int(lens.max()):
@@ -409,7 +430,7 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
         )
     base = data.n_rows  # symbols in histories: start (0) and transient states
     if order == 1:
-        prev = np.empty(n, dtype=np.int64)
+        prev = np.empty(n, dtype=np.int32)
         prev[1:] = codes[:-1]
         prev[off[:-1]] = 0
         end_row = np.where(data.ended >= 0, codes[off[1:] - 1], 0)
@@ -444,7 +465,7 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
         rows=rows,
         cols=tuple(data.labels[1:]),
         ev_row=ev_row,
-        ev_col=codes - 1,
+        ev_col=(codes - 1).astype(np.int32, copy=False),
         end_row=end_row_idx,
         end_col=end_col,
         order=order,
@@ -477,18 +498,21 @@ def dwell_days(data: ChainData) -> pd.DataFrame | None:
     if data.times is None:
         return None
     codes, off, t = data.codes, data.offsets, data.times
-    within = np.ones(len(codes), dtype=bool)
-    within[off[:-1]] = False
-    within[0] = False
-    gap = np.zeros(len(codes))
-    gap[1:] = (t[1:] - t[:-1]) / NS_PER_DAY
-    prev = np.zeros(len(codes), dtype=np.int64)
-    prev[1:] = codes[:-1]
-    g, p = gap[within], prev[within]
     m = data.n_rows
-    n = np.bincount(p, minlength=m)[1:m]
-    s = np.bincount(p, weights=g, minlength=m)[1:m]
-    s2 = np.bincount(p, weights=g * g, minlength=m)[1:m]
+    # state of the event a gap leaves; a customer's first event has no gap before it,
+    # so its slot goes to the spare bin ``m`` (and is dropped)
+    prev = np.empty(len(codes), dtype=np.int32)
+    prev[1:] = codes[:-1]
+    prev[off[:-1]] = m
+    gap = np.empty(len(codes))
+    gap[0] = 0.0
+    np.subtract(t[1:], t[:-1], out=gap[1:])
+    gap /= NS_PER_DAY
+    n = np.bincount(prev, minlength=m + 1)[1:m]
+    s = np.bincount(prev, weights=gap, minlength=m + 1)[1:m]
+    gap *= gap
+    s2 = np.bincount(prev, weights=gap, minlength=m + 1)[1:m]
+    del gap, prev
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, s / np.maximum(n, 1), np.nan)
         var = np.where(n > 1, (s2 - n * mean**2) / np.maximum(n - 1, 1), np.nan)

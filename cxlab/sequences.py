@@ -293,9 +293,11 @@ def run_starts(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """Offsets after keeping the events where ``keep`` is True (customers keep their slots)."""
-    cum = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=cum[1:])
-    return cum[offsets]
+    # an int32 running count is many times faster than numpy's default int64 one
+    dtype = np.int32 if len(keep) < 2**31 - 1 else np.int64
+    cum = np.zeros(len(keep) + 1, dtype=dtype)
+    np.cumsum(keep, dtype=dtype, out=cum[1:])
+    return cum[offsets].astype(np.int64)
 
 
 _shrink_offsets = shrink_offsets  # older private name

@@ -104,10 +104,11 @@ def _bits(x: int) -> int:
     return max(int(x).bit_length(), 1)
 
 
-def _time_unit(t: np.ndarray, tmin: int) -> int:
-    """Largest of 1 s, 1 ms, 1 us dividing every ``t - tmin`` (packs time in fewer bits)."""
+def _time_unit(rel: np.ndarray) -> int:
+    """Largest of 1 s, 1 ms, 1 us dividing every time offset (packs time in fewer bits)."""
     for unit in (1_000_000_000, 1_000_000, 1_000):
-        if not np.any((t - tmin) % unit):
+        head = rel[: 1 << 16]  # fail fast on a prefix before scanning everything
+        if not np.any(head % unit) and not np.any(rel % unit):
             return unit
     return 1
 
@@ -305,7 +306,8 @@ def _sort(ckey, lo, t, codes, extras, k, return_order, keep_time):
     """
     tmin = int(t.min())
     span = int(t.max()) - tmin
-    unit = _time_unit(t, tmin)
+    rel = t - tmin
+    unit = _time_unit(rel)
     cb = _bits(int(ckey.max()) - lo)
     tb = _bits(span // unit)
     low = [(codes, _bits(k - 1))]
@@ -316,7 +318,6 @@ def _sort(ckey, lo, t, codes, extras, k, return_order, keep_time):
         if lo:
             key -= lo
         key <<= tb + lb
-        rel = t - tmin
         if unit > 1:
             rel //= unit
         rel <<= lb
@@ -358,7 +359,9 @@ def _sort(ckey, lo, t, codes, extras, k, return_order, keep_time):
         if lo:
             key -= lo
         key <<= tb
-        key |= (t - tmin) // unit
+        rel //= unit
+        key |= rel
+        del rel
         order = np.argsort(key, kind="stable")
         del key
     else:
