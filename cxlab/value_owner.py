@@ -140,6 +140,9 @@ def _glm(y, X, exposure, what: str):
     tu = np.bincount(inv, weights=exposure, minlength=len(Xu))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
+        # IRLS's internal least squares has no residual degrees of freedom when there are as
+        # many patterns as parameters; statsmodels then warns about its R^2 (unused here)
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
         try:
             res = sm.GLM(yu, Xu, family=sm.families.Poisson(), offset=np.log(tu)).fit()
         except (PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as exc:
