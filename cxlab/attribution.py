@@ -62,8 +62,9 @@ import scipy.sparse as sp
 from cxlab.attribution_paths import Paths, parse_path_table, path_table, paths_from_events
 from cxlab.catalog import START_STATE
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
-from cxlab.markov_data import ChainData, transitions
+from cxlab.markov_data import ChainData
 from cxlab.markov_inference import percentile_summary
+from cxlab.markov_transitions import transitions
 from cxlab.sequences import _shrink_offsets, run_starts
 
 __all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conversion_paths"]

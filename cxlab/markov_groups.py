@@ -119,7 +119,8 @@ class MarkovChainGroups(Mapping):
 
 def fit_groups(chain, X, by, *, customers=None, min_customers: int = MIN_GROUP_CUSTOMERS):
     """Implementation of :meth:`cxlab.MarkovChain.fit_groups`."""
-    from cxlab.markov_data import compact, group_codes, prepare
+    from cxlab.markov_data import compact, prepare
+    from cxlab.markov_transitions import group_codes
 
     if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
         data_obj, events = X, X.events

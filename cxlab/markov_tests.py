@@ -28,8 +28,9 @@ import pandas as pd
 from scipy import stats
 
 from cxlab.exceptions import DataError, ParameterError
-from cxlab.markov_data import group_codes, prepare, transitions
+from cxlab.markov_data import prepare
 from cxlab.markov_results import ChainResult
+from cxlab.markov_transitions import group_codes, transitions
 
 __all__ = ["markov_order_test", "markov_homogeneity_test"]
 
