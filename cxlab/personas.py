@@ -49,6 +49,7 @@ from cxlab.personas_checks import (
     feature_roles,
     missing_table,
     select_features,
+    take_columns,
     threads,
 )
 from cxlab.personas_engine import (
@@ -56,6 +57,7 @@ from cxlab.personas_engine import (
     METHODS,
     bootstrap,
     choose_k,
+    column_stats,
     criteria,
     feature_kinds,
     fit_one,
@@ -228,8 +230,8 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.n_features_in_ = frame.shape[1]
         used = select_features(frame, self.features, self.method)
         self.missing_ = missing_table(frame, used, self.method)
-        values = frame[used].to_numpy(dtype=float)
-        check_missing(frame[used], self.missing, self.method)
+        values = take_columns(frame, used)
+        check_missing(values, used, frame.index, self.missing, self.method)
         n = len(frame)
         k_fixed = None if self.n_personas == "auto" else int(self.n_personas)
         k_min = k_fixed if k_fixed is not None else int(self.k_range[0])
@@ -245,9 +247,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                 n_rows=n,
                 fix="use more customers, or a fixed n_personas",
             )
-        fill = np.nanmedian(values, axis=0) if n else np.zeros(values.shape[1])
-        filled = np.where(np.isnan(values), fill[None, :], values)
-        center, scale = filled.mean(axis=0), filled.std(axis=0)
+        fill, center, scale = column_stats(values)
         constant = scale <= 1e-12 * np.maximum(1.0, np.abs(center))
         if constant.all():
             raise DataError(
@@ -266,7 +266,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             )
         keep = ~constant
         self.features_used_ = [c for c, flag in zip(used, keep) if flag]
-        kinds = feature_kinds(frame[self.features_used_], self.method)
+        kinds = feature_kinds(values[:, keep], self.features_used_, self.method)
         self._center, self._scale, self._fill = center[keep], scale[keep], fill[keep]
         self._kinds = kinds
         self.feature_types_ = feature_roles(frame.columns, used, constant, kinds)
@@ -364,14 +364,13 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         else:
             self.stability_ = None
             self.stability_ari_ = None
-        numeric = frame.astype(float)
-        self.profiles_ = profile_table(numeric, self.labels_, k, self.features_used_)
-        lift = channel_lift(numeric, self.labels_, k)
+        self.profiles_ = profile_table(frame, self.labels_, k, self.features_used_)
+        lift = channel_lift(frame, self.labels_, k)
         self.channel_lift_ = lift
         names = persona_names(self.profiles_, lift, k)
         self.names_ = pd.Series(names, index=pd.RangeIndex(k, name="persona"), name="name")
         self.profiles_.insert(1, "name", self.names_.to_numpy()[self.profiles_["persona"]])
-        self._cards = persona_cards(numeric, self.labels_, k)
+        self._cards = persona_cards(frame, self.labels_, k)
 
     # -- helpers -----------------------------------------------------------------
     def _opts(self) -> dict:
@@ -425,7 +424,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         frame = frame.copy()
         for c in counts:  # a (stage, channel) pair absent from new data means zero events
             frame[c] = 0
-        values = frame[self.features_used_].to_numpy(dtype=float)
+        values = take_columns(frame, self.features_used_)
         return frame, prepare(values, self._kinds, *self._prep_args(), self.method)
 
     # -- using the fit -------------------------------------------------------------

@@ -24,6 +24,7 @@ __all__ = [
     "threads",
     "select_features",
     "check_missing",
+    "take_columns",
 ]
 
 
@@ -151,16 +152,24 @@ def select_features(frame: pd.DataFrame, features, method: str) -> list[str]:
     return wanted
 
 
-def check_missing(used: pd.DataFrame, missing: str, method: str) -> None:
+def take_columns(frame: pd.DataFrame, names) -> np.ndarray:
+    """``frame[names]`` as a float array, without pandas' copy of the selection."""
+    pos = frame.columns.get_indexer(list(names))
+    return frame.to_numpy(dtype=float)[:, pos]
+
+
+def check_missing(values: np.ndarray, names, index, missing: str, method: str) -> None:
     """Errors for all-missing features (and any missing one under ``missing='error'``)."""
-    n_missing = used.isna().sum()
-    empty = n_missing.index[n_missing == len(used)]
+    nan = np.isnan(values)
+    n_missing = pd.Series(nan.sum(axis=0), index=list(names))
+    n = values.shape[0]
+    empty = n_missing.index[n_missing == n]
     if len(empty):
         raise DataError(
             f"feature {empty[0]!r} is missing for every customer",
             column=str(empty[0]),
-            n_rows=len(used),
-            example_ids=list(used.index[:5]),
+            n_rows=n,
+            example_ids=list(index[:5]),
             fix="leave it out (features=[...]) or build it on data that has it",
         )
     if missing == "error" and n_missing.any():
@@ -169,10 +178,10 @@ def check_missing(used: pd.DataFrame, missing: str, method: str) -> None:
             f"feature {col!r} has missing values and missing='error'",
             column=str(col),
             n_rows=int(n_missing[col]),
-            example_ids=list(used.index[used[col].isna().to_numpy()][:5]),
+            example_ids=list(index[nan[:, list(names).index(col)]][:5]),
             fix="use missing='impute' or fill the values explicitly",
         )
-    heavy = n_missing.index[n_missing > 0.5 * len(used)]
+    heavy = n_missing.index[n_missing > 0.5 * n]
     if len(heavy) and method != "latent_class":
         warnings.warn(
             f"features {list(heavy)} are missing for more than half the customers; their "

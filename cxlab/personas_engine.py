@@ -26,27 +26,40 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhou
 
 from cxlab.personas_lca import MixedData, fit_latent_class, log_joint
 
-__all__ = ["METHODS", "Prepared", "FitResult", "fit_one", "criteria", "choose_k", "bootstrap"]
+__all__ = [
+    "METHODS",
+    "Prepared",
+    "FitResult",
+    "column_stats",
+    "prepare",
+    "fit_one",
+    "criteria",
+    "choose_k",
+    "bootstrap",
+]
 
 METHODS = ("latent_class", "gmm", "kmeans")
+#: Above this many customers, mixture starts run on a random subsample of this size.
+INIT_SAMPLE = 50_000
 #: Column names of count blocks: ``n_<block>__<cell>`` (customer_features' channel counts).
 COUNT_COLUMN = re.compile(r"^(n_.+?)__(.+)$")
 
 
-def feature_kinds(frame: pd.DataFrame, method: str) -> pd.Series:
+def feature_kinds(values: np.ndarray, names, method: str) -> pd.Series:
     """Kind of every column: ``count:<block>``, ``binary`` or ``continuous``.
 
     Only the latent class model distinguishes kinds; for the other methods every
     column is ``continuous`` (standardised).
     """
     kinds = {}
-    for col in frame.columns:
-        values = frame[col].to_numpy(dtype=float)
-        obs = values[~np.isnan(values)]
-        m = COUNT_COLUMN.match(str(col))
+    for j, col in enumerate(names):
         if method != "latent_class":
             kinds[col] = "continuous"
-        elif m and len(obs) == len(values) and (obs >= 0).all() and (obs == np.round(obs)).all():
+            continue
+        x = values[:, j]
+        obs = x[~np.isnan(x)]
+        m = COUNT_COLUMN.match(str(col))
+        if m and len(obs) == len(x) and (obs >= 0).all() and (obs == np.round(obs)).all():
             kinds[col] = f"count:{m.group(1)}"
         elif np.isin(obs, (0.0, 1.0)).all():
             kinds[col] = "binary"
@@ -71,10 +84,34 @@ class Prepared:
         return Prepared(self.z[idx], None if self.mixed is None else self.mixed.take(idx))
 
 
+def column_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median of the observed values (the fill for missing ones), and the mean and
+    standard deviation of each column after filling. One column at a time, so no
+    full-size temporaries."""
+    p = values.shape[1]
+    fill, center, scale = np.zeros(p), np.zeros(p), np.zeros(p)
+    n = values.shape[0]
+    for j in range(p):
+        col = values[:, j]
+        nan = np.isnan(col)
+        m = int(nan.sum())
+        obs = col[~nan] if m else col
+        if len(obs) == 0:
+            continue
+        fill[j] = np.median(obs)
+        center[j] = (obs.sum() + m * fill[j]) / n
+        scale[j] = np.sqrt((((obs - center[j]) ** 2).sum() + m * (fill[j] - center[j]) ** 2) / n)
+    return fill, center, scale
+
+
 def prepare(values: np.ndarray, kinds: pd.Series, center, scale, fill, method: str) -> Prepared:
     """Standardise (after filling NaN with ``fill``) and, for latent_class, split by kind."""
-    filled = np.where(np.isnan(values), fill[None, :], values)
-    z = (filled - center[None, :]) / scale[None, :]
+    z = values - center[None, :]
+    z /= scale[None, :]
+    nan = np.isnan(z)
+    if nan.any():
+        np.copyto(z, np.broadcast_to((fill - center) / scale, z.shape), where=nan)
+    del nan
     if method != "latent_class":
         return Prepared(z, None)
     kind = kinds.to_numpy().astype(str)
@@ -139,6 +176,7 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
             init_features=prep.z,
             n_init=n_init,
             max_iter=opts["max_iter"],
+            init_sample=INIT_SAMPLE,
             random_state=rng,
         )
         bic = -2 * params.loglik + prep.mixed.n_parameters(k) * np.log(prep.n)
@@ -146,13 +184,22 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
     if method == "gmm":
         from sklearn.mixture import GaussianMixture
 
-        gm = GaussianMixture(
-            k,
-            covariance_type=opts["covariance_type"],
-            n_init=n_init,
-            max_iter=opts["max_iter"],
-            random_state=seed,
-        ).fit(prep.z)
+        kw = dict(covariance_type=opts["covariance_type"], max_iter=opts["max_iter"])
+        z = prep.z
+        if prep.n > INIT_SAMPLE:  # starts on a subsample, then one EM run on everyone
+            sub = np.sort(rng.choice(prep.n, size=INIT_SAMPLE, replace=False))
+            start = GaussianMixture(k, n_init=n_init, random_state=seed, **kw).fit(z[sub])
+            gm = GaussianMixture(
+                k,
+                n_init=1,
+                weights_init=start.weights_,
+                means_init=start.means_,
+                precisions_init=start.precisions_,
+                random_state=seed,
+                **kw,
+            ).fit(z)
+        else:
+            gm = GaussianMixture(k, n_init=n_init, random_state=seed, **kw).fit(z)
         proba = gm.predict_proba(prep.z)
         loglik = float(gm.score(prep.z) * prep.n)
         return FitResult(method, k, gm, proba.argmax(axis=1), proba, gm.bic(prep.z), loglik)

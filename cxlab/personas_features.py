@@ -192,6 +192,32 @@ def _codes(series: pd.Series, categories, column: str) -> np.ndarray:
     return cat.codes.astype(np.int64)
 
 
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of every event's customer (0..n-1 in id order) and the ids."""
+    values = ids.to_numpy()
+    if ids.isna().any():
+        raise DataError(
+            "customer_id is missing",
+            table="events",
+            column="customer_id",
+            n_rows=int(ids.isna().sum()),
+            fix="every event needs its customer; load with cxlab.load to validate",
+        )
+    if values.dtype.kind in "iu" and len(values) and (values[1:] >= values[:-1]).all():
+        new = np.r_[True, values[1:] != values[:-1]]  # sorted ids: codes by run
+        return np.cumsum(new) - 1, values[new]
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques)
+
+
+def _in_customer_time_order(codes: np.ndarray, ts: np.ndarray) -> bool:
+    """True when events are grouped by customer (ascending codes) and in time order."""
+    if len(codes) < 2 or not (codes[1:] >= codes[:-1]).all():
+        return len(codes) < 2
+    back = np.flatnonzero(ts[1:] < ts[:-1])  # time goes back only at a customer change
+    return bool((codes[back + 1] != codes[back]).all())
+
+
 def _group_firsts(codes: np.ndarray) -> np.ndarray:
     """Positions where a new run of equal (sorted) codes starts."""
     if len(codes) == 0:
@@ -259,51 +285,50 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     if len(ev) == 0:
         raise DataError("the event log is empty", table="events", n_rows=0)
 
-    codes, ids = pd.factorize(ev["customer_id"].to_numpy(), sort=True)
-    if (codes < 0).any():
-        raise DataError(
-            "customer_id is missing",
-            table="events",
-            column="customer_id",
-            n_rows=int((codes < 0).sum()),
-            fix="every event needs its customer; load with cxlab.load to validate",
-        )
+    codes, ids = _customer_codes(ev["customer_id"])
     ts = ev["timestamp"].to_numpy().astype("datetime64[ns]").view(np.int64)
     stage = _codes(ev["stage"], catalog.stages, "stage")
     chan = _codes(ev["channel"], catalog.channels, "channel")
     revenue = (
         ev["revenue"].to_numpy(dtype=float) if "revenue" in ev else np.zeros(len(ev), dtype=float)
     )
-    dc, dt = np.diff(codes), np.diff(ts)
-    if not np.all((dc > 0) | ((dc == 0) & (dt >= 0))):
+    if not _in_customer_time_order(codes, ts):
         order = np.lexsort((stage, ts, codes))
         codes, ts, stage, chan, revenue = (a[order] for a in (codes, ts, stage, chan, revenue))
 
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
     t0 = ts.min()
-    days = (ts - t0) / DAY_NS
-    end_day = (
-        days.max() if end is None else (pd.Timestamp(end).value - t0) / DAY_NS
-    )  # float days since t0
+
+    def day(idx):  # float days since the first event, only where needed
+        return (ts[idx] - t0) / DAY_NS
+
+    end_day = float(day(np.argmax(ts))) if end is None else (pd.Timestamp(end).value - t0) / DAY_NS
     out: dict[str, np.ndarray] = {}
 
-    n_events = np.bincount(codes, minlength=n)
+    # events per (stage, channel) cell and customer: group events by cell (a counting
+    # sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
-    ch_counts = np.bincount(codes[has_ch] * n_ch + chan[has_ch], minlength=n * n_ch).reshape(
-        n, n_ch
-    )
+    cell = np.where(has_ch, stage.astype(np.int64) * n_ch + chan, n_st * n_ch)
+    by_cell = np.argsort(cell, kind="stable")
+    bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
+    sorted_codes = codes[by_cell]
+    del by_cell
+    ch_counts = np.zeros((n, n_ch), dtype=np.int64)
+    cells = {}
+    for j in range(n_st * n_ch):
+        lo, hi = bounds[j], bounds[j + 1]
+        if hi > lo:
+            counts = np.bincount(sorted_codes[lo:hi], minlength=n)
+            cells[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
+            ch_counts[:, j % n_ch] += counts
+    del sorted_codes
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
     for j, c in enumerate(catalog.channels):
         out[f"share_{c}"] = shares[:, j]
-    cell = codes[has_ch] * (n_st * n_ch) + stage[has_ch] * n_ch + chan[has_ch]
-    cells = np.bincount(cell, minlength=n * n_st * n_ch).reshape(n, n_st * n_ch)
-    seen = np.flatnonzero(cells.any(axis=0))
-    for j in seen:
-        out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = cells[:, j]
-    del cells
+    out.update(cells)
     out.update(_attributes(data.customers, ids, attributes))
 
     st_counts = np.bincount(codes * n_st + stage, minlength=n * n_st).reshape(n, n_st)
@@ -311,36 +336,35 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]
     starts = _group_firsts(codes)
-    first_day = days[starts]
+    first_day = day(starts)
 
     # first purchase per customer
     pidx = np.flatnonzero(stage == p_code)
     pfirst = pidx[_group_firsts(codes[pidx])]
     pcust = codes[pfirst]
     purchase_day = np.full(n, np.nan)
-    purchase_day[pcust] = days[pfirst]
+    purchase_day[pcust] = day(pfirst)
 
     # buyer's journey: events before the first purchase (purchasers) or all buyer-stage events
     buyer_codes = [
         catalog.stages.index(s) for s in catalog.buyer_stages if s != catalog.purchase_stage
     ]
-    buyer_mask = np.isin(stage, buyer_codes)
     n_buyer = st_counts[:, buyer_codes].sum(axis=1)
     n_buyer[pcust] = pfirst - starts[pcust]
-    bidx = np.flatnonzero(buyer_mask)
+    bidx = np.flatnonzero(np.isin(stage, buyer_codes))
     bc = codes[bidx]
     blast = bidx[np.r_[bc[1:] != bc[:-1], True]] if len(bidx) else bidx
     last_buyer_day = np.full(n, np.nan)
-    last_buyer_day[codes[blast]] = days[blast]
+    last_buyer_day[codes[blast]] = day(blast)
     buyer_end = np.where(purchased, purchase_day, last_buyer_day)
     gaps = np.where(purchased, n_buyer, n_buyer - 1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         buyer_gap = np.where(gaps > 0, (buyer_end - first_day) / gaps, np.nan)
 
-    out["n_events"] = n_events
+    out["n_events"] = np.bincount(codes, minlength=n)
     out["n_buyer_events"] = n_buyer
     out["n_stages"] = reached.sum(axis=1)
-    out["purchased"] = purchased.astype(np.int64)
+    out["purchased"] = purchased
     out["days_to_purchase"] = purchase_day - first_day
     out["buyer_gap_days"] = buyer_gap
     out["support_contacts"] = (
@@ -349,7 +373,7 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
         else np.zeros(n, dtype=np.int64)
     )
     for j, s in enumerate(catalog.stages):
-        out[f"reached_{s}"] = reached[:, j].astype(np.int64)
+        out[f"reached_{s}"] = reached[:, j]
 
     paid = revenue > 0
     orders = np.bincount(codes[paid], minlength=n)
@@ -365,10 +389,10 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
         churned = reached[:, c_code]
         cidx = np.flatnonzero(stage == c_code)
         cfirst = cidx[_group_firsts(codes[cidx])]
-        churn_day[codes[cfirst]] = days[cfirst]
+        churn_day[codes[cfirst]] = day(cfirst)
     stop = np.where(churned & (churn_day >= purchase_day), churn_day, end_day)
     out["tenure_days"] = np.where(purchased, np.maximum(stop - purchase_day, 0.0), np.nan)
-    out["churned"] = churned.astype(np.int64)
+    out["churned"] = churned
     out["loyalty_member"] = _loyalty(data.customers, ids)
 
     fb = data.feedback
@@ -377,8 +401,12 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
 
     groups = {name: _group_of(name, table) for name in out}
     wanted = _select(features, out, groups, table)
-    cols = {k: out[k] if k in out else np.zeros(n, dtype=np.int64) for k in wanted}
-    X = pd.DataFrame(cols, index=pd.Index(ids, name="customer_id"))
+    # one float block (no pandas block consolidation of many mixed-type columns)
+    mat = np.zeros((n, len(wanted)), dtype=float, order="F")
+    for j, name in enumerate(wanted):
+        if name in out:
+            mat[:, j] = out[name]
+    X = pd.DataFrame(mat, index=pd.Index(ids, name="customer_id"), columns=wanted, copy=False)
     no_events = _customers_without_events(data.customers, ids)
     if no_events:
         warnings.warn(

@@ -69,18 +69,19 @@ def profile_table(frame: pd.DataFrame, labels: np.ndarray, k: int, used) -> pd.D
     used : collection of str
         Features the clustering used (flagged in column ``used``).
     """
-    values = frame.to_numpy(dtype=float)
-    obs = ~np.isnan(values)
-    filled = np.where(obs, values, 0.0)
-    tot_n = obs.sum(axis=0)
-    tot_s = filled.sum(axis=0)
-    tot_ss = (filled**2).sum(axis=0)
+    p = frame.shape[1]
+    N1, S1, SS1 = np.zeros((k, p)), np.zeros((k, p)), np.zeros((k, p))
+    for c in range(p):  # per-persona counts, sums and sums of squares, column by column
+        x = frame.iloc[:, c].to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        lab, x = (labels[ok], x[ok]) if not ok.all() else (labels, x)
+        N1[:, c] = np.bincount(lab, minlength=k)
+        S1[:, c] = np.bincount(lab, weights=x, minlength=k)
+        SS1[:, c] = np.bincount(lab, weights=x * x, minlength=k)
+    tot_n, tot_s, tot_ss = N1.sum(axis=0), S1.sum(axis=0), SS1.sum(axis=0)
     rows = []
     for j in range(k):
-        m = labels == j
-        n1 = obs[m].sum(axis=0)
-        s1 = filled[m].sum(axis=0)
-        ss1 = (filled[m] ** 2).sum(axis=0)
+        n1, s1, ss1 = N1[j], S1[j], SS1[j]
         n2, s2, ss2 = tot_n - n1, tot_s - s1, tot_ss - ss1
         with np.errstate(invalid="ignore", divide="ignore"):
             m1, m2 = s1 / n1, s2 / n2
@@ -114,8 +115,12 @@ def channel_lift(frame: pd.DataFrame, labels: np.ndarray, k: int) -> pd.DataFram
     counts = [c for c in frame.columns if c.startswith("n_") and "__" in c]
     if counts:
         channel = pd.Index([c.split("__", 1)[1] for c in counts])
-        mat = frame[counts].to_numpy(dtype=float)
-        per = np.vstack([np.nansum(mat[labels == j], axis=0) for j in range(k)])
+        per = np.column_stack(
+            [
+                np.bincount(labels, weights=frame[c].to_numpy(dtype=float), minlength=k)
+                for c in counts
+            ]
+        )
         by_ch = pd.DataFrame(per, columns=channel).T.groupby(level=0, sort=False).sum().T
     else:
         shares = [c for c in frame.columns if c.startswith("share_")]
