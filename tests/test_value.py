@@ -411,6 +411,7 @@ def test_bad_groups(small_data):
 
 # -- interval coverage by repeated simulation -------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::cxlab.exceptions.DataWarning")  # rare tied timestamps
 def test_interval_coverage_repeated_simulation():
     """90% intervals of the what-if effects cover the truth at about the nominal rate."""
     persona = _persona()
@@ -421,7 +422,7 @@ def test_interval_coverage_repeated_simulation():
     }
     metric = {"transition": "conversion_rate", "churn": "retention", "experience": "retention"}
     hits = {k: [] for k in scenarios}
-    for rep in range(20):
+    for rep in range(40):
         data = cxlab.simulate(1200, seed=1000 + rep, personas=[persona])
         vm = cxlab.ValueModel(n_boot=60, random_state=rep).fit(data)
         for key, s in scenarios.items():
@@ -430,4 +431,4 @@ def test_interval_coverage_repeated_simulation():
             hits[key].append(row["lower"] <= truth <= row["upper"])
     coverage = {k: np.mean(v) for k, v in hits.items()}
     for key, c in coverage.items():
-        assert 0.72 <= c <= 1.0, (key, coverage)
+        assert 0.75 <= c <= 1.0, (key, coverage)
