@@ -70,11 +70,13 @@ class ChainForecastMixin:
                 for sl in self._chunks(len(draws), len(names) ** 2)
             ]
         )
+        # histories are summed by their current (last) state: one indicator matmul
         last = [n.split(" > ")[-1] for n in names]
-        wide = pd.DataFrame(est, columns=last).T.groupby(level=0, sort=False).sum().T
-        agg = np.stack(
-            [pd.DataFrame(f, columns=last).T.groupby(level=0, sort=False).sum().T for f in fd]
-        )
+        states = list(dict.fromkeys(last))
+        ind = np.zeros((len(names), len(states)))
+        ind[np.arange(len(names)), [states.index(s) for s in last]] = 1.0
+        wide = pd.DataFrame(est @ ind, columns=states)
+        agg = fd @ ind
         wide.index.name = "step"
         table = _long(wide, *percentile_summary(agg, self.confidence), names=("step", "state"))
         return ChainResult(
