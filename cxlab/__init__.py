@@ -114,6 +114,8 @@ _EXPORTS = {
     "feature_catalog": "cxlab.personas_features",
     "missing_report": "cxlab.personas_features",
     "PersonaModel": "cxlab.personas",
+    "persona_journeys": "cxlab.personas_journeys",
+    "PersonaJourneys": "cxlab.personas_journeys",
     # errors
     "CxlabError": "cxlab.exceptions",
 }

@@ -227,6 +227,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self._check_params()
         frame = as_frame(X)
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        self._index = frame.index
         self.n_features_in_ = frame.shape[1]
         used = select_features(frame, self.features, self.method)
         self.missing_ = missing_table(frame, used, self.method)
@@ -439,6 +440,34 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         _, prep = self._prepare_new(X)
         with threads(self.n_threads):
             return self._relabel[self._result.predict(prep)]
+
+    def assign(self, X=None, *, names: bool = True) -> pd.Series:
+        """Persona of every customer as a Series indexed by customer (``X``'s index).
+
+        Parameters
+        ----------
+        X : DataFrame, optional
+            New customers (same features as for ``fit``); default: the customers
+            the model was fitted on.
+        names : bool, default=True
+            Values are the generated names (categorical, in persona order) rather
+            than the persona numbers.
+
+        Returns
+        -------
+        Series
+            Named ``"persona"``; use it as ``by=`` in :func:`cxlab.funnel`,
+            :meth:`cxlab.MarkovChain.fit_groups` or :func:`persona_journeys`.
+        """
+        self._check_fitted("assign")
+        if X is None:
+            labels, index = self.labels_, self._index
+        else:
+            labels, index = self.predict(X), as_frame(X).index
+        values = (
+            pd.Categorical.from_codes(labels, categories=list(self.names_)) if names else labels
+        )
+        return pd.Series(values, index=index, name="persona")
 
     def predict_proba(self, X) -> np.ndarray:
         """Posterior probability of each persona (mixture methods only).

@@ -255,6 +255,15 @@ def test_sklearn_conventions(X7, fitted):
     labels = pipe.fit_predict(X7[[c for c in X7 if c.startswith("share_")]])
     assert len(np.unique(labels)) == 4
     assert repr(fitted).endswith(f"4 personas on {len(X7):,} customers")
+    personas = fitted.assign()
+    assert personas.index.equals(X7.index) and personas.name == "persona"
+    assert list(personas.cat.categories) == list(fitted.names_)
+    assert (personas.cat.codes.to_numpy() == fitted.labels_).all()
+    pd.testing.assert_series_equal(
+        fitted.assign(X7.head(20), names=False),
+        personas.head(20).cat.codes.astype(np.int64),
+        check_names=False,
+    )
 
 
 def test_same_seed_same_numbers(X7):
