@@ -173,7 +173,12 @@ def drivers_vs_truth(data, outcome: str = "nps") -> pd.DataFrame:
 
 
 def whatif_vs_truth(
-    model, data, scenarios, metrics=("conversion_rate", "retention", "clv", "value")
+    model,
+    data,
+    scenarios,
+    metrics=("conversion_rate", "retention", "clv", "value"),
+    *,
+    by_persona: bool = False,
 ) -> pd.DataFrame:
     """Estimated what-if effects (with intervals) next to the true effects.
 
@@ -186,32 +191,51 @@ def whatif_vs_truth(
     scenarios : list of Scenario
     metrics : sequence of str
         Metrics of :meth:`cxlab.ValueModel.what_if` to compare (changes).
+    by_persona : bool, default=False
+        Also refit the model with the same settings and ``groups=`` the true
+        personas, and compare it too (the ``model`` level of the index is
+        ``"as fitted"`` or ``"by persona"``).
 
     Returns
     -------
     DataFrame
-        Index (scenario, metric): ``estimate``, ``lower``, ``upper`` (of the
-        change), ``truth`` (from :func:`cxlab.truth_what_if`) and ``covered``.
+        Index (model, scenario, metric): ``estimate``, ``lower``, ``upper`` (of
+        the change), ``truth`` (from :func:`cxlab.truth_what_if`) and ``covered``.
+        Metrics a scenario cannot move (no change in the model nor the truth) are left out.
     """
+    import inspect
+
     from cxlab import truth_what_if
 
     cols = ["estimate", "lower", "upper", "truth", "covered"]
-    if getattr(data, "truth", None) is None:
+    truth = getattr(data, "truth", None)
+    if truth is None:
         return pd.DataFrame(columns=cols)
+    models = {"as fitted": model}
+    if by_persona:
+        names = [p for p in inspect.signature(type(model).__init__).parameters if p != "self"]
+        again = type(model)(**{p: getattr(model, p) for p in names})
+        models["by persona"] = again.fit(data, groups=truth.persona)
     rows = []
-    for s in scenarios:
-        est = model.what_if(s).summary()
-        tru = truth_what_if(model, data, s)
-        for m in metrics:
-            if m in est.index:
-                rows.append(
-                    {
-                        "scenario": s.name,
-                        "metric": m,
-                        "estimate": est.loc[m, "change"],
-                        "lower": est.loc[m, "lower"],
-                        "upper": est.loc[m, "upper"],
-                        "truth": tru.loc[m, "change"],
-                    }
+    for label, m in models.items():
+        for s in scenarios:
+            est = m.what_if(s).summary()
+            tru = truth_what_if(m, data, s)
+            for metric in metrics:
+                # a metric the scenario cannot move (0 in the model and the truth) says nothing
+                moved = metric in est.index and (
+                    est.loc[metric, "change"] != 0 or tru.loc[metric, "change"] != 0
                 )
-    return _covered(pd.DataFrame(rows).set_index(["scenario", "metric"]))
+                if moved:
+                    rows.append(
+                        {
+                            "model": label,
+                            "scenario": s.name,
+                            "metric": metric,
+                            "estimate": est.loc[metric, "change"],
+                            "lower": est.loc[metric, "lower"],
+                            "upper": est.loc[metric, "upper"],
+                            "truth": tru.loc[metric, "change"],
+                        }
+                    )
+    return _covered(pd.DataFrame(rows).set_index(["model", "scenario", "metric"]))
