@@ -216,12 +216,20 @@ def _warm(kind: str):
         import polars as pl
 
         pl.DataFrame({"a": [1]}).lazy().collect()
-    else:
+    else:  # import, and run each code path once on a toy input (lazy initialisation)
         import scipy.sparse
         import scipy.stats  # noqa: F401
 
         import cxlab.attribution
-        import cxlab.markov  # noqa: F401
+        import cxlab.markov
+
+        toy = pd.DataFrame({"path": ["a > b", "b"], "conversions": [1, 0], "nulls": [1, 1]})
+        cxlab.channel_attribution(toy, n_bootstrap=2, random_state=0)
+        log = synthetic_log(1000)
+        transition_counts(encode_events(log.iloc[::-1], "stage"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cxlab.MarkovChain(random_state=0).fit(log).absorption()
 
 
 def step(kind: str, work, *args) -> float:

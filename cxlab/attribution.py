@@ -184,17 +184,19 @@ class _Design:
         self.rows, self.cols = tr.rows, list(tr.cols)
         self.n_rows, self.n_cols = len(tr.rows), len(tr.cols)
         nc = self.n_cols
-        self.ev_cells = tr.ev_row.astype(np.int64) * nc + tr.ev_col
+        dt = np.int32 if self.n_rows * nc < 2**31 else np.int64
+        cells = tr.ev_row.astype(dt)
+        cells *= nc
+        cells += tr.ev_col
+        self.ev_cells = cells
         self.end_conv = tr.end_row.astype(np.int64) * nc + self.cols.index(CONV)
         self.end_null = tr.end_row.astype(np.int64) * nc + self.cols.index(NULL)
+        del tr
         self.lens = p.lengths()
-        g = p.group_of[p.codes]
-        ng = len(p.groups)
-        self.first_g = g[p.offsets[:-1]]
-        self.last_g = g[p.offsets[1:] - 1]
-        self.touch_path = np.repeat(np.arange(p.n_paths), self.lens)
-        self.touch_g = g
-        self.n_groups = ng
+        group_of = p.group_of.astype(np.int32)
+        self.first_g = group_of[p.codes[p.offsets[:-1]]]
+        self.last_g = group_of[p.codes[p.offsets[1:] - 1]]
+        self.n_groups = len(p.groups)
         # rows (histories) whose current touch belongs to each group
         pos = {c: i for i, c in enumerate(p.channels)}
         self.row_group = np.array(
@@ -207,6 +209,20 @@ class _Design:
                 if c in pos:
                     self.target[i, j] = row_of.get((*h[1:], c), -1)
         self.start = self.rows.index(tuple([START_STATE] * order))
+
+    @property
+    def touch_path(self) -> np.ndarray:
+        """Path row of every touch (built when a method needs it)."""
+        if not hasattr(self, "_touch_path"):
+            self._touch_path = np.repeat(np.arange(self.p.n_paths, dtype=np.int32), self.lens)
+        return self._touch_path
+
+    @property
+    def touch_g(self) -> np.ndarray:
+        """Credited group of every touch."""
+        if not hasattr(self, "_touch_g"):
+            self._touch_g = self.p.group_of.astype(np.int32)[self.p.codes]
+        return self._touch_g
 
     def counts(self, conv: np.ndarray, null: np.ndarray) -> np.ndarray:
         m = self.n_rows * self.n_cols

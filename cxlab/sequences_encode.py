@@ -104,11 +104,30 @@ def _bits(x: int) -> int:
     return max(int(x).bit_length(), 1)
 
 
-def _time_unit(rel: np.ndarray) -> int:
-    """Largest of 1 s, 1 ms, 1 us dividing every time offset (packs time in fewer bits)."""
+_CHUNK = 1 << 20  # elements per block in the packed-key sort (8 MB buffers, reused)
+
+
+def _blocks(n: int):
+    for lo in range(0, n, _CHUNK):
+        yield slice(lo, min(n, lo + _CHUNK))
+
+
+def _time_unit(t: np.ndarray, tmin: int) -> int:
+    """Largest of 1 s, 1 ms, 1 us dividing every ``t - tmin`` (packs time in fewer bits).
+
+    Checked block by block in a reused buffer: no full-size temporaries.
+    """
+    buf = np.empty(min(len(t), _CHUNK), dtype=np.int64)
     for unit in (1_000_000_000, 1_000_000, 1_000):
-        head = rel[: 1 << 16]  # fail fast on a prefix before scanning everything
-        if not np.any(head % unit) and not np.any(rel % unit):
+        ok = True
+        for sl in _blocks(len(t)):
+            b = buf[: sl.stop - sl.start]
+            np.subtract(t[sl], tmin, out=b)
+            np.remainder(b, unit, out=b)
+            if b.any():
+                ok = False
+                break
+        if ok:
             return unit
     return 1
 
@@ -302,56 +321,64 @@ def _sort(ckey, lo, t, codes, extras, k, return_order, keep_time):
     """Order events by (customer, time[, state]); see :mod:`cxlab.sequences`.
 
     Returns customer keys, times (or None), state codes, extra codes, the row
-    order (or None) and the number of ties.
+    order (or None) and the number of ties. The packed key is built and unpacked
+    block by block, so the only full-size arrays are the key and the outputs.
     """
+    n = len(t)
     tmin = int(t.min())
     span = int(t.max()) - tmin
-    rel = t - tmin
-    unit = _time_unit(rel)
+    unit = _time_unit(t, tmin)
     cb = _bits(int(ckey.max()) - lo)
     tb = _bits(span // unit)
     low = [(codes, _bits(k - 1))]
     low += [(c, _bits(max(len(cats) - 1, 0))) for c, cats in extras.values()]
     lb = sum(b for _, b in low)
     if not return_order and cb + tb + lb <= 63:
-        key = ckey.astype(np.int64)  # a new array, modified in place from here on
-        if lo:
-            key -= lo
-        key <<= tb + lb
-        if unit > 1:
-            rel //= unit
-        rel <<= lb
-        key |= rel
-        del rel
-        shifts = []
-        shift = lb
-        for c, b in low:
+        shifts, shift = [], lb
+        for _, b in low:
             shift -= b
             shifts.append((shift, b))
-            part = c.astype(np.int64)
-            part <<= shift
-            key |= part
-            del part
+        key = np.empty(n, dtype=np.int64)
+        buf = np.empty(min(n, _CHUNK), dtype=np.int64)
+        for sl in _blocks(n):
+            kb, b = key[sl], buf[: sl.stop - sl.start]
+            np.subtract(ckey[sl], lo, out=kb, casting="unsafe")
+            kb <<= tb + lb
+            np.subtract(t[sl], tmin, out=b)
+            if unit > 1:
+                b //= unit
+            b <<= lb
+            kb |= b
+            for (c, _), (sh, _) in zip(low, shifts):
+                b[:] = c[sl]
+                b <<= sh
+                kb |= b
         key.sort()
-        outs = []
-        for s, b in shifts:
-            part = key >> s
-            part &= (1 << b) - 1
-            outs.append(part.astype(np.int32))
-            del part
-        ct = key >> lb  # (customer, time) part, to count ties
-        n_ties = int(np.count_nonzero(ct[1:] == ct[:-1]))
-        if keep_time:
-            ct &= (1 << tb) - 1
-            ct *= unit
-            ct += tmin
-            ts = ct
-        else:
-            ts = None
-            del ct
-        key >>= tb + lb
-        if lo:
-            key += lo
+        small = np.int16 if max(b for _, b in low) < 15 else np.int32
+        outs = [np.empty(n, dtype=small) for _ in low]
+        ts = np.empty(n, dtype=np.int64) if keep_time else None
+        n_ties = 0
+        prev_ct = None
+        tmask = (1 << tb) - 1
+        for sl in _blocks(n):
+            kb, b = key[sl], buf[: sl.stop - sl.start]
+            for out, (sh, bits) in zip(outs, shifts):
+                np.right_shift(kb, sh, out=b)
+                b &= (1 << bits) - 1
+                out[sl] = b
+            np.right_shift(kb, lb, out=b)  # (customer, time) part: ties are repeats
+            n_ties += int(np.count_nonzero(b[1:] == b[:-1]))
+            if prev_ct is not None and b[0] == prev_ct:
+                n_ties += 1
+            prev_ct = b[-1]
+            if keep_time:
+                b &= tmask
+                b *= unit
+                b += tmin
+                ts[sl] = b
+            kb >>= tb + lb
+            if lo:
+                kb += lo
         ex = {name: outs[i + 1] for i, name in enumerate(extras)}
         return key, ts, outs[0], ex, None, n_ties
     if cb + tb <= 63:
@@ -359,6 +386,7 @@ def _sort(ckey, lo, t, codes, extras, k, return_order, keep_time):
         if lo:
             key -= lo
         key <<= tb
+        rel = t - tmin
         rel //= unit
         key |= rel
         del rel
