@@ -229,7 +229,17 @@ class ValueModel:
             name = f"group[{g}]"
             table[name] = (table["group"] == g).astype(float)
             dummies.append(name)
-        covs = [c for c in self.churn_covariates if c in table.columns] + dummies
+        empty = [c for c in self.churn_covariates if c in table.columns and table[c].isna().all()]
+        if empty:
+            warnings.warn(
+                f"churn covariates {empty} have no values at all (e.g. no CSAT answers) and are "
+                "left out of the churn model.",
+                DataWarning,
+                stacklevel=2,
+            )
+            notes.append(f"churn covariates without any values, left out: {empty}.")
+        covs = [c for c in self.churn_covariates if c in table.columns and c not in empty]
+        covs += dummies
         table = self._drop_incomplete(table, covs, notes)
         self.owners_ = table
         self._covs, self._dummies = covs, dummies
@@ -248,7 +258,7 @@ class ValueModel:
         self._key, self._key_labels = pd.factorize(key)
         self._hazard = fit_hazard(table, covs, self.churn_breakpoints)
         self._theta = self._hazard.draws(n_boot, rng)
-        self._support = fit_support(table, dummies) if "csat" in table.columns else None
+        self._support = fit_support(table, dummies) if "csat" in covs else None
         self._gamma = None if self._support is None else self._support.draws(n_boot, rng)
         self._seeds = rng.integers(0, 2**63 - 1, size=n_boot)
         self._nps_seed = int(rng.integers(0, 2**63 - 1))
@@ -377,6 +387,11 @@ class ValueModel:
             raise ParameterError(
                 f"what_if needs a cxlab.Scenario, not {type(scenario).__name__}; e.g. "
                 "Scenario.transition('consideration', 'purchase', add=0.05)."
+            )
+        if scenario.kind == "experience" and "csat" not in self._covs:
+            raise ParameterError(
+                f"scenario {scenario.name!r} changes CSAT, but the churn model has no CSAT "
+                "(no post-purchase CSAT answers, or 'csat' left out of churn_covariates)."
             )
         key = (scenario.kind, repr(sorted(scenario.params.items())))
         if key not in self._cache:  # the same change under another name is not recomputed

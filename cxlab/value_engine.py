@@ -49,8 +49,9 @@ def _view(model, mask) -> dict:
     mask = np.zeros(n, dtype=bool) if mask is None else mask
     parts = [model._X, model._D, model._gidx[:, None], model._key[:, None], csat[:, None],
              n_obs[:, None], mask[:, None]]  # fmt: skip
-    if model._nps is not None:
-        parts.append(model._nps["x"])
+    nps_x = model._nps.get("x") if model._nps else None
+    if nps_x is not None:
+        parts.append(nps_x)
     z = np.nan_to_num(np.column_stack(parts).astype(float), nan=-1e9)
     _, first, inv = np.unique(z, axis=0, return_index=True, return_inverse=True)
     view = {
@@ -63,8 +64,7 @@ def _view(model, mask) -> dict:
         "n_obs": n_obs[first],
         "mask": mask[first],
     }
-    if model._nps is not None:
-        view["x_nps"] = model._nps["x"][first]
+    view["x_nps"] = None if nps_x is None else nps_x[first]
     return view
 
 
@@ -100,7 +100,8 @@ def evaluate(model, scenario) -> dict:
             ddays, days, surv, nps_u = experience_outcomes(
                 model, view, b, scenario.params, lin, (ddays, days, surv)
             )
-            per["nps"][b] = 100 * _group_mean(view, wp, nps_u, n_g)
+            if nps_u is not None:
+                per["nps"][b] = 100 * _group_mean(view, wp, nps_u, n_g)
         per["ret"][b] = _group_mean(view, wp, surv, n_g)
         per["days"][b] = _group_mean(view, wp, days, n_g)
         per["rpp"][b] = sp["first"] + _group_mean(view, wp, rate * days, n_g)
@@ -155,6 +156,8 @@ def ensure_nps(model) -> None:
     if model._nps is not None:
         return
     model._nps = nps_draws(model, np.random.default_rng(model._nps_seed))
+    if model._nps.get("x") is None:  # no NPS answers: experience what-ifs report no NPS
+        return
     view = _view(model, None)
     n_u, n_g = len(view["g"]), len(model.groups_)
     per = np.empty((len(model._theta), n_g))

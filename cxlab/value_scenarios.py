@@ -70,7 +70,8 @@ def experience_outcomes(model, view, b, params, lin, outcomes):
     new = np.clip(csat + params["csat"], lo, hi)
     dc = np.where(view["mask"], new - csat, 0.0)
     idx = np.flatnonzero(dc != 0)
-    nps_i = nps_outcomes(model, b, view["x_nps"])
+    has_nps = view.get("x_nps") is not None
+    nps_i = nps_outcomes(model, b, view["x_nps"]) if has_nps else None
     if len(idx) == 0:
         return ddays, days, surv, nps_i
     _, beta = model._hazard.split(model._theta[b])
@@ -88,6 +89,8 @@ def experience_outcomes(model, view, b, params, lin, outcomes):
     ddays[idx] = np.sum(pk * d2, axis=1)
     days[idx] = np.sum(pk * a2, axis=1)
     surv[idx] = np.sum(pk * s2, axis=1)
+    if not has_nps:
+        return ddays, days, surv, None
     drivers = model._nps["drivers"]
     x = view["x_nps"][idx][:, None, :].repeat(k.shape[1], axis=1)
     x[..., drivers.index("csat")] = new[idx, None]
@@ -103,7 +106,9 @@ def nps_draws(model, rng) -> dict:
 
     t = model.owners_
     drivers = [d for d in NPS_DRIVERS if d in t.columns] + list(model._dummies)
-    answered = t[t["nps_last"].notna()]
+    answered = t[t["nps_last"].notna()] if "nps_last" in t.columns else t.iloc[:0]
+    if len(answered) < 30:  # too few answers for an NPS model: report no NPS
+        return {"drivers": [], "x": None, "n": len(answered)}
     table = answered[drivers].astype(float).assign(nps=answered["nps_last"].astype(int).to_numpy())
     fit = NPSDrivers(drivers=drivers, importance=None).fit(table)
     res = fit.result_

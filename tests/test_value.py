@@ -432,3 +432,22 @@ def test_interval_coverage_repeated_simulation():
     coverage = {k: np.mean(v) for k, v in hits.items()}
     for key, c in coverage.items():
         assert 0.75 <= c <= 1.0, (key, coverage)
+
+
+def test_without_csat_or_nps_answers(small_data):
+    no_feedback = dataclasses.replace(small_data, feedback=small_data.feedback.iloc[:0])
+    with pytest.warns(cxlab.exceptions.DataWarning, match="csat"):
+        vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(no_feedback)
+    assert "csat" not in vm.hazard_.index
+    assert vm.what_if(cxlab.Scenario.churn(0.9)).summary().loc["retention", "change"] > 0
+    with pytest.raises(ParameterError, match="no CSAT"):
+        vm.what_if(cxlab.Scenario.experience(0.5))
+    fb = small_data.feedback
+    no_nps = dataclasses.replace(small_data, feedback=fb[(fb["metric"] != "nps").to_numpy()])
+    res = (
+        cxlab.ValueModel(n_boot=20, random_state=0)
+        .fit(no_nps)
+        .what_if(cxlab.Scenario.experience(0.5))
+    )
+    assert "nps" not in res.summary().index  # no answers, no NPS model: nothing invented
+    assert res.summary().loc["retention", "change"] > 0
