@@ -116,6 +116,7 @@ _EXPORTS = {
     "PersonaModel": "cxlab.personas",
     "persona_journeys": "cxlab.personas_journeys",
     "PersonaJourneys": "cxlab.personas_journeys",
+    "persona_agreement": "cxlab.personas_profiles",
     # errors
     "CxlabError": "cxlab.exceptions",
 }

@@ -538,7 +538,7 @@ def missing_report(X: pd.DataFrame, *, catalog=None, no_events=None) -> pd.DataF
     )
     rep["policy"] = np.where(
         rep["n_missing"] > 0,
-        "left as NaN (PersonaModel imputes the median; see its missing_)",
+        "left as NaN (PersonaModel.missing_ says what a model does with it)",
         "",
     )
     if no_events:
