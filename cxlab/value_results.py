@@ -159,8 +159,12 @@ class Scenario:
             Poisson model), which in turn lowers churn.
         """
         csat = _finite(csat, "csat")
-        where = touchpoint or channel or "all purchases"
-        label = f"CSAT {csat:+g} at {where if isinstance(where, str) else '/'.join(where)}"
+        where = touchpoint or channel or ("all purchases" if not who else None)
+        label = f"CSAT {csat:+g}"
+        if where is not None:
+            label += f" at {where if isinstance(where, str) else '/'.join(map(str, where))}"
+        if who:
+            label += f" ({_who(who)})"
         params = dict(csat=csat, touchpoint=touchpoint, channel=channel, who=who, mediated=mediated)
         return cls("experience", name or label, params, owner)
 
