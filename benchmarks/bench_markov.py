@@ -44,6 +44,7 @@ import cxlab
 from cxlab.sequences import encode_events, transition_counts
 
 EVENTS = 10_000_000
+REPEATS = 3  # timed rounds of the counting comparison (median reported)
 PATH_ROWS = 600_000
 MEAN_LEN = 10
 STAGES = list(cxlab.DEFAULT_CATALOG.stages)
@@ -136,6 +137,12 @@ def measure(fn, *args) -> tuple[float, float]:
                 raise RuntimeError(f"benchmark step failed (child exit {proc.exitcode})") from None
     proc.join()
     return result
+
+
+def measure_median(*args, repeats: int = REPEATS) -> tuple[float, float]:
+    """Median seconds and max peak MB of ``repeats`` runs of :func:`measure`."""
+    runs = [measure(*args) for _ in range(repeats)]
+    return float(np.median([r[0] for r in runs])), max(r[1] for r in runs)
 
 
 def _timed(work, *args) -> float:
@@ -268,7 +275,7 @@ def run(scale: float = 1.0) -> list[dict]:
         measure(_timed, _same_counts, raw, len(STAGES))
 
         task = "first-order counts from Parquet"
-        for impl, fn, path, note in (
+        impls = (
             (
                 "cxlab",
                 count_cxlab,
@@ -283,28 +290,43 @@ def run(scale: float = 1.0) -> list[dict]:
             ),
             ("duckdb", count_duckdb, raw, "LAG window straight from Parquet, 2 threads"),
             ("polars", count_polars, raw, "lazy shift().over(order_by=timestamp), 2 threads"),
-        ):
-            kind = impl.split()[0]
-            sec, peak = measure(step, kind, fn, path)
+        )
+        # REPEATS interleaved rounds, so load from other processes hits every implementation
+        times = {impl: [] for impl, *_ in impls}
+        peaks = {impl: 0.0 for impl, *_ in impls}
+        py_times = []
+        for _ in range(REPEATS):
+            for impl, fn, path, _note in impls:
+                sec, peak = measure(step, impl.split()[0], fn, path)
+                times[impl].append(sec)
+                peaks[impl] = max(peaks[impl], peak)
+            start = time.perf_counter()
+            count_python(sub)
+            py_times.append((time.perf_counter() - start) * n / len(sub))
+        for impl, _fn, _path, note in impls:
             out.append(
-                {"task": task, "impl": impl, "n": n, "seconds": sec, "peak_mb": peak, "note": note}
+                {
+                    "task": task,
+                    "impl": impl,
+                    "n": n,
+                    "seconds": float(np.median(times[impl])),
+                    "peak_mb": peaks[impl],
+                    "note": f"{note}; median of {REPEATS}",
+                }
             )
-        start = time.perf_counter()
-        count_python(sub)
-        sec = (time.perf_counter() - start) * n / len(sub)
         out.append(
             {
                 "task": task,
                 "impl": "pure Python loop per customer",
                 "n": n,
-                "seconds": sec,
+                "seconds": float(np.median(py_times)),
                 "peak_mb": None,
                 "note": f"timed on 1% of customers ({len(sub):,} events, in memory), "
-                "scaled by the event ratio",
+                f"scaled by the event ratio; median of {REPEATS}",
             }
         )
 
-        sec, peak = measure(step, "cxlab", fit_full, raw)
+        sec, peak = measure_median(step, "cxlab", fit_full, raw)
         out.append(
             {
                 "task": "MarkovChain fit with intervals",
@@ -312,14 +334,15 @@ def run(scale: float = 1.0) -> list[dict]:
                 "n": n,
                 "seconds": sec,
                 "peak_mb": peak,
-                "note": "read + fit (Wilson CIs, dwell) + summary + absorption (1000 Dirichlet draws)",
+                "note": "read + fit (Wilson CIs, dwell) + summary + absorption (1000 Dirichlet draws); "
+                f"median of {REPEATS}",
             }
         )
 
         table = synthetic_paths(rows_paths)
         touches = int(table["path"].str.count(">").sum() + len(table))
         objects = table.assign(path=table["path"].astype(object))
-        sec, peak = measure(step, "cxlab", attribute, objects, ["markov"], 0)
+        sec, peak = measure_median(step, "cxlab", attribute, objects, ["markov"], 0)
         out.append(
             {
                 "task": "attribution on a path table",
@@ -344,7 +367,7 @@ def run(scale: float = 1.0) -> list[dict]:
                 "first/last/linear/markov, no bootstrap",
             ),
         ):
-            sec, peak = measure(step, "cxlab", attribute, table, methods, nb)
+            sec, peak = measure_median(step, "cxlab", attribute, table, methods, nb)
             out.append(
                 {
                     "task": "attribution on a path table",
@@ -352,7 +375,7 @@ def run(scale: float = 1.0) -> list[dict]:
                     "n": len(table),
                     "seconds": sec,
                     "peak_mb": peak,
-                    "note": f"{touches:,} touchpoints; {note}",
+                    "note": f"{touches:,} touchpoints; {note}; median of {REPEATS}",
                 }
             )
         small = table.iloc[: max(1_000, len(table) // 10)]
