@@ -343,3 +343,35 @@ def test_parameter_and_fit_order_errors(X7, fitted):
         PersonaModel(method="kmeans", n_personas=2, n_bootstrap=0).fit(
             X7[["share_web", "share_app"]]
         ).predict_proba(X7[["share_web", "share_app"]])
+
+
+# -- agreement and plots ------------------------------------------------------------
+def test_persona_agreement_by_hand():
+    truth = pd.Series(["a", "a", "a", "b", "b", "b"], index=[1, 2, 3, 4, 5, 6])
+    found = pd.Series(["x", "x", "y", "y", "y", "y"], index=[1, 2, 3, 4, 5, 6])
+    res = cxlab.persona_agreement(found, truth)
+    table = res.table
+    assert table.loc["x", "true_persona"] == "a" and table.loc["x", "purity"] == 1.0
+    assert table.loc["y", "true_persona"] == "b" and table.loc["y", "purity"] == 0.75
+    assert table.loc["x", "recall"] == pytest.approx(2 / 3) and table.loc["y", "recall"] == 1.0
+    assert res.estimate == pytest.approx(adjusted_rand_score(truth, found))
+    renamed = cxlab.persona_agreement(truth.map({"a": "q", "b": "r"}), truth)
+    assert renamed.estimate == 1.0
+
+
+def test_plots_show_what_they_say(X7, fitted):
+    import matplotlib.pyplot as plt
+
+    ax = fitted.plot_projection(X7, sample=500)
+    assert len(ax.collections) == fitted.n_personas_
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 500
+    ax = fitted.plot_profiles(top=6)
+    assert ax.images[0].get_array().shape == (fitted.n_personas_, 6)
+    ax = fitted.plot_selection()
+    assert {line.get_label() for line in ax.get_lines()} >= {"bic", "icl", "silhouette"}
+    ax = fitted.plot_stability()
+    assert len(ax.patches) == fitted.n_personas_
+    no_boot = PersonaModel(n_personas=4, n_bootstrap=0, random_state=0).fit(X7)
+    with pytest.raises(ValueError, match="n_bootstrap"):
+        no_boot.plot_stability()
+    plt.close("all")
