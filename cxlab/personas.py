@@ -34,16 +34,17 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.utils.metaestimators import available_if
 
 from cxlab.exceptions import (
     DataError,
     DataWarning,
     MissingColumnError,
-    NotFittedError,
     ParameterError,
     StatisticalWarning,
 )
 from cxlab.personas_checks import (
+    PersonaNotFittedError,
     as_frame,
     check_missing,
     feature_roles,
@@ -126,6 +127,8 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     labels_ : ndarray of shape (n_customers,)
         Persona of every customer, numbered by size (0 = largest).
     n_personas_ : int
+    n_iter_ : int
+        Iterations of the final fit (EM or Lloyd).
     selection_ : DataFrame
         One row per k tried (``"auto"``) or the single k: log-likelihood, BIC,
         ICL, silhouette, Calinski-Harabasz, smallest persona share and each
@@ -200,6 +203,11 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self.n_threads = n_threads
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are handled (missing="impute")
+        return tags
+
     # -- fitting -----------------------------------------------------------------
     def fit(self, X, y=None):
         """Find the personas in ``X`` (one row per customer).
@@ -238,7 +246,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         k_min = k_fixed if k_fixed is not None else int(self.k_range[0])
         if n < max(k_min, 2):
             raise DataError(
-                f"n_customers={n} should be >= n_personas={k_min}",
+                f"n_customers={n} should be >= n_personas={k_min} (n_samples={n})",
                 n_rows=n,
                 fix="use more customers or fewer personas",
             )
@@ -323,6 +331,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         self._result = best
         self.labels_ = self._relabel[best.labels]
         self.n_personas_ = int(k)
+        self.n_iter_ = int(best.n_iter)
         if (sizes == 0).any():
             warnings.warn(
                 f"{int((sizes == 0).sum())} of the {k} personas are empty; fewer personas "
@@ -406,12 +415,18 @@ class PersonaModel(ClusterMixin, BaseEstimator):
 
     def _check_fitted(self, method: str):
         if not hasattr(self, "labels_"):
-            raise NotFittedError(
+            raise PersonaNotFittedError(
                 f"this PersonaModel is not fitted yet; call fit(X) before {method}()."
             )
 
     def _prepare_new(self, X) -> tuple[pd.DataFrame, object]:
         frame = as_frame(X)
+        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
+            raise DataError(
+                f"X has {frame.shape[1]} features, but PersonaModel is expecting "
+                f"{self.n_features_in_} features as input",
+                fix="pass the same columns as for fit",
+            )
         cols = set(map(str, frame.columns))
         absent = [c for c in self.features_used_ if c not in cols]
         counts = [c for c in absent if str(self._kinds.get(c, "")).startswith("count:")]
@@ -469,8 +484,10 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         )
         return pd.Series(values, index=index, name="persona")
 
+    @available_if(lambda self: self.method != "kmeans")
     def predict_proba(self, X) -> np.ndarray:
-        """Posterior probability of each persona (mixture methods only).
+        """Posterior probability of each persona (mixture methods only; k-means has no
+        ``predict_proba``).
 
         Returns
         -------

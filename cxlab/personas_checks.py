@@ -7,6 +7,7 @@ from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError as SklearnNotFittedError
 from threadpoolctl import threadpool_limits
 
 from cxlab.exceptions import (
@@ -14,10 +15,12 @@ from cxlab.exceptions import (
     DataTypeError,
     DataWarning,
     MissingColumnError,
+    NotFittedError,
     ParameterError,
 )
 
 __all__ = [
+    "PersonaNotFittedError",
     "as_frame",
     "missing_table",
     "feature_roles",
@@ -35,8 +38,19 @@ def threads(n):
     return threadpool_limits(limits=int(n))
 
 
+class PersonaNotFittedError(NotFittedError, SklearnNotFittedError):
+    """cxlab's NotFittedError that scikit-learn also recognises as its own."""
+
+
 def as_frame(X) -> pd.DataFrame:
     """A numeric DataFrame view of X; errors name non-numeric columns and infinities."""
+    from scipy import sparse
+
+    if sparse.issparse(X):
+        raise DataTypeError(
+            "sparse input is not supported (personas need dense customer features)",
+            fix="convert with X.toarray(), or build features with cxlab.customer_features",
+        )
     if isinstance(X, pd.DataFrame):
         frame = X
     else:
@@ -44,11 +58,24 @@ def as_frame(X) -> pd.DataFrame:
         if arr.ndim != 2:
             raise DataError(
                 f"X must be 2-D (customers x features), got shape {arr.shape}",
-                fix="reshape it, e.g. X.reshape(-1, 1) for a single feature",
+                fix="Reshape your data, e.g. X.reshape(-1, 1) for a single feature",
             )
         frame = pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
     if frame.shape[1] == 0:
-        raise DataError("X has no columns", fix="pass at least one feature")
+        raise DataError(
+            f"X has 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required",
+            fix="pass at least one feature",
+        )
+    if any(pd.api.types.is_complex_dtype(t) for t in frame.dtypes):
+        raise DataTypeError("Complex data not supported", fix="pass real numbers")
+    numbers = {"floating", "integer", "mixed-integer-float", "boolean"}
+    numeric_objects = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object and pd.api.types.infer_dtype(frame[c], skipna=True) in numbers
+    ]
+    if numeric_objects:  # Python numbers held as objects: numbers all the same, not text
+        frame = frame.astype({c: float for c in numeric_objects})
     bad = [
         str(c)
         for c in frame.columns
@@ -58,7 +85,8 @@ def as_frame(X) -> pd.DataFrame:
         col = bad[0]
         examples = frame[col].dropna().astype(str).unique()[:3].tolist()
         raise DataTypeError(
-            f"non-numeric features {bad} (e.g. values {examples})",
+            f"non-numeric features {bad} (e.g. values {examples}); a feature's argument must "
+            "be neither text (a string) nor another object, but a number",
             column=col,
             n_rows=len(frame),
             fix="one-hot encode categories (pd.get_dummies, or customer_features(attributes=...)) "

@@ -139,6 +139,7 @@ class FitResult:
     proba: np.ndarray | None
     bic: float = np.nan
     loglik: float = np.nan
+    n_iter: int = 0
 
     def predict(self, prep: Prepared) -> np.ndarray:
         if self.method == "latent_class":
@@ -180,7 +181,9 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
             random_state=rng,
         )
         bic = -2 * params.loglik + prep.mixed.n_parameters(k) * np.log(prep.n)
-        return FitResult(method, k, params, resp.argmax(axis=1), resp, bic, params.loglik)
+        return FitResult(
+            method, k, params, resp.argmax(axis=1), resp, bic, params.loglik, params.n_iter
+        )
     if method == "gmm":
         from sklearn.mixture import GaussianMixture
 
@@ -202,7 +205,9 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
             gm = GaussianMixture(k, n_init=n_init, random_state=seed, **kw).fit(z)
         proba = gm.predict_proba(prep.z)
         loglik = float(gm.score(prep.z) * prep.n)
-        return FitResult(method, k, gm, proba.argmax(axis=1), proba, gm.bic(prep.z), loglik)
+        return FitResult(
+            method, k, gm, proba.argmax(axis=1), proba, gm.bic(prep.z), loglik, gm.n_iter_
+        )
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     threshold = opts.get("minibatch_threshold")
@@ -212,7 +217,9 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
         ).fit(prep.z)
     else:
         km = KMeans(k, n_init=n_init, max_iter=opts["max_iter"], random_state=seed).fit(prep.z)
-    return FitResult(method, k, km, km.labels_.astype(np.int64), None, np.nan, -float(km.inertia_))
+    return FitResult(
+        method, k, km, km.labels_.astype(np.int64), None, np.nan, -float(km.inertia_), km.n_iter_
+    )
 
 
 def criteria(prep: Prepared, res: FitResult, sample: int, rng: np.random.Generator) -> dict:

@@ -266,6 +266,15 @@ def test_sklearn_conventions(X7, fitted):
     )
 
 
+@pytest.mark.parametrize("method", ["latent_class", "gmm", "kmeans"])
+def test_passes_scikit_learn_estimator_checks(method):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_estimator(PersonaModel(n_personas=2, n_bootstrap=0, method=method, random_state=0))
+
+
 def test_same_seed_same_numbers(X7):
     a = PersonaModel(n_personas=4, n_bootstrap=3, stability_sample=500, random_state=11).fit(X7)
     b = PersonaModel(n_personas=4, n_bootstrap=3, stability_sample=500, random_state=11).fit(X7)
@@ -339,10 +348,10 @@ def test_parameter_and_fit_order_errors(X7, fitted):
         PersonaModel().predict(X7)
     with pytest.raises(MissingColumnError, match="segment_business"):
         fitted.predict(X7.drop(columns="segment_business"))
-    with pytest.raises(ParameterError, match="hard assignments"):
-        PersonaModel(method="kmeans", n_personas=2, n_bootstrap=0).fit(
-            X7[["share_web", "share_app"]]
-        ).predict_proba(X7[["share_web", "share_app"]])
+    kmeans = PersonaModel(method="kmeans", n_personas=2, n_bootstrap=0).fit(X7[["share_web"]])
+    assert not hasattr(kmeans, "predict_proba")  # hard assignments only
+    with pytest.raises(DataError, match="X has 2 features, but PersonaModel is expecting 1"):
+        kmeans.predict(X7[["share_web", "share_app"]].to_numpy())
 
 
 # -- agreement and plots ------------------------------------------------------------
