@@ -39,7 +39,6 @@ from sklearn.utils.metaestimators import available_if
 from cxlab.exceptions import (
     DataError,
     DataWarning,
-    MissingColumnError,
     ParameterError,
     StatisticalWarning,
 )
@@ -47,8 +46,10 @@ from cxlab.personas_checks import (
     PersonaNotFittedError,
     as_frame,
     check_missing,
+    check_params,
     feature_roles,
     missing_table,
+    new_data,
     select_features,
     take_columns,
     threads,
@@ -56,14 +57,13 @@ from cxlab.personas_checks import (
 from cxlab.personas_engine import (
     DECISION_RULE,
     METHODS,
-    bootstrap,
-    choose_k,
     column_stats,
     criteria,
     feature_kinds,
     fit_one,
     prepare,
-    stability_table,
+    select_k,
+    stability,
 )
 from cxlab.personas_profiles import channel_lift, persona_cards, persona_names, profile_table
 
@@ -290,20 +290,15 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     def _fit_prepared(self, prep, n, k_fixed, rng):
         opts = self._opts()
         if k_fixed is None:
-            lo = int(self.k_range[0])
-            hi = min(int(self.k_range[1]), n - 1)
-            sel = prep
-            if n > self.selection_sample:
-                idx = np.sort(rng.choice(n, size=int(self.selection_sample), replace=False))
-                sel = prep.take(idx)
-            rows, fits = [], {}
-            for k in range(lo, hi + 1):
-                res = fit_one(sel, k, opts, rng)
-                fits[k] = res
-                rows.append(criteria(sel, res, int(self.silhouette_sample), rng))
-            table = pd.DataFrame(rows)
-            k, votes = choose_k(table, self.method, float(self.min_share))
-            table["eligible"] = table["smallest_share"] >= float(self.min_share)
+            k, table, votes, best = select_k(
+                prep,
+                opts,
+                (int(self.k_range[0]), min(int(self.k_range[1]), n - 1)),
+                min_share=float(self.min_share),
+                selection_sample=int(self.selection_sample),
+                silhouette_sample=int(self.silhouette_sample),
+                rng=rng,
+            )
             self.votes_ = votes
             if len(set(votes.values())) > 1:
                 warnings.warn(
@@ -312,7 +307,6 @@ class PersonaModel(ClusterMixin, BaseEstimator):
                     StatisticalWarning,
                     stacklevel=3,
                 )
-            best = fits[k] if sel is prep else fit_one(prep, k, opts, rng)
         else:
             k = k_fixed
             best = fit_one(prep, k, opts, rng)
@@ -343,24 +337,15 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     def _describe(self, frame, prep, rng):
         k = self.n_personas_
         if self.n_bootstrap and self.n_bootstrap > 0:
-            jac, ari = bootstrap(
+            self.stability_, self.stability_ari_ = stability(
                 prep,
                 self.labels_,
                 k,
                 self._opts(),
                 int(self.n_bootstrap),
                 int(self.stability_sample),
+                float(self.stability_threshold),
                 rng,
-            )
-            self.stability_ = stability_table(jac, ari, self.stability_threshold)
-            self.stability_ari_ = pd.Series(
-                {
-                    "mean": float(np.nanmean(ari)),
-                    "low": float(np.nanquantile(ari, 0.025)),
-                    "high": float(np.nanquantile(ari, 0.975)),
-                    "n_bootstrap": int(self.n_bootstrap),
-                },
-                name="adjusted_rand_index",
             )
             weak = self.stability_.index[self.stability_["jaccard_mean"] < self.stability_threshold]
             if len(weak):
@@ -396,22 +381,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         return self._center, self._scale, self._fill
 
     def _check_params(self):
-        if self.method not in METHODS:
-            raise ParameterError(f"method={self.method!r}; use one of {list(METHODS)}.")
-        if self.n_personas != "auto":
-            if isinstance(self.n_personas, bool) or not isinstance(
-                self.n_personas, int | np.integer
-            ):
-                raise ParameterError(f"n_personas={self.n_personas!r}; use 'auto' or an int >= 1.")
-            if self.n_personas < 1:
-                raise ParameterError(f"n_personas={self.n_personas} must be at least 1.")
-        lo, hi = self.k_range
-        if not (1 <= int(lo) <= int(hi)):
-            raise ParameterError(
-                f"k_range={self.k_range} must be (low, high) with 1 <= low <= high."
-            )
-        if self.missing not in ("impute", "error"):
-            raise ParameterError(f"missing={self.missing!r}; use 'impute' or 'error'.")
+        check_params(self, METHODS)
 
     def _check_fitted(self, method: str):
         if not hasattr(self, "labels_"):
@@ -420,26 +390,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             )
 
     def _prepare_new(self, X) -> tuple[pd.DataFrame, object]:
-        frame = as_frame(X)
-        if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
-            raise DataError(
-                f"X has {frame.shape[1]} features, but PersonaModel is expecting "
-                f"{self.n_features_in_} features as input",
-                fix="pass the same columns as for fit",
-            )
-        cols = set(map(str, frame.columns))
-        absent = [c for c in self.features_used_ if c not in cols]
-        counts = [c for c in absent if str(self._kinds.get(c, "")).startswith("count:")]
-        other = [c for c in absent if c not in counts]
-        if other:
-            raise MissingColumnError(
-                f"X lacks features the personas were fitted on: {other[:5]}",
-                column=other[0],
-                fix="build X the same way as for fit (cxlab.customer_features with the same features)",
-            )
-        frame = frame.copy()
-        for c in counts:  # a (stage, channel) pair absent from new data means zero events
-            frame[c] = 0
+        frame = new_data(self, X)
         values = take_columns(frame, self.features_used_)
         return frame, prepare(values, self._kinds, *self._prep_args(), self.method)
 

@@ -28,6 +28,8 @@ __all__ = [
     "select_features",
     "check_missing",
     "take_columns",
+    "check_params",
+    "new_data",
 ]
 
 
@@ -218,3 +220,43 @@ def check_missing(values: np.ndarray, names, index, missing: str, method: str) -
             DataWarning,
             stacklevel=4,
         )
+
+
+def check_params(model, methods) -> None:
+    """ParameterError for invalid PersonaModel settings."""
+    if model.method not in methods:
+        raise ParameterError(f"method={model.method!r}; use one of {list(methods)}.")
+    if model.n_personas != "auto":
+        if isinstance(model.n_personas, bool) or not isinstance(model.n_personas, int | np.integer):
+            raise ParameterError(f"n_personas={model.n_personas!r}; use 'auto' or an int >= 1.")
+        if model.n_personas < 1:
+            raise ParameterError(f"n_personas={model.n_personas} must be at least 1.")
+    lo, hi = model.k_range
+    if not (1 <= int(lo) <= int(hi)):
+        raise ParameterError(f"k_range={model.k_range} must be (low, high) with 1 <= low <= high.")
+    if model.missing not in ("impute", "error"):
+        raise ParameterError(f"missing={model.missing!r}; use 'impute' or 'error'.")
+
+
+def new_data(model, X) -> pd.DataFrame:
+    """New customers' features, checked against a fitted model (absent count columns = 0)."""
+    frame = as_frame(X)
+    if not isinstance(X, pd.DataFrame) and frame.shape[1] != model.n_features_in_:
+        raise DataError(
+            f"X has {frame.shape[1]} features, but PersonaModel is expecting "
+            f"{model.n_features_in_} features as input",
+            fix="pass the same columns as for fit",
+        )
+    cols = set(map(str, frame.columns))
+    absent = [c for c in model.features_used_ if c not in cols]
+    counts = [c for c in absent if str(model._kinds.get(c, "")).startswith("count:")]
+    other = [c for c in absent if c not in counts]
+    if other:
+        raise MissingColumnError(
+            f"X lacks features the personas were fitted on: {other[:5]}",
+            column=other[0],
+            fix="build X the same way as for fit (cxlab.customer_features with the same features)",
+        )
+    if counts:  # a (stage, channel) pair absent from new data means zero events
+        frame = frame.assign(**{c: 0 for c in counts})
+    return frame

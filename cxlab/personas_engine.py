@@ -36,6 +36,8 @@ __all__ = [
     "criteria",
     "choose_k",
     "bootstrap",
+    "select_k",
+    "stability",
 ]
 
 METHODS = ("latent_class", "gmm", "kmeans")
@@ -358,3 +360,45 @@ def stability_table(jac: np.ndarray, ari: np.ndarray, threshold: float) -> pd.Da
         index=pd.RangeIndex(jac.shape[1], name="persona"),
     )
     return out
+
+
+def select_k(prep, opts, k_bounds, *, min_share, selection_sample, silhouette_sample, rng):
+    """Fit every k in ``k_bounds`` (on a subsample when large), score, apply the rule.
+
+    Returns
+    -------
+    k : int
+    table : DataFrame
+        One row per k: criteria, ``eligible``.
+    votes : dict
+        Criterion -> its best k.
+    best : FitResult
+        The fit with k personas on all of ``prep``.
+    """
+    sel = prep
+    if prep.n > selection_sample:
+        sel = prep.take(np.sort(rng.choice(prep.n, size=selection_sample, replace=False)))
+    rows, fits = [], {}
+    for k in range(k_bounds[0], k_bounds[1] + 1):
+        fits[k] = fit_one(sel, k, opts, rng)
+        rows.append(criteria(sel, fits[k], silhouette_sample, rng))
+    table = pd.DataFrame(rows)
+    k, votes = choose_k(table, opts["method"], min_share)
+    table["eligible"] = table["smallest_share"] >= min_share
+    best = fits[k] if sel is prep else fit_one(prep, k, opts, rng)
+    return k, table, votes, best
+
+
+def stability(prep, labels, k, opts, n_boot, sample, threshold, rng):
+    """Bootstrap stability: per-persona table and the summary of per-replicate ARI."""
+    jac, ari = bootstrap(prep, labels, k, opts, n_boot, sample, rng)
+    ari_summary = pd.Series(
+        {
+            "mean": float(np.nanmean(ari)),
+            "low": float(np.nanquantile(ari, 0.025)),
+            "high": float(np.nanquantile(ari, 0.975)),
+            "n_bootstrap": int(n_boot),
+        },
+        name="adjusted_rand_index",
+    )
+    return stability_table(jac, ari, threshold), ari_summary
