@@ -17,7 +17,7 @@ Rows:
   channel shares alone.
 - ``PersonaModel.fit`` with ``n_personas=4``, no bootstrap, whole fit
   (scaling, model, profiles and persona cards): ``latent_class`` on its own
-  features (28 channel-by-stage counts + segment), ``kmeans`` (``KMeans`` and
+  features (31 channel-by-stage counts + segment), ``kmeans`` (``KMeans`` and
   ``MiniBatchKMeans``) and ``gmm`` on 20 features (channel mix, segment,
   journey and value columns; ``buyer_gap_days`` is missing for a quarter of
   the customers and median-filled).
