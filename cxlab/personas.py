@@ -231,6 +231,15 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             fewer customers than personas; no feature that varies.
         ParameterError
             Invalid parameters.
+
+        Warns
+        -----
+        DataWarning
+            Constant features (left out); for gmm/kmeans, defining features missing
+            for more than half the customers.
+        StatisticalWarning
+            The criteria for k disagree; a persona is unstable under the bootstrap;
+            a persona is empty.
         """
         self._check_params()
         frame = as_frame(X)
