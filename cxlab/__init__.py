@@ -26,8 +26,8 @@ _EXPORTS = {
     "load_events": "cxlab.io",
     "load_customers": "cxlab.io",
     "load_feedback": "cxlab.io",
-    "validate": "cxlab.schema",
-    "ValidationReport": "cxlab.schema",
+    "validate": "cxlab.validation",
+    "ValidationReport": "cxlab.validation",
     # simulation (ground truth)
     "simulate": "cxlab.simulation",
     "Persona": "cxlab.simulation",

@@ -31,7 +31,7 @@ def _simulate(args) -> int:
 
 
 def _validate(args) -> int:
-    from cxlab.schema import validate
+    from cxlab.validation import validate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

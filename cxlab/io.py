@@ -19,7 +19,8 @@ from cxlab import paths
 from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.data import TABLES, CXData
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError
-from cxlab.schema import check_customers, check_events, check_feedback, check_relations
+from cxlab.schema import check_customers, check_events, check_feedback
+from cxlab.validation import check_relations
 
 __all__ = [
     "load",

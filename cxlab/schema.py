@@ -3,8 +3,8 @@
 Each ``check_<table>`` function returns the cleaned table (typed, ordered)
 together with every problem found: errors (a :class:`~cxlab.exceptions.DataError`
 each) and warnings (messages for what is suspicious but usable). Loaders raise
-the first error and issue the warnings; :func:`validate` collects them all for
-``cxlab validate``.
+the first error and issue the warnings; :func:`cxlab.validation.validate`
+collects them all for ``cxlab validate``.
 
 What cleaning does, and nothing more:
 
@@ -36,7 +36,6 @@ from cxlab.exceptions import (
     MissingColumnError,
     MissingIdError,
     MixedTimezoneError,
-    OrphanRowsError,
     ScoreRangeError,
     TimestampError,
     UnknownCategoryError,
@@ -47,9 +46,6 @@ __all__ = [
     "check_events",
     "check_customers",
     "check_feedback",
-    "check_relations",
-    "validate",
-    "ValidationReport",
 ]
 
 REQUIRED_COLUMNS = {
@@ -66,7 +62,8 @@ class Problems:
     warnings: list = field(default_factory=list)
 
 
-def _ids(df: pd.DataFrame, mask) -> list:
+def example_ids(df: pd.DataFrame, mask) -> list:
+    """Up to five distinct ``customer_id`` values of the rows selected by ``mask``."""
     return df.loc[mask, "customer_id"].drop_duplicates().head(5).tolist()
 
 
@@ -123,7 +120,7 @@ def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> 
                 table=table,
                 column=col,
                 n_rows=int(missing.sum()),
-                example_ids=_ids(df, missing),
+                example_ids=example_ids(df, missing),
                 fix="fill in the time of each event or remove those rows",
             )
         )
@@ -146,7 +143,7 @@ def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> 
                 table=table,
                 column=col,
                 n_rows=int((~zones).sum()),
-                example_ids=_ids(df, ~zones),
+                example_ids=example_ids(df, ~zones),
                 fix="give every timestamp a zone (e.g. '+03:30' or 'Z') or none, "
                 "e.g. convert them all to UTC before loading",
             )
@@ -168,7 +165,7 @@ def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> 
                 table=table,
                 column=col,
                 n_rows=int(bad.sum()),
-                example_ids=_ids(df, bad),
+                example_ids=example_ids(df, bad),
                 fix="use ISO 8601 like '2025-03-01 14:05:00' (optionally with a zone)",
             )
         )
@@ -188,7 +185,7 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
                 table=table,
                 column=col,
                 n_rows=int(missing.sum()),
-                example_ids=_ids(df, missing),
+                example_ids=example_ids(df, missing),
                 fix=fix,
             )
         )
@@ -203,7 +200,7 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
                 table=table,
                 column=col,
                 n_rows=int(unknown.sum()),
-                example_ids=_ids(df, unknown),
+                example_ids=example_ids(df, unknown),
                 fix=fix,
             )
         )
@@ -251,7 +248,7 @@ def check_events(
                     table=table,
                     column="revenue",
                     n_rows=int(m.sum()),
-                    example_ids=_ids(df, m),
+                    example_ids=example_ids(df, m),
                     fix="use 0 for events without revenue",
                 )
             )
@@ -259,7 +256,7 @@ def check_events(
             m = rev < 0
             probs.warnings.append(
                 f"events: column 'revenue' has {int(m.sum()):,} negative values "
-                f"(e.g. customer_id {_ids(df, m)}); treated as refunds"
+                f"(e.g. customer_id {example_ids(df, m)}); treated as refunds"
             )
     else:
         df["revenue"] = 0.0
@@ -276,7 +273,7 @@ def check_events(
         if on_duplicates == "drop":
             probs.warnings.append(
                 f"events: dropped {int(dup.sum()):,} duplicated events "
-                f"(e.g. customer_id {_ids(df, dup)}) as on_duplicates='drop' asked"
+                f"(e.g. customer_id {example_ids(df, dup)}) as on_duplicates='drop' asked"
             )
             df = df.loc[~dup]
         else:
@@ -286,7 +283,7 @@ def check_events(
                     table=table,
                     column="timestamp",
                     n_rows=int(dup.sum()),
-                    example_ids=_ids(df, dup),
+                    example_ids=example_ids(df, dup),
                     fix="remove the copies, or load with on_duplicates='drop'",
                 )
             )
@@ -334,7 +331,7 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
                 table="customers",
                 column="customer_id",
                 n_rows=int(dup.sum()),
-                example_ids=_ids(df, dup),
+                example_ids=example_ids(df, dup),
                 fix="keep one row per customer (e.g. the latest attributes)",
             )
         )
@@ -349,7 +346,7 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
                         table="customers",
                         column="loyalty_member",
                         n_rows=int((~ok).sum()),
-                        example_ids=_ids(df, ~ok),
+                        example_ids=example_ids(df, ~ok),
                         fix="map it to booleans, e.g. df.loyalty_member.eq('yes')",
                     )
                 )
@@ -365,7 +362,7 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
                     table="customers",
                     column="signup_date",
                     n_rows=int(bad.sum()),
-                    example_ids=_ids(df, bad),
+                    example_ids=example_ids(df, bad),
                     fix="use ISO dates like 2025-03-01",
                 )
             )
@@ -407,7 +404,7 @@ def check_feedback(
                 table=table,
                 column="score",
                 n_rows=int(bad.sum()),
-                example_ids=_ids(df, bad),
+                example_ids=example_ids(df, bad),
                 fix="remove unanswered surveys or fill in the score",
             )
         )
@@ -420,7 +417,7 @@ def check_feedback(
                     table=table,
                     column="score",
                     n_rows=int(frac.sum()),
-                    example_ids=_ids(df, frac),
+                    example_ids=example_ids(df, frac),
                     fix="round or re-export the raw answers; averages are not answers",
                 )
             )
@@ -439,7 +436,7 @@ def check_feedback(
                     table=table,
                     column="score",
                     n_rows=int(out.sum()),
-                    example_ids=_ids(df, out),
+                    example_ids=example_ids(df, out),
                     fix="check the survey's scale (e.g. NPS is 0-10, CSAT 1-5)",
                 )
             )
@@ -450,132 +447,3 @@ def check_feedback(
         if col in df:
             df[col] = df[col].astype("string")
     return df.sort_values(["customer_id", "timestamp"], kind="stable", ignore_index=True), probs
-
-
-def check_relations(events, customers, feedback) -> Problems:
-    """Cross-table checks: every event's and answer's customer is in ``customers``."""
-    probs = Problems()
-    known = pd.Index(customers["customer_id"].unique())
-    for name, df in (("events", events), ("feedback", feedback)):
-        if df is None:
-            continue
-        orphan = ~df["customer_id"].isin(known)
-        if orphan.any():
-            probs.errors.append(
-                OrphanRowsError(
-                    f"{df.loc[orphan, 'customer_id'].nunique():,} customers are missing from "
-                    "the customers table",
-                    table=name,
-                    column="customer_id",
-                    n_rows=int(orphan.sum()),
-                    example_ids=_ids(df, orphan),
-                    fix="add those customers to customers, or filter the rows out explicitly",
-                )
-            )
-    if events is not None:
-        silent = ~customers["customer_id"].isin(events["customer_id"].unique())
-        if silent.any():
-            probs.warnings.append(
-                f"customers: {int(silent.sum()):,} customers have no events "
-                f"(e.g. {_ids(customers, silent)})"
-            )
-        if "signup_date" in customers and pd.api.types.is_datetime64_any_dtype(
-            customers["signup_date"]
-        ):
-            first = events.groupby("customer_id", sort=False)["timestamp"].min()
-            signup = customers.set_index("customer_id")["signup_date"].reindex(first.index)
-            early = (first < signup.dt.floor("D")).to_numpy()
-            if early.any():
-                probs.warnings.append(
-                    f"events: {int(early.sum()):,} customers have events before their "
-                    f"signup_date (e.g. {first.index[early][:5].tolist()})"
-                )
-    return probs
-
-
-@dataclass
-class ValidationReport:
-    """Everything :func:`validate` found: errors, warnings and a summary."""
-
-    errors: list
-    warnings: list
-    summary: pd.DataFrame | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def __str__(self) -> str:
-        lines = []
-        if self.errors:
-            lines.append(f"{len(self.errors)} error(s):")
-            lines += [f"  - {e}" for e in self.errors]
-        if self.warnings:
-            lines.append(f"{len(self.warnings)} warning(s):")
-            lines += [f"  - {w}" for w in self.warnings]
-        if self.ok and self.summary is not None:
-            lines.append("OK.")
-            lines.append(self.summary.to_string())
-        return "\n".join(lines)
-
-
-def validate(source, *, catalog: StageCatalog | None = None) -> ValidationReport:
-    """Check a data folder (or a :class:`~cxlab.data.CXData`) and report every problem.
-
-    Unlike the loaders, which stop at the first error, this collects all of them.
-
-    Examples
-    --------
-    >>> import cxlab
-    >>> report = cxlab.validate("data/demo")
-    >>> report.ok
-    True
-    """
-    from cxlab import io  # local import: io uses this module
-
-    if isinstance(source, pd.DataFrame):
-        raise TypeError("validate() takes a folder or a CXData; use check_events for a table.")
-    if hasattr(source, "events"):
-        raw, catalog = (
-            {n: getattr(source, n) for n in ("events", "customers", "feedback")},
-            (catalog or source.catalog),
-        )
-    else:
-        raw, stored = io.read_folder(source)
-        catalog = catalog or stored
-    errors, warnings, clean = [], [], {}
-    for name, checker in (
-        ("events", lambda d: check_events(d, catalog)),
-        ("customers", check_customers),
-        ("feedback", lambda d: check_feedback(d, catalog)),
-    ):
-        if raw.get(name) is None:
-            if name != "feedback":
-                errors.append(
-                    DataError(
-                        f"no {name} table found",
-                        table=name,
-                        fix=f"add {name}.parquet or {name}.csv",
-                    )
-                )
-            continue
-        df, p = checker(raw[name])
-        errors += p.errors
-        warnings += p.warnings
-        clean[name] = df
-    if clean.get("customers") is not None:
-        p = check_relations(clean.get("events"), clean["customers"], clean.get("feedback"))
-        errors += p.errors
-        warnings += p.warnings
-    summary = None
-    if not errors:
-        from cxlab.data import CXData
-
-        data = CXData(
-            clean["events"],
-            clean["customers"],
-            clean.get("feedback", io.empty_feedback()),
-            catalog=catalog,
-        )
-        summary = data.summary()
-    return ValidationReport(errors=errors, warnings=warnings, summary=summary)

@@ -8,8 +8,13 @@ Comments are drawn from short templates per theme, in English and Persian.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["sample_ordinal", "sample_comments", "THEMES"]
+__all__ = ["sample_ordinal", "sample_comments", "feedback_frame", "timestamps", "THEMES"]
+
+#: CES (1-7) cut points and channel effects of the support survey.
+CES_THRESHOLDS = np.array([-2.5, -1.6, -0.8, 0.0, 0.9, 2.0])
+CES_CHANNEL = {"chat": 0.5, "email": -0.2, "call_centre": -0.5, "store": 0.2}
 
 
 def sample_ordinal(
@@ -100,3 +105,117 @@ def sample_comments(
             text[mask] = options[(pick[mask] * len(options)).astype(int)]
     language = np.where(persian, "fa", "en")
     return text, language, _THEME_NAMES[theme_idx]
+
+
+def timestamps(origin: pd.Timestamp, days: np.ndarray) -> np.ndarray:
+    """Days after ``origin`` as ``datetime64[ns]``, rounded to the second."""
+    seconds = np.round(days * 86_400.0).astype(np.int64)
+    return (np.datetime64(origin.to_datetime64(), "s") + seconds).astype("datetime64[ns]")
+
+
+def feedback_frame(
+    rng,
+    ids,
+    buyers,
+    csat,
+    csat_time,
+    pch,
+    nps_true,
+    nps_time,
+    churn_abs,
+    window,
+    nps_rate,
+    comment_rate,
+    persian_share,
+    sup_i,
+    sup_t,
+    own,
+    own_ch,
+    ces_rate,
+    origin,
+    cat,
+):
+    channels = list(cat.channels)
+    # CSAT after every purchase (observed when inside the window)
+    csat_ok = csat_time < window
+    # NPS by a share of purchasers, before churn and inside the window
+    nps_ok = (rng.random(len(buyers)) < nps_rate) & (nps_time < window) & (nps_time < churn_abs)
+    # CES after half the support contacts: their channel is the service event's channel
+    service = own["stage"] == cat.stages.index("service")
+    sup_ch = own_ch[service]
+    ces_pick = rng.random(len(sup_i)) < ces_rate
+    ces_t = sup_t + rng.uniform(0.0, 1.0, size=len(sup_i))
+    ces_ok = ces_pick & (ces_t < window)
+    # service events in `own` are in the order they were added: same order as sup_i (kept)
+    sup_keep = sup_t < window
+    ch_full = np.full(len(sup_i), channels.index("email"))
+    ch_full[sup_keep] = sup_ch
+    ces_eta = np.array([CES_CHANNEL.get(c, 0.0) for c in channels])[ch_full]
+    ces = sample_ordinal(ces_eta, CES_THRESHOLDS, 1, rng)
+    nps_scores = nps_true[nps_ok]
+    has_comment = rng.random(len(nps_scores)) < comment_rate
+    text, lang, theme = sample_comments(nps_scores, persian_share, rng)
+    parts = [
+        (
+            "csat",
+            buyers[csat_ok],
+            csat_time[csat_ok],
+            csat[csat_ok],
+            "purchase",
+            pch[csat_ok],
+            None,
+            None,
+        ),
+        (
+            "nps",
+            buyers[nps_ok],
+            nps_time[nps_ok],
+            nps_scores,
+            "use",
+            np.full(nps_ok.sum(), channels.index("email")),
+            np.where(has_comment, text, None),
+            np.where(has_comment, lang, None),
+        ),
+        (
+            "ces",
+            buyers[sup_i[ces_ok]],
+            ces_t[ces_ok],
+            ces[ces_ok],
+            "service",
+            ch_full[ces_ok],
+            None,
+            None,
+        ),
+    ]
+    frames = []
+    for metric, who, t, score, stage, ch, comment, language in parts:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "customer_id": ids[who],
+                    "timestamp": timestamps(origin, t),
+                    "stage": stage,
+                    "channel": np.asarray(channels, dtype=object)[ch],
+                    "touchpoint": {
+                        "csat": "post_purchase_survey",
+                        "nps": "nps_survey",
+                        "ces": "support_survey",
+                    }[metric],
+                    "metric": metric,
+                    "score": score.astype(np.int64),
+                    "comment": comment if comment is not None else None,
+                    "language": language if language is not None else None,
+                    "_theme": np.where(has_comment, theme, None) if metric == "nps" else None,
+                }
+            )
+        )
+    fb = pd.concat(frames, ignore_index=True)
+    fb = fb.sort_values(["customer_id", "timestamp", "metric"], kind="stable", ignore_index=True)
+    fb["stage"] = pd.Categorical(fb["stage"], categories=list(cat.stages))
+    fb["channel"] = pd.Categorical(fb["channel"], categories=channels)
+    fb["metric"] = pd.Categorical(fb["metric"], categories=list(cat.metrics))
+    fb["touchpoint"] = fb["touchpoint"].astype("category")
+    fb["comment"] = fb["comment"].astype("string")
+    fb["language"] = fb["language"].astype("string")
+    theme_series = fb.pop("_theme").dropna().rename("theme")
+    return fb, theme_series

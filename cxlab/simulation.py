@@ -46,7 +46,13 @@ from cxlab.catalog import DEFAULT_CATALOG, DROP_STATE
 from cxlab.data import CXData
 from cxlab.exceptions import ParameterError
 from cxlab.personas_spec import BUYER_TRANSIENT, TOUCHPOINTS, Persona, default_personas
-from cxlab.sim_feedback import sample_comments, sample_ordinal
+from cxlab.sim_feedback import (
+    CES_CHANNEL,
+    CES_THRESHOLDS,
+    feedback_frame,
+    sample_ordinal,
+    timestamps,
+)
 from cxlab.truth import (
     Truth,
     channel_probabilities,
@@ -65,8 +71,6 @@ DEFAULT_NPS = {"csat": 0.8, "support_contacts": -0.35, "loyalty_member": 0.5}
 NPS_THRESHOLDS = np.array([-5.0, -4.5, -4.0, -3.4, -2.8, -2.0, -1.2, -0.3, 0.5, 1.9]) + 2.9
 CSAT_THRESHOLDS = np.array([-3.0, -1.8, -0.6, 1.0])
 CSAT_CHANNEL = {"web": 0.0, "app": 0.3, "store": 0.6, "call_centre": -0.6}
-CES_THRESHOLDS = np.array([-2.5, -1.6, -0.8, 0.0, 0.9, 2.0])
-CES_CHANNEL = {"chat": 0.5, "email": -0.2, "call_centre": -0.5, "store": 0.2}
 SUPPORT_CSAT_EFFECT = -0.3
 LOYALTY_REPEAT_LOG_RR = 0.4
 REGIONS = np.array(["north", "south", "east", "west", "central"])
@@ -303,7 +307,7 @@ def simulate(
     )
 
     # -- feedback -----------------------------------------------------------------
-    feedback, theme = _feedback_frame(
+    feedback, theme = feedback_frame(
         rng,
         ids,
         buyers,
@@ -326,40 +330,36 @@ def simulate(
         cat,
     )
 
-    names = [p.name for p in personas]
-    truth = _build_truth(
-        personas,
-        names,
-        ch_probs,
-        hazard,
-        baseline_hazard,
-        onboarding_days,
-        nps_eff,
-        ids,
-        persona,
-        buyers,
-        tp,
-        csat,
-        n_support,
-        loyal,
-        nps_true,
-        churn_after,
-        churned,
-        tenure,
-        theme,
-        cut_off_journeys,
-        int(after_end.sum()),
-        dict(
-            n_customers=n,
-            seed=None if seed is None else str(seed),
-            start=start,
-            end=end,
-            nps_response_rate=nps_response_rate,
-            ces_response_rate=ces_response_rate,
-            comment_rate=comment_rate,
-            persian_share=persian_share,
-        ),
-    )
+    latent = {
+        "ids": ids,
+        "persona": persona,
+        "buyers": buyers,
+        "purchase_day": tp,
+        "csat": csat,
+        "support_contacts": n_support,
+        "loyal": loyal,
+        "nps_true": nps_true,
+        "churn_after_days": churn_after,
+        "churned": churned,
+        "tenure_days": tenure,
+    }
+    params = {
+        "n_customers": n,
+        "seed": None if seed is None else str(seed),
+        "start": start,
+        "end": end,
+        "nps_response_rate": nps_response_rate,
+        "ces_response_rate": ces_response_rate,
+        "comment_rate": comment_rate,
+        "persian_share": persian_share,
+        "baseline_hazard": baseline_hazard,
+        "onboarding_days": onboarding_days,
+        "personas": [p.to_dict() for p in personas],
+        "journeys_cut_after_max_steps": int(cut_off_journeys),
+        "events_after_window_dropped": int(after_end.sum()),
+        "drop_state": DROP_STATE,
+    }
+    truth = _build_truth(personas, ch_probs, hazard, nps_eff, latent, theme, params)
     return CXData(events=events, customers=customers, feedback=feedback, catalog=cat, truth=truth)
 
 
@@ -407,15 +407,10 @@ def _poisson_events(buf, rng, buyers, t0, duration, mean, stage_code) -> np.ndar
     return idx
 
 
-def _timestamps(origin: pd.Timestamp, days: np.ndarray) -> np.ndarray:
-    seconds = np.round(days * 86_400.0).astype(np.int64)
-    return (np.datetime64(origin.to_datetime64(), "s") + seconds).astype("datetime64[ns]")
-
-
 def _events_frame(ids, cust, time, stage, chan, revenue, upsell, keep, origin, cat):
     cust, time, stage, chan = cust[keep], time[keep], stage[keep], chan[keep]
     revenue, upsell = revenue[keep], upsell[keep]
-    ts = _timestamps(origin, time)
+    ts = timestamps(origin, time)
     order = np.lexsort((stage, ts, cust))
     stages, channels = list(cat.stages), list(cat.channels)
     tp_names = sorted(set(TOUCHPOINTS.values()) | {"upsell_offer"})
@@ -436,177 +431,41 @@ def _events_frame(ids, cust, time, stage, chan, revenue, upsell, keep, origin, c
     )
 
 
-def _feedback_frame(
-    rng,
-    ids,
-    buyers,
-    csat,
-    csat_time,
-    pch,
-    nps_true,
-    nps_time,
-    churn_abs,
-    window,
-    nps_rate,
-    comment_rate,
-    persian_share,
-    sup_i,
-    sup_t,
-    own,
-    own_ch,
-    ces_rate,
-    origin,
-    cat,
-):
-    channels = list(cat.channels)
-    # CSAT after every purchase (observed when inside the window)
-    csat_ok = csat_time < window
-    # NPS by a share of purchasers, before churn and inside the window
-    nps_ok = (rng.random(len(buyers)) < nps_rate) & (nps_time < window) & (nps_time < churn_abs)
-    # CES after half the support contacts: their channel is the service event's channel
-    service = own["stage"] == cat.stages.index("service")
-    sup_ch = own_ch[service]
-    ces_pick = rng.random(len(sup_i)) < ces_rate
-    ces_t = sup_t + rng.uniform(0.0, 1.0, size=len(sup_i))
-    ces_ok = ces_pick & (ces_t < window)
-    # service events in `own` are in the order they were added: same order as sup_i (kept)
-    sup_keep = sup_t < window
-    ch_full = np.full(len(sup_i), channels.index("email"))
-    ch_full[sup_keep] = sup_ch
-    ces_eta = np.array([CES_CHANNEL.get(c, 0.0) for c in channels])[ch_full]
-    ces = sample_ordinal(ces_eta, CES_THRESHOLDS, 1, rng)
-    nps_scores = nps_true[nps_ok]
-    has_comment = rng.random(len(nps_scores)) < comment_rate
-    text, lang, theme = sample_comments(nps_scores, persian_share, rng)
-    parts = [
-        (
-            "csat",
-            buyers[csat_ok],
-            csat_time[csat_ok],
-            csat[csat_ok],
-            "purchase",
-            pch[csat_ok],
-            None,
-            None,
-        ),
-        (
-            "nps",
-            buyers[nps_ok],
-            nps_time[nps_ok],
-            nps_scores,
-            "use",
-            np.full(nps_ok.sum(), channels.index("email")),
-            np.where(has_comment, text, None),
-            np.where(has_comment, lang, None),
-        ),
-        (
-            "ces",
-            buyers[sup_i[ces_ok]],
-            ces_t[ces_ok],
-            ces[ces_ok],
-            "service",
-            ch_full[ces_ok],
-            None,
-            None,
-        ),
-    ]
-    frames = []
-    for metric, who, t, score, stage, ch, comment, language in parts:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "customer_id": ids[who],
-                    "timestamp": _timestamps(origin, t),
-                    "stage": stage,
-                    "channel": np.asarray(channels, dtype=object)[ch],
-                    "touchpoint": {
-                        "csat": "post_purchase_survey",
-                        "nps": "nps_survey",
-                        "ces": "support_survey",
-                    }[metric],
-                    "metric": metric,
-                    "score": score.astype(np.int64),
-                    "comment": comment if comment is not None else None,
-                    "language": language if language is not None else None,
-                    "_theme": np.where(has_comment, theme, None) if metric == "nps" else None,
-                }
-            )
-        )
-    fb = pd.concat(frames, ignore_index=True)
-    fb = fb.sort_values(["customer_id", "timestamp", "metric"], kind="stable", ignore_index=True)
-    fb["stage"] = pd.Categorical(fb["stage"], categories=list(cat.stages))
-    fb["channel"] = pd.Categorical(fb["channel"], categories=channels)
-    fb["metric"] = pd.Categorical(fb["metric"], categories=list(cat.metrics))
-    fb["touchpoint"] = fb["touchpoint"].astype("category")
-    fb["comment"] = fb["comment"].astype("string")
-    fb["language"] = fb["language"].astype("string")
-    theme_series = fb.pop("_theme").dropna().rename("theme")
-    return fb, theme_series
-
-
-def _build_truth(
-    personas,
-    names,
-    ch_probs,
-    hazard,
-    baseline_hazard,
-    onboarding_days,
-    nps_eff,
-    ids,
-    persona,
-    buyers,
-    tp,
-    csat,
-    n_support,
-    loyal,
-    nps_true,
-    churn_after,
-    churned,
-    tenure,
-    theme,
-    cut_off,
-    after_end,
-    params,
-) -> Truth:
+def _build_truth(personas, ch_probs, hazard, nps_eff, latent, theme, params) -> Truth:
+    """Collect the parameters and each customer's latent facts into a :class:`Truth`."""
     persona_terms = {
         f"persona[{p.name}]": p.churn_log_hr - personas[0].churn_log_hr for p in personas[1:]
     }
     nps_terms = {f"persona[{p.name}]": p.nps_shift - personas[0].nps_shift for p in personas[1:]}
     csat_terms = {f"channel[{c}]": v for c, v in CSAT_CHANNEL.items()}
     csat_terms.update({f"persona[{p.name}]": p.csat_shift for p in personas})
+    ids, buyers = latent["ids"], latent["buyers"]
     n = len(ids)
     cust = pd.DataFrame(
         {
-            "persona": pd.Categorical.from_codes(persona, categories=names),
+            "persona": pd.Categorical.from_codes(
+                latent["persona"], categories=[p.name for p in personas]
+            ),
             "purchased": np.isin(np.arange(n), buyers),
         },
         index=pd.Index(ids, name="customer_id"),
     )
-    for col, values, fill in [
-        ("purchase_day", tp, np.nan),
-        ("csat", csat.astype(float), np.nan),
-        ("support_contacts", n_support.astype(float), np.nan),
-        ("nps_true", nps_true.astype(float), np.nan),
-        ("churn_after_days", churn_after, np.nan),
-        ("tenure_days", tenure, np.nan),
-        ("churned", churned.astype(float), np.nan),
-    ]:
-        full = np.full(n, fill)
-        full[buyers] = values
+    for col in (
+        "purchase_day",
+        "csat",
+        "support_contacts",
+        "nps_true",
+        "churn_after_days",
+        "tenure_days",
+        "churned",
+    ):
+        full = np.full(n, np.nan)
+        full[buyers] = latent[col]
         cust[col] = full
-    cust["loyalty_member"] = loyal
+    cust["loyalty_member"] = latent["loyal"]
     conv = {p.name: conversion_probability(p) for p in personas}
     w = np.array([p.weight for p in personas]) / sum(p.weight for p in personas)
     conv["all"] = float(sum(wi * conv[p.name] for wi, p in zip(w, personas)))
-    params = {
-        **params,
-        "baseline_hazard": baseline_hazard,
-        "onboarding_days": onboarding_days,
-        "personas": [p.to_dict() for p in personas],
-        "journeys_cut_after_max_steps": int(cut_off),
-        "events_after_window_dropped": int(after_end),
-        "drop_state": DROP_STATE,
-    }
     return Truth(
         transition_matrix=pooled_transition_matrix(personas),
         transition_matrix_by_persona={p.name: persona_transition_matrix(p) for p in personas},
@@ -615,8 +474,8 @@ def _build_truth(
         channel_probabilities=ch_probs,
         removal_effects=removal_effects(personas, ch_probs),
         hazard_coefficients=pd.Series({**hazard, **persona_terms}, name="log_hazard_ratio"),
-        baseline_hazard=float(baseline_hazard),
-        onboarding_days=float(onboarding_days),
+        baseline_hazard=float(params["baseline_hazard"]),
+        onboarding_days=float(params["onboarding_days"]),
         nps_effects=pd.Series({**nps_eff, **nps_terms}, name="coef"),
         nps_thresholds=pd.Series(
             NPS_THRESHOLDS, index=[f"{k}/{k + 1}" for k in range(10)], name="threshold"
