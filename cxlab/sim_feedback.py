@@ -113,28 +113,20 @@ def timestamps(origin: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     return (np.datetime64(origin.to_datetime64(), "s") + seconds).astype("datetime64[ns]")
 
 
-def feedback_frame(
-    rng,
-    ids,
-    buyers,
-    csat,
-    csat_time,
-    pch,
-    nps_true,
-    nps_time,
-    churn_abs,
-    window,
-    nps_rate,
-    comment_rate,
-    persian_share,
-    sup_i,
-    sup_t,
-    own,
-    own_ch,
-    ces_rate,
-    origin,
-    cat,
-):
+def feedback_frame(rng, latent, own, own_ch, rates, window, origin, cat):
+    """The feedback table (CSAT, NPS, CES answers) and the theme of each comment.
+
+    ``latent`` holds each purchaser's facts from :func:`cxlab.simulate` (purchase
+    CSAT and its time, true NPS and the survey time, churn time, support contacts),
+    ``own``/``own_ch`` the owner's-journey events and their channels, ``rates`` the
+    response, comment and Persian shares.
+    """
+    ids, buyers = latent["ids"], latent["buyers"]
+    csat, csat_time, pch = latent["csat"], latent["csat_time"], latent["purchase_channel"]
+    nps_true, nps_time, churn_abs = latent["nps_true"], latent["nps_time"], latent["churn_time"]
+    sup_i, sup_t = latent["support_index"], latent["support_time"]
+    nps_rate, ces_rate = rates["nps"], rates["ces"]
+    comment_rate, persian_share = rates["comment"], rates["persian"]
     channels = list(cat.channels)
     # CSAT after every purchase (observed when inside the window)
     csat_ok = csat_time < window

@@ -306,30 +306,6 @@ def simulate(
         }
     )
 
-    # -- feedback -----------------------------------------------------------------
-    feedback, theme = feedback_frame(
-        rng,
-        ids,
-        buyers,
-        csat,
-        csat_time,
-        pch,
-        nps_true,
-        nps_time,
-        churn_abs,
-        window,
-        nps_response_rate,
-        comment_rate,
-        persian_share,
-        sup_i,
-        sup_t,
-        own,
-        own_ch,
-        ces_response_rate,
-        origin,
-        cat,
-    )
-
     latent = {
         "ids": ids,
         "persona": persona,
@@ -342,7 +318,24 @@ def simulate(
         "churn_after_days": churn_after,
         "churned": churned,
         "tenure_days": tenure,
+        # times and channels the surveys need
+        "csat_time": csat_time,
+        "purchase_channel": pch,
+        "nps_time": nps_time,
+        "churn_time": churn_abs,
+        "support_index": sup_i,
+        "support_time": sup_t,
     }
+
+    # -- feedback -----------------------------------------------------------------
+    rates = {
+        "nps": nps_response_rate,
+        "ces": ces_response_rate,
+        "comment": comment_rate,
+        "persian": persian_share,
+    }
+    feedback, theme = feedback_frame(rng, latent, own, own_ch, rates, window, origin, cat)
+
     params = {
         "n_customers": n,
         "seed": None if seed is None else str(seed),
