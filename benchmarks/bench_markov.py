@@ -213,12 +213,53 @@ def attribute(table, methods, n_bootstrap=0):
     )
 
 
+def attribute_channelattribution(table):
+    """ChannelAttribution's simulation-based ``markov_model`` (GPL; comparison only, never a
+    dependency: ``.venv/bin/pip install --no-deps ChannelAttribution`` to include this row)."""
+    import ChannelAttribution as ca
+
+    return ca.markov_model(
+        table,
+        "path",
+        "conversions",
+        var_value="value",
+        var_null="nulls",
+        verbose=0,
+        flg_pro=False,
+    )
+
+
+def _channelattribution_rows(table: pd.DataFrame, exact_seconds: float) -> list[dict]:
+    try:
+        import ChannelAttribution  # noqa: F401
+    except ImportError:
+        return []
+    objects = table.assign(path=table["path"].astype(object))
+    sec, peak = measure_median(step, "channelattribution", attribute_channelattribution, objects)
+    theirs = attribute_channelattribution(objects).set_index("channel_name")
+    ours = attribute(table, ["markov"]).pivot()["markov"]
+    gap = (theirs["total_conversions"].reindex(ours.index) / ours - 1).abs().max()
+    return [
+        {
+            "task": "attribution on a path table",
+            "impl": "ChannelAttribution markov_model (simulation)",
+            "n": len(table),
+            "seconds": sec,
+            "peak_mb": peak,
+            "note": f"defaults (nsim_start=1e5); largest gap to cxlab's exact credit {gap:.1%}; "
+            f"cxlab exact is {sec / exact_seconds:.1f}x faster; median of {REPEATS}",
+        }
+    ]
+
+
 def _warm(kind: str):
     """Import (and touch) a library in the child before the clock starts."""
     if kind == "duckdb":
         import duckdb
 
         duckdb.connect().execute("SELECT 1").fetchall()
+    elif kind == "channelattribution":
+        import ChannelAttribution  # noqa: F401
     elif kind == "polars":
         import polars as pl
 
@@ -378,6 +419,9 @@ def run(scale: float = 1.0) -> list[dict]:
                     "note": f"{touches:,} touchpoints; {note}; median of {REPEATS}",
                 }
             )
+            if impl == "cxlab markov (exact)":
+                exact_seconds = sec
+        out += _channelattribution_rows(table, exact_seconds)
         small = table.iloc[: max(1_000, len(table) // 10)]
         methods = ["first_touch", "last_touch", "linear", "markov"]
         sec, peak = measure(step, "cxlab", attribute, small, methods, 200)
