@@ -7,22 +7,19 @@ hidden.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import ParameterError
+from cxlab.plots import get_axes
+
+_axes = partial(get_axes, layout="constrained")
 
 __all__ = ["plot_scores", "plot_score_trend", "plot_drivers", "plot_themes"]
 
 _UNITS = {"nps": "NPS (points)", "csat": "% satisfied (4-5)", "ces": "CES mean (1-7)"}
-
-
-def _axes(ax, size=(7, 4)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size, layout="constrained")
-    return ax
 
 
 def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):

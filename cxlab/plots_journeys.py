@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.plots import get_axes as _axes
+
 __all__ = [
     "plot_funnel",
     "plot_variants",
@@ -20,15 +22,6 @@ __all__ = [
     "plot_deviations",
     "plot_lengths",
 ]
-
-
-def _axes(ax, figsize=(7, 4.5)):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def _err(df: pd.DataFrame, col: str) -> np.ndarray:

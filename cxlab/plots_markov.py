@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from cxlab.catalog import DEFAULT_CATALOG
+from cxlab.plots import get_axes as _axes
 
 __all__ = [
     "plot_transition_heatmap",
@@ -25,14 +26,6 @@ __all__ = [
     "plot_chain_result",
     "plot_attribution",
 ]
-
-
-def _axes(ax, size=(7, 4.5)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.plots import get_axes as _axes
+
 __all__ = [
     "plot_projection",
     "plot_profiles",
@@ -20,14 +22,6 @@ __all__ = [
     "plot_stability",
     "plot_persona_funnels",
 ]
-
-
-def _axes(ax, size=(7, 4.5)):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=size)
-    return ax
 
 
 def _colors(k):

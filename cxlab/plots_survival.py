@@ -9,16 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.plots import get_axes as _axes
+
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
-
-
-def _axes(ax, figsize=(7, 4.5)):
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, ax = plt.subplots(figsize=figsize)
-    return ax
 
 
 def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True):
