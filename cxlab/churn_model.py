@@ -21,7 +21,7 @@ import pandas as pd
 
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival_checks import diagnose_design, raise_design_problems
-from cxlab.survival_regression import DEFAULT_COVARIATES, _SurvivalRegression
+from cxlab.survival_regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
 
 __all__ = ["ChurnModel", "AssumptionReport", "DEFAULT_COVARIATES"]
 
@@ -196,16 +196,7 @@ class ChurnModel(_SurvivalRegression):
         self.n_events_ = int(e.sum())
         self.coef_ = cph.params_.rename("coef")
         self.coef_.index.name = "covariate"
-        s = cph.summary
-        self.hazard_ratios_ = pd.DataFrame(
-            {
-                "hazard_ratio": s["exp(coef)"],
-                "lower": s[f"exp(coef) lower {100 * (1 - self.alpha):g}%"],
-                "upper": s[f"exp(coef) upper {100 * (1 - self.alpha):g}%"],
-                "p": s["p"],
-            }
-        )
-        self.hazard_ratios_.index.name = "covariate"
+        self.hazard_ratios_ = ratio_table(cph.summary, self.alpha, "hazard_ratio")
         self._train = df
         self._strata = strata
         return self

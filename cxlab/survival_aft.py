@@ -20,7 +20,7 @@ import pandas as pd
 
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival_checks import diagnose_design, raise_design_problems
-from cxlab.survival_regression import _SurvivalRegression
+from cxlab.survival_regression import _SurvivalRegression, ratio_table
 
 __all__ = ["AFTChurnModel", "compare_aft_models", "AFT_DISTRIBUTIONS"]
 
@@ -138,17 +138,9 @@ class AFTChurnModel(_SurvivalRegression):
         self.aic_ = float(fitter.AIC_)
         self.log_likelihood_ = float(fitter.log_likelihood_)
         self._loc = loc
-        s = fitter.summary.xs(loc, level="param")
-        level = f"{100 * (1 - self.alpha):g}%"
-        self.time_ratios_ = pd.DataFrame(
-            {
-                "ratio": s["exp(coef)"],
-                "lower": s[f"exp(coef) lower {level}"],
-                "upper": s[f"exp(coef) upper {level}"],
-                "p": s["p"],
-            }
+        self.time_ratios_ = ratio_table(
+            fitter.summary.xs(loc, level="param"), self.alpha, "ratio"
         ).drop(index="Intercept", errors="ignore")
-        self.time_ratios_.index.name = "covariate"
         return self
 
     def summary(self) -> pd.DataFrame:

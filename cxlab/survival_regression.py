@@ -16,6 +16,21 @@ __all__ = ["DEFAULT_COVARIATES"]
 DEFAULT_COVARIATES = ("loyalty_member", "support_contacts", "csat")
 
 
+def ratio_table(summary: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
+    """``exp(coef)`` with its interval and p-value from a lifelines summary, one row a covariate."""
+    level = f"{100 * (1 - alpha):g}%"
+    out = pd.DataFrame(
+        {
+            name: summary["exp(coef)"],
+            "lower": summary[f"exp(coef) lower {level}"],
+            "upper": summary[f"exp(coef) upper {level}"],
+            "p": summary["p"],
+        }
+    )
+    out.index.name = "covariate"
+    return out
+
+
 class _SurvivalRegression:
     """Shared plumbing of the Cox and AFT churn models (checks, design, predictions)."""
 
