@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 # public name -> module that defines it. Add a line here when a module gains a
 # name users should reach as ``cxlab.<name>``.
 _EXPORTS = {
+    # readable display of tables (rounded, intervals folded, escaped)
+    "readable": "cxlab.display",
     # data model and loading
     "CXData": "cxlab.data",
     "StageCatalog": "cxlab.catalog",

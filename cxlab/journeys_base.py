@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.display import ReadableTable, notes_text
 from cxlab.exceptions import (
     DataError,
     DataTypeError,
@@ -405,20 +406,23 @@ class JourneyResult:
         """The result table (a copy)."""
         return self.table.copy()
 
+    #: Columns a reader needs (None: all); the full table stays in ``summary()``.
+    display_columns: tuple | None = None
+
     def _notes_text(self) -> str:
-        return "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes, 1))
+        return notes_text(self.notes)
+
+    def _readable(self, max_rows: int) -> ReadableTable:
+        return ReadableTable(
+            self.table, columns=self.display_columns, notes=self.notes, max_rows=max_rows
+        )
 
     def __repr__(self) -> str:
         head = f"{type(self).__name__}({len(self.table):,} rows)"
-        with pd.option_context("display.width", 120, "display.max_columns", 12):
-            body = self.table.head(15).to_string()
-        notes = self._notes_text()
-        return f"{head}\n{body}" + (f"\nNotes:\n{notes}" if notes else "")
+        return f"{head}\n{self._readable(15).text()}"
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
-        html = self.table.head(50).to_html(float_format=lambda x: f"{x:.4g}")
-        return html + (f"<p>Notes:</p><ol>{notes}</ol>" if notes else "")
+        return self._readable(50).html()
 
     def plot(self, ax=None, **kw):  # pragma: no cover - overridden
         raise NotImplementedError

@@ -72,6 +72,14 @@ class FunnelResult(JourneyResult):
 
     name = "funnel"
 
+    @property
+    def display_columns(self) -> tuple:
+        """The group column (if any), the step, counts, conversions and median days."""
+        cols = list(self.table.columns)
+        group = cols[: cols.index("step_index")] if "step_index" in cols else []
+        shown = ("step", "entered", "customers", "conversion", "step_conversion", "dropped")
+        return (*group, *shown, "days_median")
+
     def per_customer(self) -> pd.DataFrame:
         """Entry time and the time each customer reached each step (NaT if never)."""
         cols = {"customer_id": self._customers}

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from cxlab.display import ReadableTable
+
 __all__ = ["AbsorptionResult", "ChainResult"]
-
-
-def _notes_text(notes) -> str:
-    return "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1))
 
 
 @dataclass
@@ -49,18 +47,16 @@ class ChainResult:
             return f"{self.confidence:.0%} intervals, {self.method}"
         return self.method
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.name} ({self._how()}):\n"
-            f"{self.table.to_string(max_rows=30)}\n{_notes_text(self.notes)}"
+    def _readable(self) -> ReadableTable:
+        return ReadableTable(
+            self.table, title=f"{self.name} ({self._how()})", notes=self.notes, max_rows=30
         )
 
+    def __repr__(self) -> str:
+        return self._readable().text()
+
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
-        return (
-            f"<p><b>{self.name}</b> ({self._how()})</p>"
-            f"{self.table.to_html(max_rows=30)}<ol>{notes}</ol>"
-        )
+        return self._readable().html()
 
     def plot(self, ax=None, **kw):
         """Line chart of the estimate over steps (forecasts) or bars with intervals."""

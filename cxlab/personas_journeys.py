@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab.display import ReadableTable, format_p
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
@@ -118,12 +119,22 @@ class PersonaJourneys:
     def funnel_by(self) -> str:
         return self.personas.name or "persona"
 
+    def _readable(self) -> ReadableTable:
+        title = (
+            f"journeys of {self.personas.nunique()} personas, {len(self.personas):,} customers "
+            f"(one chain for all: homogeneity p={format_p(self.homogeneity.estimate)})"
+        )
+        return ReadableTable(self.summary(), title=title, notes=self.notes)
+
     def __repr__(self) -> str:
-        p = self.homogeneity.estimate
+        p = format_p(self.homogeneity.estimate)
         return (
             f"PersonaJourneys(personas={self.personas.nunique()}, customers={len(self.personas):,}, "
-            f"homogeneity p={p:.3g})"
+            f"homogeneity p={p})"
         )
+
+    def _repr_html_(self) -> str:
+        return self._readable().html()
 
 
 def persona_journeys(

@@ -37,6 +37,7 @@ import pandas as pd
 from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
 from cxlab.value_chain import conversion, fit_chain, open_journeys
 from cxlab.value_engine import evaluate, group_labels, matrix_frame, target_mask
+from cxlab.value_groups import choose_groups
 from cxlab.value_owner import fit_hazard, fit_support, lifetime, owner_table, spend_rates
 from cxlab.value_results import (
     Scenario,
@@ -103,6 +104,9 @@ class ValueModel:
         Every metric of today's journey with its interval.
     groups_ : list
         Group labels (``["all"]`` without groups).
+    grouping_ : GroupChoice
+        How the groups were chosen (``how``: ``"pooled"``, ``"as given"`` or
+        ``"personas"``; ``homogeneity_p`` with ``groups="auto"``).
     n_leads_ : int
     notes_ : list of str
         Caveats.
@@ -179,6 +183,11 @@ class ValueModel:
         groups : str or Series, optional
             A column of ``data.customers`` (e.g. ``"segment"``) or a Series of
             labels indexed by ``customer_id`` (e.g. personas from clustering).
+            ``"auto"``: find personas (:class:`cxlab.PersonaModel`) and fit them
+            separately when the homogeneity test rejects one pooled
+            buyer's-journey chain (p < 0.01), else pool; ``"personas"``: always
+            by persona. See :mod:`cxlab.value_groups`; the choice is in
+            ``grouping_`` and the notes.
 
         Returns
         -------
@@ -200,6 +209,10 @@ class ValueModel:
         n_boot = int(self.n_boot)
         notes = []
         end = None if self.observation_end is None else pd.Timestamp(self.observation_end)
+        self.grouping_ = choose_groups(data, groups, random_state=self.random_state)
+        groups = self.grouping_.groups
+        if self.grouping_.note:
+            notes.append(self.grouping_.note)
         label_of = group_labels(data, groups)
         # buyer's journey (per group)
         labels = None

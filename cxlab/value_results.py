@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab.display import ReadableTable
 from cxlab.exceptions import ParameterError
 
 __all__ = [
@@ -317,12 +318,9 @@ class WhatIfResult:
         )
 
     def _repr_html_(self) -> str:
-        notes = "".join(f"<li>{n}</li>" for n in self.notes)
-        return (
-            f"<b>{self.scenario.name}</b> (owner: {self.owner})"
-            + self.summary().to_html(float_format=lambda x: f"{x:,.4g}")
-            + f"<ol>{notes}</ol>"
-        )
+        title = f"{self.scenario.name} (owner: {self.owner}; {self.confidence:.0%} intervals)"
+        table = self.summary().drop(columns="meaning")
+        return ReadableTable(table, title=title, notes=self.notes, by_row=True).html()
 
 
 class ValueRanking:
@@ -393,8 +391,12 @@ class ValueRanking:
         ax.set_xlabel(f"value created with {self.confidence:.0%} interval")
         return ax
 
+    def _readable(self) -> ReadableTable:
+        title = f"scenarios ranked by value created ({self.confidence:.0%} intervals)"
+        return ReadableTable(self.summary(), title=title)
+
     def __repr__(self) -> str:
-        return f"ValueRanking({len(self.results)} scenarios)"
+        return f"ValueRanking({len(self.results)} scenarios)\n{self._readable().text()}"
 
     def _repr_html_(self) -> str:
-        return self.summary().to_html(float_format=lambda x: f"{x:,.4g}")
+        return self._readable().html()
