@@ -42,8 +42,10 @@ __all__ = [
     "format_interval",
     "format_number",
     "format_p",
+    "group_label",
     "notes_html",
     "notes_text",
+    "p_text",
     "readable",
 ]
 
@@ -51,6 +53,11 @@ __all__ = [
 P_VALUE_COLUMNS = frozenset({"p", "p_value", "pvalue", "p_adj", "p_adjusted", "p_holm", "p_bh"})
 #: Column names (or ``_``-separated words of them) read as money.
 MONEY_WORDS = frozenset({"revenue", "value", "clv", "spend", "cost", "money", "aov"})
+#: Words of column names read as counts (integers even when all are 0 or 1).
+COUNT_WORDS = frozenset(
+    {"n", "count", "customers", "events", "journeys", "conversions", "answers", "entered"}
+    | {"dropped", "purchasers", "leads", "nulls", "contacts", "orders", "churned"}
+)
 #: (lower, upper) suffixes of interval bounds.
 BOUND_SUFFIXES = (
     ("ci_low", "ci_high"),
@@ -80,6 +87,12 @@ def format_p(p) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def p_text(p) -> str:
+    """``p<0.001`` or ``p=0.043`` for a sentence."""
+    text = format_p(p)
+    return f"p{text}" if text.startswith("<") else f"p={text}"
+
+
 def format_count(x) -> str:
     """An integer with thousands separators: ``4064.0`` -> ``4,064``; empty when missing."""
     if _missing(x):
@@ -105,12 +118,29 @@ def format_number(x, decimals: int | None = 3) -> str:
 
 
 def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
-    """An estimate with its interval: ``0.533 (0.490–0.570)``; bounds left out when missing."""
+    """An estimate with its interval: ``0.533 (0.490–0.570)``; bounds left out when missing.
+
+    With a negative bound the bounds are joined by "to": ``-1.9 (-2.1 to -1.7)``.
+    """
     est = format_number(estimate, decimals)
     if _missing(lower) and _missing(upper):
         return est
     lo, hi = format_number(lower, decimals), format_number(upper, decimals)
-    return f"{est} ({lo}{DASH}{hi})".strip()
+    sep = " to " if lo.startswith("-") or hi.startswith("-") else DASH
+    return f"{est} ({lo}{sep}{hi})".strip()
+
+
+def group_label(value, by=None) -> str:
+    """A readable label of a group value: booleans of column ``by`` as words.
+
+    >>> group_label(True, "loyalty_member"), group_label("False", "loyalty_member")
+    ('loyalty member', 'not loyalty member')
+    """
+    text = str(value)
+    if text in ("True", "False") and isinstance(by, str):
+        words = by.replace("_", " ")
+        return words if text == "True" else f"not {words}"
+    return text
 
 
 # -- columns ----------------------------------------------------------------------
@@ -136,6 +166,10 @@ def _is_money(name) -> bool:
     return bool(MONEY_WORDS.intersection(words))
 
 
+def _is_count(name) -> bool:
+    return bool(COUNT_WORDS.intersection(re.split(r"[_\s]+", str(name).lower())))
+
+
 def _is_days(name) -> bool:
     return "days" in re.split(r"[_\s]+", str(name).lower())
 
@@ -145,6 +179,12 @@ def _floats(s: pd.Series) -> np.ndarray | None:
     if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
         return None
     return s.astype("float64").to_numpy()
+
+
+def _share(values: np.ndarray) -> bool:
+    """All values within [0, 1]: a probability or share (0 and 1 are not counts)."""
+    finite = values[np.isfinite(values)]
+    return finite.size > 0 and bool(np.all((finite >= 0) & (finite <= 1)))
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -163,7 +203,9 @@ def _column_format(name, s: pd.Series):
         return _format_text
     if str(name).lower() in P_VALUE_COLUMNS:
         return format_p
-    if pd.api.types.is_integer_dtype(s.dtype) or _integral(values):
+    if pd.api.types.is_integer_dtype(s.dtype) or (
+        _integral(values) and (_is_count(name) or not _share(values))
+    ):
         return format_count
     decimals = _decimals(values)
     if decimals is not None and _is_money(name):

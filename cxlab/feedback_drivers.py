@@ -334,7 +334,8 @@ class NPSDrivers:
         """Estimates next to known effects (e.g. ``data.truth.nps_effects``), with coverage."""
         self._check_fitted("compare")
         out = self.coef_[["coef", "lower", "upper"]].join(truth.rename("truth"), how="left")
-        out["covered"] = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
+        covered = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
+        out["covered"] = covered.astype("boolean").mask(out["truth"].isna())  # empty: no truth
         return out
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:

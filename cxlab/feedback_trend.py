@@ -70,9 +70,12 @@ def score_trend(
     Returns
     -------
     DataFrame
-        ``[by,] period, n, estimate, se, lower, upper, small_sample, change,
-        change_lower, change_upper, p_value, p_adjusted, signal``. Periods
-        without answers appear with ``n = 0``.
+        ``[by,] period, n, estimate, se, lower, upper, small_sample, partial,
+        change, change_lower, change_upper, p_value, p_adjusted, signal``.
+        Periods without answers appear with ``n = 0``. ``partial``: the answers
+        start after the period starts or end before it ends (the first or last
+        period of the data), so it holds fewer days than the others.
+        ``.attrs["metric"]`` names the metric.
 
     Examples
     --------
@@ -93,6 +96,10 @@ def score_trend(
     per = _dimension_values(rows, "period", ctx, period)
     full = pd.period_range(per.min(), per.max(), freq=PERIODS[period])
     pcode = full.get_indexer(per)
+    days = pd.to_datetime(rows["timestamp"]).dt.floor("D")
+    partial = np.zeros(len(full), dtype=bool)
+    partial[0] = days.min() > full[0].start_time.floor("D")
+    partial[-1] |= days.max() < full[-1].end_time.floor("D")
     if by is None:
         gcodes, glabels = np.zeros(len(rows), np.int64), pd.Index(["(all)"])
     else:
@@ -112,6 +119,7 @@ def score_trend(
         if by is not None:
             est.insert(0, by, label)
         est["small_sample"] = est["n"] < min_n
+        est["partial"] = partial
         have = np.flatnonzero(h.sum(axis=1) > 0)
         for col in ("change", "change_lower", "change_upper", "p_value", "p_adjusted"):
             est[col] = np.nan
@@ -138,12 +146,19 @@ def score_trend(
         )
         warnings.warn(msg, SmallSampleWarning, stacklevel=2)
         notes.append(msg)
+    if partial.any():
+        names = ", ".join(str(p) for p in full[partial])
+        notes.append(
+            f"partial period{'s' if partial.sum() > 1 else ''} {names}: the answers cover only "
+            "part of it (flagged partial); compare it with the others with care."
+        )
     notes.append(
         f"signal: the change from the previous period has p < {alpha} after {adjust} "
         "adjustment over the series' comparisons."
     )
     notes.append(SAMPLING_NOTE)
     trend.attrs["notes"] = notes
+    trend.attrs["metric"] = metric
     return trend
 
 

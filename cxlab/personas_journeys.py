@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab.display import ReadableTable, format_p
+from cxlab.display import ReadableTable, p_text
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
@@ -122,15 +122,15 @@ class PersonaJourneys:
     def _readable(self) -> ReadableTable:
         title = (
             f"journeys of {self.personas.nunique()} personas, {len(self.personas):,} customers "
-            f"(one chain for all: homogeneity p={format_p(self.homogeneity.estimate)})"
+            f"(one chain for all: homogeneity {p_text(self.homogeneity.estimate)})"
         )
         return ReadableTable(self.summary(), title=title, notes=self.notes)
 
     def __repr__(self) -> str:
-        p = format_p(self.homogeneity.estimate)
+        p = p_text(self.homogeneity.estimate)
         return (
             f"PersonaJourneys(personas={self.personas.nunique()}, customers={len(self.personas):,}, "
-            f"homogeneity p={p})"
+            f"homogeneity {p})"
         )
 
     def _repr_html_(self) -> str:

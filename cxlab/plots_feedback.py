@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import ParameterError
+from cxlab.feedback_core import LABELS
 from cxlab.plots import get_axes
 
 _axes = partial(get_axes, layout="constrained")
@@ -93,6 +94,18 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
         color = f"C{i % 10}"
         ax.plot(x, part["estimate"], marker="o", color=color, label=name)
         ax.fill_between(x, part["lower"], part["upper"], color=color, alpha=0.15)
+        cut = part["partial"].to_numpy(dtype=bool) if "partial" in part else np.zeros(0, bool)
+        if cut.any():
+            ax.scatter(
+                np.asarray(x)[cut],
+                part["estimate"][cut],
+                s=60,
+                marker="o",
+                facecolor="white",
+                edgecolor=color,
+                zorder=5,
+                label="partial period" if i == 0 else None,
+            )
         sig = part["signal"].to_numpy(dtype=bool)
         if sig.any():
             ax.scatter(
@@ -107,9 +120,12 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
             )
     step = max(1, len(periods) // 12)
     ax.set_xticks(np.arange(len(periods))[::step], periods[::step], rotation=45, ha="right")
-    ax.set_ylabel("score")
-    ax.set_title("Score by period (band: interval; ring: change beyond chance)")
-    if by is not None or trend["signal"].any():
+    metric = trend.attrs.get("metric")
+    ax.set_ylabel(LABELS.get(metric, "score") if metric else "score")
+    name = LABELS.get(metric, "Score").split(" ")[0] if metric else "Score"
+    ax.set_title(f"{name} by period (band: interval; ring: change beyond chance)")
+    has_partial = "partial" in trend and bool(trend["partial"].any())
+    if by is not None or trend["signal"].any() or has_partial:
         ax.legend(fontsize="small")
     return ax
 

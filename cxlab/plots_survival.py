@@ -9,20 +9,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.display import group_label
 from cxlab.plots import get_axes as _axes
 
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
 
-def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True):
+def km_plot(
+    curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None
+):
     """Step curves with shaded confidence bands.
 
     ``curves`` is the long table of :meth:`cxlab.KaplanMeier.curves`:
-    ``group``, ``time``, ``survival``, ``lower``, ``upper``.
+    ``group``, ``time``, ``survival``, ``lower``, ``upper``. ``by``, the
+    grouping column, labels boolean groups in words ("loyalty member" /
+    "not loyalty member", not "True" / "False").
     """
     ax = _axes(ax)
     for name, g in curves.groupby("group", sort=False, observed=True):
-        (line,) = ax.step(g["time"], g["survival"], where="post", label=str(name))
+        label = group_label(name, by)
+        (line,) = ax.step(g["time"], g["survival"], where="post", label=label)
         if ci:
             ax.fill_between(
                 g["time"], g["lower"], g["upper"], step="post", alpha=0.2, color=line.get_color()

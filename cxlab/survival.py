@@ -276,7 +276,7 @@ class KaplanMeier:
         from cxlab.plots_survival import km_plot
 
         self._check_fitted("plot")
-        return km_plot(self.curves(), ax=ax, ci=ci, title=title)
+        return km_plot(self.curves(), ax=ax, ci=ci, title=title, by=self.by)
 
 
 def kaplan_meier(table: pd.DataFrame, *, by=None, alpha: float = 0.05, **kw) -> KaplanMeier:

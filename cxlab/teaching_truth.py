@@ -38,7 +38,8 @@ def _truth(data):
 
 
 def _covered(df: pd.DataFrame) -> pd.DataFrame:
-    df["covered"] = (df["lower"] <= df["truth"]) & (df["truth"] <= df["upper"])
+    covered = (df["lower"] <= df["truth"]) & (df["truth"] <= df["upper"])
+    df["covered"] = covered.astype("boolean").mask(df["truth"].isna())  # empty: no truth
     return df
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cxlab.display import format_p
+from cxlab.display import p_text
 
 __all__ = ["GroupChoice", "HOMOGENEITY_ALPHA", "choose_groups"]
 
@@ -79,12 +79,12 @@ def choose_groups(data, groups, *, random_state=None) -> GroupChoice:
     if groups == "personas" or p < HOMOGENEITY_ALPHA:
         note = (
             f"fitted by persona: {found}; one pooled buyer's-journey chain for all of them is "
-            f"rejected (homogeneity test p={format_p(p)}), and a change to a pooled chain is not "
+            f"rejected (homogeneity test {p_text(p)}), and a change to a pooled chain is not "
             "the same change in every persona's journey."
         )
         return GroupChoice(groups=labels, how="personas", homogeneity_p=p, note=note)
     note = (
         f"one pooled model: {found}, but one buyer's-journey chain fits them all "
-        f"(homogeneity test p={format_p(p)})."
+        f"(homogeneity test {p_text(p)})."
     )
     return GroupChoice(groups=None, how="pooled", homogeneity_p=p, note=note)

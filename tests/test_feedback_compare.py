@@ -256,3 +256,32 @@ def test_holm_adjustment_equals_statsmodels():
     assert _adjust(p, 0.05, "fdr_bh", multipletests) == pytest.approx(
         multipletests(p, method="fdr_bh")[1]
     )
+
+
+def test_trend_flags_partial_periods_and_names_metric():
+    import matplotlib.pyplot as plt
+
+    from cxlab.plots_feedback import plot_score_trend
+
+    rng = np.random.default_rng(5)
+    days = pd.to_datetime("2025-01-10") + pd.to_timedelta(rng.integers(0, 160, 900), unit="D")
+    fb = pd.DataFrame(
+        {
+            "customer_id": np.arange(900),
+            "timestamp": days,
+            "metric": "nps",
+            "score": rng.integers(0, 11, 900),
+        }
+    )
+    trend = cxlab.score_trend(fb, "nps", period="Q", min_n=10)
+    # answers from 2025-01-10 to at most 2025-06-18: Q1 starts late, Q2 ends early
+    assert trend["period"].tolist() == ["2025Q1", "2025Q2"]
+    assert trend["partial"].tolist() == [True, True]
+    assert any("partial" in n for n in trend.attrs["notes"])
+    full = fb[fb["timestamp"] < "2025-04-01"].copy()
+    full.loc[full.index[:2], "timestamp"] = [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31")]
+    assert cxlab.score_trend(full, "nps", period="Q", min_n=10)["partial"].tolist() == [False]
+    ax = plot_score_trend(trend)
+    assert ax.get_ylabel() == "NPS"
+    assert "partial period" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close("all")

@@ -237,3 +237,12 @@ def test_feedback_features_join_the_survival_table(small_data):
     assert (
         said.sum() > 0 and (joined.loc[said, "fb_nps_last"] == joined.loc[said, "nps_last"]).all()
     )
+
+
+def test_compare_covered_empty_without_truth(big):
+    _, _, model = big
+    truth = pd.Series({"csat": 0.5})
+    cmp = model.compare(truth)
+    assert cmp["covered"].dtype == "boolean"
+    assert cmp["covered"].drop(index="csat").isna().all()
+    assert cmp.loc["csat", "covered"] in (True, False)

@@ -392,3 +392,13 @@ def test_logrank_several_groups(sim_table):
         warnings.simplefilter("error")
         km = cxlab.KaplanMeier(by="persona").fit(sim_table)
     assert km.logrank(pairwise=False).shape[0] == 1
+
+
+def test_km_legend_names_boolean_groups(sim_table):
+    import matplotlib.pyplot as plt
+
+    km = cxlab.KaplanMeier(by="loyalty_member").fit(sim_table)
+    ax = km.plot()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["loyalty member", "not loyalty member"]
+    plt.close("all")
