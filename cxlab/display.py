@@ -58,6 +58,8 @@ COUNT_WORDS = frozenset(
     {"n", "count", "customers", "events", "journeys", "conversions", "answers", "entered"}
     | {"dropped", "purchasers", "leads", "nulls", "contacts", "orders", "churned"}
 )
+#: Columns never taken as the estimate of the bounds after them (spreads, not estimates).
+SPREAD_COLUMNS = ("se", "sd", "std", "std_err", "se_coef")
 #: (lower, upper) suffixes of interval bounds.
 BOUND_SUFFIXES = (
     ("ci_low", "ci_high"),
@@ -225,7 +227,21 @@ def _format_bool(x) -> str:
 
 
 def _format_text(x) -> str:
-    return "" if _missing(x) else str(x)
+    """Text as is; a number in a mixed column by its own size; booleans as yes/no."""
+    if _missing(x):
+        return ""
+    if isinstance(x, bool | np.bool_):
+        return _format_bool(x)
+    if isinstance(x, int | np.integer):
+        return format_count(x)
+    if isinstance(x, float | np.floating):
+        value = np.array([float(x)])
+        return (
+            format_count(x)
+            if _integral(value) and abs(x) > 1
+            else format_number(x, _decimals(value))
+        )
+    return str(x)
 
 
 def _format_time(s: pd.Series):
@@ -256,7 +272,9 @@ def _bound_pairs(columns: list) -> list[tuple]:
             elif not prefix and "estimate" in by_name:
                 est = "estimate"
             else:
-                before = [n for n in names[:i] if n not in used and n not in (name, hi)]
+                before = [
+                    n for n in names[:i] if n not in used and n not in (name, hi, *SPREAD_COLUMNS)
+                ]
                 est = before[-1] if before else None
             if est is None or est in used:
                 continue
@@ -407,6 +425,9 @@ class ReadableTable:
         Fold interval bounds into their estimate's column.
     by_row : bool, default=False
         Decimals chosen per row (rows of different quantities).
+    transpose : bool, default=False
+        Show columns as rows (formatted per column first), e.g. for a few
+        wide records such as persona cards.
     """
 
     def __init__(
@@ -420,6 +441,7 @@ class ReadableTable:
         formats=None,
         intervals: bool = True,
         by_row: bool = False,
+        transpose: bool = False,
     ):
         self.data = data.to_frame() if isinstance(data, pd.Series) else data
         self.title = title
@@ -429,16 +451,18 @@ class ReadableTable:
         self.formats = formats
         self.intervals = intervals
         self.by_row = by_row
+        self.transpose = transpose
 
     def frame(self) -> pd.DataFrame:
-        """The shown table, as text."""
-        return readable_frame(
+        """The shown table, as text (transposed after formatting with ``transpose``)."""
+        frame = readable_frame(
             self.data,
             columns=self.columns,
             intervals=self.intervals,
             formats=self.formats,
             by_row=self.by_row,
         )
+        return frame.T if self.transpose else frame
 
     def summary(self) -> pd.DataFrame:
         """The full-precision data (a copy)."""
@@ -463,7 +487,17 @@ class ReadableTable:
         return self.html()
 
 
-def readable(data, *, title=None, columns=None, notes=(), max_rows=60, formats=None, by_row=False):
+def readable(
+    data,
+    *,
+    title=None,
+    columns=None,
+    notes=(),
+    max_rows=60,
+    formats=None,
+    by_row=False,
+    transpose=False,
+):
     """Show a table for reading (rounded, separators, intervals folded, escaped).
 
     The numbers underneath are untouched: ``readable(df).data is df``.
@@ -480,6 +514,8 @@ def readable(data, *, title=None, columns=None, notes=(), max_rows=60, formats=N
         Column -> ``"p"``, ``"count"``, ``"money"``, ``"percent"``, ``"text"`` or a function.
     by_row : bool, default=False
         Decimals chosen per row (rows of different quantities).
+    transpose : bool, default=False
+        Columns shown as rows, after formatting (e.g. persona cards).
 
     Returns
     -------
@@ -493,4 +529,5 @@ def readable(data, *, title=None, columns=None, notes=(), max_rows=60, formats=N
         max_rows=max_rows,
         formats=formats,
         by_row=by_row,
+        transpose=transpose,
     )

@@ -111,6 +111,15 @@ class VariantsResult(JourneyResult):
     """
 
     name = "variants"
+    display_columns = (
+        "rank",
+        "variant",
+        "n_steps",
+        "journeys",
+        "share",
+        "conversions",
+        "conversion_rate",
+    )
 
     def plot(self, ax=None, **kw):
         """Bars of the top variants' shares, coloured by conversion rate when known."""

@@ -49,6 +49,7 @@ class TimeBetweenResult(JourneyResult):
     """
 
     name = "time_between_stages"
+    display_columns = ("from", "to", "channel", "n", "median_days", "q25_days", "q75_days")
 
     def plot(self, ax=None, **kw):
         """Median wait (with interval and quartile range) of the longest waits."""
@@ -215,6 +216,15 @@ class DropOffResult(JourneyResult):
     """
 
     name = "drop_off"
+    display_columns = (
+        "stage",
+        "channel",
+        "reached",
+        "exits",
+        "exit_rate",
+        "share_of_exits",
+        "median_days_before_exit",
+    )
 
     def plot(self, ax=None, **kw):
         """Bars of the exit rate at each point, with intervals."""

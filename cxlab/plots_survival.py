@@ -15,9 +15,7 @@ from cxlab.plots import get_axes as _axes
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
 
-def km_plot(
-    curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None
-):
+def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None):
     """Step curves with shaded confidence bands.
 
     ``curves`` is the long table of :meth:`cxlab.KaplanMeier.curves`:
