@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 
+#: Where along an arrow its probability is written (0 = source, 1 = target).
+LABEL_POSITION = 0.35
+
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):
     """Heatmap of ``chain.transition_matrix_`` (rows = from), annotated with intervals.
 
@@ -113,7 +116,9 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
         title += ", first-order view"
     P = chain.transition_matrix_
     pos = _layout(chain)
-    ax = _axes(ax, (2.6 * (max(x for x, _ in pos.values()) + 1), 4.5))
+    # height grows with the tallest column so that nodes and their labels keep apart
+    tallest = max(sum(1 for x2, _ in pos.values() if x2 == x) for x, _ in pos.values())
+    ax = _axes(ax, (2.6 * (max(x for x, _ in pos.values()) + 1), max(4.5, 1.5 * tallest)))
     absorbing = set(chain.absorbing_states_)
     purchase = (getattr(chain, "catalog", None) or DEFAULT_CATALOG).purchase_stage
     for s in P.index:
@@ -136,9 +141,15 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
                     shrinkB=22,
                 )
             )
-            # label at the middle of the arc (matplotlib's arc3 control point rule)
+            # label a third of the way along the arc (a quadratic Bezier curve with
+            # matplotlib's arc3 control point), not at its middle: arcs that cross
+            # in the middle, and the two arcs between a pair of states, then keep
+            # their labels apart and off the nodes
             dx, dy = x1 - x0, y1 - y0
-            lx, ly = (x0 + x1) / 2 + 0.5 * bend * dy, (y0 + y1) / 2 - 0.5 * bend * dx
+            cx, cy = (x0 + x1) / 2 + bend * dy, (y0 + y1) / 2 - bend * dx
+            t = LABEL_POSITION
+            lx = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
+            ly = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
             ax.text(
                 lx,
                 ly,
@@ -157,9 +168,20 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
             else ("tab:red" if s in absorbing else ("lightgrey" if x == 0 else "tab:orange"))
         )
         ax.scatter([x], [y], s=1600, color=color, zorder=3, alpha=0.9)
-        ax.text(x, y, s.replace(":", "\n"), ha="center", va="center", fontsize=8, zorder=4)
+        name = s.replace(":", "\n")
+        size = 8 if max(len(part) for part in name.split("\n")) <= 10 else 6.5
+        ax.text(x, y, name, ha="center", va="center", fontsize=size, zorder=4)
         if s in P.index and s in P.columns and P.loc[s, s] > 0:
-            ax.text(x, y + 0.3, f"stays {P.loc[s, s]:.2f}", ha="center", fontsize=7)
+            # on the outer side of the node, away from the arcs between its column's nodes
+            above = y >= 0
+            ax.text(
+                x,
+                y + (0.3 if above else -0.3),
+                f"stays {P.loc[s, s]:.2f}",
+                ha="center",
+                va="bottom" if above else "top",
+                fontsize=7,
+            )
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)

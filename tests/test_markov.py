@@ -384,3 +384,26 @@ def test_parameter_and_input_errors():
         ch = cxlab.MarkovChain.from_counts(closed)
     with pytest.raises(ParameterError, match="never reach an absorbing state"):
         ch.absorption()
+
+
+def test_journey_graph_labels_keep_apart():
+    """Edge labels of the buyer's-journey graph overlap neither each other nor a node's name."""
+    import matplotlib.pyplot as plt
+
+    data = cxlab.simulate(n_customers=3000, seed=0)
+    chain = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data)
+    ax = chain.plot_graph()
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text()]
+    edges = [t for t in texts if t.get_color() == "tab:blue"]
+    others = [t for t in texts if t.get_color() != "tab:blue"]
+    assert len(edges) >= 6
+    boxes = [t.get_window_extent(renderer) for t in edges]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+        for t in others:
+            assert not a.overlaps(t.get_window_extent(renderer)), t.get_text()
+    plt.close(fig)
