@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from cxlab.display import ReadableTable
+from cxlab.display import ReadableTable, format_number, p_text
 
 __all__ = ["AbsorptionResult", "ChainResult"]
 
@@ -48,9 +49,16 @@ class ChainResult:
         return self.method
 
     def _readable(self) -> ReadableTable:
-        return ReadableTable(
-            self.table, title=f"{self.name} ({self._how()})", notes=self.notes, max_rows=30
-        )
+        title = f"{self.name} ({self._how()})"
+        if isinstance(self.estimate, float | int | np.floating) and not isinstance(
+            self.estimate, bool
+        ):
+            # a single number (a test's p-value, an index): shown in the title
+            value = (
+                p_text(self.estimate) if "test" in self.name else format_number(self.estimate, 3)
+            )
+            title += f": {value}"
+        return ReadableTable(self.table, title=title, notes=self.notes, max_rows=30)
 
     def __repr__(self) -> str:
         return self._readable().text()
