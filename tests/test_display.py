@@ -186,8 +186,17 @@ def test_homogeneity_and_persona_journeys_escaped(html_names):
     html = test._repr_html_()
     assert _live(html) == []
     assert "p_value" in html
-    assert "<0.001" not in html  # escaped as &lt;0.001
-    assert "&lt;0.001" in html or "0." in html
+    assert "&lt;0.001" in html  # the overall p-value, in the title
+    pj = cxlab.persona_journeys(data, personas, random_state=0)
+    html = pj._repr_html_()
+    assert _live(html) == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    shown = pj._readable().frame()
+    full = pj.summary()
+    n = full["n_customers"].iloc[0]
+    assert shown["n_customers"].iloc[0] == f"{int(n):,}"
+    p, lo, hi = full[["p_purchase", "p_purchase_low", "p_purchase_high"]].iloc[0]
+    assert shown["p_purchase"].iloc[0] == f"{p:.3f} ({lo:.3f}\u2013{hi:.3f})"
 
 
 def test_value_results_escaped():
