@@ -218,12 +218,17 @@ def _column_format(name, s: pd.Series):
 
 
 def _all_bool(s: pd.Series) -> bool:
-    present = s.dropna()
-    return len(present) > 0 and all(isinstance(v, bool | np.bool_) for v in present)
+    """Booleans, or the text "True"/"False" (group labels made from a boolean column)."""
+    present = pd.unique(s.dropna())
+    return len(present) > 0 and all(
+        isinstance(v, bool | np.bool_) or v in ("True", "False") for v in present
+    )
 
 
 def _format_bool(x) -> str:
-    return "" if _missing(x) else ("yes" if bool(x) else "no")
+    if _missing(x):
+        return ""
+    return "yes" if (x == "True" if isinstance(x, str) else bool(x)) else "no"
 
 
 def _format_text(x) -> str:

@@ -12,6 +12,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cxlab.display import group_label
 from cxlab.exceptions import ParameterError
 from cxlab.feedback_core import LABELS
 from cxlab.plots import get_axes
@@ -92,7 +93,8 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
         part = part[part["n"] > 0]
         x = periods.get_indexer(part["period"].astype(str))
         color = f"C{i % 10}"
-        ax.plot(x, part["estimate"], marker="o", color=color, label=name)
+        label = None if name is None else group_label(name, by)
+        ax.plot(x, part["estimate"], marker="o", color=color, label=label)
         ax.fill_between(x, part["lower"], part["upper"], color=color, alpha=0.15)
         cut = part["partial"].to_numpy(dtype=bool) if "partial" in part else np.zeros(0, bool)
         if cut.any():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.display import group_label
 from cxlab.plots import get_axes as _axes
 
 __all__ = [
@@ -50,7 +51,8 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
     for gi, g in enumerate(groups):
         sub = t if g is None else t[t[gcol] == g]
         y = np.arange(len(sub)) + gi * height - 0.4 + height / 2
-        bars = ax.barh(y, sub["conversion"], height=height * 0.95, label=g)
+        label = None if g is None else group_label(g, gcol)
+        bars = ax.barh(y, sub["conversion"], height=height * 0.95, label=label)
         ax.errorbar(
             sub["conversion"], y, xerr=_err(sub, "conversion"), fmt="none", ecolor="black", lw=1
         )

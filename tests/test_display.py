@@ -212,3 +212,17 @@ def test_value_results_escaped():
     full = ranking.summary()
     v, lo, hi = full.iloc[0][["value_created", "lower", "upper"]]
     assert shown.iloc[0]["value_created"] == f"{v:,.0f} ({lo:,.0f}\u2013{hi:,.0f})"
+
+
+def test_funnel_legend_names_boolean_groups():
+    import matplotlib.pyplot as plt
+
+    data = cxlab.simulate(n_customers=1000, seed=1)
+    res = cxlab.funnel(data, ["awareness", "purchase"], kind="closed", by="loyalty_member")
+    ax = res.plot()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "not loyalty member",
+        "loyalty member",
+    ]
+    assert set(res._readable(50).frame()["loyalty_member"]) == {"no", "yes"}
+    plt.close("all")
