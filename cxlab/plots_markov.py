@@ -31,6 +31,7 @@ __all__ = [
 #: Where along an arrow its probability is written (0 = source, 1 = target).
 LABEL_POSITION = 0.35
 
+
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):
     """Heatmap of ``chain.transition_matrix_`` (rows = from), annotated with intervals.
 
