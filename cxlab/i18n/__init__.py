@@ -49,26 +49,35 @@ _LAZY = {
     "page_css": "cxlab.i18n._html",
 }
 
-__all__ = sorted(
-    [
-        "DEFAULT_LANGUAGE",
-        "available_languages",
-        "display_name",
-        "format_number",
-        "format_percent",
-        "get_language",
-        "language_info",
-        "localize_numeral",
-        "message_keys",
-        "resolve_language",
-        "set_language",
-        "t",
-        "to_latin_digits",
-        "to_persian_digits",
-        "use_language",
-        *_LAZY,
-    ]
-)
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "JalaliDateFormatter",
+    "LocalizedFormatter",
+    "available_languages",
+    "display_name",
+    "figure_rc",
+    "figure_style",
+    "font_face_css",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "from_jalali",
+    "get_language",
+    "jalali_parts",
+    "language_info",
+    "localize_axes",
+    "localize_numeral",
+    "message_keys",
+    "page_attributes",
+    "page_css",
+    "persian_font_path",
+    "resolve_language",
+    "set_language",
+    "t",
+    "to_latin_digits",
+    "to_persian_digits",
+    "use_language",
+]
 
 
 def __getattr__(name: str):

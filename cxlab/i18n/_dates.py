@@ -68,7 +68,11 @@ def jalali_parts(values, *, tz=None) -> pd.DataFrame:
     [[1400, 1, 1], [1403, 1, 1]]
     """
     series = _as_timestamps(values if np.ndim(values) else [values], tz)
-    days = series.dt.tz_localize(None).dt.normalize() if series.dt.tz is not None else series.dt.normalize()
+    days = (
+        series.dt.tz_localize(None).dt.normalize()
+        if series.dt.tz is not None
+        else series.dt.normalize()
+    )
     unique = pd.DatetimeIndex(days.dropna().unique())
     jalali = [jdatetime.date.fromgregorian(date=d.date()) for d in unique]
     table = pd.DataFrame(
@@ -186,7 +190,9 @@ def format_date(
             f"format {fmt!r} uses {', '.join(unknown)}, which cxlab does not format; supported: "
             f"{' '.join(_DATE_TOKENS + _TIME_TOKENS)} and %%."
         )
-    columns = _date_columns(series, calendar, code) if any(t_ in _DATE_TOKENS for t_ in tokens) else {}
+    columns = (
+        _date_columns(series, calendar, code) if any(t_ in _DATE_TOKENS for t_ in tokens) else {}
+    )
     out = pd.Series("", index=series.index, dtype="string")
     position = 0
     for match in _TOKEN.finditer(fmt):

@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from cxlab.exceptions import ParameterError
@@ -49,11 +49,13 @@ def available_languages() -> tuple[str, ...]:
     ('en', 'fa')
     """
     return tuple(
-        sorted(p.name[: -len(".json")] for p in _messages_dir().iterdir() if p.name.endswith(".json"))
+        sorted(
+            p.name[: -len(".json")] for p in _messages_dir().iterdir() if p.name.endswith(".json")
+        )
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_file(code: str) -> dict:
     text = (_messages_dir() / f"{code}.json").read_text(encoding="utf-8")
     return json.loads(text)
