@@ -13,8 +13,6 @@ import math
 import numbers
 import re
 
-import pandas as pd
-
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import language_info, resolve_language
 
@@ -44,10 +42,11 @@ _NUMERAL = re.compile(r"^\s*[-\u2212+]?(\d[\d,]*)?(\.\d*)?([eE][-+]?\d+)?%?\s*$"
 
 
 def _translate(value, table):
-    if isinstance(value, pd.Series):
-        return value.astype("string").str.translate(table)
-    if isinstance(value, pd.Index):
-        return pd.Index(value.astype("string").str.translate(table), name=value.name)
+    if type(value).__module__.startswith("pandas"):
+        import pandas as pd  # only when given pandas data: setting a language stays fast
+
+        if isinstance(value, (pd.Series, pd.Index)):
+            return value.astype("string").str.translate(table)
     return str(value).translate(table)
 
 
@@ -108,7 +107,7 @@ def localize_numeral(text: str, language: str | None = None) -> str:
 
 
 def _is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA and NaT
         return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isnan(value)
 
