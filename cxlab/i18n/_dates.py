@@ -110,28 +110,53 @@ def _resolve_calendar(calendar, code: str) -> str:
     return calendar
 
 
-def _date_columns(series: pd.Series, calendar: str, code: str) -> dict[str, pd.Series]:
-    """Each date directive's text for every row."""
-    if calendar == "jalali":
-        parts = jalali_parts(series)
-        year, month, day = parts["year"], parts["month"], parts["day"]
-        # months 1-6 have 31 days, 7-11 have 30
-        doy = (month - 1) * 31 + day - (month - 7).clip(lower=0)
-    else:
-        year, month, day = series.dt.year, series.dt.month, series.dt.day
-        doy = series.dt.dayofyear
-    month_names = {m: t(f"month.{calendar}.{m}", code) for m in range(1, 13)}
-    weekday_names = {w: t(f"weekday.{w}", code) for w in range(7)}
-    two = lambda s: s.astype("Int64").astype("string").str.zfill(2)  # noqa: E731
-    return {
-        "%Y": year.astype("Int64").astype("string").str.zfill(4),
-        "%y": (year.astype("Int64") % 100).astype("string").str.zfill(2),
-        "%m": two(month),
-        "%d": two(day),
-        "%B": month.astype("Int64").map(month_names).astype("string"),
-        "%A": series.dt.weekday.astype("Int64").map(weekday_names).astype("string"),
-        "%j": doy.astype("Int64").astype("string").str.zfill(3),
-    }
+def _as_text(values: np.ndarray, width: int, digits: dict) -> np.ndarray:
+    """Zero-padded text of whole numbers, made once per distinct value."""
+    uniques, codes = np.unique(values, return_inverse=True)
+    table = np.array([f"{int(u):0{width}d}".translate(digits) for u in uniques], dtype=object)
+    return table[codes.reshape(-1)]
+
+
+def _token_texts(tokens, series: pd.Series, calendar: str, code: str, digits: dict) -> dict:
+    """The text of each directive in ``tokens`` for every row (missing rows hold a dummy day)."""
+    needed = set(tokens)
+    out = {}
+    if needed & {"%Y", "%y", "%m", "%d", "%B", "%j"}:
+        if calendar == "jalali":
+            parts = jalali_parts(series)
+            year, month, day = (parts[c].to_numpy(dtype=np.int64) for c in ("year", "month", "day"))
+            doy = (month - 1) * 31 + day - np.clip(month - 7, 0, None)  # months 7-11 have 30 days
+        else:
+            year, month, day = (getattr(series.dt, c).to_numpy() for c in ("year", "month", "day"))
+            doy = series.dt.dayofyear.to_numpy()
+        months = np.array([t(f"month.{calendar}.{m}", code) for m in range(1, 13)], dtype=object)
+        out.update(
+            {
+                "%Y": lambda: _as_text(year, 4, digits),
+                "%y": lambda: _as_text(year % 100, 2, digits),
+                "%m": lambda: _as_text(month, 2, digits),
+                "%d": lambda: _as_text(day, 2, digits),
+                "%j": lambda: _as_text(doy, 3, digits),
+                "%B": lambda: months[month - 1],
+            }
+        )
+    weekdays = np.array([t(f"weekday.{w}", code) for w in range(7)], dtype=object)
+    hour = series.dt.hour.to_numpy() if needed & {"%H", "%I"} else None
+    out.update(
+        {
+            "%A": lambda: weekdays[series.dt.weekday.to_numpy()],
+            "%H": lambda: _as_text(hour, 2, digits),
+            "%I": lambda: _as_text((hour + 11) % 12 + 1, 2, digits),
+            "%M": lambda: _as_text(series.dt.minute.to_numpy(), 2, digits),
+            "%S": lambda: _as_text(series.dt.second.to_numpy(), 2, digits),
+        }
+    )
+    for token in ("%p", "%Z", "%z"):  # rare: formatted by pandas, row by row
+        out[token] = lambda token=token: (
+            series.dt.strftime(token).str.translate(digits).to_numpy(dtype=object)
+        )
+    out["%%"] = lambda: "%"
+    return {token: out[token]() for token in needed}
 
 
 def format_date(
@@ -190,27 +215,18 @@ def format_date(
             f"format {fmt!r} uses {', '.join(unknown)}, which cxlab does not format; supported: "
             f"{' '.join(_DATE_TOKENS + _TIME_TOKENS)} and %%."
         )
-    columns = (
-        _date_columns(series, calendar, code) if any(t_ in _DATE_TOKENS for t_ in tokens) else {}
-    )
-    out = pd.Series("", index=series.index, dtype="string")
+    digits = _TO_PERSIAN if language_info(code)["digits"] == "persian" else {}
+    valid = series.notna().to_numpy()
+    filled = series.where(valid, pd.Timestamp(0, tz=series.dt.tz))
+    texts = _token_texts(tokens, filled, calendar, code, digits)
+    out = np.full(len(series), "", dtype=object)
     position = 0
     for match in _TOKEN.finditer(fmt):
-        out = out + fmt[position : match.start()]
-        token = match.group()
-        if token == "%%":
-            out = out + "%"
-        elif token in columns:
-            out = out + columns[token]
-        else:
-            out = out + series.dt.strftime(token).astype("string")
+        out = out + fmt[position : match.start()].translate(digits) + texts[match.group()]
         position = match.end()
-    out = out + fmt[position:]
-    if language_info(code)["digits"] == "persian":
-        out = out.str.translate(_TO_PERSIAN)
-    out = out.where(series.notna(), t("value.missing", code))
+    out = out + fmt[position:].translate(digits)
+    out[~valid] = t("value.missing", code)
     if scalar:
-        return str(out.iloc[0])
-    if isinstance(values, pd.Series):
-        out.index = values.index
-    return out
+        return str(out[0])
+    index = values.index if isinstance(values, pd.Series) else series.index
+    return pd.Series(out, index=index, dtype="string")
