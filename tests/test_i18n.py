@@ -13,6 +13,7 @@ import pytest
 import cxlab
 from cxlab.catalog import DEFAULT_CATALOG, DROP_STATE, END_STATE, METRIC_SCALES, START_STATE
 from cxlab.exceptions import CxlabError, ParameterError
+from cxlab.i18n import _messages as messages_module
 from cxlab.i18n import (
     available_languages,
     display_name,
@@ -24,7 +25,6 @@ from cxlab.i18n import (
     t,
     use_language,
 )
-from cxlab.i18n import _messages as messages_module
 
 ZWNJ = "\u200c"
 

@@ -8,8 +8,8 @@ import re
 
 from fontTools.ttLib import TTFont
 
-from cxlab.i18n import page_attributes, page_css
 from cxlab.i18n import _fonts as fonts_module
+from cxlab.i18n import page_attributes, page_css
 
 PERSIAN_LETTERS = "پچژگکی"
 ZWNJ = 0x200C

@@ -144,7 +144,9 @@ def test_format_date_persian_defaults_to_jalali_with_persian_digits():
 
 
 def test_format_date_names_and_day_of_year():
-    assert format_date("2021-03-21", "%A %d %B %Y", language="fa") == f"یک{ZWNJ}شنبه ۰۱ فروردین ۱۴۰۰"
+    assert (
+        format_date("2021-03-21", "%A %d %B %Y", language="fa") == f"یک{ZWNJ}شنبه ۰۱ فروردین ۱۴۰۰"
+    )
     assert format_date("2021-10-23", "%j", language="fa") == "۲۱۷"  # 6 x 31 + 30 + 1
     assert format_date("2022-03-20", "%j", language="fa") == "۳۶۵"
     assert format_date("2021-03-20", "%j", language="fa") == "۳۶۶"  # leap year 1399
