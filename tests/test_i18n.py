@@ -233,3 +233,20 @@ def test_bad_display_names_and_kind():
         display_name("visit", SimpleNamespace(display_names=["visit"]), "fa")
     with pytest.raises(ParameterError, match="kind must be one of"):
         display_name("visit", kind="touchpoint")
+
+
+@pytest.mark.notebooks
+def test_setting_holds_from_cell_to_cell_in_a_notebook_kernel():
+    """Each notebook cell runs in the kernel's context: set once, seen by later cells."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import cxlab\ncxlab.set_language('fa')"),
+        nbformat.v4.new_code_cell(
+            "from cxlab.i18n import t\nprint(cxlab.get_language(), t('stage.purchase'))"
+        ),
+    ]
+    NotebookClient(nb, kernel_name="cxlab", timeout=120).execute()
+    assert nb.cells[1].outputs[0]["text"].strip() == "fa خرید"
