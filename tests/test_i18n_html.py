@@ -6,8 +6,10 @@ import base64
 import io
 import re
 
+import pytest
 from fontTools.ttLib import TTFont
 
+from cxlab.exceptions import CxlabError
 from cxlab.i18n import _fonts as fonts_module
 from cxlab.i18n import page_attributes, page_css
 
@@ -74,3 +76,9 @@ def test_font_bytes_are_reproducible():
     first = fonts_module._web_fonts()
     fonts_module._web_fonts.cache_clear()
     assert fonts_module._web_fonts() == first
+
+
+def test_missing_font_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setattr(fonts_module, "_PACKAGE", "no_such_font_package")
+    with pytest.raises(CxlabError, match="pip install fontpkg-noto-sans-arabic"):
+        fonts_module.persian_font_path()
