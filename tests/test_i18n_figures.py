@@ -195,3 +195,22 @@ def test_english_figures_are_untouched_and_wrapping_is_idempotent():
     wrapped = ax.xaxis.get_major_formatter()
     assert isinstance(wrapped, LocalizedFormatter)
     assert isinstance(wrapped.inner, ScalarFormatter)
+
+
+@pytest.mark.parametrize(
+    ("periods", "freq"), [(20, "h"), (14, "D"), (45, "D"), (120, "D"), (400, "D"), (2000, "D")]
+)
+def test_jalali_date_axes_keep_few_labels(periods, freq):
+    """Jalali labels are wider than matplotlib's own, so the axis gets at most 7 ticks."""
+    import pandas as pd
+
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    days = pd.date_range("2021-02-01", periods=periods, freq=freq)
+    ax.plot(days, range(periods))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        localize_axes(ax, "fa")
+        fig.canvas.draw()
+    labels = _labels(ax.xaxis)
+    assert 3 <= len(labels) <= 7
+    assert len(set(labels)) == len(labels)  # no label repeated

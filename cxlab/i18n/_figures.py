@@ -160,8 +160,8 @@ class JalaliDateFormatter(Formatter):
     ----------
     fmt : str or None, default=None
         A :func:`cxlab.i18n.format_date` format. None picks one from the span
-        of the ticks: ``%Y`` over two years, ``%B %Y`` over two months,
-        else ``%d %B``.
+        of the ticks: ``%H:%M`` within a day, ``%d %B`` (day and month name)
+        up to a year, else ``%Y/%m``.
     language : str or None, default=None
     calendar : {"jalali", "gregorian"} or None, default=None
         None uses the language's calendar.
@@ -188,7 +188,7 @@ class JalaliDateFormatter(Formatter):
         fmt = self.fmt
         if fmt is None:
             span = (max(values) - min(values)) if len(values) > 1 else 0.0
-            fmt = "%Y" if span > 730 else "%B %Y" if span > 60 else "%d %B"
+            fmt = "%H:%M" if span <= 1 else "%d %B" if span <= 366 else "%Y/%m"
         out = format_date(dates, fmt, language=self.language, calendar=self.calendar, tz=self.tz)
         return out.tolist()
 
@@ -214,6 +214,10 @@ def _localize_axis(axis, language: str, calendar: str) -> None:
             continue
         if isinstance(current, _DATE_FORMATTERS) and calendar == "jalali":
             replacement = JalaliDateFormatter(language=language)
+            locator = getattr(axis, f"get_{which}_locator")()
+            if which == "major" and isinstance(locator, mdates.AutoDateLocator):
+                # Jalali labels are wider than matplotlib's own: fewer ticks
+                axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         else:
             replacement = LocalizedFormatter(current, language)
         getattr(axis, f"set_{which}_formatter")(replacement)
