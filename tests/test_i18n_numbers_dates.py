@@ -218,3 +218,55 @@ def test_unsupported_directive_and_unreadable_dates():
         format_date("not a date", language="fa")
     with pytest.raises(ParameterError, match="calendar must be one of"):
         format_date("2021-03-21", language="fa", calendar="lunar")
+
+
+# --- result tables ---------------------------------------------------------------------------
+
+
+def test_localize_frame_translates_headers_names_numbers_and_dates():
+    from cxlab.i18n import localize_frame
+
+    table = pd.DataFrame(
+        {
+            "stage": ["purchase", "renewal"],
+            "channel": ["call_centre", "kiosk"],
+            "n": [1200, 35],
+            "estimate": [0.25, -0.125],
+            "method": ["wilson", "wilson"],
+            "small_sample": [False, True],
+            "date": pd.to_datetime(["2021-03-21", "2024-03-20"]),
+            "my_column": [1.5, float("nan")],
+        },
+        index=pd.Index(["a", "b"], name="group"),
+    )
+    out = localize_frame(table, "fa", decimals=2)
+    assert list(out.columns) == [
+        "مرحله",
+        "کانال",
+        "حجم نمونه",
+        "برآورد",
+        "روش",
+        f"نمونه{ZWNJ}ی کوچک",
+        "تاریخ",
+        "my_column",
+    ]
+    assert out.index.name == "گروه" and list(out.index) == ["a", "b"]
+    assert out.iloc[0].tolist() == [
+        "خرید", "مرکز تماس", "۱٬۲۰۰", "۰٫۲۵", "wilson", False, "۱۴۰۰/۰۱/۰۱", "۱٫۵۰",
+    ]  # fmt: skip
+    assert out.iloc[1].tolist() == [
+        "renewal", "kiosk", "۳۵", LRM_MINUS + "۰٫۱۲", "wilson", True, "۱۴۰۳/۰۱/۰۱", "–",
+    ]  # fmt: skip
+    assert table["n"].tolist() == [1200, 35]  # the input is not changed
+    assert localize_frame(table, "en") is table
+
+
+def test_persian_column_headers_are_distinct():
+    headers = [t(key, "fa") for key in sorted(message_keys_of("column."))]
+    assert len(headers) == len(set(headers))
+
+
+def message_keys_of(prefix):
+    from cxlab.i18n import message_keys
+
+    return {key for key in message_keys("fa") if key.startswith(prefix)}

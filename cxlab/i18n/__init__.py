@@ -47,6 +47,7 @@ _LAZY = {
     "JalaliDateFormatter": "cxlab.i18n._figures",
     "page_attributes": "cxlab.i18n._html",
     "page_css": "cxlab.i18n._html",
+    "localize_frame": "cxlab.i18n._tables",
 }
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "jalali_parts",
     "language_info",
     "localize_axes",
+    "localize_frame",
     "localize_numeral",
     "message_keys",
     "page_attributes",
