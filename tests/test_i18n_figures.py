@@ -214,3 +214,35 @@ def test_jalali_date_axes_keep_few_labels(periods, freq):
     labels = _labels(ax.xaxis)
     assert 3 <= len(labels) <= 7
     assert len(set(labels)) == len(labels)  # no label repeated
+
+
+def test_date_ticks_on_jalali_month_starts():
+    import pandas as pd
+
+    from cxlab.i18n import JalaliMonthLocator, from_jalali
+
+    fig, ax = plt.subplots()
+    days = pd.date_range("2021-02-01", periods=120, freq="D")
+    ax.plot(days, range(120))
+    localize_axes(ax, "fa")
+    fig.canvas.draw()
+    assert isinstance(ax.xaxis.get_major_locator(), JalaliMonthLocator)
+    assert _labels(ax.xaxis) == ["۱۳۹۹/۱۲", "۱۴۰۰/۰۱", "۱۴۰۰/۰۲", "۱۴۰۰/۰۳"]
+    expected = [from_jalali(1399, 12, 1), *(from_jalali(1400, m, 1) for m in (1, 2, 3))]
+    assert list(ax.get_xticks()) == [mdates.date2num(d) for d in expected]
+    # 2021-02-19, -03-21, -04-21, -05-22: Esfand 1399 has 30 days, Farvardin 31
+    assert [d.date().isoformat() for d in expected] == [
+        "2021-02-19", "2021-03-21", "2021-04-21", "2021-05-22",
+    ]  # fmt: skip
+
+
+def test_yearly_jalali_ticks_show_the_year():
+    import pandas as pd
+
+    fig, ax = plt.subplots()
+    days = pd.date_range("2021-02-01", periods=3000, freq="D")
+    ax.plot(days, range(3000))
+    localize_axes(ax, "fa")
+    fig.canvas.draw()
+    labels = _labels(ax.xaxis)
+    assert labels and all(re.fullmatch(r"۱۴[۰-۹]{2}", text) for text in labels)

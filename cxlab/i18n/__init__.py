@@ -45,6 +45,7 @@ _LAZY = {
     "localize_axes": "cxlab.i18n._figures",
     "LocalizedFormatter": "cxlab.i18n._figures",
     "JalaliDateFormatter": "cxlab.i18n._figures",
+    "JalaliMonthLocator": "cxlab.i18n._figures",
     "page_attributes": "cxlab.i18n._html",
     "page_css": "cxlab.i18n._html",
     "localize_frame": "cxlab.i18n._tables",
@@ -53,6 +54,7 @@ _LAZY = {
 __all__ = [
     "DEFAULT_LANGUAGE",
     "JalaliDateFormatter",
+    "JalaliMonthLocator",
     "LocalizedFormatter",
     "available_languages",
     "display_name",

@@ -20,16 +20,17 @@ from functools import cache
 import matplotlib
 import matplotlib.dates as mdates
 from matplotlib import font_manager
-from matplotlib.ticker import Formatter, NullFormatter
+from matplotlib.ticker import Formatter, Locator, NullFormatter
 
 from cxlab.exceptions import CxlabError
-from cxlab.i18n._dates import format_date
+from cxlab.i18n._dates import format_date, from_jalali, jalali_parts
 from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._numbers import localize_numeral
 
 __all__ = [
     "JalaliDateFormatter",
+    "JalaliMonthLocator",
     "LocalizedFormatter",
     "figure_rc",
     "figure_style",
@@ -159,9 +160,11 @@ class JalaliDateFormatter(Formatter):
     Parameters
     ----------
     fmt : str or None, default=None
-        A :func:`cxlab.i18n.format_date` format. None picks one from the span
-        of the ticks: ``%H:%M`` within a day, ``%d %B`` (day and month name)
-        up to a year, else ``%Y/%m``.
+        A :func:`cxlab.i18n.format_date` format. None picks one from the
+        ticks: ``%H:%M`` within a day; ``%Y`` when every tick is on 1 Farvardin,
+        ``%Y/%m`` when every tick is on the first of a month (as
+        :class:`JalaliMonthLocator` puts them); else ``%d %B`` (day and month
+        name) up to a year and ``%Y/%m/%d`` beyond.
     language : str or None, default=None
     calendar : {"jalali", "gregorian"} or None, default=None
         None uses the language's calendar.
@@ -185,18 +188,69 @@ class JalaliDateFormatter(Formatter):
         if len(values) == 0:
             return []
         dates = [mdates.num2date(v) for v in values]
-        fmt = self.fmt
-        if fmt is None:
-            span = (max(values) - min(values)) if len(values) > 1 else 0.0
-            fmt = "%H:%M" if span <= 1 else "%d %B" if span <= 366 else "%Y/%m"
+        fmt = self.fmt or self._auto_format(values, dates)
         out = format_date(dates, fmt, language=self.language, calendar=self.calendar, tz=self.tz)
         return out.tolist()
+
+    def _auto_format(self, values, dates) -> str:
+        span = (max(values) - min(values)) if len(values) > 1 else 0.0
+        if span <= 1:
+            return "%H:%M"
+        if (
+            self.calendar in (None, "jalali")
+            and language_info(self.language)["calendar"] == "jalali"
+        ):
+            parts = jalali_parts(dates, tz=self.tz)
+            if len(values) > 1 and (parts["day"] == 1).all():  # ticks on month starts
+                if (parts["month"] == 1).all():
+                    return "%Y"
+                return "%Y/%m"
+        return "%d %B" if span <= 366 else "%Y/%m/%d"
 
     def __call__(self, x, pos=None):
         return self._format([x])[0]
 
     def format_ticks(self, values):
         return self._format(list(values))
+
+
+class JalaliMonthLocator(Locator):
+    """Date ticks on the first days of Jalali months (every 1, 2, 3, 6 or 12 months).
+
+    Spans shorter than about two months fall back to matplotlib's
+    ``AutoDateLocator``. At most ``maxticks`` ticks.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> locator = JalaliMonthLocator()
+    >>> ticks = locator.tick_values(mdates.date2num(datetime.date(2021, 3, 1)),
+    ...                             mdates.date2num(datetime.date(2021, 6, 30)))
+    >>> [d.date().isoformat() for d in mdates.num2date(ticks)]
+    ['2021-03-21', '2021-04-21', '2021-05-22', '2021-06-22']
+    """
+
+    def __init__(self, maxticks: int = 7):
+        self.maxticks = maxticks
+
+    def __call__(self):
+        vmin, vmax = self.axis.get_view_interval()
+        return self.tick_values(vmin, vmax)
+
+    def tick_values(self, vmin, vmax):
+        vmin, vmax = sorted((vmin, vmax))
+        first, last = jalali_parts([mdates.num2date(vmin), mdates.num2date(vmax)]).to_numpy(int)
+        start, stop = first[0] * 12 + first[1] - 1, last[0] * 12 + last[1] - 1
+        if stop - start < 3:  # fewer than three month starts: ticks by day
+            return mdates.AutoDateLocator(minticks=3, maxticks=self.maxticks).tick_values(
+                mdates.num2date(vmin), mdates.num2date(vmax)
+            )
+        step = next(
+            k for k in (1, 2, 3, 6, 12, 24, 60, 120, 600) if (stop - start) / k < self.maxticks
+        )
+        months = [m for m in range(start, stop + 1) if m % step == 0]
+        ticks = [mdates.date2num(from_jalali(m // 12, m % 12 + 1, 1)) for m in months]
+        return [x for x in ticks if vmin <= x <= vmax]
 
 
 def _axes_of(target) -> list:
@@ -216,8 +270,8 @@ def _localize_axis(axis, language: str, calendar: str) -> None:
             replacement = JalaliDateFormatter(language=language)
             locator = getattr(axis, f"get_{which}_locator")()
             if which == "major" and isinstance(locator, mdates.AutoDateLocator):
-                # Jalali labels are wider than matplotlib's own: fewer ticks
-                axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
+                # ticks on Jalali month starts, and fewer: Jalali labels are wider
+                axis.set_major_locator(JalaliMonthLocator())
         else:
             replacement = LocalizedFormatter(current, language)
         getattr(axis, f"set_{which}_formatter")(replacement)
