@@ -121,6 +121,9 @@ _EXPORTS = {
     "persona_agreement": "cxlab.personas_profiles",
     # errors
     "CxlabError": "cxlab.exceptions",
+    # language of labels, numbers, dates and figures (English, Persian)
+    "set_language": "cxlab.i18n",
+    "get_language": "cxlab.i18n",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
