@@ -18,7 +18,7 @@ import pandas as pd
 from cxlab import paths
 from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.data import TABLES, CXData
-from cxlab.exceptions import DataError, DataWarning, MissingColumnError
+from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
 from cxlab.schema import check_customers, check_events, check_feedback
 from cxlab.validation import check_relations
 
@@ -131,8 +131,12 @@ def load_events(
         Stages and channels to accept; default :data:`~cxlab.catalog.DEFAULT_CATALOG`.
     table, query : str, optional
         For DuckDB files: the table name or a SQL query.
-    on_duplicates : {"raise", "drop"}, default="raise"
-        What to do with exact duplicate events; ``"drop"`` keeps the first and warns.
+    on_duplicates : {"raise", "drop", "sum"}, default="raise"
+        What to do with repeated events. Rows are duplicates only when every
+        column agrees (revenue included), so several purchases on one day with
+        different amounts are kept. ``"raise"``: error; ``"drop"``: keep the
+        first copy and warn; ``"sum"``: merge rows that agree on every column
+        except ``revenue`` into one event with the summed revenue, and warn.
 
     Returns
     -------
@@ -152,8 +156,10 @@ def load_events(
     >>> cxlab.load_events(raw, columns={"user": "customer_id", "ts": "timestamp"}).shape
     (2, 5)
     """
-    if on_duplicates not in ("raise", "drop"):
-        raise ValueError(f"on_duplicates must be 'raise' or 'drop', not {on_duplicates!r}")
+    if on_duplicates not in ("raise", "drop", "sum"):
+        raise ParameterError(
+            f"on_duplicates must be 'raise', 'drop' or 'sum', not {on_duplicates!r}"
+        )
     df = _map_columns(read_table(source, table=table, query=query), columns, "events")
     clean, probs = check_events(df, catalog or DEFAULT_CATALOG, on_duplicates=on_duplicates)
     return _finish(clean, probs, "events")

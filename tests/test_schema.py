@@ -137,9 +137,47 @@ def test_duplicated_events_error_or_drop_with_warning():
     with pytest.raises(ex.DuplicateEventError) as err:
         cxlab.load_events(df)
     _assert_message(err, column="timestamp", n_rows=2, ids=[1, 2])
+    assert "on_duplicates='sum'" in str(err.value)
     with pytest.warns(ex.DataWarning, match="dropped 2 duplicated"):
         out = cxlab.load_events(df, on_duplicates="drop")
     assert len(out) == 5
+
+
+def _purchase_log():
+    """Customer 1 buys twice on one day for different amounts, and once more identically."""
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "timestamp": ["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-02"],
+            "stage": ["purchase"] * 4,
+            "channel": ["web"] * 4,
+            "revenue": [10.0, 25.5, 10.0, 7.0],
+        }
+    )
+
+
+def test_same_day_purchases_with_different_amounts_are_kept():
+    df = _purchase_log().drop(index=2)
+    with pytest.warns(ex.DataWarning, match="share their timestamp"):
+        out = cxlab.load_events(df)
+    assert len(out) == 3
+    assert out["revenue"].sum() == pytest.approx(42.5)
+
+
+def test_identical_purchases_raise_drop_or_sum():
+    df = _purchase_log()
+    with pytest.raises(ex.DuplicateEventError) as err:
+        cxlab.load_events(df)
+    _assert_message(err, column="timestamp", n_rows=1, ids=[1])
+    with pytest.warns(ex.DataWarning, match="dropped 1 duplicated"):
+        dropped = cxlab.load_events(df, on_duplicates="drop")
+    assert sorted(dropped["revenue"]) == [7.0, 10.0, 25.5]
+    with pytest.warns(ex.DataWarning, match="merged 2 events"):
+        summed = cxlab.load_events(df, on_duplicates="sum")
+    assert len(summed) == 2
+    assert summed.set_index("customer_id")["revenue"].to_dict() == {1: 45.5, 2: 7.0}
+    with pytest.raises(ex.ParameterError, match="'raise', 'drop' or 'sum'"):
+        cxlab.load_events(df, on_duplicates="keep")
 
 
 def test_empty_table():
@@ -191,7 +229,7 @@ def test_scores_out_of_range_name_the_scale():
 def test_scores_must_be_whole_and_present():
     with pytest.raises(ex.ScoreRangeError, match="whole numbers"):
         cxlab.load_feedback(_feedback(score=[9.5, 4, 7]))
-    with pytest.raises(ex.ScoreRangeError, match="missing or not a number"):
+    with pytest.raises(ex.ScoreRangeError, match="missing, infinite or not a number"):
         cxlab.load_feedback(_feedback(score=[9, "n/a", 7]))
 
 
