@@ -20,6 +20,7 @@ __all__ = [
     "InvalidValueError",
     "ReadError",
     "EncodingError",
+    "MissingFileError",
     "MissingIdError",
     "UnknownCategoryError",
     "ScoreRangeError",
@@ -138,6 +139,10 @@ class ReadError(DataError):
 
 class EncodingError(ReadError):
     """A text file is not UTF-8; the message names the encoding to pass."""
+
+
+class MissingFileError(ReadError, FileNotFoundError):
+    """A file or folder that does not exist."""
 
 
 class MissingIdError(DataError):

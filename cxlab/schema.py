@@ -82,7 +82,7 @@ def _missing_columns(df, table, probs) -> bool:
                 table=table,
                 column=missing[0],
                 fix="rename your columns with columns={'your_name': "
-                f"'{missing[0]}'}}}} when loading (cxlab.load_{table})",
+                f"'{missing[0]}'}} when loading (cxlab.load or cxlab.load_{table})",
             )
         )
         return True
@@ -304,18 +304,25 @@ def _parse_text(text, utc, table, col, df, probs, dayfirst, timestamp_format):
                 )
                 return None
             if distinct:
-                parsed = tried[distinct[0]]
+                parsed, fits = tried[distinct[0]], distinct
             elif tried:
                 best = min(tried, key=lambda f: int(tried[f].isna().sum()))
                 parsed, fits = tried[best], [best]
+            else:
+                fits = ["ISO8601"]
     bad = parsed.isna()
     if bad.any():
         examples = text[bad].drop_duplicates().head(3).tolist()
         rows = np.flatnonzero(bad.to_numpy())[:5].tolist()
+        problem = (
+            f"{col} values could not be read as dates, e.g. {examples}"
+            if bad.all()
+            else f"{col} values do not all share one date format: {examples} (row positions "
+            f"{rows}) do not match {fits[0]!r}, the format the rest of the column uses"
+        )
         probs.errors.append(
             TimestampError(
-                f"{col} values do not all share one date format: {examples} (row positions "
-                f"{rows}) do not match {fits[0]!r}, the format the rest of the column uses",
+                problem,
                 table=table,
                 column=col,
                 n_rows=int(bad.sum()),
@@ -351,7 +358,11 @@ def _check_future(ts, table, df, probs, observation_end) -> None:
     end = utc_timestamp(observation_end if stated else pd.Timestamp.now("UTC"), "observation_end")
     late = (ts > end).to_numpy()
     if late.any():
-        what = f"the stated observation_end {end}" if stated else f"the load time {end:%Y-%m-%d %H:%M} UTC"
+        what = (
+            f"the stated observation_end {end}"
+            if stated
+            else f"the load time {end:%Y-%m-%d %H:%M} UTC"
+        )
         probs.warnings.append(
             f"{table}: {int(late.sum()):,} rows are dated after {what} (latest "
             f"{ts.max()}, e.g. customer_id {example_ids(df, late)}); check the clock or "
@@ -364,6 +375,7 @@ def _numbers(values: pd.Series) -> pd.Series:
     try:
         return pd.to_numeric(values, errors="coerce").astype(float)
     except (ValueError, TypeError, ArithmeticError):
+
         def one(v):
             try:
                 return float(v)
