@@ -218,7 +218,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
         hint = "; ".join(hints)
     else:
         raise ParameterError(
-            f"segment must be a dict {{column: values}} or a query string, not {type(segment).__name__}."
+            f"segment must be a dict {{column: values}} or a segment expression string, not {type(segment).__name__}."
         )
     if not mask.any():
         raise EmptyTableError(

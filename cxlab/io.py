@@ -75,7 +75,17 @@ def _read_duckdb(path: Path, table: str | None = None, query: str | None = None)
 
 
 def _read_csv(path: Path, encoding: str | None = None, **kw) -> pd.DataFrame:
-    return pd.read_csv(path, encoding=encoding or "utf-8", **kw)
+    """``pd.read_csv`` that refuses lines longer than the header instead of shifting columns."""
+    kw.setdefault("index_col", False)
+    kw["encoding"] = encoding or "utf-8"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(path, **kw)
+        except pd.errors.ParserWarning:
+            # a data line longer than the header: read without header to learn which line
+            pd.read_csv(path, header=None, dtype=str, encoding=kw["encoding"])
+            raise
 
 
 _READERS: dict[str, Callable[..., pd.DataFrame]] = {
@@ -148,7 +158,7 @@ def read_table(source, *, table: str | None = None, query: str | None = None, en
             f"{path.name} is empty (not even a header line)",
             fix="export the table again with a header line: customer_id,timestamp,stage,channel",
         ) from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         raise ReadError(
             f"{path.name} has a malformed line: {str(exc).strip()}",
             fix="a line has more fields than the header: quote fields that contain the "
@@ -350,7 +360,10 @@ def _find(folder: Path, name: str) -> Path | None:
 
 def _read_catalog(file: Path) -> StageCatalog:
     try:
-        return StageCatalog.from_dict(json.loads(file.read_text(encoding="utf-8")))
+        spec = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(spec, dict):
+            raise ValueError(f"expected an object with 'stages' and 'channels', found {spec!r:.80}")
+        return StageCatalog.from_dict(spec)
     except CxlabError:
         raise
     except Exception as exc:  # JSON syntax, wrong keys or types
