@@ -21,6 +21,7 @@ What cleaning does, and nothing more:
 from __future__ import annotations
 
 import datetime
+import decimal
 import numbers
 import re
 import warnings
@@ -70,6 +71,28 @@ class Problems:
 def example_ids(df: pd.DataFrame, mask) -> list:
     """Up to five distinct ``customer_id`` values of the rows selected by ``mask``."""
     return df.loc[mask, "customer_id"].drop_duplicates().head(5).tolist()
+
+
+def without_signaling_nan(values):
+    """``values`` with ``Decimal('sNaN')`` read as a missing value.
+
+    A signalling NaN makes pandas' ``isna`` raise; it is a NaN all the same, so it
+    becomes one (and is then reported as missing like any other). Works on a
+    Series or a DataFrame; columns that are not ``object`` are returned as is.
+    """
+    if isinstance(values, pd.DataFrame):
+        try:
+            values.isna()
+            return values
+        except ArithmeticError:
+            return values.apply(without_signaling_nan)
+    if values.dtype != object:
+        return values
+    try:
+        values.isna()
+        return values
+    except ArithmeticError:
+        return values.map(lambda v: np.nan if isinstance(v, decimal.Decimal) and v.is_snan() else v)
 
 
 def _missing_columns(df, table, probs) -> bool:
@@ -444,7 +467,7 @@ def check_events(
     table = "events"
     if _missing_columns(events, table, probs):
         return None, probs
-    df = events.copy()
+    df = without_signaling_nan(events).copy()
     _check_ids(df, table, probs)
     ts = parse_timestamps(
         df["timestamp"], table, df, probs, dayfirst=dayfirst, timestamp_format=timestamp_format
@@ -572,7 +595,7 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
     probs = Problems()
     if _missing_columns(customers, "customers", probs):
         return None, probs
-    df = customers.copy()
+    df = without_signaling_nan(customers).copy()
     _check_ids(df, "customers", probs)
     dup = df["customer_id"].duplicated(keep=False)
     if dup.any():
@@ -635,7 +658,7 @@ def check_feedback(
     table = "feedback"
     if _missing_columns(feedback, table, probs):
         return None, probs
-    df = feedback.copy()
+    df = without_signaling_nan(feedback).copy()
     _check_ids(df, table, probs)
     ts = parse_timestamps(
         df["timestamp"], table, df, probs, dayfirst=dayfirst, timestamp_format=timestamp_format
