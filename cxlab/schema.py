@@ -176,47 +176,14 @@ def parse_timestamps(
         return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.astype("datetime64[ns]")
-    kinds = values.map(_value_kind) if values.dtype == object else None
-    if kinds is None or (kinds == "number").any() or (kinds == "other").any():
-        if kinds is None:
-            bad = pd.Series(True, index=values.index)
-            what = f"holds {values.dtype} values"
-        else:
-            bad = kinds.isin(["number", "other"])
-            what = "holds values that are not dates or text"
-        examples = values[bad.to_numpy()].head(3).tolist()
-        probs.errors.append(
-            TimestampError(
-                f"{col} {what}, e.g. {examples}; numbers are not read as dates",
-                table=table,
-                column=col,
-                n_rows=int(bad.sum()),
-                example_ids=example_ids(df, bad),
-                fix="store dates as text like '2025-03-01 14:05:00' or as datetimes; Unix "
-                "epoch seconds convert with pd.to_datetime(df[col], unit='s') before loading",
-            )
-        )
-        return None
-    is_obj = (kinds == "datetime").to_numpy()
-    if is_obj.all():
-        zones = values.map(lambda v: getattr(v, "tzinfo", None) is not None)
-        if zones.all():
-            try:
-                out = pd.to_datetime(values, utc=True)
-            except (ValueError, TypeError, OverflowError) as exc:
-                probs.errors.append(
-                    TimestampError(
-                        f"{col} date objects could not be read: {exc}",
-                        table=table,
-                        column=col,
-                        fix="convert the column with pd.to_datetime before loading",
-                    )
-                )
-                return None
-            return out.dt.tz_localize(None).astype("datetime64[ns]")
-        text = values.map(lambda v: pd.Timestamp(v).isoformat())
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the usual case, vectorised
+        text = values.astype(str).str.strip()
     else:
-        text = values.where(~is_obj, values.map(_iso_text)).astype(str).str.strip()
+        text = _mixed_to_text(values, table, col, df, probs)
+        if text is None or pd.api.types.is_datetime64_dtype(text.dtype):
+            return text  # an error was recorded, or zoned date objects are read already
     zones = text.str.contains(_ZONE)
     if zones.any() and not zones.all():
         probs.errors.append(
@@ -238,6 +205,55 @@ def parse_timestamps(
     if zones.any():
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
+
+
+def _mixed_to_text(values, table, col, df, probs):
+    """Text of a column that is not all strings; date objects may be returned parsed.
+
+    Numbers (and anything else that is neither text nor a date) are an error; a
+    column of zoned date objects is returned parsed (naive UTC).
+    """
+    if values.dtype != object:
+        kinds = None
+    else:
+        kinds = values.map(_value_kind)  # a column that is not plain text: rare, per value
+    if kinds is None or kinds.isin(["number", "other"]).any():
+        if kinds is None:
+            bad = pd.Series(True, index=values.index)
+            what = f"holds {values.dtype} values"
+        else:
+            bad = kinds.isin(["number", "other"])
+            what = "holds values that are not dates or text"
+        examples = values[bad.to_numpy()].head(3).tolist()
+        probs.errors.append(
+            TimestampError(
+                f"{col} {what}, e.g. {examples}; numbers are not read as dates",
+                table=table,
+                column=col,
+                n_rows=int(bad.sum()),
+                example_ids=example_ids(df, bad),
+                fix="store dates as text like '2025-03-01 14:05:00' or as datetimes; Unix "
+                "epoch seconds convert with pd.to_datetime(df[col], unit='s') before loading",
+            )
+        )
+        return None
+    is_obj = (kinds == "datetime").to_numpy()
+    zones = values.map(lambda v: getattr(v, "tzinfo", None) is not None)
+    if is_obj.all() and zones.all():
+        try:
+            out = pd.to_datetime(values, utc=True)
+        except (ValueError, TypeError, OverflowError) as exc:
+            probs.errors.append(
+                TimestampError(
+                    f"{col} date objects could not be read: {exc}",
+                    table=table,
+                    column=col,
+                    fix="convert the column with pd.to_datetime before loading",
+                )
+            )
+            return None
+        return out.dt.tz_localize(None).astype("datetime64[ns]")
+    return values.where(~is_obj, values.map(_iso_text)).astype(str).str.strip()
 
 
 def _value_kind(v) -> str:
