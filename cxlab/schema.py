@@ -273,22 +273,22 @@ def _iso_text(v) -> str:
         return str(v)
 
 
-def _to_datetime(text: pd.Series, fmt: str, utc: bool) -> pd.Series:
-    """Parse every distinct value once with one format; NaT where it does not fit."""
-    uniq = pd.Index(text.unique())
+def _to_datetime(values: pd.Series, fmt: str, utc: bool) -> pd.Series:
+    """Parse ``values`` with one format; NaT where it does not fit."""
     try:
-        parsed = pd.to_datetime(pd.Series(uniq), format=fmt, errors="coerce", utc=utc)
+        out = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc)
     except (ValueError, TypeError, OverflowError):
-        return pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    return pd.Series(parsed.to_numpy(), index=uniq).reindex(text.to_numpy()).set_axis(text.index)
+        out = pd.Series(
+            pd.NaT, index=values.index, dtype="datetime64[ns, UTC]" if utc else "datetime64[ns]"
+        )
+    return out
 
 
-def _candidate_formats(text: pd.Series, dayfirst: bool | None) -> list[str]:
+def _candidate_formats(uniq: pd.Series, dayfirst: bool | None) -> list[str]:
     """Formats pandas guesses for a spread of the column's distinct values."""
     from pandas.tseries.api import guess_datetime_format
 
-    uniq = text.unique()
-    sample = uniq[np.unique(np.linspace(0, len(uniq) - 1, min(len(uniq), 25)).astype(int))]
+    sample = uniq.iloc[np.unique(np.linspace(0, len(uniq) - 1, min(len(uniq), 25)).astype(int))]
     firsts = (False, True) if dayfirst is None else (dayfirst,)
     found = []
     for value in sample:  # a few distinct values, not the events
@@ -309,46 +309,51 @@ def _day_first(fmt: str) -> bool | None:
 
 
 def _parse_text(text, utc, table, col, df, probs, dayfirst, timestamp_format):
+    """Read a text column with one format (see :func:`parse_timestamps`).
+
+    Work is on the distinct values; candidate formats are screened on a spread
+    sample of them before any is applied to all.
+    """
+    uniq = pd.Series(text.unique())
+    sample = uniq.iloc[np.unique(np.linspace(0, len(uniq) - 1, min(len(uniq), 500)).astype(int))]
+
+    def fits_sample(fmt):
+        return not _to_datetime(sample, fmt, utc).isna().any()
+
     if timestamp_format is not None:
-        parsed = _to_datetime(text, timestamp_format, utc)
         fits = [timestamp_format]
-    else:
-        parsed = _to_datetime(text, "ISO8601", utc)
+    elif fits_sample("ISO8601") or uniq.str.match(r"^\d{4}-\d\d-\d\d").all():
         fits = ["ISO8601"]
-        if parsed.isna().any() and not text.str.match(r"^\d{4}-\d\d-\d\d").all():
-            tried = {}
-            for fmt in _candidate_formats(text, dayfirst):
-                tried[fmt] = _to_datetime(text, fmt, utc)
-            fits = [f for f, p in tried.items() if not p.isna().any()]
-            distinct = []
-            for f in fits:
-                if not any(tried[f].equals(tried[g]) for g in distinct):
-                    distinct.append(f)
-            if len(distinct) > 1:
-                a, b = tried[distinct[0]], tried[distinct[1]]
-                differ = (a != b).to_numpy()
-                examples = text[differ].drop_duplicates().head(3).tolist()
-                probs.errors.append(
-                    AmbiguousDateError(
-                        f"{col} can be read day-first or month-first ({distinct[0]!r} or "
-                        f"{distinct[1]!r}) and the two disagree for {int(differ.sum()):,} "
-                        f"values, e.g. {examples}",
-                        table=table,
-                        column=col,
-                        n_rows=int(differ.sum()),
-                        example_ids=example_ids(df, differ),
-                        fix="say which: dayfirst=True for dd/mm (European), dayfirst=False for "
-                        f"mm/dd (US), or timestamp_format={distinct[0]!r}",
-                    )
-                )
-                return None
-            if distinct:
-                parsed, fits = tried[distinct[0]], distinct
-            elif tried:
-                best = min(tried, key=lambda f: int(tried[f].isna().sum()))
-                parsed, fits = tried[best], [best]
-            else:
-                fits = ["ISO8601"]
+    else:
+        candidates = _candidate_formats(uniq, dayfirst)
+        fits = [f for f in candidates if fits_sample(f)] or candidates or ["ISO8601"]
+    tried = {f: _to_datetime(uniq, f, utc) for f in fits}
+    complete = [f for f in fits if not tried[f].isna().any()]
+    distinct = []
+    for f in complete:
+        if not any(tried[f].equals(tried[g]) for g in distinct):
+            distinct.append(f)
+    if len(distinct) > 1:
+        a, b = tried[distinct[0]], tried[distinct[1]]
+        differ = text.isin(uniq[(a != b).to_numpy()]).to_numpy()
+        examples = text[differ].drop_duplicates().head(3).tolist()
+        probs.errors.append(
+            AmbiguousDateError(
+                f"{col} can be read day-first or month-first ({distinct[0]!r} or "
+                f"{distinct[1]!r}) and the two disagree for {int(differ.sum()):,} "
+                f"values, e.g. {examples}",
+                table=table,
+                column=col,
+                n_rows=int(differ.sum()),
+                example_ids=example_ids(df, differ),
+                fix="say which: dayfirst=True for dd/mm (European), dayfirst=False for "
+                f"mm/dd (US), or timestamp_format={distinct[0]!r}",
+            )
+        )
+        return None
+    best = distinct[0] if distinct else min(fits, key=lambda f: int(tried[f].isna().sum()))
+    parsed = pd.Series(tried[best].to_numpy(), index=uniq.to_numpy())
+    parsed = parsed.reindex(text.to_numpy()).set_axis(text.index)
     bad = parsed.isna()
     if bad.any():
         examples = text[bad].drop_duplicates().head(3).tolist()
@@ -357,7 +362,7 @@ def _parse_text(text, utc, table, col, df, probs, dayfirst, timestamp_format):
             f"{col} values could not be read as dates, e.g. {examples}"
             if bad.all()
             else f"{col} values do not all share one date format: {examples} (row positions "
-            f"{rows}) do not match {fits[0]!r}, the format the rest of the column uses"
+            f"{rows}) do not match {best!r}, the format the rest of the column uses"
         )
         probs.errors.append(
             TimestampError(
