@@ -28,6 +28,7 @@ _EXPORTS = {
     "load_events": "cxlab.io",
     "load_customers": "cxlab.io",
     "load_feedback": "cxlab.io",
+    "empty_feedback": "cxlab.io",
     "validate": "cxlab.validation",
     "ValidationReport": "cxlab.validation",
     # simulation (ground truth)

@@ -83,9 +83,10 @@ class CLVResult:
 
 
 def survival_clv(
-    data,
+    data=None,
     *,
     table: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     by="segment",
     horizon_days: float = 365.0,
     margin: float = 0.3,
@@ -100,12 +101,16 @@ def survival_clv(
 
     Parameters
     ----------
-    data : CXData
+    data : CXData, events DataFrame or None
         The study; revenue comes from ``data.events`` (column ``revenue``).
+        May be omitted when ``table`` and ``events`` are given.
     table : DataFrame, optional
         The survival table (default ``cxlab.survival_table(data)``); it sets
         who counts, the churn definition and the group columns. For personas,
         build it with ``survival_table(data, extra=persona_labels)``.
+    events : DataFrame, optional
+        Events with ``customer_id``, ``timestamp`` and ``revenue`` (default
+        ``data.events``); with ``table`` this needs no study.
     by : str, list of str or None, default="segment"
         Group column(s) of ``table``.
     horizon_days : float, default=365
@@ -147,7 +152,19 @@ def survival_clv(
         raise ParameterError(f"horizon_days={horizon_days} must be > 0.")
     if n_boot < 0 or not 0 < alpha < 1:
         raise ParameterError("n_boot must be >= 0 and alpha in (0, 1).")
+    if events is None:
+        events = data if isinstance(data, pd.DataFrame) else getattr(data, "events", None)
+    if events is None:
+        raise ParameterError(
+            "survival_clv needs the revenue events: pass the study (survival_clv(data)) "
+            "or survival_clv(table=..., events=data.events)."
+        )
     if table is None:
+        if data is None or isinstance(data, pd.DataFrame):
+            raise ParameterError(
+                "survival_clv without a study needs table=cxlab.survival_table(...) "
+                "and events=...; or pass the study itself."
+            )
         from cxlab.survival_data import survival_table
 
         table = survival_table(data)
@@ -155,7 +172,7 @@ def survival_clv(
         raise ParameterError("table needs the 'start' column of cxlab.survival_table.")
     d, e = check_durations(table, "tenure_days", "churned", require_events=False, what="CLV")
     labels = group_labels(table, by)
-    u, r, owner = _revenue_events(data.events, table, include_first_purchase, horizon_days)
+    u, r, owner = _revenue_events(events, table, include_first_purchase, horizon_days)
     disc = (1.0 + discount_rate) ** (-u / 365.0)
     rng = np.random.default_rng(random_state)
     groups = [

@@ -16,6 +16,11 @@ __all__ = [
     "MissingColumnError",
     "TimestampError",
     "MixedTimezoneError",
+    "AmbiguousDateError",
+    "InvalidValueError",
+    "ReadError",
+    "EncodingError",
+    "MissingFileError",
     "MissingIdError",
     "UnknownCategoryError",
     "ScoreRangeError",
@@ -118,6 +123,26 @@ class TimestampError(DataError):
 
 class MixedTimezoneError(TimestampError):
     """Timestamps mix time zones, or mix zoned and naive values."""
+
+
+class AmbiguousDateError(TimestampError):
+    """Dates that read both day-first and month-first, with different results."""
+
+
+class InvalidValueError(DataError):
+    """Values a column cannot hold: missing where required, or infinite."""
+
+
+class ReadError(DataError):
+    """A file or folder cannot be read as a study table (empty, malformed, wrong kind)."""
+
+
+class EncodingError(ReadError):
+    """A text file is not UTF-8; the message names the encoding to pass."""
+
+
+class MissingFileError(ReadError, FileNotFoundError):
+    """A file or folder that does not exist."""
 
 
 class MissingIdError(DataError):

@@ -23,6 +23,7 @@ from cxlab.exceptions import (
     ScoreRangeError,
     format_examples,
 )
+from cxlab.schema import without_signaling_nan
 
 __all__ = ["nps_variance", "SCALES", "METHODS", "DEFAULT_MIN_N"]
 
@@ -87,6 +88,7 @@ def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) ->
             fix="pass feedback['score'] (or use cxlab.score_table for a feedback table)",
         )
     s = pd.Series(scores) if not isinstance(scores, pd.Series) else scores.reset_index(drop=True)
+    s = without_signaling_nan(s)
     where = {"column": "score", "table": table}
 
     def examples(mask):
@@ -160,7 +162,7 @@ def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) ->
         )
     out = (values < lo) | (values > hi)
     if out.any():
-        found = format_examples(np.unique(values[out])[:3].astype(int).tolist())
+        found = ", ".join(f"{v:g}" for v in np.unique(values[out])[:3])  # inf too
         raise_(
             ScoreRangeError,
             f"{metric} scores must lie on the scale {lo}-{hi}; found {found}",

@@ -43,6 +43,8 @@ from cxlab.exceptions import (
     UnknownCategoryError,
     format_examples,
 )
+from cxlab.schema import utc_timestamp
+from cxlab.segment_expr import eval_segment
 
 __all__ = [
     "filter_data",
@@ -156,9 +158,11 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
     segment : dict, str or None
         A dict ``{column: value or list of values}`` over columns of
         ``data.customers`` (all conditions must hold), e.g.
-        ``{"segment": "business", "region": ["north", "south"]}``; or a
-        :meth:`pandas.DataFrame.query` string such as
-        ``"loyalty_member and region != 'west'"``. ``None`` or ``{}`` keeps everyone.
+        ``{"segment": "business", "region": ["north", "south"]}``; or an
+        expression such as ``"loyalty_member and region != 'west'"`` in the
+        small language of :mod:`cxlab.segment_expr` (columns, literals,
+        comparisons, ``in`` lists, and/or/not; it is parsed, never run as
+        Python). ``None`` or ``{}`` keeps everyone.
 
     Returns
     -------
@@ -170,7 +174,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
     MissingColumnError
         A column named in ``segment`` is not in the customers table.
     ParameterError
-        The query string cannot be evaluated.
+        The expression does not parse or uses anything outside the language.
     EmptyTableError
         No customer (or no event) matches; the message lists the values that exist.
 
@@ -191,14 +195,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
         )
     cust = data.customers
     if isinstance(segment, str):
-        try:
-            mask = cust.eval(segment)
-        except Exception as exc:  # pandas raises many types here
-            raise ParameterError(
-                f"segment query {segment!r} failed on the customers table: {exc}. "
-                f"Its columns are {list(cust.columns)}."
-            ) from exc
-        mask = np.asarray(mask, dtype=bool)
+        mask = eval_segment(cust, segment)
         described = repr(segment)
         hint = f"the customers table has columns {list(cust.columns)}"
     elif isinstance(segment, Mapping):
@@ -221,7 +218,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
         hint = "; ".join(hints)
     else:
         raise ParameterError(
-            f"segment must be a dict {{column: values}} or a query string, not {type(segment).__name__}."
+            f"segment must be a dict {{column: values}} or a segment expression string, not {type(segment).__name__}."
         )
     if not mask.any():
         raise EmptyTableError(
@@ -238,15 +235,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
 def _timestamp(value, name: str):
     if value is None or (isinstance(value, str) and value == ""):
         return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"{name}={value!r} is not a date; use ISO 8601 like '2025-03-01'."
-        ) from exc
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return ts
+    return utc_timestamp(value, name)
 
 
 def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CXData:

@@ -20,7 +20,11 @@ What cleaning does, and nothing more:
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import numbers
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,14 +32,16 @@ import pandas as pd
 
 from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.exceptions import (
-    DataError,
+    AmbiguousDateError,
     DataTypeError,
     DuplicateEventError,
     DuplicateIdError,
     EmptyTableError,
+    InvalidValueError,
     MissingColumnError,
     MissingIdError,
     MixedTimezoneError,
+    ParameterError,
     ScoreRangeError,
     TimestampError,
     UnknownCategoryError,
@@ -67,6 +73,28 @@ def example_ids(df: pd.DataFrame, mask) -> list:
     return df.loc[mask, "customer_id"].drop_duplicates().head(5).tolist()
 
 
+def without_signaling_nan(values):
+    """``values`` with ``Decimal('sNaN')`` read as a missing value.
+
+    A signalling NaN makes pandas' ``isna`` raise; it is a NaN all the same, so it
+    becomes one (and is then reported as missing like any other). Works on a
+    Series or a DataFrame; columns that are not ``object`` are returned as is.
+    """
+    if isinstance(values, pd.DataFrame):
+        try:
+            values.isna()
+            return values
+        except ArithmeticError:
+            return values.apply(without_signaling_nan)
+    if values.dtype != object:
+        return values
+    try:
+        values.isna()
+        return values
+    except ArithmeticError:
+        return values.map(lambda v: np.nan if isinstance(v, decimal.Decimal) and v.is_snan() else v)
+
+
 def _missing_columns(df, table, probs) -> bool:
     missing = [c for c in REQUIRED_COLUMNS[table] if c not in df.columns]
     if missing:
@@ -77,7 +105,7 @@ def _missing_columns(df, table, probs) -> bool:
                 table=table,
                 column=missing[0],
                 fix="rename your columns with columns={'your_name': "
-                f"'{missing[0]}'}}}} when loading (cxlab.load_{table})",
+                f"'{missing[0]}'}} when loading (cxlab.load or cxlab.load_{table})",
             )
         )
         return True
@@ -109,14 +137,33 @@ def _check_ids(df, table, probs):
         )
 
 
-def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> pd.Series | None:
-    """Parse a timestamp column; append errors to ``probs``; return naive UTC or None."""
-    col = "timestamp"
+def parse_timestamps(
+    values: pd.Series,
+    table: str,
+    df: pd.DataFrame,
+    probs,
+    *,
+    column: str = "timestamp",
+    dayfirst: bool | None = None,
+    timestamp_format: str | None = None,
+) -> pd.Series | None:
+    """Parse a timestamp column; append errors to ``probs``; return naive UTC or None.
+
+    Text is read with one format for the whole column, never guessed per value:
+    ISO 8601 when every value is ISO, else the format given as
+    ``timestamp_format``, else the one format (inferred from the column's values)
+    that reads every value. When both a day-first and a month-first format read
+    every value differently (``03/04/2025``), that is an
+    :class:`~cxlab.exceptions.AmbiguousDateError` unless ``dayfirst`` settles it.
+    Numbers are refused (they are not dates; epoch seconds must be converted).
+    """
+    col = column
     missing = values.isna()
     if missing.any():
+        rows = np.flatnonzero(missing.to_numpy())[:5].tolist()
         probs.errors.append(
             TimestampError(
-                "timestamp is missing",
+                f"{col} is missing at row positions {rows}",
                 table=table,
                 column=col,
                 n_rows=int(missing.sum()),
@@ -129,12 +176,15 @@ def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> 
         return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values.astype("datetime64[ns]")
-    if values.dtype == object and len(values) and not isinstance(values.iloc[0], str):
-        zones = values.map(lambda v: getattr(v, "tzinfo", None) is not None)
-    else:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the usual case, vectorised
         text = values.astype(str).str.strip()
-        zones = text.str.contains(_ZONE)
-        values = text
+    else:
+        text = _mixed_to_text(values, table, col, df, probs)
+        if text is None or pd.api.types.is_datetime64_dtype(text.dtype):
+            return text  # an error was recorded, or zoned date objects are read already
+    zones = text.str.contains(_ZONE)
     if zones.any() and not zones.all():
         probs.errors.append(
             MixedTimezoneError(
@@ -149,30 +199,234 @@ def parse_timestamps(values: pd.Series, table: str, df: pd.DataFrame, probs) -> 
             )
         )
         return None
-    try:
-        parsed = pd.to_datetime(values, errors="coerce", utc=bool(zones.any()), format="mixed")
-    except (ValueError, TypeError) as exc:  # pragma: no cover - pandas edge cases
-        probs.errors.append(
-            TimestampError(f"timestamps could not be parsed: {exc}", table=table, column=col)
-        )
-        return None
-    bad = parsed.isna()
-    if bad.any():
-        examples = values[bad].astype(str).head(3).tolist()
-        probs.errors.append(
-            TimestampError(
-                f"timestamps could not be parsed, e.g. {examples}",
-                table=table,
-                column=col,
-                n_rows=int(bad.sum()),
-                example_ids=example_ids(df, bad),
-                fix="use ISO 8601 like '2025-03-01 14:05:00' (optionally with a zone)",
-            )
-        )
+    parsed = _parse_text(text, bool(zones.any()), table, col, df, probs, dayfirst, timestamp_format)
+    if parsed is None:
         return None
     if zones.any():
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     return parsed.astype("datetime64[ns]")
+
+
+def _mixed_to_text(values, table, col, df, probs):
+    """Text of a column that is not all strings; date objects may be returned parsed.
+
+    Numbers (and anything else that is neither text nor a date) are an error; a
+    column of zoned date objects is returned parsed (naive UTC).
+    """
+    if values.dtype != object:
+        kinds = None
+    else:
+        kinds = values.map(_value_kind)  # a column that is not plain text: rare, per value
+    if kinds is None or kinds.isin(["number", "other"]).any():
+        if kinds is None:
+            bad = pd.Series(True, index=values.index)
+            what = f"holds {values.dtype} values"
+        else:
+            bad = kinds.isin(["number", "other"])
+            what = "holds values that are not dates or text"
+        examples = values[bad.to_numpy()].head(3).tolist()
+        probs.errors.append(
+            TimestampError(
+                f"{col} {what}, e.g. {examples}; numbers are not read as dates",
+                table=table,
+                column=col,
+                n_rows=int(bad.sum()),
+                example_ids=example_ids(df, bad),
+                fix="store dates as text like '2025-03-01 14:05:00' or as datetimes; Unix "
+                "epoch seconds convert with pd.to_datetime(df[col], unit='s') before loading",
+            )
+        )
+        return None
+    is_obj = (kinds == "datetime").to_numpy()
+    zones = values.map(lambda v: getattr(v, "tzinfo", None) is not None)
+    if is_obj.all() and zones.all():
+        try:
+            out = pd.to_datetime(values, utc=True)
+        except (ValueError, TypeError, OverflowError) as exc:
+            probs.errors.append(
+                TimestampError(
+                    f"{col} date objects could not be read: {exc}",
+                    table=table,
+                    column=col,
+                    fix="convert the column with pd.to_datetime before loading",
+                )
+            )
+            return None
+        return out.dt.tz_localize(None).astype("datetime64[ns]")
+    return values.where(~is_obj, values.map(_iso_text)).astype(str).str.strip()
+
+
+def _value_kind(v) -> str:
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, datetime.datetime | datetime.date | np.datetime64):
+        return "datetime"
+    if isinstance(v, numbers.Number | np.number | bool):
+        return "number"
+    return "other"
+
+
+def _iso_text(v) -> str:
+    try:
+        return pd.Timestamp(v).isoformat()
+    except (ValueError, TypeError, OverflowError):
+        return str(v)
+
+
+def _to_datetime(values: pd.Series, fmt: str, utc: bool) -> pd.Series:
+    """Parse ``values`` with one format; NaT where it does not fit."""
+    try:
+        out = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc)
+    except (ValueError, TypeError, OverflowError):
+        out = pd.Series(
+            pd.NaT, index=values.index, dtype="datetime64[ns, UTC]" if utc else "datetime64[ns]"
+        )
+    return out
+
+
+def _candidate_formats(uniq: pd.Series, dayfirst: bool | None) -> list[str]:
+    """Formats pandas guesses for a spread of the column's distinct values."""
+    from pandas.tseries.api import guess_datetime_format
+
+    sample = uniq.iloc[np.unique(np.linspace(0, len(uniq) - 1, min(len(uniq), 25)).astype(int))]
+    firsts = (False, True) if dayfirst is None else (dayfirst,)
+    found = []
+    for value in sample:  # a few distinct values, not the events
+        for first in firsts:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fmt = guess_datetime_format(value, dayfirst=first)
+            if fmt and fmt not in found and (dayfirst is None or _day_first(fmt) in (None, first)):
+                found.append(fmt)
+    return found
+
+
+def _day_first(fmt: str) -> bool | None:
+    d, m = fmt.find("%d"), fmt.find("%m")
+    if d < 0 or m < 0:
+        return None
+    return d < m
+
+
+def _parse_text(text, utc, table, col, df, probs, dayfirst, timestamp_format):
+    """Read a text column with one format (see :func:`parse_timestamps`).
+
+    Work is on the distinct values; candidate formats are screened on a spread
+    sample of them before any is applied to all.
+    """
+    uniq = pd.Series(text.unique())
+    sample = uniq.iloc[np.unique(np.linspace(0, len(uniq) - 1, min(len(uniq), 500)).astype(int))]
+
+    def fits_sample(fmt):
+        return not _to_datetime(sample, fmt, utc).isna().any()
+
+    if timestamp_format is not None:
+        fits = [timestamp_format]
+    elif fits_sample("ISO8601") or uniq.str.match(r"^\d{4}-\d\d-\d\d").all():
+        fits = ["ISO8601"]
+    else:
+        candidates = _candidate_formats(uniq, dayfirst)
+        fits = [f for f in candidates if fits_sample(f)] or candidates or ["ISO8601"]
+    tried = {f: _to_datetime(uniq, f, utc) for f in fits}
+    complete = [f for f in fits if not tried[f].isna().any()]
+    distinct = []
+    for f in complete:
+        if not any(tried[f].equals(tried[g]) for g in distinct):
+            distinct.append(f)
+    if len(distinct) > 1:
+        a, b = tried[distinct[0]], tried[distinct[1]]
+        differ = text.isin(uniq[(a != b).to_numpy()]).to_numpy()
+        examples = text[differ].drop_duplicates().head(3).tolist()
+        probs.errors.append(
+            AmbiguousDateError(
+                f"{col} can be read day-first or month-first ({distinct[0]!r} or "
+                f"{distinct[1]!r}) and the two disagree for {int(differ.sum()):,} "
+                f"values, e.g. {examples}",
+                table=table,
+                column=col,
+                n_rows=int(differ.sum()),
+                example_ids=example_ids(df, differ),
+                fix="say which: dayfirst=True for dd/mm (European), dayfirst=False for "
+                f"mm/dd (US), or timestamp_format={distinct[0]!r}",
+            )
+        )
+        return None
+    best = distinct[0] if distinct else min(fits, key=lambda f: int(tried[f].isna().sum()))
+    parsed = pd.Series(tried[best].to_numpy(), index=uniq.to_numpy())
+    parsed = parsed.reindex(text.to_numpy()).set_axis(text.index)
+    bad = parsed.isna()
+    if bad.any():
+        examples = text[bad].drop_duplicates().head(3).tolist()
+        rows = np.flatnonzero(bad.to_numpy())[:5].tolist()
+        problem = (
+            f"{col} values could not be read as dates, e.g. {examples}"
+            if bad.all()
+            else f"{col} values do not all share one date format: {examples} (row positions "
+            f"{rows}) do not match {best!r}, the format the rest of the column uses"
+        )
+        probs.errors.append(
+            TimestampError(
+                problem,
+                table=table,
+                column=col,
+                n_rows=int(bad.sum()),
+                example_ids=example_ids(df, bad),
+                fix="use ISO 8601 like '2025-03-01 14:05:00' (optionally with a zone) for every "
+                "value, or pass timestamp_format='%d/%m/%Y %H:%M' (your format)",
+            )
+        )
+        return None
+    return parsed
+
+
+def utc_timestamp(value, name: str) -> pd.Timestamp:
+    """A date parameter as a naive UTC timestamp; a :class:`ParameterError` if it is not a date."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"{name}={value!r} is not a date; use ISO 8601 like '2025-03-01'."
+        ) from exc
+    if ts is pd.NaT:
+        raise ParameterError(f"{name}={value!r} is not a date; use ISO 8601 like '2025-03-01'.")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _check_future(ts, table, df, probs, observation_end) -> None:
+    """Warn about events after ``observation_end`` (default: now, in UTC)."""
+    if ts is None or not len(ts):
+        return
+    stated = observation_end is not None
+    end = utc_timestamp(observation_end if stated else pd.Timestamp.now("UTC"), "observation_end")
+    late = (ts > end).to_numpy()
+    if late.any():
+        what = (
+            f"the stated observation_end {end}"
+            if stated
+            else f"the load time {end:%Y-%m-%d %H:%M} UTC"
+        )
+        probs.warnings.append(
+            f"{table}: {int(late.sum()):,} rows are dated after {what} (latest "
+            f"{ts.max()}, e.g. customer_id {example_ids(df, late)}); check the clock or "
+            "time zone of the export, or pass observation_end= to say when the data end"
+        )
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """``pd.to_numeric`` that never raises: anything that is not a finite number becomes NaN."""
+    try:
+        return pd.to_numeric(values, errors="coerce").astype(float)
+    except (ValueError, TypeError, ArithmeticError):
+
+        def one(v):
+            try:
+                return float(v)
+            except (ValueError, TypeError, ArithmeticError):
+                return np.nan
+
+        return values.map(one).astype(float)
 
 
 def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
@@ -181,7 +435,7 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
     if missing.any():
         probs.errors.append(
             UnknownCategoryError(
-                f"{col} is missing",
+                f"{col} is missing at row positions {np.flatnonzero(missing.to_numpy())[:5].tolist()}",
                 table=table,
                 column=col,
                 n_rows=int(missing.sum()),
@@ -216,16 +470,30 @@ def _catalog_fix(what: str) -> str:
 
 
 def check_events(
-    events: pd.DataFrame, catalog: StageCatalog = DEFAULT_CATALOG, *, on_duplicates="raise"
+    events: pd.DataFrame,
+    catalog: StageCatalog = DEFAULT_CATALOG,
+    *,
+    on_duplicates="raise",
+    dayfirst: bool | None = None,
+    timestamp_format: str | None = None,
+    observation_end=None,
 ) -> tuple[pd.DataFrame | None, Problems]:
-    """Validate and type an events table. See the module docstring."""
+    """Validate and type an events table. See the module docstring.
+
+    ``dayfirst`` and ``timestamp_format`` settle how text timestamps are read
+    (:func:`parse_timestamps`); events after ``observation_end`` (default: now)
+    are a warning.
+    """
     probs = Problems()
     table = "events"
     if _missing_columns(events, table, probs):
         return None, probs
-    df = events.copy()
+    df = without_signaling_nan(events).copy()
     _check_ids(df, table, probs)
-    ts = parse_timestamps(df["timestamp"], table, df, probs)
+    ts = parse_timestamps(
+        df["timestamp"], table, df, probs, dayfirst=dayfirst, timestamp_format=timestamp_format
+    )
+    _check_future(ts, table, df, probs, observation_end)
     stage = _categorical(df, "stage", catalog.stages, table, probs, _catalog_fix("stages"))
     channel = _categorical(df, "channel", catalog.channels, table, probs, _catalog_fix("channels"))
     if "revenue" in df:
@@ -240,16 +508,20 @@ def check_events(
                     fix="convert to numbers (e.g. strip currency symbols)",
                 )
             )
-        elif rev.isna().any():
-            m = rev.isna()
+        elif (bad := ~np.isfinite(rev.to_numpy(dtype=float, na_value=np.nan))).any():
+            rows = np.flatnonzero(bad)[:5].tolist()
+            kinds = "missing" if rev.isna().any() else "infinite"
+            if rev.isna().any() and np.isinf(rev.to_numpy(dtype=float, na_value=0.0)).any():
+                kinds = "missing or infinite"
             probs.errors.append(
-                DataError(
-                    "revenue is missing",
+                InvalidValueError(
+                    f"revenue is {kinds} at row positions {rows}",
                     table=table,
                     column="revenue",
-                    n_rows=int(m.sum()),
-                    example_ids=example_ids(df, m),
-                    fix="use 0 for events without revenue",
+                    n_rows=int(bad.sum()),
+                    example_ids=example_ids(df, bad),
+                    fix="use 0 for events without revenue, and repair or remove infinite "
+                    "amounts (often a division by zero upstream)",
                 )
             )
         elif (rev < 0).any():
@@ -265,29 +537,10 @@ def check_events(
     df["timestamp"], df["stage"], df["channel"] = ts, stage, channel
     if "touchpoint" in df and not isinstance(df["touchpoint"].dtype, pd.CategoricalDtype):
         df["touchpoint"] = df["touchpoint"].astype("category")
-    key = ["customer_id", "timestamp", "stage", "channel"] + (
-        ["touchpoint"] if "touchpoint" in df else []
-    )
-    dup = df.duplicated(key, keep="first")
-    if dup.any():
-        if on_duplicates == "drop":
-            probs.warnings.append(
-                f"events: dropped {int(dup.sum()):,} duplicated events "
-                f"(e.g. customer_id {example_ids(df, dup)}) as on_duplicates='drop' asked"
-            )
-            df = df.loc[~dup]
-        else:
-            probs.errors.append(
-                DuplicateEventError(
-                    f"the same event (same {', '.join(key)}) appears more than once",
-                    table=table,
-                    column="timestamp",
-                    n_rows=int(dup.sum()),
-                    example_ids=example_ids(df, dup),
-                    fix="remove the copies, or load with on_duplicates='drop'",
-                )
-            )
-            return None, probs
+    df, dup_error = _duplicates(df, on_duplicates, probs)
+    if dup_error is not None:
+        probs.errors.append(dup_error)
+        return None, probs
     df = sort_events(df)
     same = (df["customer_id"].to_numpy()[1:] == df["customer_id"].to_numpy()[:-1]) & (
         df["timestamp"].to_numpy()[1:] == df["timestamp"].to_numpy()[:-1]
@@ -299,6 +552,48 @@ def check_events(
             "they are ordered by catalog stage order"
         )
     return df.reset_index(drop=True), probs
+
+
+def _duplicates(df: pd.DataFrame, on_duplicates: str, probs: Problems):
+    """Handle repeated events; return ``(table, error or None)``.
+
+    Two rows are the same event only when every column agrees, revenue included,
+    so several purchases on one day with different amounts are all kept.
+    ``on_duplicates="sum"`` merges rows that agree on every column except
+    ``revenue`` into one event whose revenue is the sum (a warning says how many).
+    """
+    table = "events"
+    if on_duplicates == "sum":
+        key = [c for c in df.columns if c != "revenue"]
+        dup = df.duplicated(key, keep="first")
+        if not dup.any():
+            return df, None
+        total = df.groupby(key, sort=False, observed=True, dropna=False)["revenue"].transform("sum")
+        out = df.assign(revenue=total.to_numpy()).loc[~dup]
+        probs.warnings.append(
+            f"events: merged {int(dup.sum()):,} events into the event with the same "
+            f"{', '.join(key)} (e.g. customer_id {example_ids(df, dup)}), summing their "
+            "revenue as on_duplicates='sum' asked",
+        )
+        return out, None
+    dup = df.duplicated(keep="first")
+    if not dup.any():
+        return df, None
+    if on_duplicates == "drop":
+        probs.warnings.append(
+            f"events: dropped {int(dup.sum()):,} duplicated events (identical in every "
+            f"column; e.g. customer_id {example_ids(df, dup)}) as on_duplicates='drop' asked",
+        )
+        return df.loc[~dup], None
+    return df, DuplicateEventError(
+        "the same event (identical in every column, revenue included) appears more than once",
+        table=table,
+        column="timestamp",
+        n_rows=int(dup.sum()),
+        example_ids=example_ids(df, dup),
+        fix="remove the copies, or load with on_duplicates='drop' (keep one) or "
+        "on_duplicates='sum' (one event, revenue summed)",
+    )
 
 
 def sort_events(df: pd.DataFrame) -> pd.DataFrame:
@@ -321,7 +616,7 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
     probs = Problems()
     if _missing_columns(customers, "customers", probs):
         return None, probs
-    df = customers.copy()
+    df = without_signaling_nan(customers).copy()
     _check_ids(df, "customers", probs)
     dup = df["customer_id"].duplicated(keep=False)
     if dup.any():
@@ -372,16 +667,24 @@ def check_customers(customers: pd.DataFrame) -> tuple[pd.DataFrame | None, Probl
 
 
 def check_feedback(
-    feedback: pd.DataFrame, catalog: StageCatalog = DEFAULT_CATALOG
+    feedback: pd.DataFrame,
+    catalog: StageCatalog = DEFAULT_CATALOG,
+    *,
+    dayfirst: bool | None = None,
+    timestamp_format: str | None = None,
+    observation_end=None,
 ) -> tuple[pd.DataFrame | None, Problems]:
     """Validate a feedback table: known metrics, whole scores inside each metric's scale."""
     probs = Problems()
     table = "feedback"
     if _missing_columns(feedback, table, probs):
         return None, probs
-    df = feedback.copy()
+    df = without_signaling_nan(feedback).copy()
     _check_ids(df, table, probs)
-    ts = parse_timestamps(df["timestamp"], table, df, probs)
+    ts = parse_timestamps(
+        df["timestamp"], table, df, probs, dayfirst=dayfirst, timestamp_format=timestamp_format
+    )
+    _check_future(ts, table, df, probs, observation_end)
     metric = _categorical(
         df,
         "metric",
@@ -395,12 +698,13 @@ def check_feedback(
             values = _categorical(df, col, allowed, table, probs, _catalog_fix(col + "s"))
             if values is not None:
                 df[col] = values
-    score = pd.to_numeric(df["score"], errors="coerce")
-    bad = score.isna()
+    score = _numbers(df["score"])
+    bad = score.isna() | np.isinf(score.to_numpy())
     if bad.any():
         probs.errors.append(
             ScoreRangeError(
-                "score is missing or not a number",
+                "score is missing, infinite or not a number at row positions "
+                f"{np.flatnonzero(bad.to_numpy())[:5].tolist()}",
                 table=table,
                 column="score",
                 n_rows=int(bad.sum()),

@@ -19,6 +19,7 @@ from cxlab.exceptions import (
     DataError,
     DataTypeError,
     DataWarning,
+    InvalidValueError,
     MissingColumnError,
     ParameterError,
 )
@@ -179,6 +180,16 @@ def design_matrix(
                     f"pass it as categorical=[{col!r}] to get one indicator per level "
                     "(first level = reference), or encode it as numbers yourself"
                 ),
+            )
+        inf = np.isinf(s.to_numpy(dtype=float, na_value=0.0))
+        if inf.any():
+            raise InvalidValueError(
+                f"covariate is infinite at row positions {np.flatnonzero(inf)[:5].tolist()}",
+                column=col,
+                n_rows=int(inf.sum()),
+                example_ids=_ids(table, inf),
+                fix="repair those values (often a division by zero upstream), cap them, "
+                "or set them missing and pass missing='drop'",
             )
     cols = covariates + categorical
     na = {c: table[c].isna().to_numpy() for c in cols}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cxlab.catalog import StageCatalog
-from cxlab.exceptions import DataError, OrphanRowsError
+from cxlab.exceptions import CxlabError, DataError, MissingFileError, OrphanRowsError, ReadError
 from cxlab.schema import Problems, check_customers, check_events, check_feedback, example_ids
 
 __all__ = ["check_relations", "validate", "ValidationReport"]
@@ -80,10 +80,23 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate(source, *, catalog: StageCatalog | None = None) -> ValidationReport:
+def validate(
+    source,
+    *,
+    catalog: StageCatalog | None = None,
+    columns=None,
+    encoding: str | None = None,
+    dayfirst: bool | None = None,
+    timestamp_format: str | None = None,
+    observation_end=None,
+) -> ValidationReport:
     """Check a data folder (or a :class:`~cxlab.data.CXData`) and report every problem.
 
-    Unlike the loaders, which stop at the first error, this collects all of them.
+    Unlike the loaders, which stop at the first error, this collects all of them,
+    including files that cannot be read (a :class:`~cxlab.exceptions.ReadError`
+    each). Only a missing folder raises. The keyword arguments are those of
+    :func:`cxlab.load`; rows dated after ``observation_end`` (default: now) are
+    listed as warnings.
 
     Examples
     --------
@@ -96,22 +109,36 @@ def validate(source, *, catalog: StageCatalog | None = None) -> ValidationReport
 
     if isinstance(source, pd.DataFrame):
         raise TypeError("validate() takes a folder or a CXData; use check_events for a table.")
+    errors, warnings, clean = [], [], {}
     if hasattr(source, "events"):
         raw, catalog = (
             {n: getattr(source, n) for n in ("events", "customers", "feedback")},
             (catalog or source.catalog),
         )
     else:
-        raw, stored = io.read_folder(source)
+        try:
+            raw, stored = io.read_folder(source, encoding=encoding, errors=errors)
+        except MissingFileError:
+            raise
+        except ReadError as exc:
+            return ValidationReport(errors=[exc], warnings=[])
         catalog = catalog or stored
-    errors, warnings, clean = [], [], {}
+    failed = {e.table for e in errors}
+    try:
+        mapping = io.split_columns(columns, raw)
+        raw = {n: io.map_columns(df, mapping.get(n), n) for n, df in raw.items()}
+    except CxlabError as exc:
+        return ValidationReport(errors=[*errors, exc], warnings=[])
+    time_opts = dict(
+        dayfirst=dayfirst, timestamp_format=timestamp_format, observation_end=observation_end
+    )
     for name, checker in (
-        ("events", lambda d: check_events(d, catalog)),
+        ("events", lambda d: check_events(d, catalog, **time_opts)),
         ("customers", check_customers),
-        ("feedback", lambda d: check_feedback(d, catalog)),
+        ("feedback", lambda d: check_feedback(d, catalog, **time_opts)),
     ):
         if raw.get(name) is None:
-            if name != "feedback":
+            if name == "events" and name not in failed:
                 errors.append(
                     DataError(
                         f"no {name} table found",
@@ -119,11 +146,22 @@ def validate(source, *, catalog: StageCatalog | None = None) -> ValidationReport
                         fix=f"add {name}.parquet or {name}.csv",
                     )
                 )
+            elif name != "events" and name not in failed:
+                warnings.append(
+                    f"{name}: no {name} table; cxlab.load will "
+                    + ("build one from the events" if name == "customers" else "use an empty one")
+                )
             continue
         df, p = checker(raw[name])
         errors += p.errors
         warnings += p.warnings
         clean[name] = df
+    if (
+        clean.get("events") is not None
+        and raw.get("customers") is None
+        and "customers" not in failed
+    ):
+        clean["customers"] = io.customers_from_events(clean["events"])
     if clean.get("customers") is not None:
         p = check_relations(clean.get("events"), clean["customers"], clean.get("feedback"))
         errors += p.errors

@@ -175,3 +175,16 @@ def test_parameter_errors(small_data):
     ]:
         with pytest.raises(ParameterError, match=match):
             cxlab.survival_clv(small_data, **kw)
+
+
+def test_table_and_events_without_a_study(small_data):
+    table = cxlab.survival_table(small_data)
+    with_study = cxlab.survival_clv(small_data, table=table, n_boot=20, random_state=1)
+    without = cxlab.survival_clv(table=table, events=small_data.events, n_boot=20, random_state=1)
+    pd.testing.assert_frame_equal(with_study.table, without.table)
+    on_events = cxlab.survival_clv(small_data.events, table=table, n_boot=20, random_state=1)
+    pd.testing.assert_frame_equal(with_study.table, on_events.table)
+    with pytest.raises(ParameterError, match="events="):
+        cxlab.survival_clv(table=table)
+    with pytest.raises(ParameterError, match="table="):
+        cxlab.survival_clv(events=small_data.events)

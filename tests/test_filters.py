@@ -121,3 +121,46 @@ def test_bare_events_tables_are_filtered_too(data):
         cxlab.filter_segment(ev, {"segment": "business"})
     with pytest.raises(ParameterError, match="CXData"):
         cxlab.select_stages([1, 2], ["awareness"])
+
+
+def test_segment_expression_language_matches_pandas(data):
+    cust = data.customers
+    for expr in (
+        "loyalty_member and region != 'west'",
+        "segment == 'business' or not loyalty_member",
+        "region in ['north', 'south'] and segment not in ('consumer',)",
+        "region == ['north', 'east']",
+        "(segment == 'consumer') & ~loyalty_member | (region == 'west')",
+    ):
+        sub = cxlab.filter_segment(data, expr)
+        want = cust.query(expr.replace("not in ('consumer',)", "not in ['consumer']"))
+        assert set(sub.customers["customer_id"]) == set(want["customer_id"]), expr
+
+
+def test_segment_string_never_runs_code(data, tmp_path):
+    marker = tmp_path / "pwned"
+    for expr in (
+        f"@pd.io.common.os.system('touch {marker}')",
+        f"__import__('os').system('touch {marker}')",
+        f"segment.str.startswith('b') or open('{marker}', 'w')",
+        "segment == 'business' and region.__class__",
+        "[c for c in segment]",
+        "customer_id + 1 > 3",
+        "segment[0] == 'b'",
+        "lambda: 1",
+    ):
+        with pytest.raises(ParameterError) as err:
+            cxlab.filter_segment(data, expr)
+        msg = str(err.value)
+        assert "comparisons" in msg and "dict" in msg, msg  # says what is allowed
+    assert not marker.exists()
+
+
+def test_segment_expression_errors_name_the_fix(data):
+    with pytest.raises(MissingColumnError, match="segmnt") as err:
+        cxlab.filter_segment(data, "segmnt == 'business'")
+    assert "Fix:" in str(err.value)
+    with pytest.raises(ParameterError, match="not true/false"):
+        cxlab.filter_segment(data, "region")
+    with pytest.raises(ParameterError, match="without a column"):
+        cxlab.filter_segment(data, "1 == 1")

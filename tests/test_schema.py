@@ -137,9 +137,47 @@ def test_duplicated_events_error_or_drop_with_warning():
     with pytest.raises(ex.DuplicateEventError) as err:
         cxlab.load_events(df)
     _assert_message(err, column="timestamp", n_rows=2, ids=[1, 2])
+    assert "on_duplicates='sum'" in str(err.value)
     with pytest.warns(ex.DataWarning, match="dropped 2 duplicated"):
         out = cxlab.load_events(df, on_duplicates="drop")
     assert len(out) == 5
+
+
+def _purchase_log():
+    """Customer 1 buys twice on one day for different amounts, and once more identically."""
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2],
+            "timestamp": ["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-02"],
+            "stage": ["purchase"] * 4,
+            "channel": ["web"] * 4,
+            "revenue": [10.0, 25.5, 10.0, 7.0],
+        }
+    )
+
+
+def test_same_day_purchases_with_different_amounts_are_kept():
+    df = _purchase_log().drop(index=2)
+    with pytest.warns(ex.DataWarning, match="share their timestamp"):
+        out = cxlab.load_events(df)
+    assert len(out) == 3
+    assert out["revenue"].sum() == pytest.approx(42.5)
+
+
+def test_identical_purchases_raise_drop_or_sum():
+    df = _purchase_log()
+    with pytest.raises(ex.DuplicateEventError) as err:
+        cxlab.load_events(df)
+    _assert_message(err, column="timestamp", n_rows=1, ids=[1])
+    with pytest.warns(ex.DataWarning, match="dropped 1 duplicated"):
+        dropped = cxlab.load_events(df, on_duplicates="drop")
+    assert sorted(dropped["revenue"]) == [7.0, 10.0, 25.5]
+    with pytest.warns(ex.DataWarning, match="merged 2 events"):
+        summed = cxlab.load_events(df, on_duplicates="sum")
+    assert len(summed) == 2
+    assert summed.set_index("customer_id")["revenue"].to_dict() == {1: 45.5, 2: 7.0}
+    with pytest.raises(ex.ParameterError, match="'raise', 'drop' or 'sum'"):
+        cxlab.load_events(df, on_duplicates="keep")
 
 
 def test_empty_table():
@@ -191,7 +229,7 @@ def test_scores_out_of_range_name_the_scale():
 def test_scores_must_be_whole_and_present():
     with pytest.raises(ex.ScoreRangeError, match="whole numbers"):
         cxlab.load_feedback(_feedback(score=[9.5, 4, 7]))
-    with pytest.raises(ex.ScoreRangeError, match="missing or not a number"):
+    with pytest.raises(ex.ScoreRangeError, match="missing, infinite or not a number"):
         cxlab.load_feedback(_feedback(score=[9, "n/a", 7]))
 
 
@@ -266,3 +304,134 @@ def test_errors_share_one_base_class():
         ex.ConvergenceError,
     ):
         assert issubclass(cls, ex.CxlabError)
+
+
+def _dated(values):
+    n = len(values)
+    return pd.DataFrame(
+        {
+            "customer_id": range(n),
+            "timestamp": values,
+            "stage": ["awareness"] * n,
+            "channel": ["web"] * n,
+        }
+    )
+
+
+def _european_export(n=400, seed=0):
+    """dd/mm/YYYY HH:MM text of known dates; about 40% have a day <= 12 (ambiguous alone)."""
+    rng = np.random.default_rng(seed)
+    truth = pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 364 * 24, n), unit="h")
+    return truth, truth.strftime("%d/%m/%Y %H:%M").tolist()
+
+
+def test_european_dates_are_never_half_misread():
+    truth, text = _european_export()
+    out = cxlab.load_events(_dated(text))  # days > 12 occur: only dd/mm reads every value
+    assert (out.sort_values("customer_id")["timestamp"].to_numpy() == truth.to_numpy()).all()
+
+
+def test_ambiguous_day_month_order_is_an_error_until_settled():
+    text = ["03/04/2025", "01/02/2025", "05/06/2025", "11/12/2025"]
+    with pytest.raises(ex.AmbiguousDateError) as err:
+        cxlab.load_events(_dated(text))
+    _assert_message(err, column="timestamp", n_rows=4)
+    assert "03/04/2025" in str(err.value) and "dayfirst=True" in str(err.value)
+    eu = cxlab.load_events(_dated(text), dayfirst=True)
+    us = cxlab.load_events(_dated(text), dayfirst=False)
+    assert eu["timestamp"].iloc[0] == pd.Timestamp("2025-04-03")
+    assert us["timestamp"].iloc[0] == pd.Timestamp("2025-03-04")
+    fmt = cxlab.load_events(_dated(text), timestamp_format="%d/%m/%Y")
+    assert fmt["timestamp"].tolist() == eu["timestamp"].tolist()
+
+
+def test_one_format_per_column():
+    with pytest.raises(ex.TimestampError) as err:
+        cxlab.load_events(_dated(["2025-01-01", "2025-01-02", "01/13/2025"]))
+    _assert_message(err, column="timestamp", n_rows=1, ids=[2])
+    assert "01/13/2025" in str(err.value) and "timestamp_format=" in str(err.value)
+    with pytest.raises(ex.TimestampError, match="do not match '%d/%m/%Y'"):
+        cxlab.load_events(_dated(["13/01/2025", "14/01/2025", "2025-01-02"]))
+    with pytest.raises(ex.TimestampError, match="timestamp_format"):
+        cxlab.load_events(_dated(["2025-01-01", "2025-01-02"]), timestamp_format="%d/%m/%Y")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series([1, "2025-01-01"], dtype=object),
+        pd.Series([1_700_000_000, 1_700_000_100], dtype=object),
+        [1_700_000_000, 1_700_000_100],
+        [1.5e9, 1.6e9],
+    ],
+    ids=["number-in-text", "numbers-as-objects", "int-column", "float-column"],
+)
+def test_numbers_are_not_dates(values):
+    with pytest.raises(ex.TimestampError) as err:
+        cxlab.load_events(_dated(values))
+    _assert_message(err, column="timestamp")
+    assert "unit='s'" in str(err.value)
+
+
+def test_date_objects_and_text_mixed_read_as_one_column():
+    import datetime
+
+    values = pd.Series([datetime.datetime(2025, 1, 1, 9), "2025-01-02 10:00"], dtype=object)
+    out = cxlab.load_events(_dated(values))
+    assert out["timestamp"].tolist() == [
+        pd.Timestamp("2025-01-01 09:00"),
+        pd.Timestamp("2025-01-02 10:00"),
+    ]
+
+
+def test_future_events_warn_in_load_and_show_in_validate(tmp_path):
+    df = _dated(["2025-01-01", "2099-01-01"])
+    with pytest.warns(ex.DataWarning, match="1 rows are dated after the load time"):
+        cxlab.load_events(df)
+    with pytest.warns(ex.DataWarning, match="observation_end"):
+        cxlab.load_events(_dated(["2025-01-01", "2025-02-01"]), observation_end="2025-01-15")
+    df.to_csv(tmp_path / "events.csv", index=False)
+    report = cxlab.validate(tmp_path)
+    assert any("dated after" in w for w in report.warnings), str(report)
+    with pytest.raises(ex.ParameterError, match="observation_end"):
+        cxlab.load_events(df, observation_end="soon")
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_revenue_must_be_finite_and_present(bad):
+    with pytest.raises(ex.InvalidValueError) as err:
+        cxlab.load_events(_events(revenue=[1.0, bad, 0.0, 2.0, 0.0]))
+    _assert_message(err, column="revenue", n_rows=1, ids=[1])
+    assert "row positions [1]" in str(err.value)
+
+
+def test_missing_required_values_name_rows():
+    with pytest.raises(ex.UnknownCategoryError, match=r"row positions \[2\]"):
+        cxlab.load_events(_events(stage=["awareness", "purchase", None, "awareness", "awareness"]))
+    with pytest.raises(ex.TimestampError, match=r"row positions \[0\]") as err:
+        cxlab.load_events(
+            _events(timestamp=[None, "2025-01-01", "2025-01-01", "2025-01-02", "2025-01-03"])
+        )
+    assert "Fix:" in str(err.value)
+
+
+def test_signalling_nan_score_is_a_score_error():
+    import decimal
+
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "timestamp": ["2025-01-01", "2025-01-02"],
+            "metric": ["nps", "nps"],
+            "score": pd.Series([decimal.Decimal("sNaN"), 9], dtype=object),
+        }
+    )
+    with pytest.raises(ex.ScoreRangeError) as err:
+        cxlab.load_feedback(df)
+    _assert_message(err, column="score", n_rows=1, ids=[1])
+
+
+def test_missing_column_hint_has_balanced_braces():
+    with pytest.raises(ex.MissingColumnError) as err:
+        cxlab.load_events(_events().drop(columns="channel"))
+    assert "columns={'your_name': 'channel'} when" in str(err.value)
