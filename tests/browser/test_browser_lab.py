@@ -51,8 +51,6 @@ def lab_server(tmp_path):
             f"--port={port}",
             f"--IdentityProvider.token={token}",
             "--ServerApp.open_browser=False",
-            "--LabApp.news_url=",
-            "--ContentsManager.allow_hidden=False",
         ]
     )
     log = open(tmp_path / "lab.log", "wb")
@@ -86,20 +84,24 @@ def lab_server(tmp_path):
 
 def test_jupyterlab_shows_a_cxlab_figure_inline(lab_server, page):
     url, log = lab_server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.set_default_timeout(120_000)
     page.goto(url)
-    page.locator(".jp-NotebookPanel").first.wait_for()
-    # wait for the cxlab kernel to be idle, then Run > Run All Cells
-    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for()
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    img = page.locator(".jp-OutputArea-output img").first
-    img.wait_for(state="visible", timeout=180_000)
+    try:
+        page.locator(".jp-NotebookPanel").first.wait_for()
+        # the cxlab kernel is connected and idle (status bar), then Run > Run All Cells
+        page.get_by_text("Python (cxlab) | Idle").first.wait_for()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        page.locator(".jp-OutputArea-output img").first.wait_for(state="visible", timeout=240_000)
+    except Exception:
+        page.screenshot(path=str(SCREENSHOTS / "jupyterlab-failed.png"), full_page=True)
+        print(log.read_text()[-3000:])
+        raise
     assert page.evaluate(
         "() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))"
         ".some(i => i.complete && i.naturalWidth > 0)"
     ), "an <img> output that did not load"
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, errors.first.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "jupyterlab.png"), full_page=True)
