@@ -25,8 +25,11 @@ def hostile_notebook() -> nbformat.NotebookNode:
         execution_count=1,
         outputs=[
             new_output(
-                "execute_result", {"text/html": raw_html, "text/plain": "..."}, execution_count=1
+                "execute_result",
+                {"text/html": raw_html, "text/plain": f"persona table {SCRIPT_NAME}"},
+                execution_count=1,
             ),
+            new_output("display_data", {"text/html": f"<p>segment {IMG_NAME}</p>"}),
             new_output("display_data", {"text/markdown": f"**channel** {IMG_NAME}"}),
             new_output("display_data", {"application/javascript": f"window.{PAYLOAD_FLAG}=1"}),
             new_output("stream", name="stdout", text=f"{SCRIPT_NAME}\n"),

@@ -38,9 +38,11 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 _TEMPLATE_NAME = "cxlab_report.html.j2"
 
-#: HTML a report keeps from cell outputs (where data-derived names appear); every other tag is escaped (shown as
-#: text), every other attribute dropped, ``javascript:`` links removed, and outputs
-#: other than text, HTML, Markdown, PNG, JPEG and JSON (e.g. JavaScript) left out.
+#: HTML a report keeps from cell outputs (where data-derived names appear). An output
+#: whose HTML has any other tag is shown in its plain-text form when it has one; else
+#: every other tag is escaped (shown as text). Every other attribute is dropped,
+#: ``javascript:`` links removed, and outputs other than text, HTML, Markdown, PNG,
+#: JPEG and JSON (e.g. JavaScript) left out.
 SAFE_TAGS = (
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
     "details", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins",
@@ -60,6 +62,24 @@ SAFE_ATTRIBUTES = {
 _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
 
 
+_TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _plain_instead_of_unsafe_html(data) -> None:
+    """Show an output's text form when its HTML has tags beyond :data:`SAFE_TAGS`.
+
+    Such HTML is a widget-like display (scikit-learn's estimator diagram: scripts,
+    inputs, labels) or carries markup from data; escaped, it would fill the page with
+    tag soup, so the plain-text form the output also has is shown instead.
+    """
+    html = data.get("text/html")
+    if not isinstance(html, str) or "text/plain" not in data:
+        return
+    tags = {t.lower() for t in _TAG_NAME.findall(_STYLE_ELEMENT.sub("", html))}
+    if tags - set(SAFE_TAGS):
+        del data["text/html"]
+
+
 def _sanitizer():
     """nbconvert's bleach-based SanitizeHTML of outputs with :data:`SAFE_TAGS`, which first drops
     ``<style>`` elements (pandas puts one before every table; the page's own CSS styles
@@ -73,6 +93,8 @@ def _sanitizer():
             return super().preprocess_cell(cell, resources, cell_index)
 
         def sanitize_code_outputs(self, outputs):
+            for output in outputs:
+                _plain_instead_of_unsafe_html(output.get("data", {}))
             kept = super().sanitize_code_outputs(outputs)  # an output left with no data
             return [o for o in kept if "data" not in o or o["data"]]  # (e.g. JavaScript) goes
 

@@ -7,6 +7,7 @@ does not (its kernel spec sets the inline backend).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -73,7 +74,8 @@ def lab_server(tmp_path):
         rel = folder.relative_to(paths.PROJECT_DIR).as_posix()
         yield f"{base}/lab/tree/{rel}/{NOTEBOOK}?token={token}", tmp_path / "lab.log"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
