@@ -131,7 +131,7 @@ def _absolute_if_local(value: Any) -> Any:
     return value
 
 
-def project_relative(path: str | Path) -> str:
+def _project_relative(path: str | Path) -> str:
     """``path`` relative to the project folder when inside it, else as an absolute path."""
     full = Path(path).resolve()
     try:
@@ -173,7 +173,7 @@ def _shown_paths(staging: Path, dest: Path) -> dict[str, str]:
     """How paths read in a saved notebook and its HTML: the report's final folder instead
     of the staging folder, and files of the project relative to the project."""
     return {
-        str(staging): project_relative(dest),
+        str(staging): _project_relative(dest),
         str(paths.PROJECT_DIR) + os.sep: "",
     }
 
