@@ -466,8 +466,12 @@ def test_rerun_is_byte_identical_but_for_timings(tmp_path):
     argv = [str(FIXTURES / "summary.ipynb"), "-p", "n=60", "-p", "seed=5", "--out", str(out)]
     copies = []
     for i in range(2):
-        rc, _, stderr = run_cli(*argv)
+        rc, stdout, stderr = run_cli(*argv)
         assert rc == 0, stderr
+        # progress without a terminal: a plain line as the notebook starts and ends
+        lines = stdout.splitlines()
+        assert lines[0] == "[1/1] start     summary", stdout
+        assert re.fullmatch(r"\[1/1\] succeeded summary in \d+\.\d s", lines[1]), stdout
         copies.append(shutil.copytree(out, tmp_path / f"run{i}"))
     first, second = (tree_hashes(c) for c in copies)
     assert set(first) == set(second)
