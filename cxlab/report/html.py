@@ -30,11 +30,18 @@ _NBCONVERT_LOG.addFilter(_NoAltTextNoise())
 #: The lab template without anything fetched from the network: no require.js, MathJax,
 #: Mermaid or widget scripts (nbconvert loads them from a CDN). Reports have no
 #: widgets or diagrams, and their Markdown has no math (LaTeX would show as typed).
+#: Printed text wraps between words.
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}
+<style type="text/css">
+/* long printed lines wrap between words (the lab style breaks them anywhere) */
+body .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
+</style>
+{%- endblock extra_css -%}
 """
 _TEMPLATE_NAME = "cxlab_report.html.j2"
 
