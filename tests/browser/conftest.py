@@ -16,10 +16,18 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, DEMO_REPORT, VIEWPORT, load_dev, why_no_browser
 from filelock import FileLock
 
 from cxlab import paths
+
+from .browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_REPORT,
+    VIEWPORT,
+    load_dev,
+    why_no_browser,
+)
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,10 @@ import time
 import urllib.request
 
 import pytest
-from browser_support import SCREENSHOTS, load_dev
 
 from cxlab import paths
+
+from .browser_support import SCREENSHOTS, load_dev
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

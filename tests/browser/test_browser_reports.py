@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import ABSOLUTE_PATH, SCREENSHOTS, VIEWPORT, PageWatch
 
 from cxlab import paths
+
+from .browser_support import ABSOLUTE_PATH, SCREENSHOTS, VIEWPORT, PageWatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

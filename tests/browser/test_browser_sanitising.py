@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from browser_support import PageWatch
 from report_html_cases import PAYLOAD_FLAG, hostile_notebook
 
 from cxlab.report.html import notebook_to_html
+
+from .browser_support import PageWatch
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
