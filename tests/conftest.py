@@ -25,3 +25,11 @@ def small_folder(tmp_path_factory, small_data):
     folder = tmp_path_factory.mktemp("small")
     small_data.save(folder)
     return folder
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """Under ``-n N``, say when each worker has collected (importing cxlab takes a while)."""
+    reporter = node.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"[{node.gateway.id}] collected {len(ids)} tests")

@@ -445,3 +445,41 @@ def test_lock_timeout_gives_up(tmp_path):
         with pytest.raises(RunLockedError, match="for more than 0.2 s"):
             with ReportFolder(tmp_path / "report").locked(timeout=0.2):
                 pass
+
+
+#: manifest fields that differ between two runs of the same inputs (docs/report-runs.md)
+TIMING_FIELDS = {"started", "finished", "duration_seconds", "lock_waited_seconds"}
+
+
+def _without_timing(value):
+    if isinstance(value, dict):
+        return {k: _without_timing(v) for k, v in value.items() if k not in TIMING_FIELDS}
+    if isinstance(value, list):
+        return [_without_timing(v) for v in value]
+    return value
+
+
+def test_rerun_is_byte_identical_but_for_timings(tmp_path):
+    """Two runs of one notebook, same inputs and seed: notebook, HTML, exports and manifest
+    are byte for byte the same, except the manifest's and index.html's timings."""
+    out = tmp_path / "report"
+    argv = [str(FIXTURES / "summary.ipynb"), "-p", "n=60", "-p", "seed=5", "--out", str(out)]
+    copies = []
+    for i in range(2):
+        rc, stdout, stderr = run_cli(*argv)
+        assert rc == 0, stderr
+        # progress without a terminal: a plain line as the notebook starts and ends
+        lines = stdout.splitlines()
+        assert lines[0] == "[1/1] start     summary", stdout
+        assert re.fullmatch(r"\[1/1\] succeeded summary in \d+\.\d s", lines[1]), stdout
+        copies.append(shutil.copytree(out, tmp_path / f"run{i}"))
+    first, second = (tree_hashes(c) for c in copies)
+    assert set(first) == set(second)
+    differ = sorted(rel for rel in first if first[rel] != second[rel])
+    assert set(differ) <= {"manifest.json", "index.html"}, differ
+    a, b = (json.loads((c / "manifest.json").read_text()) for c in copies)
+    assert _without_timing(a) == _without_timing(b)
+    nb = nbformat.read(copies[0] / "summary" / "summary.ipynb", as_version=4)
+    assert [c.id for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])] == [
+        "injected-parameters"
+    ]

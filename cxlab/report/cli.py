@@ -11,6 +11,7 @@ import argparse
 import logging
 import shlex
 import sys
+import threading
 from pathlib import Path
 
 from cxlab.report.errors import ReportUsageError, RunLockedError
@@ -128,17 +129,39 @@ def _command_line(args: argparse.Namespace) -> list[str]:
     return cmd
 
 
-def _progress(total: int):
-    """A notebook-level progress bar on stderr, shown only on a terminal (not under cron)."""
-    from tqdm import tqdm
+class _Progress:
+    """What ``cxlab run`` says while it works, on stdout: a line as each notebook starts
+    and one as it ends (``[2/7] start 01-journey-map`` ... ``[2/7] succeeded
+    01-journey-map in 31.2 s``). On a terminal each running notebook also gets a live
+    cell progress bar on stderr; without one (cron, CI, a pipe) there are only the lines.
+    """
 
-    bar = tqdm(total=total, unit="notebook", file=sys.stderr, disable=not sys.stderr.isatty())
+    def __init__(self, notebooks, tty: bool):
+        self.index = {p.stem: i for i, p in enumerate(notebooks, 1)}
+        self.total = len(notebooks)
+        self.tty = tty
+        self._lock = threading.Lock()
 
-    def on_finish(nb: NotebookRun) -> None:
-        bar.set_postfix_str(f"{nb.name} {nb.status}", refresh=False)
-        bar.update(1)
+    @property
+    def bar(self):
+        return {"file": sys.stderr, "dynamic_ncols": True} if self.tty else False
 
-    return bar, on_finish
+    def _say(self, nb: NotebookRun, text: str) -> None:
+        line = f"[{self.index.get(nb.name, '?')}/{self.total}] {text}"
+        with self._lock:
+            if self.tty:
+                from tqdm import tqdm
+
+                tqdm.write(line, file=sys.stdout)
+            else:
+                print(line, flush=True)
+
+    def on_start(self, nb: NotebookRun) -> None:
+        self._say(nb, f"start     {nb.name}")
+
+    def on_finish(self, nb: NotebookRun) -> None:
+        took = "" if nb.duration is None else f" in {nb.duration:.1f} s"
+        self._say(nb, f"{nb.status:<9} {nb.name}{took}")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -162,27 +185,25 @@ def main(args: argparse.Namespace) -> int:
                 print(format_parameters(notebook_label(src), inspect_parameters(src)))
             return EXIT_OK
         params = parse_cli_params(args.param)
-        total = len(find_notebooks(notebooks))
+        progress = _Progress(find_notebooks(notebooks), tty=sys.stderr.isatty())
         command = _command_line(args)
         log.info("%s", shlex.join(command))
-        bar, on_finish = _progress(total)
-        try:
-            result = run_notebooks(
-                notebooks,
-                params=params,
-                params_file=args.params,
-                out=args.out,
-                jobs=args.jobs,
-                html=args.html,
-                hide_code=args.hide_code,
-                cell_timeout=args.cell_timeout,
-                kernel=args.kernel,
-                lock_timeout=args.lock_timeout,
-                on_finish=on_finish,
-                command=command,
-            )
-        finally:
-            bar.close()
+        result = run_notebooks(
+            notebooks,
+            params=params,
+            params_file=args.params,
+            out=args.out,
+            jobs=args.jobs,
+            html=args.html,
+            hide_code=args.hide_code,
+            cell_timeout=args.cell_timeout,
+            kernel=args.kernel,
+            lock_timeout=args.lock_timeout,
+            on_start=progress.on_start,
+            on_finish=progress.on_finish,
+            progress_bar=progress.bar,
+            command=command,
+        )
         return _summarize(result, log)
     except ReportUsageError as exc:
         log.error("error: %s", exc)

@@ -13,6 +13,8 @@ write into metadata), so executed notebooks of reproducible runs compare equal.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from jupyter_client.manager import AsyncKernelManager
 
 from cxlab.report.errors import NotebookExecutionError
 
-__all__ = ["ExecutionOutcome", "execute_notebook", "strip_volatile", "INJECTED_TAG"]
+__all__ = ["ExecutionOutcome", "execute_notebook", "strip_volatile", "INJECTED_TAG", "KERNEL_ENV"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,18 +72,27 @@ def _quiet_papermill() -> None:
             log.addFilter(_KnownNoise())
 
 
+#: Environment every report kernel gets, whatever the caller's environment says.
+#: ``MPLBACKEND=Agg`` (set for scripts, CI, cron) would otherwise reach the kernel,
+#: and an Agg kernel shows no figure at all; the inline backend puts each figure
+#: into the cell's outputs as a PNG.
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
 def _kernel_manager_class(log_path: Path | None) -> type[AsyncKernelManager]:
-    """A kernel manager that sends the kernel process's own stdout/stderr to ``log_path``.
+    """A kernel manager that starts the kernel with :data:`KERNEL_ENV` and, when
+    ``log_path`` is given, sends the kernel process's own stdout/stderr there.
 
     What a cell prints is captured in the notebook either way; this is the
     process's direct output (start-up warnings, crashes in C libraries), kept out
     of the terminal and of cron mail.
     """
-    if log_path is None:
-        return AsyncKernelManager
 
-    class _LoggedKernelManager(AsyncKernelManager):
+    class _ReportKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw["env"] = {**(kw.get("env") or os.environ), **KERNEL_ENV}
+            if log_path is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with open(log_path, "ab") as sink:
                 kw["stdout"] = sink
@@ -89,7 +100,7 @@ def _kernel_manager_class(log_path: Path | None) -> type[AsyncKernelManager]:
                 # the child keeps its own copy of the descriptor
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
 
-    return _LoggedKernelManager
+    return _ReportKernelManager
 
 
 def _is_failure_output(output: Mapping) -> bool:
@@ -165,6 +176,7 @@ def execute_notebook(
     cell_timeout: float | None = None,
     kernel_log: Path | None = None,
     start_timeout: float = 60,
+    progress_bar: bool | Mapping[str, Any] = False,
 ) -> ExecutionOutcome:
     """Run ``source`` into ``output_path`` with papermill.
 
@@ -185,6 +197,9 @@ def execute_notebook(
         Seconds one cell may run; None for no limit.
     kernel_log : Path or None
         Where the kernel process's own output goes (None: inherited).
+    progress_bar : bool or mapping
+        papermill's cell progress bar (tqdm); a mapping is passed to tqdm
+        (``desc``, ``position``, ``file``, ``leave``).
 
     Returns
     -------
@@ -202,7 +217,7 @@ def execute_notebook(
             str(output_path),
             parameters=dict(parameters),
             kernel_name=kernel,
-            progress_bar=False,
+            progress_bar=dict(progress_bar) if isinstance(progress_bar, Mapping) else progress_bar,
             log_output=False,
             start_timeout=start_timeout,
             execution_timeout=cell_timeout,
@@ -218,15 +233,23 @@ def execute_notebook(
     return ExecutionOutcome(started, datetime.now(UTC), duration, error)
 
 
+#: Where ipykernel compiles each cell: ``<tmp>/ipykernel_<pid>/<hash>.py`` (warnings
+#: raised in a cell name it). The pid changes from run to run.
+_KERNEL_CELL_FILE = re.compile(r"(?:[A-Za-z]:)?[\\/][^\s'\"<>]*?ipykernel_\d+[\\/]\d+\.py")
+
+
 def strip_volatile(nb, *, replace: Mapping[str, str] | None = None):
     """Remove run-to-run noise from an executed notebook, in place; return it.
 
     Drops papermill's and nbclient's timing metadata (per cell and per
-    notebook) and the paths papermill records, keeping the parameters. With
-    ``replace``, each key found in the injected-parameters cell, in the recorded
-    parameters and in text outputs is replaced by its value (used to show the
-    report folder's final path instead of the staging folder the notebook ran
-    in, e.g. in the path a cell ending in ``cxlab.export_table(...)`` shows).
+    notebook) and the paths papermill records, keeping the parameters; gives
+    the cells papermill adds (injected parameters, error markers) fixed ids
+    instead of random ones; and shows the kernel's temporary cell files
+    (``/tmp/ipykernel_<pid>/<hash>.py`` in warnings) as ``<cell>``. With
+    ``replace``, each key found in the injected-parameters cell, in the
+    recorded parameters and in text outputs is replaced by its value, in order
+    (used to show the report folder's final path instead of the staging folder
+    the notebook ran in, and paths relative to the project).
     """
     replace = dict(replace or {})
 
@@ -234,6 +257,9 @@ def strip_volatile(nb, *, replace: Mapping[str, str] | None = None):
         if isinstance(text, str):
             for old, new in replace.items():
                 text = text.replace(old, new)
+            text = _KERNEL_CELL_FILE.sub("<cell>", text)
+        elif isinstance(text, list):
+            text = [_sub(t) for t in text]
         return text
 
     meta = nb.metadata.get("papermill")
@@ -241,16 +267,23 @@ def strip_volatile(nb, *, replace: Mapping[str, str] | None = None):
         params = {k: _sub(v) for k, v in meta.get("parameters", {}).items()}
         nb.metadata["papermill"] = {"parameters": params, "version": meta.get("version")}
     nb.metadata.pop("widgets", None)
+    n_markers = 0
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if INJECTED_TAG in cell.metadata.get("tags", []):
+        tags = cell.metadata.get("tags", [])
+        if INJECTED_TAG in tags:
             cell.source = _sub(cell.source)
-        if not replace:
-            continue
+            if "id" in cell:
+                cell.id = INJECTED_TAG
+        elif _ERROR_MARKER_TAG in tags and "id" in cell:
+            n_markers += 1
+            cell.id = f"papermill-error-{n_markers}"
         for output in cell.get("outputs", []):
             if "text" in output:
                 output["text"] = _sub(output["text"])
+            if "traceback" in output:
+                output["traceback"] = _sub(output["traceback"])
             for mime, value in output.get("data", {}).items():
                 if mime.startswith("text/"):
                     output["data"][mime] = _sub(value)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import nbformat
+
+from cxlab import paths
 
 __all__ = ["notebook_to_html", "write_index"]
 
@@ -23,8 +27,98 @@ _NBCONVERT_LOG = logging.getLogger(__name__ + ".nbconvert")
 _NBCONVERT_LOG.addFilter(_NoAltTextNoise())
 
 
+#: The lab template without anything fetched from the network: no require.js, MathJax,
+#: Mermaid or widget scripts (nbconvert loads them from a CDN). Reports have no
+#: widgets or diagrams, and their Markdown has no math (LaTeX would show as typed).
+#: Printed text wraps between words.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}
+<style type="text/css">
+/* long printed lines wrap between words (the lab style breaks them anywhere) */
+body .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
+</style>
+{%- endblock extra_css -%}
+"""
+_TEMPLATE_NAME = "cxlab_report.html.j2"
+
+#: HTML a report keeps from cell outputs (where data-derived names appear). An output
+#: whose HTML has any other tag is shown in its plain-text form when it has one; else
+#: every other tag is escaped (shown as text). Every other attribute is dropped,
+#: ``javascript:`` links removed, and outputs other than text, HTML, Markdown, PNG,
+#: JPEG and JSON (e.g. JavaScript) left out.
+SAFE_TAGS = (
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del",
+    "details", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins",
+    "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+)  # fmt: skip
+SAFE_ATTRIBUTES = {
+    "*": ["class", "id", "title", "style", "align", "valign", "halign"],
+    "a": ["href", "title"],
+    "abbr": ["title"],
+    "table": ["border"],
+    "td": ["colspan", "rowspan"],
+    "th": ["colspan", "rowspan"],
+}
+
+
+_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
+
+
+_TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _plain_instead_of_unsafe_html(data) -> None:
+    """Show an output's text form when its HTML has tags beyond :data:`SAFE_TAGS`.
+
+    Such HTML is a widget-like display (scikit-learn's estimator diagram: scripts,
+    inputs, labels) or carries markup from data; escaped, it would fill the page with
+    tag soup, so the plain-text form the output also has is shown instead.
+    """
+    html = data.get("text/html")
+    if not isinstance(html, str) or "text/plain" not in data:
+        return
+    tags = {t.lower() for t in _TAG_NAME.findall(_STYLE_ELEMENT.sub("", html))}
+    if tags - set(SAFE_TAGS):
+        del data["text/html"]
+
+
+def _sanitizer():
+    """nbconvert's bleach-based SanitizeHTML of outputs with :data:`SAFE_TAGS`, which first drops
+    ``<style>`` elements (pandas puts one before every table; the page's own CSS styles
+    tables, and CSS from data could fetch URLs)."""
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    class _ReportSanitizer(SanitizeHTML):
+        def preprocess_cell(self, cell, resources, cell_index):
+            if cell.cell_type == "markdown":  # the notebook's own text, not data; escaping
+                return cell, resources  # it would break Markdown such as '> ' quotes
+            return super().preprocess_cell(cell, resources, cell_index)
+
+        def sanitize_code_outputs(self, outputs):
+            for output in outputs:
+                _plain_instead_of_unsafe_html(output.get("data", {}))
+            kept = super().sanitize_code_outputs(outputs)  # an output left with no data
+            return [o for o in kept if "data" not in o or o["data"]]  # (e.g. JavaScript) goes
+
+        def sanitize_html_tags(self, html_str):
+            return super().sanitize_html_tags(_STYLE_ELEMENT.sub("", html_str))
+
+    return _ReportSanitizer(tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES, strip=False)
+
+
 def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
-    """Write a notebook (a NotebookNode) as a self-contained HTML page.
+    """Write a notebook (a NotebookNode) as a self-contained, sanitised HTML page.
+
+    Figures are embedded as PNG data; the page loads nothing from the network
+    (no scripts, fonts or styles from a CDN), so it opens offline, as an e-mail
+    attachment or on an intranet. HTML in cell outputs is sanitised
+    (see :data:`SAFE_TAGS`): a ``<script>`` or ``onerror=`` that came from data
+    (a stage, channel or persona name) is shown as text or dropped, never run.
 
     Parameters
     ----------
@@ -35,14 +129,19 @@ def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
         Leave out code cells' input and the ``In``/``Out`` prompts, for readers
         who want the results and the text only.
     """
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
+        template_file=_TEMPLATE_NAME,
+        extra_loaders=[DictLoader({_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
+        embed_images=True,
         exclude_input=hide_code,
         exclude_input_prompt=hide_code,
         exclude_output_prompt=hide_code,
         log=_NBCONVERT_LOG,
     )
+    exporter.register_preprocessor(_sanitizer(), enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
     path.write_text(body, encoding="utf-8")
     return path
@@ -72,6 +171,7 @@ def _notebook_row(nb: dict[str, Any]) -> str:
     links = [_link(files.get("html"), "report"), _link(files.get("notebook"), "notebook")]
     exports = [_link(p) for p in files.get("tables", []) + files.get("figures", [])]
     params = ", ".join(f"{k}={v!r}" for k, v in nb["parameters"].items() if k != "out_dir")
+    params = params.replace(str(paths.PROJECT_DIR) + os.sep, "")  # project files: relative
     error = nb.get("error")
     detail = f"<pre>{escape(error['message'])}</pre>" if error else ""
     duration = "" if nb.get("duration_seconds") is None else f"{nb['duration_seconds']:.1f} s"

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -120,13 +121,23 @@ def _absolute_if_local(value: Any) -> Any:
     """A relative path that exists from the current folder, made absolute.
 
     Kernels run in the notebook's folder, so ``-p data_path=my/data`` typed in
-    another folder would otherwise point nowhere.
+    another folder would otherwise point nowhere. (Saved notebooks and HTML show
+    paths inside the project relative to it: see :func:`_shown_paths`.)
     """
     if isinstance(value, str) and value and not os.path.isabs(value) and "\n" not in value:
         p = Path(value).expanduser()
         if p.exists():
             return str(p.resolve())
     return value
+
+
+def _project_relative(path: str | Path) -> str:
+    """``path`` relative to the project folder when inside it, else as an absolute path."""
+    full = Path(path).resolve()
+    try:
+        return full.relative_to(paths.PROJECT_DIR).as_posix() or "."
+    except ValueError:
+        return str(full)
 
 
 def _input_path(value: Any, notebook_dir: Path) -> Path | None:
@@ -158,6 +169,15 @@ def _exports(folder: Path, root: Path) -> dict[str, list[str]]:
     }
 
 
+def _shown_paths(staging: Path, dest: Path) -> dict[str, str]:
+    """How paths read in a saved notebook and its HTML: the report's final folder instead
+    of the staging folder, and files of the project relative to the project."""
+    return {
+        str(staging): _project_relative(dest),
+        str(paths.PROJECT_DIR) + os.sep: "",
+    }
+
+
 def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code: bool) -> None:
     """Strip volatile metadata, show final paths, write HTML, list exported files."""
     folder = staging / nb.name
@@ -165,7 +185,7 @@ def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code:
     nb.files = {"notebook": None, "html": None, "kernel_log": f"logs/{nb.name}.kernel.log"}
     if executed.is_file():
         book = nbformat.read(executed, as_version=4)
-        strip_volatile(book, replace={str(staging): str(dest)})
+        strip_volatile(book, replace=_shown_paths(staging, dest))
         nbformat.write(book, executed)
         nb.files["notebook"] = f"{nb.name}/{executed.name}"
         if html:
@@ -181,44 +201,79 @@ def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code:
     }
 
 
+class _BarSlots:
+    """Screen rows for the cell progress bars of notebooks running at the same time."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._used: set[int] = set()
+
+    def take(self) -> int:
+        with self._lock:
+            slot = next(i for i in range(len(self._used) + 1) if i not in self._used)
+            self._used.add(slot)
+            return slot
+
+    def give(self, slot: int) -> None:
+        with self._lock:
+            self._used.discard(slot)
+
+
 def _execute_all(
     runs: list[NotebookRun],
     staging: Path,
     jobs: int,
     options: Mapping[str, Any],
+    on_start: Callable[[NotebookRun], None] | None,
     on_finish: Callable[[NotebookRun], None] | None,
 ) -> None:
     """Execute every notebook, ``jobs`` at a time (threads; each kernel is its own process)."""
+    slots = _BarSlots()
 
     def one(nb: NotebookRun):
         inject = {k: nb.parameters[k] for k in nb.given}
         if "out_dir" in nb.parameters:
             inject["out_dir"] = nb.parameters["out_dir"]
         logger.info("running %s", notebook_label(nb.source))
-        return execute_notebook(
-            nb.source,
-            staging / nb.name / f"{nb.name}.ipynb",
-            inject,
-            label=notebook_label(nb.source),
-            kernel=options["kernel"],
-            cwd=nb.source.parent,
-            cell_timeout=options["cell_timeout"],
-            kernel_log=staging / "logs" / f"{nb.name}.kernel.log",
-        )
+        if on_start is not None:
+            on_start(nb)
+        bar = options.get("progress_bar") or False
+        slot = slots.take()
+        if isinstance(bar, Mapping) or bar is True:
+            bar = {
+                "desc": nb.name,
+                "position": slot,
+                "leave": False,
+                **(bar if bar is not True else {}),
+            }
+        try:
+            outcome = execute_notebook(
+                nb.source,
+                staging / nb.name / f"{nb.name}.ipynb",
+                inject,
+                label=notebook_label(nb.source),
+                kernel=options["kernel"],
+                cwd=nb.source.parent,
+                cell_timeout=options["cell_timeout"],
+                kernel_log=staging / "logs" / f"{nb.name}.kernel.log",
+                progress_bar=bar,
+            )
+        finally:
+            slots.give(slot)
+        nb.started, nb.finished = outcome.started, outcome.finished
+        nb.duration, nb.error = outcome.duration, outcome.error
+        nb.status = "failed" if outcome.error else "succeeded"
+        if outcome.error:
+            logger.info("failed %s", outcome.error.one_line())
+        else:
+            logger.info("done %s in %.1f s", notebook_label(nb.source), outcome.duration)
+        # here, not as futures complete: the next notebook's start must not come first
+        if on_finish is not None:
+            on_finish(nb)
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cxlab-run") as pool:
-        futures = {pool.submit(one, nb): nb for nb in runs}
-        for future in as_completed(futures):
-            nb, outcome = futures[future], future.result()
-            nb.started, nb.finished = outcome.started, outcome.finished
-            nb.duration, nb.error = outcome.duration, outcome.error
-            nb.status = "failed" if outcome.error else "succeeded"
-            if outcome.error:
-                logger.info("failed %s", outcome.error.one_line())
-            else:
-                logger.info("done %s in %.1f s", notebook_label(nb.source), outcome.duration)
-            if on_finish is not None:
-                on_finish(nb)
+        for future in [pool.submit(one, nb) for nb in runs]:
+            future.result()
 
 
 def _inputs(runs: list[NotebookRun], params_file) -> list[tuple[Path, str]]:
@@ -246,7 +301,9 @@ def run_notebooks(
     cell_timeout: float | None = None,
     kernel: str = "cxlab",
     lock_timeout: float | None = None,
+    on_start: Callable[[NotebookRun], None] | None = None,
     on_finish: Callable[[NotebookRun], None] | None = None,
+    progress_bar: bool | Mapping[str, Any] = False,
     command: list[str] | None = None,
 ) -> RunResult:
     """Execute notebooks into a reproducible report folder.
@@ -276,8 +333,15 @@ def run_notebooks(
         Jupyter kernel.
     lock_timeout : float or None, default=None
         Seconds to wait for another run into the same folder; None waits as long as it takes.
+    on_start : callable, optional
+        Called with each :class:`NotebookRun` as its kernel is about to start (from
+        the thread that runs it).
     on_finish : callable, optional
-        Called with each :class:`NotebookRun` as it finishes (from the main thread).
+        Called with each :class:`NotebookRun` as it finishes (from the thread that
+        ran it, before that thread starts another notebook).
+    progress_bar : bool or mapping, default=False
+        Draw a cell progress bar (tqdm, one row per running notebook); a mapping
+        is passed on to tqdm (e.g. ``{"file": sys.stderr}``).
     command : list of str, optional
         The command line, recorded in the manifest.
 
@@ -325,7 +389,9 @@ def run_notebooks(
             parameters = _effective(declared[label], given_values, str(staging / src.stem))
             runs.append(NotebookRun(src.stem, src, parameters, sorted(given_values)))
         options = {"kernel": kernel, "cell_timeout": cell_timeout}
-        _execute_all(runs, staging, int(jobs), options, on_finish)
+        _execute_all(
+            runs, staging, int(jobs), {**options, "progress_bar": progress_bar}, on_start, on_finish
+        )
 
         status = "succeeded" if all(nb.ok for nb in runs) else "failed"
         dest = out if status == "succeeded" else folder.failed_path()
