@@ -226,7 +226,7 @@ class DropOffResult(JourneyResult):
 def drop_off(
     data,
     *,
-    outcome: str | None = "purchase",
+    outcome: str | None = "auto",
     column: str = "stage",
     channel: bool = False,
     by=None,
@@ -238,8 +238,8 @@ def drop_off(
     Parameters
     ----------
     data : CXData or DataFrame
-    outcome : str or None, default="purchase"
-        Stage that marks success; journeys that reach it are not drop-offs and
+    outcome : str or None, default="auto"
+        Stage that marks success ("auto": the catalog's purchase stage); journeys that reach it are not drop-offs and
         only their events before it count. None: every journey's last event
         (e.g. exits from the whole lifecycle).
     column : str, default="stage"
@@ -269,7 +269,9 @@ def drop_off(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, _ = event_table(data)
+    events, customers, catalog = event_table(data)
+    if outcome == "auto":
+        outcome = catalog.purchase_stage
     inact = parse_gap(inactive)
     need = []
     if outcome is not None and column != "stage":

@@ -41,6 +41,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab.catalog import check_names, study_catalog
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival_covariates import (
     _distinct_in_ranges,
@@ -67,11 +68,12 @@ def survival_table(
     observation_end=None,
     start_stage: str | None = None,
     window_days: float = 28.0,
-    support_stage: str = "service",
+    support_stage: str | None = None,
     resolve_stage: str | None = None,
     extra: pd.Series | pd.DataFrame | None = None,
     persona="auto",
     invalid_churn: str = "raise",
+    catalog=None,
 ) -> pd.DataFrame:
     """Build the survival table: one row per customer who reached the start stage.
 
@@ -97,8 +99,11 @@ def survival_table(
         The covariate window after the start (the onboarding window): support
         contacts and feedback are counted inside it, also for customers who
         churn before it ends.
-    support_stage : str, default="service"
-        Stage of support contacts.
+    support_stage : str, optional
+        Stage of support contacts; default the catalog's ``support_stage``
+        (``"service"`` in the default catalog). When the catalog has none, the
+        table has no ``support_contacts`` column (the study records no support
+        contacts, so none can be counted).
     resolve_stage : str, optional
         A stage that marks a resolved support case, if your catalog has one.
         Then ``time_to_resolve_days`` is the mean time from each support
@@ -117,6 +122,9 @@ def survival_table(
         What to do with churn events before the customer's first start event
         (or of customers who never started): raise a :class:`DataError`, or
         ignore those events with a :class:`DataWarning`.
+    catalog : StageCatalog, optional
+        Purchase, churn and support stages; default the study's own catalog
+        (``data.catalog``).
 
     Returns
     -------
@@ -127,7 +135,8 @@ def survival_table(
         censored), ``first_revenue``, ``revenue_after_start`` (revenue of
         later events up to ``end``), ``purchase_channel`` (channel of the start
         event), ``n_channels`` (distinct channels from start to end),
-        ``support_contacts`` (``support_stage`` events in the window),
+        ``support_contacts`` (``support_stage`` events in the window; absent
+        when the catalog has no support stage),
         ``time_to_resolve_days`` (only with ``resolve_stage``), the customers
         table's columns (``signup_date`` becomes ``days_signup_to_start``),
         feedback in the window (``csat``: the first CSAT answer of the start
@@ -138,7 +147,10 @@ def survival_table(
     Raises
     ------
     ParameterError
-        Unknown ``churn`` definition, missing ``inactivity_days``, unknown stage.
+        Unknown ``churn`` definition, missing ``inactivity_days``.
+    UnknownCategoryError
+        ``start_stage``, ``support_stage`` or ``resolve_stage`` is not a stage of
+        the catalog; the message lists the stages.
     DataError
         Churn events before the first start event (with ``invalid_churn="raise"``).
 
@@ -161,7 +173,15 @@ def survival_table(
         raise ParameterError(f"invalid_churn={invalid_churn!r}; use 'raise' or 'warn'.")
     if not window_days >= 0:
         raise ParameterError(f"window_days={window_days!r} must be >= 0.")
-    catalog = data.catalog
+    catalog = study_catalog(data, catalog)
+    for param, name in (
+        ("start_stage", start_stage),
+        ("support_stage", support_stage),
+        ("resolve_stage", resolve_stage),
+    ):
+        if name is not None:
+            check_names(name, catalog, argument=param)
+    support_stage = support_stage or catalog.support_stage
     events = data.events
     if len(events) == 0:
         raise DataError("the events table is empty", table="events", fix="load some events")
@@ -303,6 +323,8 @@ def survival_table(
         },
         index=pd.Index(cust[idx], name="customer_id"),
     )
+    if support_stage is None:
+        table = table.drop(columns="support_contacts")
     if resolve_stage is not None:
         s_res = _stage_code(stage_names, resolve_stage, "resolve_stage")
         resolved = np.flatnonzero(stage_codes == s_res)
@@ -334,6 +356,7 @@ def survival_table(
         "censored_at": str(pd.Timestamp(censor_at)),
         "start_stage": start_stage,
         "window_days": window_days,
+        "support_stage": support_stage,
         "persona": persona_note,
         "excluded_no_follow_up": int(late.sum()),
         "customers_without_start": int(n_cust - has_start.sum()),

@@ -47,7 +47,11 @@ def _interesting_customer(data):
     ev = data.events
     stage = ev["stage"].astype(str)
     has = lambda s: set(ev.loc[stage == s, "customer_id"])  # noqa: E731
-    wanted = has(data.catalog.purchase_stage) & has("service") & set(data.feedback["customer_id"])
+    wanted = (
+        has(data.catalog.purchase_stage)
+        & has(data.catalog.support_stage)
+        & set(data.feedback["customer_id"])
+    )
     churn = has(data.catalog.churn_stage) if data.catalog.churn_stage else set()
     for pool in (wanted & churn, wanted, set(ev["customer_id"])):
         if pool:
