@@ -16,6 +16,10 @@ __all__ = [
     "START_STATE",
     "DROP_STATE",
     "END_STATE",
+    "UNKNOWN_CHANNEL",
+    "study_catalog",
+    "check_names",
+    "observed_stages",
 ]
 
 #: Name of the state every journey starts from in a Markov chain of stages.
@@ -24,6 +28,9 @@ START_STATE = "(start)"
 DROP_STATE = "(drop-off)"
 #: Where a journey's observed events end (censored, or churned without a churn event).
 END_STATE = "(end)"
+
+#: Channel of events loaded without a ``channel`` column (e.g. a plain purchase log).
+UNKNOWN_CHANNEL = "unknown"
 
 #: Inclusive score range of each feedback metric.
 METRIC_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -213,3 +220,23 @@ def check_names(names, catalog: StageCatalog, *, argument: str, kind: str = "sta
             fix="choose among those, or pass catalog=cxlab.StageCatalog(...) that lists it",
         )
     return names
+
+
+def observed_stages(data, stages=None) -> list:
+    """The stages of the buyer's journey (or of ``stages``) that occur in the study's events.
+
+    The default steps of a funnel on any study: a purchase log gives
+    ``["purchase"]``, the demo ``["awareness", "consideration", "purchase"]``.
+    When none occurs, all of them (the analyses then say the steps are empty).
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> observed_stages(cxlab.simulate(n_customers=200, seed=0))
+    ['awareness', 'consideration', 'purchase']
+    """
+    catalog = study_catalog(data)
+    wanted = list(catalog.buyer_stages if stages is None else stages)
+    events = getattr(data, "events", data)
+    seen = set(events["stage"].astype(str).unique()) if "stage" in events else set()
+    return [s for s in wanted if s in seen] or wanted

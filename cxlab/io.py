@@ -11,12 +11,13 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from cxlab import paths
-from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL, StageCatalog
 from cxlab.data import TABLES, CXData
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError
 from cxlab.schema import check_customers, check_events, check_feedback
@@ -131,8 +132,11 @@ def load_events(
         Stages and channels to accept; default :data:`~cxlab.catalog.DEFAULT_CATALOG`.
     table, query : str, optional
         For DuckDB files: the table name or a SQL query.
-    on_duplicates : {"raise", "drop"}, default="raise"
-        What to do with exact duplicate events; ``"drop"`` keeps the first and warns.
+    on_duplicates : {"raise", "drop", "sum"}, default="raise"
+        What to do with exact copies of an event (same values in every column):
+        ``"drop"`` keeps the first and warns; ``"sum"`` keeps one event per
+        customer, time, stage, channel (and touchpoint) with the revenue summed,
+        and warns.
 
     Returns
     -------
@@ -152,8 +156,8 @@ def load_events(
     >>> cxlab.load_events(raw, columns={"user": "customer_id", "ts": "timestamp"}).shape
     (2, 5)
     """
-    if on_duplicates not in ("raise", "drop"):
-        raise ValueError(f"on_duplicates must be 'raise' or 'drop', not {on_duplicates!r}")
+    if on_duplicates not in ("raise", "drop", "sum"):
+        raise ValueError(f"on_duplicates must be 'raise', 'drop' or 'sum', not {on_duplicates!r}")
     df = _map_columns(read_table(source, table=table, query=query), columns, "events")
     clean, probs = check_events(df, catalog or DEFAULT_CATALOG, on_duplicates=on_duplicates)
     return _finish(clean, probs, "events")
@@ -256,6 +260,11 @@ def load(source, *, catalog: StageCatalog | None = None, on_duplicates: str = "r
             f"no events table in {source}", fix="add events.parquet or events.csv to the folder"
         )
     events = load_events(raw["events"], catalog=catalog, on_duplicates=on_duplicates)
+    if (
+        UNKNOWN_CHANNEL in events["channel"].cat.categories
+        and UNKNOWN_CHANNEL not in catalog.channels
+    ):
+        catalog = replace(catalog, channels=(*catalog.channels, UNKNOWN_CHANNEL))
     if raw["customers"] is None:
         warnings.warn(
             f"{source}: no customers table; built one from the events "

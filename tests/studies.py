@@ -33,6 +33,7 @@ import pandas as pd
 
 import cxlab
 from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.io import empty_feedback
 
 SUBSCRIPTION_STAGES = {
     "awareness": "visit",
@@ -151,7 +152,7 @@ def no_churn(n: int = 500, seed: int = 11):
     return cxlab.CXData(
         events=ev,
         customers=data.customers,
-        feedback=cxlab.io.empty_feedback(),
+        feedback=empty_feedback(),
         catalog=cat,
         truth=data.truth,
     )

@@ -1,0 +1,104 @@
+"""Studies that are not the demo: a purchase log, custom catalogs, missing tables.
+
+Fast tests check the loading rules of a plain purchase log; the ``slow`` matrix runs
+every notebook through ``cxlab run`` on several study shapes (``tests/studies.py``)
+and checks that each report succeeds and says what it cannot show.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import studies
+
+import cxlab
+from cxlab.exceptions import DataWarning, DuplicateEventError
+from cxlab.notices import MARKER
+
+
+def _log(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "revenue"])
+
+
+def test_purchase_log_loads_with_default_stage_and_channel(tmp_path):
+    log = studies.transaction_log(300, 5)
+    assert log.duplicated(["customer_id", "timestamp"]).sum() > 0  # same-time purchases
+    log.rename(columns={"amount": "revenue"}).to_csv(tmp_path / "events.csv", index=False)
+    with pytest.warns(DataWarning) as record:
+        data = cxlab.load(tmp_path)
+    said = " ".join(str(w.message) for w in record)
+    assert "no 'stage' column" in said and "no 'channel' column" in said
+    assert "no customers table" in said
+    assert len(data.events) == len(log)  # nothing lost
+    assert data.events["revenue"].sum() == pytest.approx(log["amount"].sum(), rel=1e-12)
+    assert set(data.events["stage"].astype(str)) == {data.catalog.purchase_stage}
+    assert set(data.events["channel"].astype(str)) == {"unknown"}
+    assert "unknown" in data.catalog.channels
+    assert len(data.feedback) == 0
+
+
+def test_same_time_purchases_of_other_amounts_are_kept():
+    raw = _log([(1, "2025-01-01", 10.0), (1, "2025-01-01", 25.0), (2, "2025-01-02", 5.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        ev = cxlab.load_events(raw)
+    assert len(ev) == 3 and ev["revenue"].sum() == 40.0
+
+
+@pytest.mark.parametrize(
+    "on_duplicates, n, total", [("drop", 2, 15.0), ("sum", 2, 25.0)], ids=["drop", "sum"]
+)
+def test_exact_copies_raise_or_are_dropped_or_summed(on_duplicates, n, total):
+    raw = _log([(1, "2025-01-01", 10.0), (1, "2025-01-01", 10.0), (2, "2025-01-02", 5.0)])
+    with pytest.raises(DuplicateEventError, match="on_duplicates='sum'"):
+        cxlab.load_events(raw)
+    with pytest.warns(DataWarning, match="dropped 1|merged 1"):
+        ev = cxlab.load_events(raw, on_duplicates=on_duplicates)
+    assert len(ev) == n
+    assert ev["revenue"].sum() == total
+
+
+def test_notice_and_attempt():
+    data = cxlab.simulate(n_customers=200, seed=1)
+    ok = cxlab.attempt(cxlab.funnel, data)
+    assert ok.summary().shape[0] == 3
+    bad = cxlab.attempt(cxlab.funnel, data, ["awareness", "nowhere"])
+    assert not bad and MARKER in bad._repr_html_() and "nowhere" in str(bad)
+    assert cxlab.attempt(cxlab.plot_scores, bad) is bad  # skipped input: skipped step
+    assert cxlab.export_table(bad.summary(), "x", "unused") is None
+    empty = cxlab.attempt(cxlab.time_between_stages, data, min_n=10**6)
+    assert not empty and "min_n=1000000" in str(empty)
+
+
+# -- every notebook on several study shapes (slow) ------------------------------------
+MATRIX = ("subscription", "persian", "transactions", "no_churn")
+#: for each shape, a notebook whose report must say what this study cannot show
+MUST_NOTICE = {
+    "subscription": "00-cx-concepts",  # no truth in the folder: the truth comparisons
+    "persian": "00-cx-concepts",
+    "transactions": "05-feedback-nps",  # no feedback
+    "no_churn": "05-feedback-nps",  # no feedback
+}
+
+
+@pytest.mark.slow
+@pytest.mark.notebooks
+@pytest.mark.parametrize("shape", MATRIX)
+def test_every_notebook_runs_on_study_shape(shape, tmp_path):
+    folder = studies.save_shape(shape, tmp_path / "study", n=400, seed=11)
+    out = tmp_path / "report"
+    proc = subprocess.run(
+        [Path(sys.executable).with_name("cxlab"), "run", "--all"]
+        + ["-p", f"data_path={folder}", "--out", str(out), "--cell-timeout", "300"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    pages = {p.stem: p.read_text(encoding="utf-8") for p in out.rglob("*.html")}
+    noticed = {stem for stem, page in pages.items() if MARKER in page}
+    assert any(MUST_NOTICE[shape] in stem for stem in noticed), (shape, sorted(noticed))
