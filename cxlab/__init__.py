@@ -91,6 +91,7 @@ _EXPORTS = {
     # notebook sections a study cannot fill
     "attempt": "cxlab.notices",
     "notice": "cxlab.notices",
+    "available": "cxlab.notices",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",

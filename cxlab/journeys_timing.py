@@ -319,7 +319,7 @@ def drop_off(
     last = seq.offsets[1:] - 1
     ts = seq.timestamps.view(np.int64)
     still_open = np.zeros(n_units, dtype=bool)
-    if inact is not None:
+    if inact is not None and len(ts):  # (no event left when every journey starts converted)
         still_open = has & ~converted & (ts[np.maximum(last, 0)] > t_end - inact)
     dropped = has & ~converted & ~still_open
     exit_key = key[last[dropped]]

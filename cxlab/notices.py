@@ -34,7 +34,7 @@ import pandas as pd
 
 from cxlab.exceptions import DataError, ParameterError
 
-__all__ = ["Skipped", "attempt", "notice", "MARKER"]
+__all__ = ["Skipped", "attempt", "notice", "available", "MARKER"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Skipped:
 
     # every later use of a skipped step is the same notice
     def __getattr__(self, name):
-        if name.startswith("__") or name.startswith("_repr"):
+        if name.startswith("_"):  # display hooks and private names: not a result
             raise AttributeError(name)
         return self
 
@@ -155,3 +155,40 @@ def _empty(result) -> bool:
             return False
         return isinstance(table, pd.DataFrame) and len(table) == 0
     return False
+
+
+def available(table, names, *, what: str = "drivers") -> list:
+    """The ``names`` that are columns of ``table``; the others are named in a warning.
+
+    For notebook parameters that list columns a study may not have (e.g. the
+    ``persona`` driver on data without personas): the analysis runs on the rest,
+    and the report says what was left out.
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     available(pd.DataFrame({"csat": [1]}), ["csat", "persona"])
+    ['csat']
+    >>> str(w[0].message)
+    "this study has no 'persona' column, so the drivers leave it out"
+    """
+    names = [names] if isinstance(names, str) else list(names)
+    if isinstance(table, Skipped) or not hasattr(table, "columns"):
+        return names
+    absent = [n for n in names if n not in table.columns]
+    if absent:
+        import warnings
+
+        from cxlab.exceptions import DataWarning
+
+        listed = ", ".join(repr(n) for n in absent)
+        plural = "s" if len(absent) > 1 else ""
+        warnings.warn(
+            f"this study has no {listed} column{plural}, so the {what} leave "
+            f"{'them' if plural else 'it'} out",
+            DataWarning,
+            stacklevel=2,
+        )
+    return [n for n in names if n in table.columns]

@@ -90,13 +90,14 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     if ev.empty:
         raise ParameterError(f"customer_id={customer_id!r} has no events.")
     fb = data.feedback[data.feedback["customer_id"] == customer_id]
+    text = {c: str for c in ("stage", "channel", "touchpoint", "metric")}
     rows = pd.concat(
         [
-            ev[["timestamp", "stage", "channel", "touchpoint", "revenue"]].astype(
-                {"stage": str, "channel": str, "touchpoint": str}
+            ev.filter(items=["timestamp", "stage", "channel", "touchpoint", "revenue"]).astype(
+                {c: str for c in text if c in ev}
             ),
-            fb[["timestamp", "stage", "channel", "touchpoint", "metric", "score"]]
-            .astype({"stage": str, "channel": str, "touchpoint": str, "metric": str})
+            fb.filter(items=["timestamp", "stage", "channel", "touchpoint", "metric", "score"])
+            .astype({c: str for c in text if c in fb})
             .rename(columns={"metric": "survey"}),
         ],
         ignore_index=True,

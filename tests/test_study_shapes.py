@@ -102,3 +102,28 @@ def test_every_notebook_runs_on_study_shape(shape, tmp_path):
     pages = {p.stem: p.read_text(encoding="utf-8") for p in out.rglob("*.html")}
     noticed = {stem for stem, page in pages.items() if MARKER in page}
     assert any(MUST_NOTICE[shape] in stem for stem in noticed), (shape, sorted(noticed))
+
+
+def _readme_blocks(section: str) -> list[str]:
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return [b.split("```", 1)[0] for b in body.split("```python\n")[1:]]
+
+
+def test_readme_bring_your_own_data_runs(tmp_path, monkeypatch):
+    blocks = _readme_blocks("Bring your own data")
+    assert len(blocks) == 3
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_shop").mkdir()
+    (tmp_path / "my_study").mkdir()
+    ns: dict = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), ns)
+    data = ns["data"]
+    assert data.catalog.support_stage == "support"
+    p = ns["chain"].absorption().probabilities.loc["(start)", "purchase"]
+    assert p == pytest.approx(2 / 3)  # the README's number
+    shop = cxlab.load(tmp_path / "my_shop")
+    assert len(shop.events) == 6 and shop.events["revenue"].sum() == pytest.approx(177.5)
