@@ -202,6 +202,7 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
             end_state=self.end_state,
             collapse_repeats=self.collapse_repeats,
             catalog=study_catalog(X, self.catalog),
+            check_stages=self.catalog is not None or hasattr(X, "catalog"),
         )
 
     def _check_params(self):

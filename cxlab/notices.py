@@ -98,6 +98,7 @@ class Skipped:
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
     __truediv__ = __rtruediv__ = __invert__ = __neg__ = _same
     __and__ = __rand__ = __or__ = __ror__ = _same
+    __lt__ = __le__ = __gt__ = __ge__ = _same
 
 
 def notice(reason: str) -> Skipped:

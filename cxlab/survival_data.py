@@ -81,10 +81,12 @@ def survival_table(
     ----------
     data : CXData
         Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``).
-    churn : {"event", "inactivity", "either"}, default="event"
+    churn : {"event", "inactivity", "either", "auto"}, default="event"
         What counts as churn (see the module docstring): an explicit churn
         event, a silence longer than ``inactivity_days`` (churn dated at the
-        last activity), or whichever comes first.
+        last activity), or whichever comes first. ``"auto"``: ``"event"`` when
+        the study records churn events (the catalog's ``churn_stage`` occurs),
+        else ``"inactivity"``; the choice is in ``table.attrs["survival"]``.
     inactivity_days : float, optional
         Silence that counts as churn; required unless ``churn="event"``.
     observation_end : str or Timestamp, optional
@@ -162,8 +164,10 @@ def survival_table(
     >>> table[["tenure_days", "churned", "support_contacts", "csat"]].shape[1]
     4
     """
+    if churn == "auto":
+        churn = _auto_churn(data, study_catalog(data, catalog))
     if churn not in _CHURN_KINDS:
-        raise ParameterError(f"churn={churn!r}; use one of {list(_CHURN_KINDS)}.")
+        raise ParameterError(f"churn={churn!r}; use one of {[*_CHURN_KINDS, 'auto']}.")
     if churn != "event" and (inactivity_days is None or not inactivity_days > 0):
         raise ParameterError(
             f"churn={churn!r} needs inactivity_days > 0 (the silence that counts as churn), "
@@ -426,6 +430,14 @@ def _column(events, name, order, dtype):
         return np.zeros(len(events), dtype=dtype)
     values = events[name].to_numpy(dtype=dtype, na_value=0)
     return values if order is None else values[order]
+
+
+def _auto_churn(data, catalog) -> str:
+    """``"event"`` when the events hold the catalog's churn stage, else ``"inactivity"``."""
+    stage = catalog.churn_stage
+    if stage is not None and (data.events["stage"] == stage).any():
+        return "event"
+    return "inactivity"
 
 
 def _stage_code(names: list, stage: str, param: str) -> int:

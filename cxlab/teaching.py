@@ -149,14 +149,16 @@ def stage_touchpoints(data) -> pd.DataFrame:
     DataFrame
         Index stage (catalog order): ``part``, ``events``, ``customers``,
         ``share_of_customers``, ``touchpoints`` (distinct), ``main_touchpoints``
-        (the three most used, with their share of the stage's events).
+        (the three most used, with their share of the stage's events). A study
+        without a ``touchpoint`` column shows its channels there.
     """
     ev = data.events
+    where = "touchpoint" if "touchpoint" in ev.columns else "channel"
     n = ev["customer_id"].nunique()
     rows = []
     for stage in data.catalog.stages:  # loop over stages
         e = ev[(ev["stage"] == stage).to_numpy()]
-        tp = e["touchpoint"].astype(str).value_counts()
+        tp = e[where].astype(str).value_counts()
         main = ", ".join(f"{k} ({v / max(len(e), 1):.0%})" for k, v in tp.head(3).items())
         rows.append(
             {

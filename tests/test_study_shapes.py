@@ -75,6 +75,37 @@ def test_notice_and_attempt():
     assert not empty and "min_n=1000000" in str(empty)
 
 
+def test_churn_auto_uses_events_when_logged_else_inactivity():
+    logged = cxlab.survival_table(studies.simulated(300, 2), churn="auto", inactivity_days=60)
+    assert logged.attrs["survival"]["churn"] == "event"
+    silent = cxlab.survival_table(studies.no_churn(300, 2), churn="auto", inactivity_days=60)
+    assert silent.attrs["survival"]["churn"] == "inactivity"
+    assert 0 < silent["churned"].mean() < 1
+
+
+def test_available_and_skip_unavailable_say_what_is_left_out():
+    data = studies.simulated(300, 2)
+    data.truth = None  # real data: no personas
+    with pytest.warns(DataWarning, match="left out: persona"):
+        t = cxlab.score_table(data, "nps", by=["stage", "persona"], skip_unavailable=True)
+    assert set(t["dimension"]) == {"(all)", "stage"}
+    with pytest.raises(cxlab.CxlabError, match="no personas"):
+        cxlab.score_table(data, "nps", by=["stage", "persona"])
+    table = cxlab.survival_table(data)
+    with pytest.warns(DataWarning, match="'persona'"):
+        assert cxlab.available(table, ["csat", "persona"]) == ["csat"]
+
+
+def test_stage_touchpoints_and_journey_without_touchpoints():
+    from cxlab import teaching
+
+    data = studies.simulated(300, 2)
+    data.events = data.events.drop(columns="touchpoint")
+    table = teaching.stage_touchpoints(data)
+    assert table.loc["purchase", "main_touchpoints"].split(" ")[0] in data.catalog.channels
+    assert len(teaching.journey_of(data)) > 0
+
+
 # -- every notebook on several study shapes (slow) ------------------------------------
 MATRIX = ("subscription", "persian", "transactions", "no_churn")
 #: for each shape, a notebook whose report must say what this study cannot show
