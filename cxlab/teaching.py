@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.exceptions import ParameterError
+from cxlab.exceptions import DataError, ParameterError
 
 __all__ = [
     "journey_of",
@@ -339,6 +339,17 @@ def _active_months(data) -> pd.Series:
     return survival_table(data)["tenure_days"] / 30.0
 
 
+def _require(data, what: str, *, stages=(), columns=()) -> None:
+    """Raise a DataError naming the stages or customer columns ``what`` needs and the study lacks."""
+    lacking = [f"stage {s!r}" for s in stages if s not in data.catalog.stages]
+    lacking += [f"customers column {c!r}" for c in columns if c not in data.customers.columns]
+    if lacking:
+        raise DataError(
+            f"{what} needs the {' and the '.join(lacking)}, which this study does not have",
+            fix="it is a lesson on the demo's journey (cxlab.simulate); skip it on other studies",
+        )
+
+
 def upsell_summary(data) -> pd.DataFrame:
     """Repeat orders and upsells of loyalty-club members and other purchasers.
 
@@ -350,6 +361,7 @@ def upsell_summary(data) -> pd.DataFrame:
         ``upsell_share`` (share of repeat orders that are upsells) and
         ``repeat_revenue_per_month``.
     """
+    _require(data, "the upsell summary", stages=("loyalty",), columns=("loyalty_member",))
     months = _active_months(data)
     ev = data.events
     rep = ev[
@@ -388,6 +400,7 @@ def referrals_by_nps(data) -> pd.DataFrame:
     from cxlab import nps_category
 
     months = _active_months(data)
+    _require(data, "referrals by NPS", stages=("advocacy",))
     fb = data.feedback
     answers = fb[(fb["metric"] == "nps").to_numpy()].drop_duplicates("customer_id")
     answers = answers[answers["customer_id"].isin(months.index)]
