@@ -107,13 +107,14 @@ def test_stage_touchpoints_and_journey_without_touchpoints():
 
 
 # -- every notebook on several study shapes (slow) ------------------------------------
-MATRIX = ("subscription", "persian", "transactions", "no_churn")
+MATRIX = ("subscription", "persian", "transactions", "no_churn", "channels_only")
 #: for each shape, a notebook whose report must say what this study cannot show
 MUST_NOTICE = {
     "subscription": "00-cx-concepts",  # no truth in the folder: the truth comparisons
     "persian": "00-cx-concepts",
     "transactions": "05-feedback-nps",  # no feedback
     "no_churn": "05-feedback-nps",  # no feedback
+    "channels_only": "05-feedback-nps",  # no feedback (nor stages, nor customer attributes)
 }
 
 
