@@ -159,3 +159,11 @@ def test_readme_bring_your_own_data_runs(tmp_path, monkeypatch):
     assert p == pytest.approx(2 / 3)  # the README's number
     shop = cxlab.load(tmp_path / "my_shop")
     assert len(shop.events) == 6 and shop.events["revenue"].sum() == pytest.approx(177.5)
+
+
+def test_churn_model_names_the_covariate_no_customer_has():
+    data = studies.no_churn(300, 2)  # no feedback: csat is missing for everyone
+    table = cxlab.survival_table(data, churn="inactivity", inactivity_days=60)
+    model = cxlab.ChurnModel(covariates=["support_contacts", "csat"], missing="drop")
+    with pytest.raises(cxlab.CxlabError, match="every customer lacks a covariate.*csat"):
+        model.fit(table)
