@@ -24,6 +24,7 @@ _EXPORTS = {
     "CXData": "cxlab.data",
     "StageCatalog": "cxlab.catalog",
     "DEFAULT_CATALOG": "cxlab.catalog",
+    "observed_stages": "cxlab.catalog",
     "load": "cxlab.io",
     "load_events": "cxlab.io",
     "load_customers": "cxlab.io",
@@ -90,6 +91,10 @@ _EXPORTS = {
     "channel_attribution": "cxlab.attribution",
     "AttributionResult": "cxlab.attribution",
     "conversion_paths": "cxlab.attribution",
+    # notebook sections a study cannot fill
+    "attempt": "cxlab.notices",
+    "notice": "cxlab.notices",
+    "available": "cxlab.notices",
     # report exports
     "export_table": "cxlab.exports",
     "export_figure": "cxlab.exports",

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxlab.catalog import study_catalog
 from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColumnError
 
 __all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table"]
@@ -242,6 +243,7 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
     """
     from cxlab.markov_data import ChainSpec, prepare
 
+    catalog = study_catalog(events, catalog)
     if hasattr(events, "events") and not isinstance(events, pd.DataFrame):
         events = events.events
     spec = ChainSpec.resolve(

@@ -16,6 +16,10 @@ __all__ = [
     "START_STATE",
     "DROP_STATE",
     "END_STATE",
+    "UNKNOWN_CHANNEL",
+    "study_catalog",
+    "check_names",
+    "observed_stages",
 ]
 
 #: Name of the state every journey starts from in a Markov chain of stages.
@@ -24,6 +28,9 @@ START_STATE = "(start)"
 DROP_STATE = "(drop-off)"
 #: Where a journey's observed events end (censored, or churned without a churn event).
 END_STATE = "(end)"
+
+#: Channel of events loaded without a ``channel`` column (e.g. a plain purchase log).
+UNKNOWN_CHANNEL = "unknown"
 
 #: Inclusive score range of each feedback metric.
 METRIC_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -43,6 +50,11 @@ class StageCatalog:
         The stage that marks a purchase (absorbing in buyer's-journey chains).
     churn_stage : str or None, default="churn"
         The stage that marks an explicit churn event, if any.
+    support_stage : str or None, default="service"
+        The stage of support contacts (counted by :func:`cxlab.survival_table`
+        and :func:`cxlab.customer_features`). The default ``"service"`` becomes
+        ``None`` when the stages have no ``service``: the study records no
+        support contacts.
     channels : tuple of str
         Channels (where the customer meets the brand).
     metrics : dict
@@ -70,6 +82,7 @@ class StageCatalog:
     buyer_stages: tuple[str, ...] = ("awareness", "consideration", "purchase")
     purchase_stage: str = "purchase"
     churn_stage: str | None = "churn"
+    support_stage: str | None = "service"
     channels: tuple[str, ...] = (
         "ads",
         "social",
@@ -97,6 +110,10 @@ class StageCatalog:
             raise ValueError(f"purchase_stage {self.purchase_stage!r} is not in stages.")
         if self.churn_stage is not None and self.churn_stage not in self.stages:
             raise ValueError(f"churn_stage {self.churn_stage!r} is not in stages.")
+        if self.support_stage is not None and self.support_stage not in self.stages:
+            if self.support_stage != "service":
+                raise ValueError(f"support_stage {self.support_stage!r} is not in stages.")
+            object.__setattr__(self, "support_stage", None)
 
     @property
     def owner_stages(self) -> tuple[str, ...]:
@@ -110,6 +127,7 @@ class StageCatalog:
             "buyer_stages": tuple(s for s in self.buyer_stages if s in stages),
             "purchase_stage": self.purchase_stage,
             "churn_stage": self.churn_stage if self.churn_stage in stages else None,
+            "support_stage": self.support_stage if self.support_stage in stages else None,
             "channels": self.channels,
             "metrics": dict(self.metrics),
         }
@@ -122,6 +140,7 @@ class StageCatalog:
             "buyer_stages": list(self.buyer_stages),
             "purchase_stage": self.purchase_stage,
             "churn_stage": self.churn_stage,
+            "support_stage": self.support_stage,
             "channels": list(self.channels),
             "metrics": {k: list(v) for k, v in self.metrics.items()},
         }
@@ -135,3 +154,89 @@ class StageCatalog:
 
 
 DEFAULT_CATALOG = StageCatalog()
+
+
+def study_catalog(data=None, catalog: StageCatalog | None = None) -> StageCatalog:
+    """The catalog a function works with: ``catalog`` when given, else the study's own.
+
+    Parameters
+    ----------
+    data : CXData, DataFrame or None
+        A study (its ``catalog`` is used), or anything else (the default catalog).
+    catalog : StageCatalog, optional
+        Overrides the study's catalog.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> cat = StageCatalog(stages=("visit", "purchase"), buyer_stages=("visit", "purchase"),
+    ...                    churn_stage=None)
+    >>> data = cxlab.CXData(events=None, customers=None, feedback=None, catalog=cat)
+    >>> study_catalog(data).stages
+    ('visit', 'purchase')
+    >>> study_catalog(data, DEFAULT_CATALOG) is DEFAULT_CATALOG
+    True
+    """
+    if catalog is not None:
+        if not isinstance(catalog, StageCatalog):
+            from cxlab.exceptions import ParameterError
+
+            raise ParameterError(
+                f"catalog must be a cxlab.StageCatalog, not {type(catalog).__name__}; "
+                "build one with cxlab.StageCatalog(stages=..., buyer_stages=..., ...)."
+            )
+        return catalog
+    own = getattr(data, "catalog", None)
+    return own if isinstance(own, StageCatalog) else DEFAULT_CATALOG
+
+
+def check_names(names, catalog: StageCatalog, *, argument: str, kind: str = "stage") -> list:
+    """``names`` (a name or a list), each checked against the catalog's stages or channels.
+
+    Raises
+    ------
+    UnknownCategoryError
+        A name the catalog does not list; the message lists the valid ones.
+
+    Examples
+    --------
+    >>> check_names("service", DEFAULT_CATALOG, argument="support_stage")
+    ['service']
+    >>> check_names("nonexistent", DEFAULT_CATALOG, argument="support_stage")
+    Traceback (most recent call last):
+    ...
+    cxlab.exceptions.UnknownCategoryError: column 'stage': support_stage names ['nonexistent'], which is not a stage of the study's catalog; its stages are ['awareness', 'consideration', 'purchase', 'use', 'service', 'loyalty', 'advocacy', 'churn']. Fix: choose among those, or pass catalog=cxlab.StageCatalog(...) that lists it
+    """
+    from cxlab.exceptions import UnknownCategoryError
+
+    valid = list(catalog.stages if kind == "stage" else catalog.channels)
+    names = [names] if isinstance(names, str) else list(names)
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise UnknownCategoryError(
+            f"{argument} names {unknown}, which is not a {kind} of the study's catalog; "
+            f"its {kind}s are {valid}",
+            column=kind,
+            fix="choose among those, or pass catalog=cxlab.StageCatalog(...) that lists it",
+        )
+    return names
+
+
+def observed_stages(data, stages=None) -> list:
+    """The stages of the buyer's journey (or of ``stages``) that occur in the study's events.
+
+    The default steps of a funnel on any study: a purchase log gives
+    ``["purchase"]``, the demo ``["awareness", "consideration", "purchase"]``.
+    When none occurs, all of them (the analyses then say the steps are empty).
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> observed_stages(cxlab.simulate(n_customers=200, seed=0))
+    ['awareness', 'consideration', 'purchase']
+    """
+    catalog = study_catalog(data)
+    wanted = list(catalog.buyer_stages if stages is None else stages)
+    events = getattr(data, "events", data)
+    seen = set(events["stage"].astype(str).unique()) if "stage" in events else set()
+    return [s for s in wanted if s in seen] or wanted

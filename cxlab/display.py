@@ -525,7 +525,13 @@ def readable(
     Returns
     -------
     ReadableTable
+        Or ``data`` itself when it is a :class:`cxlab.notices.Skipped` step (the
+        notice shows instead of a table).
     """
+    from cxlab.notices import Skipped
+
+    if isinstance(data, Skipped):
+        return data
     return ReadableTable(
         data,
         title=title,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxlab.notices import Skipped
+
 __all__ = ["export_table", "export_figure"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -49,7 +51,7 @@ def export_table(table: pd.DataFrame | pd.Series, name: str, out_dir=None) -> Pa
         The file written, or None when ``out_dir`` is empty.
     """
     path = _target(out_dir, "tables", name, ".csv")
-    if path is None:
+    if path is None or isinstance(table, Skipped):
         return None
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     frame.to_csv(path, float_format="%.10g", lineterminator="\n")
@@ -63,7 +65,7 @@ def export_figure(figure, name: str, out_dir=None, *, dpi: int = 100) -> Path | 
     same bytes on every run.
     """
     path = _target(out_dir, "figures", name, ".png")
-    if path is None:
+    if path is None or isinstance(figure, Skipped):
         return None
     fig = getattr(figure, "figure", figure)
     if hasattr(figure, "get_figure"):

@@ -44,7 +44,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.exceptions import EmptyTableError, ParameterError, SmallSampleWarning, format_examples
+from cxlab.exceptions import (
+    DataError,
+    DataWarning,
+    EmptyTableError,
+    ParameterError,
+    SmallSampleWarning,
+    format_examples,
+)
 from cxlab.feedback_core import (
     ADJUSTED_WALD_PSEUDO,
     DEFAULT_MIN_N,
@@ -430,6 +437,7 @@ def score_table(
     persona: pd.Series | None = None,
     n_boot: int = 2000,
     random_state=None,
+    skip_unavailable: bool = False,
 ) -> pd.DataFrame:
     """Scores with intervals for every group of one or more dimensions, in one tidy table.
 
@@ -466,6 +474,10 @@ def score_table(
         ``customers``, else (simulated data) the true persona in ``data.truth``.
     n_boot, random_state
         For ``method="bootstrap"``.
+    skip_unavailable : bool, default=False
+        Leave out dimensions this study does not have (e.g. ``persona`` on real
+        data without personas), with a :class:`~cxlab.exceptions.DataWarning`
+        and a note, instead of raising. For reports that run on any study.
 
     Returns
     -------
@@ -494,13 +506,19 @@ def score_table(
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
     scores = ctx.scores
     rng = np.random.default_rng(random_state)
-    parts = []
+    parts, skipped = [], []
     specs = ([("(all)",)] if overall else []) + [d if isinstance(d, tuple) else (d,) for d in dims]
     for spec in specs:
         if spec == ("(all)",):
             codes, labels = np.zeros(len(rows), dtype=np.int64), pd.Index(["(all)"])
         else:
-            codes, labels = dimension_codes(rows, spec, ctx, period=period)
+            try:
+                codes, labels = dimension_codes(rows, spec, ctx, period=period)
+            except (ParameterError, DataError) as err:
+                if not skip_unavailable:
+                    raise
+                skipped.append(f"{' x '.join(spec)} ({err})")
+                continue
         hist = _histogram(codes, scores, len(labels), metric)
         est = pd.DataFrame(_estimate(hist, metric, method, level, n_boot, rng))
         est.insert(0, "group", labels.astype(str))
@@ -516,6 +534,10 @@ def score_table(
     front += ["level", "method", "small_sample"]
     table = table[front + [c for c in table.columns if c not in front]]
     notes = list(ctx.notes)
+    if skipped:
+        msg = f"not available in this study, left out: {'; '.join(skipped)}"
+        warnings.warn(msg, DataWarning, stacklevel=2)
+        notes.append(msg)
     small = table[table["small_sample"]]
     if len(small):
         names = format_examples((small["dimension"] + "=" + small["group"]).tolist())

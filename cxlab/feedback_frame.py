@@ -255,8 +255,8 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     if "touchpoint" in first.columns:
         facts["purchase_touchpoint"] = first["touchpoint"].reindex(ids)
     support = np.full(len(ids), np.nan)
-    if "service" in catalog.stages:
-        svc = ev.loc[stage == "service", ["customer_id", "timestamp"]]
+    if catalog.support_stage is not None:
+        svc = ev.loc[stage == catalog.support_stage, ["customer_id", "timestamp"]]
         pos = ids.get_indexer(svc["customer_id"])
         start = facts["purchase_time"].to_numpy()[np.maximum(pos, 0)]
         delta = (svc["timestamp"].to_numpy() - start) / np.timedelta64(1, "D")

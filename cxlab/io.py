@@ -11,12 +11,13 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from cxlab import paths
-from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL, StageCatalog
 from cxlab.data import TABLES, CXData
 from cxlab.exceptions import (
     CxlabError,
@@ -535,6 +536,11 @@ def load(
         on_duplicates=on_duplicates,
         **time_opts,
     )
+    if (
+        UNKNOWN_CHANNEL in events["channel"].cat.categories
+        and UNKNOWN_CHANNEL not in catalog.channels
+    ):
+        catalog = replace(catalog, channels=(*catalog.channels, UNKNOWN_CHANNEL))
     if raw["customers"] is None:
         warnings.warn(
             f"{source}: no customers table; built one from the events "

@@ -139,7 +139,7 @@ def variants(
     data,
     *,
     column: str = "stage",
-    outcome: str | None = "purchase",
+    outcome: str | None = "auto",
     collapse: bool = False,
     gap=None,
     max_steps: int | None = None,
@@ -153,8 +153,8 @@ def variants(
     data : CXData or DataFrame
     column : str, default="stage"
         Steps are stages, or channels (``"channel"``), or another event column.
-    outcome : str or None, default="purchase"
-        Stage that marks success. Each journey is cut just before its first
+    outcome : str or None, default="auto"
+        Stage that marks success ("auto": the catalog's purchase stage). Each journey is cut just before its first
         outcome event; ``conversion_rate`` is the share of journeys with that
         path that went on to the outcome. None: whole journeys, no conversion.
     collapse : bool, default=False
@@ -190,7 +190,9 @@ def variants(
     for name, value in (("max_steps", max_steps), ("top", top)):
         if value is not None and int(value) < 1:
             raise ParameterError(f"{name}={value} must be at least 1 (or None).")
-    js, _ = _prepare(data, column, gap, outcome is not None)
+    js, catalog = _prepare(data, column, gap, outcome is not None)
+    if outcome == "auto":
+        outcome = catalog.purchase_stage
     seq = js.seq
     n_units = len(js)
     converted = None

@@ -236,7 +236,7 @@ class DropOffResult(JourneyResult):
 def drop_off(
     data,
     *,
-    outcome: str | None = "purchase",
+    outcome: str | None = "auto",
     column: str = "stage",
     channel: bool = False,
     by=None,
@@ -248,8 +248,8 @@ def drop_off(
     Parameters
     ----------
     data : CXData or DataFrame
-    outcome : str or None, default="purchase"
-        Stage that marks success; journeys that reach it are not drop-offs and
+    outcome : str or None, default="auto"
+        Stage that marks success ("auto": the catalog's purchase stage); journeys that reach it are not drop-offs and
         only their events before it count. None: every journey's last event
         (e.g. exits from the whole lifecycle).
     column : str, default="stage"
@@ -279,7 +279,9 @@ def drop_off(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, _ = event_table(data)
+    events, customers, catalog = event_table(data)
+    if outcome == "auto":
+        outcome = catalog.purchase_stage
     inact = parse_gap(inactive)
     need = []
     if outcome is not None and column != "stage":
@@ -327,7 +329,7 @@ def drop_off(
     last = seq.offsets[1:] - 1
     ts = seq.timestamps.view(np.int64)
     still_open = np.zeros(n_units, dtype=bool)
-    if inact is not None:
+    if inact is not None and len(ts):  # (no event left when every journey starts converted)
         still_open = has & ~converted & (ts[np.maximum(last, 0)] > t_end - inact)
     dropped = has & ~converted & ~still_open
     exit_key = key[last[dropped]]

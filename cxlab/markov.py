@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab.catalog import study_catalog
 from cxlab.exceptions import (
     DataWarning,
     ParameterError,
@@ -191,7 +192,8 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
         return self
 
     # -- fitting ------------------------------------------------------------
-    def _spec(self) -> ChainSpec:
+    def _spec(self, X=None) -> ChainSpec:
+        """Resolved settings; the catalog is ``self.catalog``, else the study's (``X.catalog``)."""
         return ChainSpec.resolve(
             state=self.state,
             journey=self.journey,
@@ -199,7 +201,8 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
             absorbing=self.absorbing,
             end_state=self.end_state,
             collapse_repeats=self.collapse_repeats,
-            catalog=self.catalog,
+            catalog=study_catalog(X, self.catalog),
+            check_stages=self.catalog is not None or hasattr(X, "catalog"),
         )
 
     def _check_params(self):
@@ -248,9 +251,9 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
             A higher order whose histories are mostly seen fewer than 5 times.
         """
         self._check_params()
+        spec = self._spec(X)
         if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
             X = X.events
-        spec = self._spec()
         data = prepare(X, spec)
         if data.info.get("n_ties"):
             warnings.warn(

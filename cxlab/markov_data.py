@@ -36,7 +36,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from cxlab.catalog import DEFAULT_CATALOG, DROP_STATE, END_STATE, START_STATE, StageCatalog
+from cxlab.catalog import (
+    DEFAULT_CATALOG,
+    DROP_STATE,
+    END_STATE,
+    START_STATE,
+    StageCatalog,
+    check_names,
+)
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -67,7 +74,18 @@ class ChainSpec:
     states_given: bool = False
 
     @classmethod
-    def resolve(cls, *, state, journey, states, absorbing, end_state, collapse_repeats, catalog):
+    def resolve(
+        cls,
+        *,
+        state,
+        journey,
+        states,
+        absorbing,
+        end_state,
+        collapse_repeats,
+        catalog,
+        check_stages=False,
+    ):
         if journey not in ("all", "buyer"):
             raise ParameterError(f"journey must be 'all' or 'buyer', not {journey!r}.")
         cols = (state,) if isinstance(state, str) else tuple(state)
@@ -75,6 +93,12 @@ class ChainSpec:
             raise ParameterError("state must name at least one column, e.g. state='stage'.")
         catalog = catalog or DEFAULT_CATALOG
         states_given = states is not None
+        if check_stages and cols == ("stage",):  # a study's stages: the message lists them
+            for argument, names in (("states", states), ("absorbing", absorbing)):
+                if names:
+                    check_names(
+                        [s for s in names if s not in _RESERVED], catalog, argument=argument
+                    )
         if journey == "buyer":
             if absorbing:
                 raise ParameterError(

@@ -129,7 +129,7 @@ def fit_groups(chain, X, by, *, customers=None, min_customers: int = MIN_GROUP_C
     mapping = customer_groups(data_obj, by, customers)
     name = by if isinstance(by, str) else str(getattr(mapping, "name", None) or "group")
     chain._check_params()
-    spec = chain._spec()
+    spec = chain._spec(X)
     data = prepare(events, spec)
     codes, groups = group_codes(data, mapping)
     chains = {}

@@ -86,7 +86,7 @@ def markov_order_test(X, *, max_order: int = 3, chain=None, **params) -> ChainRe
     chain = _chain(chain, params)
     if int(max_order) < 2:
         raise ParameterError(f"max_order={max_order} must be at least 2 to compare orders.")
-    data = prepare(_events(X), chain._spec())
+    data = prepare(_events(X), chain._spec(X))
     rows = []
     prev = None
     for m in range(1, int(max_order) + 1):
@@ -178,7 +178,7 @@ def markov_homogeneity_test(
     chain = _chain(chain, params)
     if (by is None) == (period is None):
         raise ParameterError("give exactly one of by= (customer groups) or period= (e.g. 'Q').")
-    data = prepare(_events(X), chain._spec())
+    data = prepare(_events(X), chain._spec(X))
     tr = transitions(data, int(chain.order))
     if by is not None:
         codes, groups = group_codes(data, customer_groups(X, by, customers))

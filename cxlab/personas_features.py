@@ -254,8 +254,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     out["days_to_purchase"] = purchase_day - first_day
     out["buyer_gap_days"] = buyer_gap
     out["support_contacts"] = (
-        st_counts[:, catalog.stages.index("service")]
-        if "service" in catalog.stages
+        st_counts[:, catalog.stages.index(catalog.support_stage)]
+        if catalog.support_stage is not None
         else np.zeros(n, dtype=np.int64)
     )
     for j, s in enumerate(catalog.stages):

@@ -55,6 +55,8 @@ class PersonaJourneys:
         :func:`cxlab.markov_homogeneity_test` across personas; ``.estimate`` is
         the overall p-value, ``.table`` the test per state.
     notes : list of str
+    purchase_stage : str
+        The catalog's purchase stage (the ``p_purchase`` of :meth:`summary`).
     """
 
     personas: pd.Series
@@ -62,6 +64,7 @@ class PersonaJourneys:
     chains: object
     homogeneity: object
     notes: list = field(default_factory=list)
+    purchase_stage: str = "purchase"
 
     def summary(self) -> pd.DataFrame:
         """One row per persona: customers, P(purchase) from the start, expected steps
@@ -72,7 +75,7 @@ class PersonaJourneys:
         start = ab[ab["from"] == "(start)"]
         rows = {}
         for quantity, to, name in (
-            ("absorption probability", "purchase", "p_purchase"),
+            ("absorption probability", self.purchase_stage, "p_purchase"),
             ("expected steps", None, "expected_steps"),
             ("expected days to absorption", None, "expected_days"),
         ):
@@ -223,4 +226,6 @@ def persona_journeys(
     chains = chain.fit_groups(data, by=labels)
     test = markov_homogeneity_test(data, by=labels, chain=chain)
     test.notes = [*test.notes, CAVEAT]
-    return PersonaJourneys(labels, fun, chains, test, notes=[CAVEAT])
+    return PersonaJourneys(
+        labels, fun, chains, test, notes=[CAVEAT], purchase_stage=cat.purchase_stage
+    )

@@ -121,7 +121,7 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     tallest = max(sum(1 for x2, _ in pos.values() if x2 == x) for x, _ in pos.values())
     ax = _axes(ax, (2.6 * (max(x for x, _ in pos.values()) + 1), max(4.5, 1.5 * tallest)))
     absorbing = set(chain.absorbing_states_)
-    purchase = (getattr(chain, "catalog", None) or DEFAULT_CATALOG).purchase_stage
+    purchase = _catalog(chain).purchase_stage
     for s in P.index:
         for t, p in P.loc[s].items():
             if p < min_probability or t == s:
@@ -200,8 +200,14 @@ def _first_order_view(chain):
     counts.index = [h[-1] for h in chain.histories_]
     counts = counts.groupby(level=0, sort=False).sum()
     view = MarkovChain.from_counts(counts, confidence=chain.confidence)
-    view.catalog = getattr(chain, "catalog", None)
+    view.catalog = _catalog(chain)
     return view
+
+
+def _catalog(chain):
+    """The catalog a chain was fitted with (its own ``catalog=``, else the study's)."""
+    spec = getattr(chain, "_spec_", None)
+    return getattr(chain, "catalog", None) or getattr(spec, "catalog", None) or DEFAULT_CATALOG
 
 
 def plot_absorption(result, ax=None, **kw):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.exceptions import DataError
 from cxlab.plots import get_axes as _axes
 
 __all__ = [
@@ -50,6 +51,12 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
 
     model._check_fitted("plot_projection")
     _, prep = model._prepare_new(X)
+    if prep.z.shape[1] < 2:
+        raise DataError(
+            f"the personas rest on {prep.z.shape[1]} feature, so there is no two-dimensional "
+            "projection to draw",
+            fix="fit the PersonaModel on two or more features to see this view",
+        )
     labels = model.predict(X)
     rng = np.random.default_rng(random_state)
     idx = np.arange(prep.n)

@@ -16,6 +16,14 @@ What cleaning does, and nothing more:
   (the order is checked first, so an ordered log is not sorted again).
 - a missing ``revenue`` column means no revenue (0); missing values in an
   existing ``revenue`` column are an error.
+- a missing ``stage`` column (a purchase log) means every event is a purchase
+  (the catalog's ``purchase_stage``); a missing ``channel`` column means one
+  channel, ``"unknown"`` (:data:`~cxlab.catalog.UNKNOWN_CHANNEL`). Both are said
+  in a warning.
+- duplicates are judged on all columns: two purchases at the same time with
+  different amounts are two events. Exact copies are an error, dropped with
+  ``on_duplicates="drop"`` or merged with their revenue summed with
+  ``on_duplicates="sum"`` (both warn with the count).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL, StageCatalog
 from cxlab.exceptions import (
     AmbiguousDateError,
     DataTypeError,
@@ -55,7 +63,7 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = {
-    "events": ("customer_id", "timestamp", "stage", "channel"),
+    "events": ("customer_id", "timestamp"),
     "customers": ("customer_id",),
     "feedback": ("customer_id", "timestamp", "metric", "score"),
 }
@@ -469,6 +477,25 @@ def _catalog_fix(what: str) -> str:
     )
 
 
+def _default_stage_channel(df, catalog: StageCatalog, probs) -> tuple:
+    """Fill a missing ``stage`` or ``channel`` column (a purchase log); the channels to accept."""
+    channels = tuple(catalog.channels)
+    if "stage" not in df:
+        df["stage"] = catalog.purchase_stage
+        probs.warnings.append(
+            f"events: no 'stage' column; every event is taken as a {catalog.purchase_stage!r} "
+            "(a purchase log). Add a stage column if some events are not purchases"
+        )
+    if "channel" not in df:
+        df["channel"] = UNKNOWN_CHANNEL
+        channels = channels if UNKNOWN_CHANNEL in channels else (*channels, UNKNOWN_CHANNEL)
+        probs.warnings.append(
+            f"events: no 'channel' column; every event gets the channel {UNKNOWN_CHANNEL!r}, "
+            "so channel analyses have nothing to compare"
+        )
+    return channels
+
+
 def check_events(
     events: pd.DataFrame,
     catalog: StageCatalog = DEFAULT_CATALOG,
@@ -494,8 +521,9 @@ def check_events(
         df["timestamp"], table, df, probs, dayfirst=dayfirst, timestamp_format=timestamp_format
     )
     _check_future(ts, table, df, probs, observation_end)
+    channels = _default_stage_channel(df, catalog, probs)
     stage = _categorical(df, "stage", catalog.stages, table, probs, _catalog_fix("stages"))
-    channel = _categorical(df, "channel", catalog.channels, table, probs, _catalog_fix("channels"))
+    channel = _categorical(df, "channel", channels, table, probs, _catalog_fix("channels"))
     if "revenue" in df:
         rev = df["revenue"]
         if not pd.api.types.is_numeric_dtype(rev) or pd.api.types.is_bool_dtype(rev):

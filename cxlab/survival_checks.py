@@ -207,6 +207,13 @@ def design_matrix(
                 fix="fill them (e.g. a 'no answer' level or an indicator), or pass "
                 "missing='drop' to leave those customers out (with a warning)",
             )
+        if not keep.any():
+            raise DataError(
+                f"every customer lacks a covariate ({detail}), so missing='drop' leaves no one",
+                column=str(counts.index[0]),
+                n_rows=len(keep),
+                fix="leave those covariates out (e.g. 'csat' on a study without surveys)",
+            )
         warnings.warn(
             f"{int((~keep).sum()):,} of {len(keep):,} customers left out for missing "
             f"covariates ({detail}; e.g. {_ids(table, ~keep)}).",

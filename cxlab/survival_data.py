@@ -41,6 +41,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab.catalog import check_names, study_catalog
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival_covariates import (
     _distinct_in_ranges,
@@ -67,11 +68,12 @@ def survival_table(
     observation_end=None,
     start_stage: str | None = None,
     window_days: float = 28.0,
-    support_stage: str = "service",
+    support_stage: str | None = None,
     resolve_stage: str | None = None,
     extra: pd.Series | pd.DataFrame | None = None,
     persona="auto",
     invalid_churn: str = "raise",
+    catalog=None,
 ) -> pd.DataFrame:
     """Build the survival table: one row per customer who reached the start stage.
 
@@ -79,10 +81,12 @@ def survival_table(
     ----------
     data : CXData
         Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``).
-    churn : {"event", "inactivity", "either"}, default="event"
+    churn : {"event", "inactivity", "either", "auto"}, default="event"
         What counts as churn (see the module docstring): an explicit churn
         event, a silence longer than ``inactivity_days`` (churn dated at the
-        last activity), or whichever comes first.
+        last activity), or whichever comes first. ``"auto"``: ``"event"`` when
+        the study records churn events (the catalog's ``churn_stage`` occurs),
+        else ``"inactivity"``; the choice is in ``table.attrs["survival"]``.
     inactivity_days : float, optional
         Silence that counts as churn; required unless ``churn="event"``.
     observation_end : str or Timestamp, optional
@@ -97,8 +101,11 @@ def survival_table(
         The covariate window after the start (the onboarding window): support
         contacts and feedback are counted inside it, also for customers who
         churn before it ends.
-    support_stage : str, default="service"
-        Stage of support contacts.
+    support_stage : str, optional
+        Stage of support contacts; default the catalog's ``support_stage``
+        (``"service"`` in the default catalog). When the catalog has none, the
+        table has no ``support_contacts`` column (the study records no support
+        contacts, so none can be counted).
     resolve_stage : str, optional
         A stage that marks a resolved support case, if your catalog has one.
         Then ``time_to_resolve_days`` is the mean time from each support
@@ -117,6 +124,9 @@ def survival_table(
         What to do with churn events before the customer's first start event
         (or of customers who never started): raise a :class:`DataError`, or
         ignore those events with a :class:`DataWarning`.
+    catalog : StageCatalog, optional
+        Purchase, churn and support stages; default the study's own catalog
+        (``data.catalog``).
 
     Returns
     -------
@@ -127,7 +137,8 @@ def survival_table(
         censored), ``first_revenue``, ``revenue_after_start`` (revenue of
         later events up to ``end``), ``purchase_channel`` (channel of the start
         event), ``n_channels`` (distinct channels from start to end),
-        ``support_contacts`` (``support_stage`` events in the window),
+        ``support_contacts`` (``support_stage`` events in the window; absent
+        when the catalog has no support stage),
         ``time_to_resolve_days`` (only with ``resolve_stage``), the customers
         table's columns (``signup_date`` becomes ``days_signup_to_start``),
         feedback in the window (``csat``: the first CSAT answer of the start
@@ -138,7 +149,10 @@ def survival_table(
     Raises
     ------
     ParameterError
-        Unknown ``churn`` definition, missing ``inactivity_days``, unknown stage.
+        Unknown ``churn`` definition, missing ``inactivity_days``.
+    UnknownCategoryError
+        ``start_stage``, ``support_stage`` or ``resolve_stage`` is not a stage of
+        the catalog; the message lists the stages.
     DataError
         Churn events before the first start event (with ``invalid_churn="raise"``).
 
@@ -150,8 +164,10 @@ def survival_table(
     >>> table[["tenure_days", "churned", "support_contacts", "csat"]].shape[1]
     4
     """
+    if churn == "auto":
+        churn = _auto_churn(data, study_catalog(data, catalog))
     if churn not in _CHURN_KINDS:
-        raise ParameterError(f"churn={churn!r}; use one of {list(_CHURN_KINDS)}.")
+        raise ParameterError(f"churn={churn!r}; use one of {[*_CHURN_KINDS, 'auto']}.")
     if churn != "event" and (inactivity_days is None or not inactivity_days > 0):
         raise ParameterError(
             f"churn={churn!r} needs inactivity_days > 0 (the silence that counts as churn), "
@@ -161,7 +177,15 @@ def survival_table(
         raise ParameterError(f"invalid_churn={invalid_churn!r}; use 'raise' or 'warn'.")
     if not window_days >= 0:
         raise ParameterError(f"window_days={window_days!r} must be >= 0.")
-    catalog = data.catalog
+    catalog = study_catalog(data, catalog)
+    for param, name in (
+        ("start_stage", start_stage),
+        ("support_stage", support_stage),
+        ("resolve_stage", resolve_stage),
+    ):
+        if name is not None:
+            check_names(name, catalog, argument=param)
+    support_stage = support_stage or catalog.support_stage
     events = data.events
     if len(events) == 0:
         raise DataError("the events table is empty", table="events", fix="load some events")
@@ -303,6 +327,8 @@ def survival_table(
         },
         index=pd.Index(cust[idx], name="customer_id"),
     )
+    if support_stage is None:
+        table = table.drop(columns="support_contacts")
     if resolve_stage is not None:
         s_res = _stage_code(stage_names, resolve_stage, "resolve_stage")
         resolved = np.flatnonzero(stage_codes == s_res)
@@ -334,6 +360,7 @@ def survival_table(
         "censored_at": str(pd.Timestamp(censor_at)),
         "start_stage": start_stage,
         "window_days": window_days,
+        "support_stage": support_stage,
         "persona": persona_note,
         "excluded_no_follow_up": int(late.sum()),
         "customers_without_start": int(n_cust - has_start.sum()),
@@ -403,6 +430,14 @@ def _column(events, name, order, dtype):
         return np.zeros(len(events), dtype=dtype)
     values = events[name].to_numpy(dtype=dtype, na_value=0)
     return values if order is None else values[order]
+
+
+def _auto_churn(data, catalog) -> str:
+    """``"event"`` when the events hold the catalog's churn stage, else ``"inactivity"``."""
+    stage = catalog.churn_stage
+    if stage is not None and (data.events["stage"] == stage).any():
+        return "event"
+    return "inactivity"
 
 
 def _stage_code(names: list, stage: str, param: str) -> int:

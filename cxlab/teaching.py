@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.exceptions import ParameterError
+from cxlab.exceptions import DataError, ParameterError
 
 __all__ = [
     "journey_of",
@@ -47,7 +47,11 @@ def _interesting_customer(data):
     ev = data.events
     stage = ev["stage"].astype(str)
     has = lambda s: set(ev.loc[stage == s, "customer_id"])  # noqa: E731
-    wanted = has(data.catalog.purchase_stage) & has("service") & set(data.feedback["customer_id"])
+    wanted = (
+        has(data.catalog.purchase_stage)
+        & has(data.catalog.support_stage)
+        & set(data.feedback["customer_id"])
+    )
     churn = has(data.catalog.churn_stage) if data.catalog.churn_stage else set()
     for pool in (wanted & churn, wanted, set(ev["customer_id"])):
         if pool:
@@ -86,13 +90,14 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     if ev.empty:
         raise ParameterError(f"customer_id={customer_id!r} has no events.")
     fb = data.feedback[data.feedback["customer_id"] == customer_id]
+    text = {c: str for c in ("stage", "channel", "touchpoint", "metric")}
     rows = pd.concat(
         [
-            ev[["timestamp", "stage", "channel", "touchpoint", "revenue"]].astype(
-                {"stage": str, "channel": str, "touchpoint": str}
+            ev.filter(items=["timestamp", "stage", "channel", "touchpoint", "revenue"]).astype(
+                {c: str for c in text if c in ev}
             ),
-            fb[["timestamp", "stage", "channel", "touchpoint", "metric", "score"]]
-            .astype({"stage": str, "channel": str, "touchpoint": str, "metric": str})
+            fb.filter(items=["timestamp", "stage", "channel", "touchpoint", "metric", "score"])
+            .astype({c: str for c in text if c in fb})
             .rename(columns={"metric": "survey"}),
         ],
         ignore_index=True,
@@ -144,14 +149,16 @@ def stage_touchpoints(data) -> pd.DataFrame:
     DataFrame
         Index stage (catalog order): ``part``, ``events``, ``customers``,
         ``share_of_customers``, ``touchpoints`` (distinct), ``main_touchpoints``
-        (the three most used, with their share of the stage's events).
+        (the three most used, with their share of the stage's events). A study
+        without a ``touchpoint`` column shows its channels there.
     """
     ev = data.events
+    where = "touchpoint" if "touchpoint" in ev.columns else "channel"
     n = ev["customer_id"].nunique()
     rows = []
     for stage in data.catalog.stages:  # loop over stages
         e = ev[(ev["stage"] == stage).to_numpy()]
-        tp = e["touchpoint"].astype(str).value_counts()
+        tp = e[where].astype(str).value_counts()
         main = ", ".join(f"{k} ({v / max(len(e), 1):.0%})" for k, v in tp.head(3).items())
         rows.append(
             {
@@ -332,6 +339,17 @@ def _active_months(data) -> pd.Series:
     return survival_table(data)["tenure_days"] / 30.0
 
 
+def _require(data, what: str, *, stages=(), columns=()) -> None:
+    """Raise a DataError naming the stages or customer columns ``what`` needs and the study lacks."""
+    lacking = [f"stage {s!r}" for s in stages if s not in data.catalog.stages]
+    lacking += [f"customers column {c!r}" for c in columns if c not in data.customers.columns]
+    if lacking:
+        raise DataError(
+            f"{what} needs the {' and the '.join(lacking)}, which this study does not have",
+            fix="it is a lesson on the demo's journey (cxlab.simulate); skip it on other studies",
+        )
+
+
 def upsell_summary(data) -> pd.DataFrame:
     """Repeat orders and upsells of loyalty-club members and other purchasers.
 
@@ -343,6 +361,7 @@ def upsell_summary(data) -> pd.DataFrame:
         ``upsell_share`` (share of repeat orders that are upsells) and
         ``repeat_revenue_per_month``.
     """
+    _require(data, "the upsell summary", stages=("loyalty",), columns=("loyalty_member",))
     months = _active_months(data)
     ev = data.events
     rep = ev[
@@ -381,6 +400,7 @@ def referrals_by_nps(data) -> pd.DataFrame:
     from cxlab import nps_category
 
     months = _active_months(data)
+    _require(data, "referrals by NPS", stages=("advocacy",))
     fb = data.feedback
     answers = fb[(fb["metric"] == "nps").to_numpy()].drop_duplicates("customer_id")
     answers = answers[answers["customer_id"].isin(months.index)]

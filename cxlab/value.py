@@ -78,6 +78,7 @@ class ValueModel:
         constant); empty = one constant hazard.
     spend_by : str or None, default="loyalty_member"
         Purchaser column the repeat-revenue rate depends on (within each group).
+        The default on a study without that column: one rate per group (noted).
     n_boot : int, default=200
         Bootstrap replicates / parametric draws behind every interval.
     confidence : float, default=0.90
@@ -260,7 +261,11 @@ class ValueModel:
         self._D = table[dummies].to_numpy(float)
         self._gidx = pd.Categorical(table["group"], categories=self.groups_).codes.astype(np.int64)
         spend_key = [table["group"].astype(str)]
-        if self.spend_by is not None:
+        self._spend_by = self.spend_by
+        if self.spend_by == "loyalty_member" and self.spend_by not in table.columns:
+            notes.append("no 'loyalty_member' column: one repeat-revenue rate per group.")
+            self._spend_by = None  # the default, on a study without a loyalty club
+        if self._spend_by is not None:
             if self.spend_by not in table.columns:
                 raise ParameterError(
                     f"spend_by={self.spend_by!r} is not a purchaser column; use None or one of "
@@ -468,8 +473,8 @@ class ValueModel:
             rows[label] = np.array([s["first"][j] for s in self._spend])
         for j, key in enumerate(self._key_labels):
             parts = [] if len(self.groups_) == 1 else [f"group={key[0]}"]
-            if self.spend_by is not None:
-                parts.append(f"{self.spend_by}={key[-1]}")
+            if self._spend_by is not None:
+                parts.append(f"{self._spend_by}={key[-1]}")
             label = "repeat_revenue_per_day" + (f"[{', '.join(parts)}]" if parts else "")
             rows[label] = np.array([s["rate_k"][j] for s in self._spend])
         return interval_table(rows, self.confidence, index_name="quantity")

@@ -91,7 +91,7 @@ def fit_chain(data, labels, *, n_boot: int, random_state) -> ChainFit:
     purchase = data.catalog.purchase_stage
     mc = MarkovChain(journey="buyer", n_bootstrap=int(n_boot), random_state=random_state)
     if labels is None:
-        chains = {"all": mc.fit(data.events)}
+        chains = {"all": mc.fit(data)}
     else:
         chains = dict(mc.fit_groups(data, by=labels).items())
     first = next(iter(chains.values()))

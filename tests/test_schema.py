@@ -56,8 +56,8 @@ def test_valid_events_are_typed_and_sorted():
 
 def test_missing_column_names_it_and_the_fix():
     with pytest.raises(ex.MissingColumnError) as err:
-        cxlab.load_events(_events().drop(columns="channel"))
-    _assert_message(err, column="channel")
+        cxlab.load_events(_events().drop(columns="timestamp"))
+    _assert_message(err, column="timestamp")
     assert "columns=" in err.value.fix
 
 

@@ -18,6 +18,7 @@ from cxlab.exceptions import (
     ParameterError,
     SmallSampleWarning,
     StatisticalWarning,
+    UnknownCategoryError,
 )
 
 DAY = pd.Timedelta(days=1)
@@ -220,7 +221,7 @@ def test_all_censored_warns_and_bad_parameters():
         cxlab.survival_table(data, churn="inactivity")
     with pytest.raises(ParameterError, match="churn="):
         cxlab.survival_table(data, churn="silence")
-    with pytest.raises(ParameterError, match="not a stage"):
+    with pytest.raises(UnknownCategoryError, match="not a stage"):
         cxlab.survival_table(data, start_stage="signup")
 
 
