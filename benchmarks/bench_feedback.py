@@ -126,8 +126,8 @@ def run(scale: float = 1.0) -> list[dict]:
 def _drivers(n_rows: int) -> list[dict]:
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    from cxlab.sim_feedback import sample_ordinal
-    from cxlab.simulation import NPS_THRESHOLDS
+    from cxlab.simulation._feedback import sample_ordinal
+    from cxlab.simulation._simulate import NPS_THRESHOLDS
 
     rng = np.random.default_rng(1)
     x = np.column_stack(

@@ -41,7 +41,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import cxlab
-from cxlab.sequences import encode_events, transition_counts
+from cxlab.sequences._encode import encode_events
+from cxlab.sequences._layout import transition_counts
 
 EVENTS = 10_000_000
 REPEATS = 3  # timed rounds of the counting comparison (median reported)
@@ -268,8 +269,8 @@ def _warm(kind: str):
         import scipy.sparse
         import scipy.stats  # noqa: F401
 
-        import cxlab.attribution
-        import cxlab.markov
+        import cxlab.markov._attribution
+        import cxlab.markov._chain
 
         toy = pd.DataFrame({"path": ["a > b", "b"], "conversions": [1, 0], "nulls": [1, 1]})
         cxlab.channel_attribution(toy, n_bootstrap=2, random_state=0)

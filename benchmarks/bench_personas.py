@@ -37,7 +37,7 @@ import sklearn.cluster  # imported before the clock starts
 import sklearn.mixture  # noqa: F401
 
 import cxlab
-import cxlab.personas
+import cxlab.personas._model
 
 FULL = 1_000_000
 TWENTY = [

@@ -18,7 +18,7 @@ def run(scale: float = 1.0) -> list[dict]:
     seconds, data = timed(lambda: cxlab.simulate(n_customers=n, seed=0))
     _, peak = measure(_simulate, n)
     return [{
-        "task": "simulate journeys", "impl": "cxlab.simulation", "n": len(data.events),
+        "task": "simulate journeys", "impl": "cxlab.simulation._simulate", "n": len(data.events),
         "seconds": seconds, "peak_mb": peak,
         "note": f"{n:,} customers; target < 10 s for 1M events",
     }]

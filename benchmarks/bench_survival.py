@@ -33,7 +33,7 @@ from _util import measure, timed
 from threadpoolctl import threadpool_limits
 
 import cxlab
-from cxlab.data import CXData
+from cxlab.data._model import CXData
 
 EVENTS = 10_000_000
 CUSTOMERS = 1_000_000

@@ -48,7 +48,7 @@ def register(sub) -> None:
 
 
 def _simulate(args) -> int:
-    from cxlab.simulation import simulate
+    from cxlab.simulation._simulate import simulate
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -70,7 +70,7 @@ def _simulate(args) -> int:
 
 
 def _validate(args) -> int:
-    from cxlab.validation import validate
+    from cxlab.data._validation import validate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

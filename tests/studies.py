@@ -1,6 +1,6 @@
 """Study shapes that are not the demo, built from the simulator with fixed seeds.
 
-Each builder returns a :class:`~cxlab.data.CXData` small enough for fast tests
+Each builder returns a :class:`~cxlab.data._model.CXData` small enough for fast tests
 (``n`` customers, default 500), and :func:`save_shape` writes one as a data folder
 the way a user would hand it over (only the files that shape has). The truth of the
 simulated demo stays valid under a relabelling of stages and channels, so the
@@ -32,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG, StageCatalog
-from cxlab.io import empty_feedback
+from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.data._io import empty_feedback
 
 SUBSCRIPTION_STAGES = {
     "awareness": "visit",

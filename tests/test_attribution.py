@@ -1,4 +1,4 @@
-"""Tests of cxlab.attribution: hand-worked removal effects, heuristics, truth, bad input."""
+"""Tests of cxlab.markov._attribution: hand-worked removal effects, heuristics, truth, bad input."""
 
 import warnings
 
@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.attribution_paths import parse_path_table
 from cxlab.exceptions import (
     DataError,
     DataTypeError,
@@ -15,6 +14,7 @@ from cxlab.exceptions import (
     MissingColumnError,
     ParameterError,
 )
+from cxlab.markov._attribution_paths import parse_path_table
 
 PERSONA = cxlab.default_personas()[1]  # store loyalists
 

@@ -12,7 +12,7 @@ import pytest
 import studies
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG, StageCatalog, check_names, study_catalog
+from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog, check_names, study_catalog
 from cxlab.exceptions import ParameterError, UnknownCategoryError
 
 EVALUATE = {**{s: s for s in DEFAULT_CATALOG.stages}, "consideration": "evaluate"}

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG
-from cxlab.clv import _weighted_estimates
-from cxlab.data import CXData
+from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.data._model import CXData
 from cxlab.exceptions import ParameterError, StatisticalWarning
+from cxlab.survival._clv import _weighted_estimates
 
 T0 = pd.Timestamp("2025-01-01")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.display import (
+from cxlab._display import (
     format_count,
     format_interval,
     format_number,

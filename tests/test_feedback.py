@@ -17,7 +17,7 @@ from cxlab.exceptions import (
     ScoreRangeError,
     SmallSampleWarning,
 )
-from cxlab.feedback_core import _estimate
+from cxlab.feedback._core import _estimate
 
 Z95 = 1.959963984540054
 

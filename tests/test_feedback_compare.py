@@ -12,8 +12,8 @@ from scipy import stats
 
 import cxlab
 from cxlab.exceptions import EmptyTableError, ParameterError, SmallSampleWarning
-from cxlab.feedback_compare import _difference
-from cxlab.feedback_core import _estimate
+from cxlab.feedback._compare import _difference
+from cxlab.feedback._core import _estimate
 
 Z95 = 1.959963984540054
 
@@ -246,7 +246,7 @@ def test_experience_gap_verdicts():
 def test_holm_adjustment_equals_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from cxlab.feedback_trend import _adjust
+    from cxlab.feedback._trend import _adjust
 
     rng = np.random.default_rng(0)
     for m in (1, 2, 5, 11):
@@ -261,7 +261,7 @@ def test_holm_adjustment_equals_statsmodels():
 def test_trend_flags_partial_periods_and_names_metric():
     import matplotlib.pyplot as plt
 
-    from cxlab.plots_feedback import plot_score_trend
+    from cxlab.feedback._plots import plot_score_trend
 
     rng = np.random.default_rng(5)
     days = pd.to_datetime("2025-01-10") + pd.to_timedelta(rng.integers(0, 160, 900), unit="D")

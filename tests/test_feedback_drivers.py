@@ -16,7 +16,7 @@ from cxlab.exceptions import (
     NotFittedError,
     ParameterError,
 )
-from cxlab.feedback_drivers import _ordered_logit_class
+from cxlab.feedback._drivers import _ordered_logit_class
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +129,8 @@ def test_driver_interval_coverage_over_replications():
 
 @pytest.mark.slow
 def test_driver_interval_coverage_when_data_follow_the_model_exactly():
-    from cxlab.sim_feedback import sample_ordinal
-    from cxlab.simulation import NPS_THRESHOLDS
+    from cxlab.simulation._feedback import sample_ordinal
+    from cxlab.simulation._simulate import NPS_THRESHOLDS
 
     rng = np.random.default_rng(0)
     beta = np.array([0.8, -0.35, 0.5])

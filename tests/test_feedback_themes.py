@@ -14,7 +14,7 @@ from cxlab.exceptions import (
     ParameterError,
     SmallSampleWarning,
 )
-from cxlab.feedback_themes import normalize_text, sentiment_from_score, tokenize
+from cxlab.feedback._themes import normalize_text, sentiment_from_score, tokenize
 
 ZWNJ = "\u200c"
 

@@ -1,4 +1,4 @@
-"""Tests of cxlab.filters: each filter keeps exactly what it says, and fails clearly."""
+"""Tests of cxlab.data._filters: each filter keeps exactly what it says, and fails clearly."""
 
 import numpy as np
 import pandas as pd

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG, DROP_STATE, END_STATE, METRIC_SCALES, START_STATE
+from cxlab.data._catalog import DEFAULT_CATALOG, DROP_STATE, END_STATE, METRIC_SCALES, START_STATE
 from cxlab.exceptions import CxlabError, ParameterError
 from cxlab.i18n import _messages as messages_module
 from cxlab.i18n import (

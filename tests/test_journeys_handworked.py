@@ -321,7 +321,7 @@ def test_results_render_and_plot(log):
 
 # -- the interval machinery ---------------------------------------------------------
 def test_grouped_quantiles_match_numpy_and_order_statistics():
-    from cxlab.journeys_base import grouped_quantiles
+    from cxlab.journeys._base import grouped_quantiles
 
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 4, size=400)

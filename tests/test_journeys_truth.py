@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.personas_spec import default_personas
-from cxlab.truth import persona_chain
+from cxlab.simulation._personas import default_personas
+from cxlab.simulation._truth import persona_chain
 
 AW, CON, PUR = "awareness", "consideration", "purchase"
 # simulated times are whole seconds: a few events tie with the previous one (tested elsewhere)
@@ -46,7 +46,7 @@ def truth_followed(p):
 
 
 def simulate(**kw):
-    # through the package, not ``from cxlab.simulation import``: importing the submodule by
+    # through the package, not ``from cxlab.simulation._simulate import``: importing the submodule by
     # name makes ``cxlab.simulate`` the module for every later test (see the report)
     return cxlab.simulate(**kw)
 

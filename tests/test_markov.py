@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.catalog import DROP_STATE, END_STATE, START_STATE
+from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -16,7 +16,7 @@ from cxlab.exceptions import (
     SmallSampleWarning,
     StatisticalWarning,
 )
-from cxlab.truth import persona_chain
+from cxlab.simulation._truth import persona_chain
 
 PERSONA = cxlab.default_personas()[0]
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import cxlab
-from cxlab.catalog import START_STATE
-from cxlab.markov_inference import goodman_intervals, wilson_interval
-from cxlab.truth import persona_chain
+from cxlab.data._catalog import START_STATE
+from cxlab.markov._inference import goodman_intervals, wilson_interval
+from cxlab.simulation._truth import persona_chain
 
 PERSONA = cxlab.default_personas()[0]
 REPS = 120

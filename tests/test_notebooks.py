@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 #: notebook stem -> parameters for the small test study, e.g. {"04-personas": {"k": 3}}
 OVERRIDES: dict[str, dict] = {}
@@ -66,6 +66,6 @@ def test_notebook_runs_on_small_data(notebook, small_study, tmp_path):
         assert (result.folder / rel).stat().st_size > 0, rel
     page = (result.folder / run.files["html"]).read_text(encoding="utf-8")
     # the simulated study has every kind of data: no section may be left out
-    from cxlab.notices import MARKER
+    from cxlab._notices import MARKER
 
     assert MARKER not in page, page[page.index(MARKER) : page.index(MARKER) + 400]

@@ -10,7 +10,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from cxlab.paths import NOTEBOOKS_DIR, PROJECT_DIR
+from cxlab._paths import NOTEBOOKS_DIR, PROJECT_DIR
 
 
 def _pins() -> dict[str, str]:

@@ -24,9 +24,9 @@ from cxlab.exceptions import (
     ParameterError,
     StatisticalWarning,
 )
-from cxlab.personas import PersonaModel
-from cxlab.personas_engine import _jaccard_best, choose_k
-from cxlab.personas_lca import MixedData, fit_latent_class
+from cxlab.personas._engine import _jaccard_best, choose_k
+from cxlab.personas._lca import MixedData, fit_latent_class
+from cxlab.personas._model import PersonaModel
 
 FAST = dict(k_range=(2, 6), n_bootstrap=8, stability_sample=1000)
 

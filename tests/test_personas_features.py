@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG
-from cxlab.data import CXData
+from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.data._model import CXData
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
-from cxlab.personas_features import customer_features, feature_catalog, missing_report
+from cxlab.personas._features import customer_features, feature_catalog, missing_report
 
 
 def _events(rows):

@@ -11,7 +11,7 @@ import pytest
 
 import cxlab
 from cxlab.exceptions import DataError, ParameterError
-from cxlab.personas_journeys import persona_journeys
+from cxlab.personas._journeys import persona_journeys
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from scipy import special
 
 from cxlab import ShiftedBetaGeometric
 from cxlab.exceptions import ConvergenceError, DataError, NotFittedError, ParameterError
-from cxlab.sbg import _loglik
+from cxlab.survival._sbg import _loglik
 
 # Fader & Hardie (2007), Table 1: % of the cohort still active at years 0..12.
 HIGH_END = [100.0, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1, 46.8, 44.5, 42.7, 40.9, 39.4]

@@ -10,7 +10,7 @@ import pytest
 
 import cxlab
 from cxlab import exceptions as ex
-from cxlab.schema import check_events
+from cxlab.data._schema import check_events
 
 
 def _events(**over):

@@ -1,4 +1,4 @@
-"""Tests of cxlab.sequences: encoding and first-order counts against a naive pandas answer."""
+"""Tests of cxlab.sequences._layout: encoding and first-order counts against a naive pandas answer."""
 
 import numpy as np
 import pandas as pd
@@ -14,13 +14,8 @@ from cxlab.exceptions import (
     TimestampError,
     UnknownCategoryError,
 )
-from cxlab.sequences import (
-    collapse_runs,
-    encode_events,
-    encode_sequences,
-    is_ordered,
-    transition_counts,
-)
+from cxlab.sequences._encode import encode_events, encode_sequences
+from cxlab.sequences._layout import collapse_runs, is_ordered, transition_counts
 
 
 @pytest.fixture(scope="module")

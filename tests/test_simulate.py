@@ -10,9 +10,9 @@ import pandas.testing as pdt
 import pytest
 
 import cxlab
-from cxlab.catalog import DROP_STATE, START_STATE
+from cxlab._paths import DEMO_DATA_DIR
+from cxlab.data._catalog import DROP_STATE, START_STATE
 from cxlab.exceptions import ParameterError
-from cxlab.paths import DEMO_DATA_DIR
 
 
 @pytest.fixture(scope="module")

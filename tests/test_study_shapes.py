@@ -17,8 +17,8 @@ import pytest
 import studies
 
 import cxlab
+from cxlab._notices import MARKER
 from cxlab.exceptions import DataWarning, DuplicateEventError
-from cxlab.notices import MARKER
 
 
 def _log(rows):
@@ -97,7 +97,7 @@ def test_available_and_skip_unavailable_say_what_is_left_out():
 
 
 def test_stage_touchpoints_and_journey_without_touchpoints():
-    from cxlab import teaching
+    from cxlab.teaching import _examples as teaching
 
     data = studies.simulated(300, 2)
     data.events = data.events.drop(columns="touchpoint")

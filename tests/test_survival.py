@@ -10,8 +10,8 @@ import pytest
 from scipy import stats
 
 import cxlab
-from cxlab.catalog import DEFAULT_CATALOG
-from cxlab.data import CXData
+from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.data._model import CXData
 from cxlab.exceptions import (
     DataError,
     DataWarning,

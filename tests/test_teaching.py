@@ -1,4 +1,4 @@
-"""Tests of the teaching-tour helpers (cxlab.teaching, cxlab.teaching_truth) against known answers."""
+"""Tests of the teaching-tour helpers (cxlab.teaching._examples, cxlab.teaching._truth) against known answers."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab import teaching, teaching_truth
 from cxlab.exceptions import ParameterError
-from cxlab.truth import conversion_probability
+from cxlab.simulation._truth import conversion_probability
+from cxlab.teaching import _examples as teaching
+from cxlab.teaching import _truth as teaching_truth
 
 matplotlib.use("Agg")
 

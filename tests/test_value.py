@@ -1,4 +1,4 @@
-"""Tests of cxlab.value: what-if analysis checked against hand-worked algebra and simulated truth."""
+"""Tests of cxlab.value._model: what-if analysis checked against hand-worked algebra and simulated truth."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from cxlab.exceptions import (
     ParameterError,
     UnknownCategoryError,
 )
-from cxlab.truth import conversion_probability
-from cxlab.value_chain import change_row, check_absorbing, conversion, replace_row
-from cxlab.value_owner import lifetime
+from cxlab.simulation._truth import conversion_probability
+from cxlab.value._chain import change_row, check_absorbing, conversion, replace_row
+from cxlab.value._owner import lifetime
 
 matplotlib.use("Agg")
 

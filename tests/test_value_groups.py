@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 import cxlab
-from cxlab.value_groups import HOMOGENEITY_ALPHA, choose_groups
+from cxlab.value._groups import HOMOGENEITY_ALPHA, choose_groups
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import numbers
 import string
 from collections.abc import Mapping
 
-from cxlab.catalog import DROP_STATE, END_STATE, START_STATE
+from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, resolve_language
 from cxlab.i18n._numbers import localize_numeral

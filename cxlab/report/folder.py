@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from cxlab import paths
+from cxlab import _paths as paths
 from cxlab.report.errors import OutputFolderError, RunLockedError
 
 __all__ = ["ReportFolder"]

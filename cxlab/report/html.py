@@ -11,7 +11,7 @@ from typing import Any
 
 import nbformat
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 __all__ = ["notebook_to_html", "write_index"]
 

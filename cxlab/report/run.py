@@ -26,7 +26,7 @@ from typing import Any
 
 import nbformat
 
-from cxlab import paths
+from cxlab import _paths as paths
 from cxlab.report.errors import (
     KernelNotFoundError,
     NotebookNotFoundError,
@@ -141,7 +141,7 @@ def _project_relative(path: str | Path) -> str:
 
 
 def _input_path(value: Any, notebook_dir: Path) -> Path | None:
-    """The existing file or folder a parameter value names, resolved like cxlab.paths.resolve."""
+    """The existing file or folder a parameter value names, resolved like cxlab._paths.resolve."""
     if not isinstance(value, str) or not value.strip() or len(value) > 4096 or "\n" in value:
         return None
     p = Path(value).expanduser()

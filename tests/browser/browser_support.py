@@ -6,7 +6,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

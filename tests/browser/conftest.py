@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 from .browser_support import (
     CHROMIUM,

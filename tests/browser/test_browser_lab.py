@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 from .browser_support import SCREENSHOTS, load_dev
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from cxlab import paths
+from cxlab import _paths as paths
 
 from .browser_support import ABSOLUTE_PATH, SCREENSHOTS, VIEWPORT, PageWatch
 

@@ -1,0 +1,168 @@
+"""Figures for feedback: scores with intervals, trends, drivers and themes.
+
+Every function takes ``ax=None`` (a new figure when None), returns the Axes and
+never calls ``plt.show()``. Small groups are drawn hollow and labelled, not
+hidden.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from cxlab._display import group_label
+from cxlab._plots import get_axes
+from cxlab.exceptions import ParameterError
+from cxlab.feedback._core import LABELS
+
+_axes = partial(get_axes, layout="constrained")
+
+__all__ = ["plot_scores", "plot_score_trend", "plot_drivers", "plot_themes"]
+
+_UNITS = {"nps": "NPS (points)", "csat": "% satisfied (4-5)", "ces": "CES mean (1-7)"}
+
+
+def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
+    """Forest plot of a :func:`~cxlab.score_table`: one row per group with its interval.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`~cxlab.score_table` (or :func:`~cxlab.experience_gap`,
+        whose targets are drawn as crosses).
+    ax : matplotlib Axes, optional
+    dimension : str, optional
+        Only the rows of this dimension.
+
+    Returns
+    -------
+    Axes
+    """
+    df = table if dimension is None else table[table["dimension"] == dimension]
+    if len(df) == 0:
+        raise ParameterError(f"no rows to plot (dimension={dimension!r}).")
+    est = "estimate" if "estimate" in df.columns else "observed"
+    df = df.iloc[::-1]
+    ax = _axes(ax, (7, max(2.5, 0.35 * len(df) + 1)))
+    y = np.arange(len(df))
+    small = df["small_sample"].to_numpy() if "small_sample" in df else np.zeros(len(df), bool)
+    ax.hlines(y, df["lower"], df["upper"], color="0.3", lw=2)
+    ax.scatter(df[est][~small], y[~small], color="C0", zorder=3, label="estimate")
+    if small.any():
+        ax.scatter(
+            df[est][small],
+            y[small],
+            facecolor="white",
+            edgecolor="C3",
+            zorder=3,
+            label="small sample",
+        )
+    if "target" in df.columns:
+        ax.scatter(df["target"], y, marker="x", color="C1", zorder=4, label="target")
+    labels = df["group"].astype(str)
+    if dimension is None and "dimension" in df.columns and df["dimension"].nunique() > 1:
+        labels = df["dimension"].astype(str) + ": " + labels
+    ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
+    metric = df["metric"].iloc[0] if "metric" in df.columns else None
+    ax.set_xlabel(_UNITS.get(metric, "score"))
+    level = df["level"].iloc[0] if "level" in df.columns else 0.95
+    ax.set_title(f"{metric.upper() if metric else 'Score'} with {level:.0%} intervals")
+    if metric == "nps":
+        ax.axvline(0, color="0.8", lw=1, zorder=0)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
+    """Score per period with its interval band; periods with a ``signal`` are ringed.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        Output of :func:`~cxlab.score_trend`.
+    ax : Axes, optional
+    by : str, optional
+        The ``by`` column of the trend, one line per group.
+    """
+    ax = _axes(ax, (8, 4))
+    groups = [(None, trend)] if by is None else list(trend.groupby(by, sort=False, observed=True))
+    periods = pd.Index(sorted(trend["period"].astype(str).unique()))
+    for i, (name, part) in enumerate(groups):
+        part = part[part["n"] > 0]
+        x = periods.get_indexer(part["period"].astype(str))
+        color = f"C{i % 10}"
+        label = None if name is None else group_label(name, by)
+        ax.plot(x, part["estimate"], marker="o", color=color, label=label)
+        ax.fill_between(x, part["lower"], part["upper"], color=color, alpha=0.15)
+        cut = part["partial"].to_numpy(dtype=bool) if "partial" in part else np.zeros(0, bool)
+        if cut.any():
+            ax.scatter(
+                np.asarray(x)[cut],
+                part["estimate"][cut],
+                s=60,
+                marker="o",
+                facecolor="white",
+                edgecolor=color,
+                zorder=5,
+                label="partial period" if i == 0 else None,
+            )
+        sig = part["signal"].to_numpy(dtype=bool)
+        if sig.any():
+            ax.scatter(
+                np.asarray(x)[sig],
+                part["estimate"][sig],
+                s=160,
+                facecolor="none",
+                edgecolor="C3",
+                lw=2,
+                zorder=4,
+                label="change beyond chance" if i == 0 else None,
+            )
+    step = max(1, len(periods) // 12)
+    ax.set_xticks(np.arange(len(periods))[::step], periods[::step], rotation=45, ha="right")
+    metric = trend.attrs.get("metric")
+    ax.set_ylabel(LABELS.get(metric, "score") if metric else "score")
+    name = LABELS.get(metric, "Score").split(" ")[0] if metric else "Score"
+    ax.set_title(f"{name} by period (band: interval; ring: change beyond chance)")
+    has_partial = "partial" in trend and bool(trend["partial"].any())
+    if by is not None or trend["signal"].any() or has_partial:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_drivers(model, ax=None, *, standardized: bool = True):
+    """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric)."""
+    coef = model.coef_
+    ax = _axes(ax, (7, max(2.5, 0.4 * len(coef) + 1)))
+    use_std = standardized & coef["std_coef"].notna()
+    est = np.where(use_std, coef["std_coef"], coef["coef"])
+    lo = np.where(use_std, coef["std_lower"], coef["lower"])
+    hi = np.where(use_std, coef["std_upper"], coef["upper"])
+    y = np.arange(len(coef))[::-1]
+    ax.hlines(y, lo, hi, color="0.3", lw=2)
+    ax.scatter(est, y, color=np.where(hi < 0, "C3", np.where(lo > 0, "C2", "0.5")), zorder=3)
+    labels = [f"{t} (per SD)" if s else t for t, s in zip(coef.index, use_std)]
+    ax.set_yticks(y, labels)
+    ax.axvline(0, color="0.6", lw=1)
+    ax.set_xlabel("effect on the log-odds of a higher answer")
+    ax.set_title(f"What moves likelihood to recommend ({model.level:.0%} intervals)")
+    return ax
+
+
+def plot_themes(themes: pd.DataFrame, ax=None):
+    """Comments per theme, split into the writers' negative/neutral/positive answers."""
+    df = themes.iloc[::-1]
+    ax = _axes(ax, (8, max(2.5, 0.35 * len(df) + 1)))
+    y = np.arange(len(df))
+    left = np.zeros(len(df))
+    for col, color in (("negative", "C3"), ("neutral", "0.7"), ("positive", "C2")):
+        width = df["n"].to_numpy() * df[col].to_numpy()
+        ax.barh(y, width, left=left, color=color, label=col)
+        left += width
+    ax.set_yticks(y, df["label"])
+    ax.set_xlabel("comments (colour: sentiment from the writer's score)")
+    ax.set_title("Comment themes")
+    ax.legend(fontsize="small", loc="lower right")
+    return ax

@@ -1,0 +1,289 @@
+"""Funnels: how many customers reach each chosen stage, and how fast.
+
+Two definitions, because practitioners use both and they answer different
+questions:
+
+- **open** funnel: a customer counts at a step if they *ever* reached it,
+  whatever came before. The base (``entered``) is every customer with at least
+  one event at a funnel step. The step conversion of step ``k`` is the share of
+  customers at step ``k-1`` who also reached step ``k`` (at any time).
+- **closed** funnel: a customer must *enter at the first step* (their first
+  event at any funnel step is step 0) and then reach the steps *in order*
+  (other events in between are allowed). Customers who enter at a later step
+  are left out (the notes say how many).
+
+Every proportion carries a **Wilson score interval** (good coverage even for
+small counts and rates near 0 or 1; statsmodels' ``proportion_confint``).
+Times to reach a step are measured from entering the funnel, in days: quartiles
+and a distribution-free order-statistic interval for the median.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import ParameterError
+from cxlab.journeys._base import (
+    NS_PER_DAY,
+    JourneyResult,
+    check_confidence,
+    check_states,
+    customer_groups,
+    encode,
+    event_table,
+    grouped_quantiles,
+    parse_gap,
+    warn_unseen,
+    wilson,
+)
+
+__all__ = ["FunnelResult", "funnel"]
+
+_NEVER = np.iinfo(np.int64).max
+
+
+def _first_per_customer(idx: np.ndarray, ci: np.ndarray, n_cust: int, fill=_NEVER) -> np.ndarray:
+    """Smallest event position in ``idx`` (sorted) for each customer, else ``fill``."""
+    out = np.full(n_cust, fill, dtype=np.int64)
+    if len(idx):
+        c = ci[idx]
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = c[1:] != c[:-1]
+        out[c[first]] = idx[first]
+    return out
+
+
+class FunnelResult(JourneyResult):
+    """Result of :func:`funnel`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per (group, step): ``entered``, ``customers`` (reached the step),
+        ``conversion`` (customers / entered) with ``conversion_ci_low/high``,
+        ``step_conversion`` (from the previous step) with its interval,
+        ``dropped`` (lost since the previous step), and the days from entering
+        to reaching the step: ``n_timed``, ``days_q25``, ``days_median``,
+        ``days_q75``, ``days_median_ci_low/high``.
+    steps : list of str
+    kind : {"open", "closed"}
+    """
+
+    name = "funnel"
+
+    @property
+    def display_columns(self) -> tuple:
+        """The group column (if any), the step, counts, conversions and median days."""
+        cols = list(self.table.columns)
+        group = cols[: cols.index("step_index")] if "step_index" in cols else []
+        shown = ("step", "entered", "customers", "conversion", "step_conversion", "dropped")
+        return (*group, *shown, "days_median")
+
+    def per_customer(self) -> pd.DataFrame:
+        """Entry time and the time each customer reached each step (NaT if never)."""
+        cols = {"customer_id": self._customers}
+        if self.params.get("by") is not None:
+            cols[self._group_name] = self._group_labels
+        cols["entered"] = self._times[:, 0]
+        for k, s in enumerate(self.steps):
+            cols[s] = self._times[:, k + 1]
+        return pd.DataFrame(cols)
+
+    def plot(self, ax=None, **kw):
+        """Horizontal bars of the share of entrants reaching each step, with intervals."""
+        from cxlab.journeys._plots import plot_funnel
+
+        return plot_funnel(self, ax=ax, **kw)
+
+
+def funnel(
+    data,
+    steps=None,
+    *,
+    kind: str = "open",
+    by=None,
+    within=None,
+    confidence: float = 0.95,
+) -> FunnelResult:
+    """Customers reaching each step of a funnel, with conversion rates and times.
+
+    Parameters
+    ----------
+    data : CXData or DataFrame
+        A study, or an events table (``customer_id``, ``timestamp``, ``stage``).
+    steps : list of str, optional
+        Stages in funnel order; default the catalog's buyer's journey
+        (awareness, consideration, purchase).
+    kind : {"open", "closed"}, default="open"
+        See the module docstring.
+    by : str, Series or None, default=None
+        Split by a customer attribute: a column of ``data.customers`` (e.g.
+        ``"segment"``) or a Series ``customer_id -> group`` (e.g.
+        ``data.truth.persona``).
+    within : str, Timedelta, number of days or None, default=None
+        Count a step only if reached within this time of entering the funnel
+        (e.g. ``"30D"``): a conversion window.
+    confidence : float, default=0.95
+        Level of every interval.
+
+    Returns
+    -------
+    FunnelResult
+        ``.summary()`` is the tidy table; ``.plot()`` the funnel chart;
+        ``.per_customer()`` the times behind it.
+
+    Raises
+    ------
+    UnknownCategoryError
+        A step is not a stage the data knows.
+    ParameterError
+        Unknown ``kind``, repeated steps, bad ``within`` or ``confidence``.
+    DataError
+        ``by`` leaves customers without a group.
+
+    Warns
+    -----
+    DataWarning
+        A step never occurs in the data; tied timestamps.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> f = cxlab.funnel(data, ["awareness", "consideration", "purchase"])
+    >>> row = f.summary().iloc[2]
+    >>> row["step"], int(row["customers"]), round(float(row["conversion"]), 3)
+    ('purchase', 1002, 0.501)
+    """
+    if kind not in ("open", "closed"):
+        raise ParameterError(f"kind must be 'open' or 'closed', not {kind!r}.")
+    confidence = check_confidence(confidence)
+    by = None if isinstance(by, str) and by == "" else by
+    events, customers, catalog = event_table(data)
+    steps = list(catalog.buyer_stages) if steps is None else steps
+    win = parse_gap(within)
+    seq = encode(events, "stage")
+    codes = check_states(steps, seq.states, "steps")
+    steps = [seq.states[c] for c in codes]
+    warn_unseen(seq, codes, "steps")
+    n_cust, K = seq.n_customers, len(codes)
+    ci = seq.customer_index()
+    t = seq.timestamps.view(np.int64)
+    lut = np.zeros(seq.n_states, dtype=bool)
+    lut[codes] = True
+    in_funnel = lut[seq.codes]
+    first_pos = _first_per_customer(np.flatnonzero(in_funnel), ci, n_cust)
+    entered = first_pos != _NEVER
+    pos = np.full((n_cust, K), _NEVER, dtype=np.int64)
+    if kind == "open":
+        for k, c in enumerate(codes):
+            pos[:, k] = _first_per_customer(np.flatnonzero(seq.codes == c), ci, n_cust)
+        late = 0
+    else:
+        entry_code = np.full(n_cust, -1, dtype=np.int64)
+        entry_code[entered] = seq.codes[first_pos[entered]]
+        late = int((entered & (entry_code != codes[0])).sum())
+        entered &= entry_code == codes[0]
+        pos[entered, 0] = first_pos[entered]
+        for k in range(1, K):
+            prev = pos[:, k - 1]
+            idx = np.flatnonzero(seq.codes == codes[k])
+            idx = idx[idx > prev[ci[idx]]]
+            pos[:, k] = _first_per_customer(idx, ci, n_cust)
+    reached = pos != _NEVER
+    t_entry = np.where(entered, t[np.minimum(first_pos, len(t) - 1)], 0)
+    t_step = np.where(reached, t[np.minimum(pos, len(t) - 1)], 0)
+    if win is not None:
+        reached &= (t_step - t_entry[:, None]) <= win
+    reached &= entered[:, None]
+
+    group, labels, group_name = customer_groups(by, customers, seq.customers)
+    G = len(labels)
+    gi = group[entered]
+    r = reached[entered]
+    wait_ns = t_step[entered] - t_entry[entered][:, None]
+    n_entered = np.bincount(gi, minlength=G)
+    rows = []
+    for k, step in enumerate(steps):
+        n_k = np.bincount(gi, weights=r[:, k], minlength=G).astype(np.int64)
+        if k == 0:
+            base = n_entered
+            both = n_k
+        else:
+            base = np.bincount(gi, weights=r[:, k - 1], minlength=G).astype(np.int64)
+            both = np.bincount(gi, weights=r[:, k - 1] & r[:, k], minlength=G).astype(np.int64)
+        lo, hi = wilson(n_k, n_entered, confidence)
+        slo, shi = wilson(both, base, confidence)
+        q = grouped_quantiles(gi[r[:, k]], wait_ns[r[:, k], k], G, confidence, scale=1 / NS_PER_DAY)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "group": labels,
+                    "_g": np.arange(G),
+                    "step_index": k,
+                    "step": step,
+                    "entered": n_entered,
+                    "customers": n_k,
+                    "conversion": n_k / np.maximum(n_entered, 1),
+                    "conversion_ci_low": lo,
+                    "conversion_ci_high": hi,
+                    "step_conversion": both / np.maximum(base, 1),
+                    "step_conversion_ci_low": slo,
+                    "step_conversion_ci_high": shi,
+                    "dropped": base - both,
+                    "n_timed": q["n"].to_numpy(),
+                    "days_q25": q["q25"].to_numpy(),
+                    "days_median": q["median"].to_numpy(),
+                    "days_q75": q["q75"].to_numpy(),
+                    "days_median_ci_low": q["median_ci_low"].to_numpy(),
+                    "days_median_ci_high": q["median_ci_high"].to_numpy(),
+                }
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    table.loc[table["entered"] == 0, ["conversion", "step_conversion"]] = np.nan
+    table = table.sort_values(["_g", "step_index"], kind="stable", ignore_index=True)
+    table = table.drop(columns="_g")
+    if by is None:
+        table = table.drop(columns="group")
+    else:
+        table = table.rename(columns={"group": group_name})
+    notes = [
+        f"{kind} funnel over {steps}; conversion = customers reaching the step / customers "
+        f"who entered the funnel ({'ever reached it' if kind == 'open' else 'in step order'}); "
+        f"{confidence:.0%} Wilson intervals.",
+        "step_conversion of the first step: share of entrants who reached it "
+        "(1 by definition in a closed funnel)."
+        if kind == "open"
+        else "a closed funnel only counts customers whose first funnel event is the first step.",
+        "days_*: days from entering the funnel to first reaching the step; the median "
+        "interval is distribution-free (order statistics), NaN below 6 customers at 95%.",
+    ]
+    if late:
+        notes.append(
+            f"{late:,} customers entered at a later step and are not in this closed funnel."
+        )
+    if win is not None:
+        notes.append(f"a step counts only when reached within {pd.Timedelta(win)} of entering.")
+    notes.append(
+        "Customers still on their way at the end of the data count as not (yet) converted: "
+        "restrict to customers who entered early enough (cxlab.filter_dates(..., "
+        "by='first_event')) or use within=."
+    )
+    all_times = np.full((n_cust, K + 1), np.datetime64("NaT"), dtype="datetime64[ns]")
+    all_times[entered, 0] = t_entry[entered].view("datetime64[ns]")
+    tt = t_step.view("datetime64[ns]").copy()
+    tt[~reached] = np.datetime64("NaT")
+    all_times[:, 1:] = tt
+    return FunnelResult(
+        table,
+        notes=notes,
+        params={"steps": steps, "kind": kind, "by": by, "within": within},
+        steps=steps,
+        kind=kind,
+        _customers=seq.customers,
+        _group_labels=np.asarray(labels, dtype=object)[group],
+        _group_name=group_name,
+        _times=all_times,
+    )

@@ -1,0 +1,499 @@
+"""Channel attribution: who gets credit for conversions, and with what uncertainty.
+
+:func:`channel_attribution` credits conversions (and their value) to channels by four methods:
+
+``first_touch`` / ``last_touch``
+    All credit to the first / last channel of each converting path.
+``linear``
+    Equal credit to every touch of a converting path (a channel touched twice
+    gets two shares).
+``markov``
+    Removal effects of an absorbing Markov chain over the touches (Anderl et al.
+    2016): states ``(start)``, the channels, absorbing ``(conversion)`` and
+    ``(null)``. The removal effect of channel ``c`` is
+    ``1 - P(conversion | c removed) / P(conversion)``, where removing ``c``
+    sends every journey that would enter ``c`` to ``(null)``. Both
+    probabilities are computed **exactly** by absorbing-chain algebra
+    (``P = e_start (I - Q)^-1 R``), not by simulating journeys, so the result is
+    the same on every run. Credit is ``total conversions * RE_c / sum(RE)``.
+    With ``order=m`` the chain's states are histories of ``m`` touches (removing
+    ``c`` removes every history that ends in ``c``).
+
+Intervals come from a bootstrap over journeys (``n_bootstrap``): journey counts
+are redrawn (multinomial over all journeys for whole-number counts; Poisson
+otherwise) and every method is recomputed; the interval is the percentile
+interval, the SE the bootstrap standard deviation.
+
+What the Markov removal effect is, and is not
+    It describes the fitted chain: how much conversion would drop if journeys
+    that reach ``c`` stopped there, *assuming the chain of touches is right*. A
+    chain over channels alone ignores what else drives the next touch (stage,
+    customer type), so it is a descriptive, model-based share, not a causal
+    effect. ``data.truth.removal_effects`` in simulated data is the causal
+    effect of removing a channel in the simulator. The two coincide when the
+    chain's states capture everything the journey depends on: for one persona,
+    a chain over ``stage:channel`` states (``state=["stage", "channel"]``)
+    estimates the causal removal effect (tested in ``tests/test_attribution.py``);
+    for a mixture of personas it does not exactly.
+
+Examples
+--------
+The three-path example (Anderl et al.; popularised by S. Bryl's blog posts):
+C1 > C2 > C3 converts; C1 and C2 > C3 do not.
+
+>>> import pandas as pd, cxlab
+>>> paths = pd.DataFrame({"path": ["C1 > C2 > C3", "C1", "C2 > C3"],
+...                       "conversions": [1, 0, 0], "nulls": [0, 1, 1]})
+>>> res = cxlab.channel_attribution(paths, n_bootstrap=0)
+>>> res.removal_effects["removal_effect"].round(3).tolist()
+[0.5, 1.0, 1.0]
+>>> res.pivot().loc[["C1", "C2", "C3"], "markov"].round(3).tolist()
+[0.2, 0.4, 0.4]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from cxlab.data._catalog import START_STATE
+from cxlab.exceptions import DataError, MissingColumnError, ParameterError
+from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
+from cxlab.markov._data import ChainData
+from cxlab.markov._inference import percentile_summary
+from cxlab.markov._transitions import transitions
+from cxlab.sequences._layout import run_starts, shrink_offsets
+
+__all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conversion_paths"]
+
+METHODS = ("first_touch", "last_touch", "linear", "markov")
+CONV, NULL = "(conversion)", "(null)"
+
+
+@dataclass
+class AttributionResult:
+    """Credit per channel by method, with bootstrap intervals.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long: ``method``, ``channel``, ``conversions``, ``share``, ``value`` and,
+        with a bootstrap, ``*_se``, ``*_ci_low``, ``*_ci_high``.
+    removal_effects : DataFrame
+        Index channel: ``removal_effect``, ``share`` (and ``se``, ``ci_low``, ``ci_high``).
+    conversion_probability : dict
+        ``estimate`` (and ``ci_low``, ``ci_high``) of P(conversion) under the chain.
+    total_conversions, total_value : float
+    n_paths, n_journeys : int
+    order : int
+    notes : list of str
+    """
+
+    table: pd.DataFrame
+    removal_effects: pd.DataFrame
+    conversion_probability: dict
+    total_conversions: float
+    total_value: float
+    n_paths: int
+    n_journeys: float
+    order: int
+    confidence: float
+    notes: list = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """The long table (a copy)."""
+        return self.table.copy()
+
+    def pivot(self, what: str = "conversions") -> pd.DataFrame:
+        """Channels x methods of ``what`` (``"conversions"``, ``"share"`` or ``"value"``)."""
+        return self.table.pivot(index="channel", columns="method", values=what)[
+            [m for m in METHODS if m in set(self.table["method"])]
+        ]
+
+    def plot(self, ax=None, *, what: str = "conversions", **kw):
+        """Grouped bars: credit per channel by method, with interval whiskers."""
+        from cxlab.markov._plots import plot_attribution
+
+        return plot_attribution(self, ax=ax, what=what, **kw)
+
+    def compare_truth(self, truth=None) -> pd.DataFrame:
+        """Removal effects next to the simulator's causal ones (``data.truth``), when known.
+
+        Returns the ``removal_effects`` table, with ``true_removal_effect`` and
+        ``true_share`` columns added when ``truth`` (a :class:`~cxlab.simulation.Truth`)
+        is given; real data has no truth (``None``) and gets the table unchanged.
+        See the module docstring for why the two estimands differ.
+        """
+        out = self.removal_effects.copy()
+        if truth is None:
+            return out
+        true = truth.removal_effects.rename(
+            columns={"removal_effect": "true_removal_effect", "share": "true_share"}
+        )
+        return out.join(true, how="left")
+
+    def __repr__(self) -> str:
+        notes = "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes, 1))
+        return (
+            f"AttributionResult({self.n_paths:,} paths, {self.n_journeys:,.0f} journeys, "
+            f"{self.total_conversions:,.0f} conversions, order={self.order})\n"
+            f"{self.pivot().round(2).to_string()}\n{notes}"
+        )
+
+
+def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
+    """The path table of an event log: one row per distinct buyer's-journey channel path.
+
+    Columns ``path`` (``"a > b"``), ``conversions``, ``nulls``, ``value``,
+    ``journeys``, ``conversion_rate``; most frequent first. It is the input
+    format of :func:`channel_attribution`.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=300, seed=0)
+    >>> cxlab.conversion_paths(data).columns.tolist()[:3]
+    ['path', 'conversions', 'nulls']
+    """
+    return path_table(paths_from_events(events, state=state, catalog=catalog))
+
+
+def _as_chain_data(p: Paths) -> ChainData:
+    k = len(p.channels)
+    labels = (START_STATE, *p.channels, CONV, NULL)
+    return ChainData(
+        labels=labels,
+        n_rows=k + 1,
+        codes=(p.codes + 1).astype(np.int32),
+        offsets=p.offsets,
+        ended=np.full(p.n_paths, k + 1, dtype=np.int64),  # placeholder; ends counted apart
+        customers=np.arange(p.n_paths),
+        times=None,
+    )
+
+
+class _Design:
+    """Linear maps from journey counts per path to chain counts and heuristic credits."""
+
+    def __init__(self, p: Paths, order: int):
+        self.p = p
+        tr = transitions(_as_chain_data(p), order)
+        self.rows, self.cols = tr.rows, list(tr.cols)
+        self.n_rows, self.n_cols = len(tr.rows), len(tr.cols)
+        nc = self.n_cols
+        dt = np.int32 if self.n_rows * nc < 2**31 else np.int64
+        cells = tr.ev_row.astype(dt)
+        cells *= nc
+        cells += tr.ev_col
+        self.ev_cells = cells
+        self.end_conv = tr.end_row.astype(np.int64) * nc + self.cols.index(CONV)
+        self.end_null = tr.end_row.astype(np.int64) * nc + self.cols.index(NULL)
+        del tr
+        self.lens = p.lengths()
+        group_of = p.group_of.astype(np.int32)
+        self.first_g = group_of[p.codes[p.offsets[:-1]]]
+        self.last_g = group_of[p.codes[p.offsets[1:] - 1]]
+        self.n_groups = len(p.groups)
+        # rows (histories) whose current touch belongs to each group
+        pos = {c: i for i, c in enumerate(p.channels)}
+        self.row_group = np.array(
+            [p.group_of[pos[h[-1]]] if h[-1] in pos else -1 for h in self.rows]
+        )
+        row_of = {h: i for i, h in enumerate(self.rows)}
+        self.target = np.full((self.n_rows, nc), -1, dtype=np.int64)
+        for i, h in enumerate(self.rows):
+            for j, c in enumerate(self.cols):
+                if c in pos:
+                    self.target[i, j] = row_of.get((*h[1:], c), -1)
+        self.start = self.rows.index(tuple([START_STATE] * order))
+
+    @property
+    def touch_path(self) -> np.ndarray:
+        """Path row of every touch (built when a method needs it)."""
+        if not hasattr(self, "_touch_path"):
+            self._touch_path = np.repeat(np.arange(self.p.n_paths, dtype=np.int32), self.lens)
+        return self._touch_path
+
+    @property
+    def touch_g(self) -> np.ndarray:
+        """Credited group of every touch."""
+        if not hasattr(self, "_touch_g"):
+            self._touch_g = self.p.group_of.astype(np.int32)[self.p.codes]
+        return self._touch_g
+
+    def counts(self, conv: np.ndarray, null: np.ndarray) -> np.ndarray:
+        m = self.n_rows * self.n_cols
+        w = conv + null
+        c = np.bincount(self.ev_cells, weights=np.repeat(w, self.lens), minlength=m)
+        c += np.bincount(self.end_conv, weights=conv, minlength=m)
+        c += np.bincount(self.end_null, weights=null, minlength=m)
+        return c.reshape(self.n_rows, self.n_cols)
+
+    def sparse(self):
+        """(paths x cells) matrices for event transitions and the two kinds of ends."""
+        n, m = self.p.n_paths, self.n_rows * self.n_cols
+        ev = sp.csr_matrix(
+            (np.ones(len(self.ev_cells)), (self.touch_path, self.ev_cells)), shape=(n, m)
+        )
+        ar = np.arange(n)
+        conv = sp.csr_matrix((np.ones(n), (ar, self.end_conv)), shape=(n, m))
+        null = sp.csr_matrix((np.ones(n), (ar, self.end_null)), shape=(n, m))
+        lin = sp.csr_matrix(
+            (1.0 / self.lens[self.touch_path], (self.touch_path, self.touch_g)),
+            shape=(n, self.n_groups),
+        )
+        first = sp.csr_matrix((np.ones(n), (ar, self.first_g)), shape=(n, self.n_groups))
+        last = sp.csr_matrix((np.ones(n), (ar, self.last_g)), shape=(n, self.n_groups))
+        return ev, conv, null, {"first_touch": first, "last_touch": last, "linear": lin}
+
+
+def removal_effects(counts: np.ndarray, design: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """Exact P(conversion) and removal effect per group from (stacked) count matrices.
+
+    Returns ``(p_conv, effects)`` with shapes ``(...)`` and ``(..., n_groups)``.
+    """
+    counts = np.asarray(counts, float)
+    n = counts.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        P = np.where(n > 0, counts / np.where(n > 0, n, 1), 0.0)
+    r_idx, c_idx = np.nonzero(design.target >= 0)
+    t_idx = design.target[r_idx, c_idx]
+    Q = np.zeros((*P.shape[:-2], design.n_rows, design.n_rows))
+    Q[..., r_idx, t_idx] = P[..., r_idx, c_idx]
+    r = P[..., :, design.cols.index(CONV)]
+    eye = np.eye(design.n_rows)
+
+    def p_conv(Qx):
+        x = np.linalg.solve(eye - Qx, r[..., None])[..., 0]
+        return x[..., design.start]
+
+    base = p_conv(Q)
+    eff = np.empty((*base.shape, design.n_groups))
+    for g in range(design.n_groups):
+        Qg = Q.copy()
+        Qg[..., :, design.row_group == g] = 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            eff[..., g] = 1.0 - p_conv(Qg) / base
+    return base, eff
+
+
+def _credits(design: _Design, conv, value, methods, base_eff=None):
+    """Conversions and value credited per group by each method (1-D weights only)."""
+    p = design.p
+    out = {}
+    w_touch = (conv / design.lens)[design.touch_path]
+    v_touch = (value / design.lens)[design.touch_path]
+    ng = design.n_groups
+    for m in methods:
+        if m == "first_touch":
+            c = np.bincount(design.first_g, weights=conv, minlength=ng)
+            v = np.bincount(design.first_g, weights=value, minlength=ng)
+        elif m == "last_touch":
+            c = np.bincount(design.last_g, weights=conv, minlength=ng)
+            v = np.bincount(design.last_g, weights=value, minlength=ng)
+        elif m == "linear":
+            c = np.bincount(design.touch_g, weights=w_touch, minlength=ng)
+            v = np.bincount(design.touch_g, weights=v_touch, minlength=ng)
+        else:
+            eff = base_eff[1]
+            share = eff / eff.sum()
+            c, v = conv.sum() * share, value.sum() * share
+        out[m] = (c, v)
+    del p
+    return out
+
+
+def _bootstrap(design: _Design, conv, null, value, methods, n_boot, rng, batch=20):
+    """Bootstrap draws of credited conversions, value and removal effects."""
+    ev, e_conv, e_null, heur = design.sparse()
+    ev_t, conv_t, null_t = ev.T.tocsr(), e_conv.T.tocsr(), e_null.T.tocsr()
+    heur_t = {k: v.T.tocsr() for k, v in heur.items()}
+    per_conv = np.divide(value, conv, out=np.zeros_like(value), where=conv > 0)
+    whole = np.allclose(conv, np.round(conv)) and np.allclose(null, np.round(null))
+    both = np.r_[conv, null]
+    total = int(round(both.sum()))
+    ng = design.n_groups
+    C = {m: np.empty((n_boot, ng)) for m in methods}
+    V = {m: np.empty((n_boot, ng)) for m in methods}
+    RE = np.empty((n_boot, ng))
+    PC = np.empty(n_boot)
+    n = design.p.n_paths
+    for lo in range(0, n_boot, batch):
+        hi = min(lo + batch, n_boot)
+        b = hi - lo
+        if whole:
+            draw = rng.multinomial(total, both / both.sum(), size=b).T.astype(float)
+        else:
+            draw = rng.poisson(both[:, None], size=(len(both), b)).astype(float)
+        cw, nw = draw[:n], draw[n:]
+        vw = cw * per_conv[:, None]
+        counts = (ev_t @ (cw + nw) + conv_t @ cw + null_t @ nw).T
+        counts = counts.reshape(b, design.n_rows, design.n_cols)
+        base, eff = removal_effects(counts, design)
+        RE[lo:hi], PC[lo:hi] = eff, base
+        share = eff / eff.sum(axis=1, keepdims=True)
+        for m in methods:
+            if m == "markov":
+                C[m][lo:hi] = cw.sum(axis=0)[:, None] * share
+                V[m][lo:hi] = vw.sum(axis=0)[:, None] * share
+            else:
+                C[m][lo:hi] = (heur_t[m] @ cw).T
+                V[m][lo:hi] = (heur_t[m] @ vw).T
+    return C, V, RE, PC
+
+
+def channel_attribution(
+    source,
+    *,
+    methods=METHODS,
+    order: int = 1,
+    state="channel",
+    path: str = "path",
+    conversions: str = "conversions",
+    nulls: str | None = "nulls",
+    value: str | None = "value",
+    separator: str = ">",
+    collapse_repeats: bool = False,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
+    random_state=None,
+    catalog=None,
+) -> AttributionResult:
+    """Credit conversions and their value to channels, with bootstrap intervals.
+
+    Parameters
+    ----------
+    source : DataFrame or CXData
+        An aggregated path table (has a ``path`` column; see
+        :func:`cxlab.markov._attribution_paths.parse_path_table`) or an event log /
+        study (one path per customer's buyer's journey; see :func:`conversion_paths`).
+    methods : sequence of str, default=all
+        Any of ``"first_touch"``, ``"last_touch"``, ``"linear"``, ``"markov"``.
+    order : int, default=1
+        Order of the Markov chain (histories of ``order`` touches).
+    state : str or list, default="channel"
+        For event logs: the touch states; ``["stage", "channel"]`` gives a
+        chain over stage:channel states with credit to channels.
+    path, conversions, nulls, value, separator
+        Column names and path separator of a path table.
+    collapse_repeats : bool, default=False
+        Merge consecutive touches of the same state before counting (does not
+        change first-order removal effects; changes linear credit and higher orders).
+    n_bootstrap : int, default=200
+        Bootstrap resamples of journeys for intervals (0: point estimates only).
+    confidence : float, default=0.95
+    random_state : int, Generator or None
+    catalog : StageCatalog, optional
+
+    Returns
+    -------
+    AttributionResult
+
+    Raises
+    ------
+    DataError
+        Bad path table (see :func:`~cxlab.markov._attribution_paths.parse_path_table`),
+        or no converting journey.
+    ParameterError
+        Unknown methods or invalid settings.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not len(methods):
+        raise ParameterError(f"methods must be among {METHODS}; got {list(methods)}.")
+    if int(order) < 1 or int(n_bootstrap) < 0:
+        raise ParameterError("order must be >= 1 and n_bootstrap >= 0.")
+    frame = source if isinstance(source, pd.DataFrame) else getattr(source, "events", None)
+    if frame is None:
+        raise ParameterError("source must be a path table, an event log or a CXData.")
+    if isinstance(source, pd.DataFrame) and path not in source and "customer_id" not in source:
+        raise MissingColumnError(
+            f"source has neither a {path!r} column (a path table) nor 'customer_id' "
+            f"(an event log); found {list(source.columns)}",
+            column=path,
+            fix="pass path='your path column' for a path table, or an event log",
+        )
+    if isinstance(source, pd.DataFrame) and path in source.columns:
+        p = parse_path_table(
+            source,
+            path=path,
+            conversions=conversions,
+            nulls=nulls,
+            value=value,
+            separator=separator,
+        )
+    else:
+        p = paths_from_events(source, state=state, catalog=catalog)
+    if collapse_repeats:
+        keep = run_starts(p.codes, p.offsets)
+        p = replace(p, codes=p.codes[keep], offsets=shrink_offsets(p.offsets, keep))
+    if p.conversions.sum() <= 0:
+        raise DataError(
+            "no journey converts, so there is nothing to attribute",
+            column=conversions,
+            n_rows=p.n_paths,
+            fix="check the conversions column (or the purchase stage of the catalog)",
+        )
+    if int(order) > 1 and int(order) > int(p.lengths().max()):
+        raise ParameterError(
+            f"order={order} is higher than the data supports: the longest path has "
+            f"{int(p.lengths().max())} touches"
+        )
+    design = _Design(p, int(order))
+    counts = design.counts(p.conversions, p.nulls)
+    base, eff = removal_effects(counts, design)
+    credits = _credits(design, p.conversions, p.value, methods, (base, eff))
+    groups = list(p.groups)
+    rows = []
+    for m in methods:
+        c, v = credits[m]
+        rows.append(
+            pd.DataFrame(
+                {"method": m, "channel": groups, "conversions": c, "share": c / c.sum(), "value": v}
+            )
+        )
+    table = pd.concat(rows, ignore_index=True)
+    re = pd.DataFrame(
+        {"removal_effect": eff, "share": eff / eff.sum()}, index=pd.Index(groups, name="channel")
+    )
+    pconv = {"estimate": float(base)}
+    notes = [
+        "Markov credit = total conversions x removal effect / sum of removal effects; "
+        "removal effects are exact functions of the fitted chain (no simulation).",
+        "Removal effects describe the fitted chain of touches; they are causal only if "
+        "that chain captures what drives journeys (see the cxlab.markov docstring).",
+    ]
+    if int(n_bootstrap) > 0:
+        rng = np.random.default_rng(random_state)
+        C, V, RE, PC = _bootstrap(
+            design, p.conversions, p.nulls, p.value, methods, int(n_bootstrap), rng
+        )
+        for col, draws in (("conversions", C), ("value", V)):
+            parts = [percentile_summary(draws[m], confidence) for m in methods]
+            table[f"{col}_se"] = np.concatenate([x[0] for x in parts])
+            table[f"{col}_ci_low"] = np.concatenate([x[1] for x in parts])
+            table[f"{col}_ci_high"] = np.concatenate([x[2] for x in parts])
+        se, lo, hi = percentile_summary(RE, confidence)
+        re["se"], re["ci_low"], re["ci_high"] = se, lo, hi
+        _, plo, phi = percentile_summary(PC, confidence)
+        pconv.update(ci_low=float(plo), ci_high=float(phi))
+        notes.append(
+            f"Intervals: {int(n_bootstrap)} bootstrap resamples of journeys "
+            f"(percentile, {confidence:.0%})."
+        )
+    else:
+        notes.append("n_bootstrap=0: point estimates only, no intervals.")
+    return AttributionResult(
+        table=table,
+        removal_effects=re,
+        conversion_probability=pconv,
+        total_conversions=float(p.conversions.sum()),
+        total_value=float(p.value.sum()),
+        n_paths=p.n_paths,
+        n_journeys=float((p.conversions + p.nulls).sum()),
+        order=int(order),
+        confidence=confidence,
+        notes=notes,
+    )

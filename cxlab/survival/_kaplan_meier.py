@@ -1,0 +1,363 @@
+"""How long customers stay: Kaplan-Meier curves, retention, median lifetime, log-rank tests.
+
+Everything here wraps lifelines (``KaplanMeierFitter``, ``lifelines.statistics``);
+the numbers are lifelines' own, cxlab adds grouping, checks and tidy tables.
+The input is the table from :func:`cxlab.survival_table` (one row per customer,
+``tenure_days`` and ``churned``). Related modules: :mod:`cxlab.survival` (Cox),
+:mod:`cxlab.survival` (parametric), :mod:`cxlab.survival`, :mod:`cxlab.survival`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import (
+    DataWarning,
+    NotFittedError,
+    ParameterError,
+    SmallSampleWarning,
+    StatisticalWarning,
+)
+from cxlab.survival._checks import check_durations
+from cxlab.survival._table import survival_table
+
+__all__ = ["KaplanMeier", "kaplan_meier", "logrank_test", "survival_table", "group_labels"]
+
+MISSING_GROUP = "(missing)"
+
+
+def group_labels(table: pd.DataFrame, by) -> pd.Series:
+    """One label per row from one or more columns (``"a / b"``); missing -> ``"(missing)"``.
+
+    The labels are an ordered categorical (the columns' category order, else sorted).
+    """
+    if by is None:
+        return pd.Series(pd.Categorical(["all"] * len(table)), index=table.index, name="group")
+    cols = [by] if isinstance(by, str) else list(by)
+    unknown = [c for c in cols if c not in table.columns]
+    if unknown:
+        raise ParameterError(
+            f"by={unknown} are not columns of the table; it has {list(table.columns)}."
+        )
+    parts = []
+    for c in cols:
+        s = table[c]
+        if s.isna().any():
+            warnings.warn(
+                f"{int(s.isna().sum()):,} customers have no {c!r}; they form the group "
+                f"{MISSING_GROUP!r}.",
+                DataWarning,
+                stacklevel=3,
+            )
+        cat = pd.Categorical(s)
+        labels = pd.Series(cat.astype(str), index=table.index).where(s.notna(), MISSING_GROUP)
+        order = [str(x) for x in cat.categories] + [MISSING_GROUP]
+        parts.append((labels, order))
+    if len(parts) == 1:
+        labels, order = parts[0]
+    else:
+        labels = parts[0][0].str.cat([p[0] for p in parts[1:]], sep=" / ")
+        order = sorted(labels.unique())
+    present = [o for o in order if o in set(labels)]
+    return pd.Series(pd.Categorical(labels, categories=present), index=table.index, name="group")
+
+
+class KaplanMeier:
+    """Kaplan-Meier survival curves by group (wraps ``lifelines.KaplanMeierFitter``).
+
+    Parameters
+    ----------
+    by : str or list of str, optional
+        Column(s) that define the groups; None = everyone together.
+    duration_col, event_col : str, default="tenure_days", "churned"
+    alpha : float, default=0.05
+        1 - confidence level (lifelines' exponential Greenwood intervals).
+
+    Attributes
+    ----------
+    fitters_ : dict
+        Group label -> fitted ``lifelines.KaplanMeierFitter``.
+    groups_ : list of str
+    counts_ : DataFrame
+        ``n`` and ``churned`` per group.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> km = cxlab.KaplanMeier(by="loyalty_member").fit(table)
+    >>> km.retention([90, 180]).columns.tolist()
+    ['group', 'horizon_days', 'retention', 'lower', 'upper', 'at_risk']
+    """
+
+    def __init__(
+        self,
+        *,
+        by=None,
+        duration_col: str = "tenure_days",
+        event_col: str = "churned",
+        alpha: float = 0.05,
+    ):
+        self.by = by
+        self.duration_col = duration_col
+        self.event_col = event_col
+        self.alpha = alpha
+
+    def __repr__(self) -> str:
+        fitted = f", groups={self.groups_}" if hasattr(self, "groups_") else ""
+        return f"KaplanMeier(by={self.by!r}{fitted})"
+
+    def fit(self, table: pd.DataFrame) -> KaplanMeier:
+        """Fit one curve per group.
+
+        Warns (:class:`StatisticalWarning`) for groups without any churn (their
+        curve stays at 1 and their median is undefined) and
+        (:class:`SmallSampleWarning`) for groups under 20 customers.
+        """
+        from lifelines import KaplanMeierFitter
+
+        if not 0 < self.alpha < 1:
+            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        d, e = check_durations(
+            table, self.duration_col, self.event_col, require_events=False, what="Kaplan-Meier"
+        )
+        if not e.any():
+            warnings.warn(
+                "no churn in the table: every curve stays at 1 and medians are undefined.",
+                StatisticalWarning,
+                stacklevel=2,
+            )
+        labels = group_labels(table, self.by)
+        codes = labels.cat.codes.to_numpy()
+        self.fitters_, rows = {}, []
+        for k, name in enumerate(labels.cat.categories):
+            m = codes == k
+            kmf = KaplanMeierFitter(alpha=self.alpha)
+            kmf.fit(d[m], e[m], label=name)
+            self.fitters_[name] = kmf
+            n, ev = int(m.sum()), int(e[m].sum())
+            rows.append({"group": name, "n": n, "churned": ev, "max_days": float(d[m].max())})
+            if ev == 0 and e.any():
+                warnings.warn(
+                    f"no churn in group {name!r} ({n:,} customers): its curve stays at 1, "
+                    "its median lifetime is undefined and log-rank tests rest on the "
+                    "other groups' churns.",
+                    StatisticalWarning,
+                    stacklevel=2,
+                )
+            if n < 20:
+                warnings.warn(
+                    f"group {name!r} has only {n} customers; its curve and intervals are rough.",
+                    SmallSampleWarning,
+                    stacklevel=2,
+                )
+        self.groups_ = list(self.fitters_)
+        self.counts_ = pd.DataFrame(rows).set_index("group")
+        self._labels = labels
+        self._d, self._e = d, e
+        return self
+
+    def _check_fitted(self, method):
+        if not hasattr(self, "fitters_"):
+            raise NotFittedError(
+                f"KaplanMeier is not fitted yet; call fit(table) before {method}()."
+            )
+
+    def curves(self) -> pd.DataFrame:
+        """Long table: ``group``, ``time``, ``survival``, ``lower``, ``upper``, ``at_risk``."""
+        self._check_fitted("curves")
+        out = []
+        for name, kmf in self.fitters_.items():
+            sf = kmf.survival_function_.iloc[:, 0]
+            ci = kmf.confidence_interval_
+            out.append(
+                pd.DataFrame(
+                    {
+                        "group": name,
+                        "time": sf.index.to_numpy(),
+                        "survival": sf.to_numpy(),
+                        "lower": ci.iloc[:, 0].to_numpy(),
+                        "upper": ci.iloc[:, 1].to_numpy(),
+                        "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy(),
+                    }
+                )
+            )
+        df = pd.concat(out, ignore_index=True)
+        df["group"] = pd.Categorical(df["group"], categories=self.groups_)
+        return df
+
+    def retention(self, horizons) -> pd.DataFrame:
+        """Share still a customer at each horizon (days), with its interval.
+
+        Beyond a group's longest follow-up the curve is unknown: those rows are
+        NaN and a :class:`StatisticalWarning` says so.
+        """
+        self._check_fitted("retention")
+        h = np.atleast_1d(np.asarray(horizons, dtype=float))
+        if (h < 0).any():
+            raise ParameterError(f"horizons must be >= 0, got {h.tolist()}.")
+        rows, beyond = [], []
+        for name, kmf in self.fitters_.items():
+            sf = kmf.survival_function_.iloc[:, 0]
+            ci = kmf.confidence_interval_
+            t = sf.index.to_numpy()
+            pos = np.searchsorted(t, h, side="right") - 1
+            in_group = self._d[(self._labels == name).to_numpy()]
+            last = float(self.counts_.loc[name, "max_days"])
+            for hz, p in zip(h, pos):
+                ok = hz <= last and p >= 0
+                if not ok:
+                    beyond.append((name, hz))
+                risk = int((in_group >= hz).sum())
+                rows.append(
+                    {
+                        "group": name,
+                        "horizon_days": hz,
+                        "retention": float(sf.iloc[p]) if ok else np.nan,
+                        "lower": float(ci.iloc[p, 0]) if ok else np.nan,
+                        "upper": float(ci.iloc[p, 1]) if ok else np.nan,
+                        "at_risk": risk,
+                    }
+                )
+        if beyond:
+            warnings.warn(
+                f"horizons beyond the longest follow-up of their group are left NaN: {beyond[:5]}",
+                StatisticalWarning,
+                stacklevel=2,
+            )
+        return pd.DataFrame(rows)
+
+    def median_lifetime(self) -> pd.DataFrame:
+        """Median lifetime (days) per group with its confidence interval.
+
+        ``inf`` means more than half the group is still a customer at the end
+        of follow-up (the median is beyond what the data show); an infinite
+        upper bound means the interval is open-ended.
+        """
+        from lifelines.utils import median_survival_times
+
+        self._check_fitted("median_lifetime")
+        rows = []
+        for name, kmf in self.fitters_.items():
+            ci = median_survival_times(kmf.confidence_interval_)
+            rows.append(
+                {
+                    "group": name,
+                    "median_days": float(kmf.median_survival_time_),
+                    "lower": float(ci.iloc[0, 0]),
+                    "upper": float(ci.iloc[0, 1]),
+                }
+            )
+        return pd.DataFrame(rows).set_index("group")
+
+    def summary(self, horizons=(90, 180, 365)) -> pd.DataFrame:
+        """Per group: customers, churned, median lifetime (CI), retention at horizons."""
+        self._check_fitted("summary")
+        out = self.counts_.join(self.median_lifetime())
+        if horizons is not None and len(horizons):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", StatisticalWarning)
+                ret = self.retention(horizons)
+            wide = ret.pivot(index="group", columns="horizon_days", values="retention")
+            wide.columns = [f"retention_{h:g}d" for h in wide.columns]
+            out = out.join(wide)
+        return out
+
+    def logrank(self, *, pairwise: bool = True) -> pd.DataFrame:
+        """Log-rank tests between the groups (see :func:`logrank_test`)."""
+        self._check_fitted("logrank")
+        return _logrank(self._d, self._e, self._labels, pairwise=pairwise)
+
+    def plot(self, ax=None, *, ci: bool = True, title: str | None = None):
+        """Kaplan-Meier curves with confidence bands; returns the Axes."""
+        from cxlab.survival._plots import km_plot
+
+        self._check_fitted("plot")
+        return km_plot(self.curves(), ax=ax, ci=ci, title=title, by=self.by)
+
+
+def kaplan_meier(table: pd.DataFrame, *, by=None, alpha: float = 0.05, **kw) -> KaplanMeier:
+    """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``."""
+    return KaplanMeier(by=by, alpha=alpha, **kw).fit(table)
+
+
+def logrank_test(
+    table: pd.DataFrame,
+    by,
+    *,
+    duration_col: str = "tenure_days",
+    event_col: str = "churned",
+    pairwise: bool = True,
+) -> pd.DataFrame:
+    """Do the groups churn at the same rate? Log-rank tests (lifelines.statistics).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The survival table.
+    by : str or list of str
+        Column(s) defining two or more groups.
+    pairwise : bool, default=True
+        With three or more groups, also every pair (with Holm-adjusted p-values).
+
+    Returns
+    -------
+    DataFrame
+        One row per test: ``comparison`` ("all groups" or "a vs b"),
+        ``test_statistic``, ``degrees_of_freedom``, ``p`` and ``p_holm``
+        (pairwise rows only). The overall row is
+        ``lifelines.statistics.multivariate_logrank_test``; pairs are
+        ``pairwise_logrank_test``.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> cxlab.logrank_test(table, "loyalty_member")["comparison"].tolist()
+    ['all groups']
+    """
+    d, e = check_durations(table, duration_col, event_col, what="the log-rank test")
+    labels = group_labels(table, by)
+    return _logrank(d, e, labels, pairwise=pairwise)
+
+
+def _logrank(d, e, labels: pd.Series, *, pairwise: bool) -> pd.DataFrame:
+    from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
+
+    groups = list(labels.cat.categories)
+    if len(groups) < 2:
+        raise ParameterError(
+            f"a log-rank test needs at least two groups; found {groups}. Pass by=<column>."
+        )
+    g = labels.astype(str).to_numpy()
+    res = multivariate_logrank_test(d, g, e)
+    rows = [
+        {
+            "comparison": "all groups",
+            "test_statistic": float(res.test_statistic),
+            "degrees_of_freedom": int(res.degrees_of_freedom),
+            "p": float(res.p_value),
+            "p_holm": np.nan,
+        }
+    ]
+    if pairwise and len(groups) > 2:
+        pw = pairwise_logrank_test(d, g, e).summary
+        p = pw["p"].to_numpy()
+        order = np.argsort(p)
+        m = len(p)
+        adj = np.empty(m)
+        adj[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+        for (a, b), stat, pv, pa in zip(pw.index, pw["test_statistic"], p, adj):
+            rows.append(
+                {
+                    "comparison": f"{a} vs {b}",
+                    "test_statistic": float(stat),
+                    "degrees_of_freedom": 1,
+                    "p": float(pv),
+                    "p_holm": float(pa),
+                }
+            )
+    return pd.DataFrame(rows)

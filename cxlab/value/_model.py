@@ -1,0 +1,480 @@
+"""What-if analysis: what a journey improvement is worth, with intervals.
+
+:class:`ValueModel` fits three pieces of a study and keeps their uncertainty:
+
+1. the **buyer's journey** as a first-order absorbing Markov chain
+   (``(start)`` -> awareness/consideration ... -> purchase or drop-off), with a
+   customer-level bootstrap of the transition matrix;
+2. the **owner's journey**: churn after onboarding as a proportional-hazards
+   model with a constant (or piecewise-constant) baseline hazard, fitted as a
+   Poisson GLM (statsmodels), with parametric draws from its covariance; a
+   Poisson model of support contacts on CSAT; and, when an experience change
+   is asked about, the NPS ordinal logit (:class:`cxlab.NPSDrivers`);
+3. **spend**: first-order value and repeat revenue per active day
+   (bootstrapped over purchasers).
+
+With ``groups`` (e.g. segments or personas) the chain, first-order value and
+spend are fitted per group, group indicators enter the churn, support and NPS
+models, and totals mix the groups by their share of leads and purchasers.
+
+:meth:`ValueModel.what_if` applies a :class:`Scenario` to every replicate and
+reports conversion, retention, lifetime value, revenue and total value
+before and after, with percentile intervals of the change. Conversions change
+by exact absorbing-chain algebra (the fundamental matrix), lifetimes by the
+closed-form integral of the survival curve (:mod:`cxlab.value`); nothing
+is simulated. :meth:`ValueModel.rank` ranks scenarios by the value they create.
+Every scenario uses the same replicates, so scenarios are compared on common
+random numbers.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
+from cxlab.value._chain import conversion, fit_chain, open_journeys
+from cxlab.value._engine import evaluate, group_labels, matrix_frame, target_mask
+from cxlab.value._groups import choose_groups
+from cxlab.value._owner import fit_hazard, fit_support, lifetime, owner_table, spend_rates
+from cxlab.value._results import (
+    Scenario,
+    ValueRanking,
+    WhatIfResult,
+    interval_table,
+)
+from cxlab.value._teams import scenario_owner, touchpoint_owners
+
+__all__ = ["ValueModel", "Scenario", "WhatIfResult", "ValueRanking", "touchpoint_owners"]
+
+_CHURN_COVARIATES = ("loyalty_member", "support_contacts", "csat")
+
+
+class ValueModel:
+    """Fit the journey's economics once, then ask what improvements are worth.
+
+    Parameters
+    ----------
+    margin : float, default=1.0
+        Share of revenue that is value (1.0 = value in revenue terms; e.g. 0.3
+        for a 30% gross margin).
+    discount_rate : float, default=0.10
+        Yearly discount rate of future value (continuous: ``log(1 + r) / 365`` per day).
+    horizon_days : float, default=730
+        Days after a purchase over which retention and value are counted. Beyond
+        the longest follow-up in the data the last baseline hazard is extrapolated.
+    onboarding_days : float, default=28
+        Window after the first purchase in which CSAT and support contacts are
+        measured; churn is modelled from its end.
+    n_leads : int, optional
+        Size of the cohort of new leads that totals (purchasers, revenue, value)
+        refer to. Default: the customers with a buyer's journey in the data.
+    churn_covariates : sequence of str, default=("loyalty_member", "support_contacts", "csat")
+        Columns of :func:`cxlab.survival_table` in the churn model (those present are used).
+    churn_breakpoints : sequence of float, default=()
+        Days after onboarding where the baseline hazard may change (piecewise
+        constant); empty = one constant hazard.
+    spend_by : str or None, default="loyalty_member"
+        Purchaser column the repeat-revenue rate depends on (within each group).
+        The default on a study without that column: one rate per group (noted).
+    n_boot : int, default=200
+        Bootstrap replicates / parametric draws behind every interval.
+    confidence : float, default=0.90
+        Level of the percentile intervals.
+    observation_end : str or Timestamp, optional
+        End of observation (default: the last event).
+    random_state : int, Generator or None, default=None
+
+    Attributes
+    ----------
+    transition_matrix_ : DataFrame
+        Fitted buyer's-journey chain (rows from, columns to); with groups, a
+        MultiIndex (group, from).
+    conversion_ : float
+        P(purchase) of a new lead.
+    hazard_ : DataFrame
+        Churn model terms: ``coef``, ``se``, ``hazard_ratio``, ``lower``, ``upper``
+        (``log_baseline`` is the log churn hazard per day at all covariates 0).
+    spend_ : DataFrame
+        First-order value and repeat revenue per active day, with intervals.
+    owners_ : DataFrame
+        The purchasers the owner's-journey averages run over (one row each).
+    baseline_ : DataFrame
+        Every metric of today's journey with its interval.
+    groups_ : list
+        Group labels (``["all"]`` without groups).
+    grouping_ : GroupChoice
+        How the groups were chosen (``how``: ``"pooled"``, ``"as given"`` or
+        ``"personas"``; ``homogeneity_p`` with ``groups="auto"``).
+    n_leads_ : int
+    notes_ : list of str
+        Caveats.
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> data = cxlab.simulate(n_customers=2000, seed=1)
+    >>> vm = cxlab.ValueModel(n_boot=50, random_state=0).fit(data)
+    >>> res = vm.what_if(cxlab.Scenario.transition("consideration", "purchase", add=0.05))
+    >>> bool(res.summary().loc["conversion_rate", "change"] > 0)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        margin: float = 1.0,
+        discount_rate: float = 0.10,
+        horizon_days: float = 730.0,
+        onboarding_days: float = 28.0,
+        n_leads: int | None = None,
+        churn_covariates=_CHURN_COVARIATES,
+        churn_breakpoints=(),
+        spend_by: str | None = "loyalty_member",
+        n_boot: int = 200,
+        confidence: float = 0.90,
+        observation_end=None,
+        random_state=None,
+    ):
+        self.margin = margin
+        self.discount_rate = discount_rate
+        self.horizon_days = horizon_days
+        self.onboarding_days = onboarding_days
+        self.n_leads = n_leads
+        self.churn_covariates = churn_covariates
+        self.churn_breakpoints = churn_breakpoints
+        self.spend_by = spend_by
+        self.n_boot = n_boot
+        self.confidence = confidence
+        self.observation_end = observation_end
+        self.random_state = random_state
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "conversion_"):
+            return "ValueModel(unfitted)"
+        return (
+            f"ValueModel(leads={self.n_leads_:,}, purchasers={len(self.owners_):,}, "
+            f"groups={len(self.groups_)}, conversion={self.conversion_:.3f}, n_boot={self.n_boot})"
+        )
+
+    # -- fitting ------------------------------------------------------------------
+    def _check_params(self) -> None:
+        checks = [
+            (self.margin > 0, f"margin={self.margin} must be > 0"),
+            (self.discount_rate >= 0, f"discount_rate={self.discount_rate} must be >= 0"),
+            (self.horizon_days > 0, f"horizon_days={self.horizon_days} must be > 0"),
+            (self.onboarding_days >= 0, f"onboarding_days={self.onboarding_days} must be >= 0"),
+            (int(self.n_boot) >= 20, f"n_boot={self.n_boot} must be at least 20"),
+            (0 < self.confidence < 1, f"confidence={self.confidence} must be in (0, 1)"),
+            (self.n_leads is None or self.n_leads > 0, f"n_leads={self.n_leads} must be > 0"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ParameterError(msg + ".")
+
+    def fit(self, data, *, groups=None) -> ValueModel:
+        """Fit the chain, the churn and support models and spend; draw the replicates.
+
+        Parameters
+        ----------
+        data : CXData
+            Events, customers and feedback (``cxlab.load`` / ``cxlab.simulate``).
+        groups : str or Series, optional
+            A column of ``data.customers`` (e.g. ``"segment"``) or a Series of
+            labels indexed by ``customer_id`` (e.g. personas from clustering).
+            ``"auto"``: find personas (:class:`cxlab.PersonaModel`) and fit them
+            separately when the homogeneity test rejects one pooled
+            buyer's-journey chain (p < 0.01), else pool; ``"personas"``: always
+            by persona. See :mod:`cxlab.value`; the choice is in
+            ``grouping_`` and the notes.
+
+        Returns
+        -------
+        ValueModel
+            self.
+
+        Raises
+        ------
+        ParameterError
+            Invalid settings or an unknown ``groups`` column.
+        DataError
+            No buyer's-journey events, customers without a group, no purchaser
+            with a complete onboarding window, or no churn after onboarding.
+        ConvergenceError
+            The churn or support model cannot be fitted (constant or separating covariate).
+        """
+        self._check_params()
+        rng = np.random.default_rng(self.random_state)
+        n_boot = int(self.n_boot)
+        notes = []
+        end = None if self.observation_end is None else pd.Timestamp(self.observation_end)
+        self.grouping_ = choose_groups(data, groups, random_state=self.random_state)
+        groups = self.grouping_.groups
+        if self.grouping_.note:
+            notes.append(self.grouping_.note)
+        label_of = group_labels(data, groups)
+        # buyer's journey (per group)
+        labels = None
+        if groups is not None:
+            ids = pd.unique(data.events["customer_id"])
+            labels = pd.Series(label_of(ids, "events"), index=ids)
+        chain = fit_chain(data, labels, n_boot=n_boot, random_state=rng)
+        self._chain = chain
+        self.groups_ = chain.groups
+        self._p = chain.p
+        self._lead_share = np.broadcast_to(chain.lead_share, chain.p.shape[:2])
+        self.transition_matrix_ = matrix_frame(chain)
+        conv0 = conversion(chain.p[0], chain.n_transient)
+        self.conversion_ = float(np.sum(chain.lead_share * conv0))
+        self.n_leads_ = int(self.n_leads) if self.n_leads is not None else chain.n_customers
+        n_open = open_journeys(data)
+        if n_open:
+            notes.append(
+                f"{n_open:,} journeys without a purchase were still recent at the end of the "
+                "data; they count as drop-offs, though some may yet convert."
+            )
+        # owner's journey
+        table = owner_table(data, onboarding_days=float(self.onboarding_days), end=end)
+        table["group"] = label_of(table.index.to_numpy(), "customers")
+        dummies = []
+        for g in self.groups_[1:]:
+            name = f"group[{g}]"
+            table[name] = (table["group"] == g).astype(float)
+            dummies.append(name)
+        empty = [c for c in self.churn_covariates if c in table.columns and table[c].isna().all()]
+        if empty:
+            warnings.warn(
+                f"churn covariates {empty} have no values at all (e.g. no CSAT answers) and are "
+                "left out of the churn model.",
+                DataWarning,
+                stacklevel=2,
+            )
+            notes.append(f"churn covariates without any values, left out: {empty}.")
+        covs = [c for c in self.churn_covariates if c in table.columns and c not in empty]
+        covs += dummies
+        table = self._drop_incomplete(table, covs, notes)
+        self.owners_ = table
+        self._covs, self._dummies = covs, dummies
+        self._X = table[covs].to_numpy(float)
+        self._D = table[dummies].to_numpy(float)
+        self._gidx = pd.Categorical(table["group"], categories=self.groups_).codes.astype(np.int64)
+        spend_key = [table["group"].astype(str)]
+        self._spend_by = self.spend_by
+        if self.spend_by == "loyalty_member" and self.spend_by not in table.columns:
+            notes.append("no 'loyalty_member' column: one repeat-revenue rate per group.")
+            self._spend_by = None  # the default, on a study without a loyalty club
+        if self._spend_by is not None:
+            if self.spend_by not in table.columns:
+                raise ParameterError(
+                    f"spend_by={self.spend_by!r} is not a purchaser column; use None or one of "
+                    f"{sorted(table.columns)}"
+                )
+            spend_key.append(table[self.spend_by].astype(str))
+        key = pd.Series(list(zip(*spend_key)))
+        self._key, self._key_labels = pd.factorize(key)
+        self._hazard = fit_hazard(table, covs, self.churn_breakpoints)
+        self._theta = self._hazard.draws(n_boot, rng)
+        self._support = fit_support(table, dummies) if "csat" in covs else None
+        self._gamma = None if self._support is None else self._support.draws(n_boot, rng)
+        self._seeds = rng.integers(0, 2**63 - 1, size=n_boot)
+        self._nps_seed = int(rng.integers(0, 2**63 - 1))
+        self._nps = None
+        self._csat_scale = tuple(data.catalog.metrics.get("csat", (1, 5)))
+        cols = ("first_revenue", "revenue_after_start", "tenure_days", "churned_in_onboarding")
+        self._spend_cols = {c: table[c].to_numpy(float) for c in cols}
+        self._spend = [self._spend_at(b) for b in range(n_boot + 1)]
+        self.notes_ = notes + self._caveats(table)
+        self._cache = {}
+        self._before = evaluate(self, None)
+        self.baseline_ = interval_table(self._before, self.confidence)
+        self.hazard_ = self._hazard.frame(self.confidence)
+        self.spend_ = self._spend_frame()
+        return self
+
+    def _drop_incomplete(self, table, covs, notes):
+        missing = table[covs].isna().any(axis=1).to_numpy()
+        if missing.any():
+            warnings.warn(
+                f"{int(missing.sum()):,} purchasers lack a churn covariate ({covs}) and are left "
+                f"out of the owner's-journey part (e.g. customer_id "
+                f"{table.index[missing][:5].tolist()}).",
+                DataWarning,
+                stacklevel=3,
+            )
+            notes.append(f"{int(missing.sum()):,} purchasers without CSAT or covariates left out.")
+            table = table[~missing]
+        if table.attrs.get("n_incomplete_onboarding"):
+            notes.append(
+                f"{table.attrs['n_incomplete_onboarding']:,} purchasers bought less than "
+                f"{self.onboarding_days:g} days before the end of the data and are not averaged over."
+            )
+        return table
+
+    def _caveats(self, table) -> list:
+        notes = []
+        n_onb = int(table["churned_in_onboarding"].sum())
+        if n_onb:
+            notes.append(
+                f"{n_onb:,} purchasers churned during onboarding; survival after onboarding is "
+                "scaled by the share who stay (no covariate effect on them)."
+            )
+        last = float(table["tenure_days"].max())
+        if self.horizon_days > last:
+            notes.append(
+                f"the horizon ({self.horizon_days:g} days) is longer than the longest follow-up "
+                f"({last:.0f} days): retention beyond it extrapolates the last baseline hazard."
+            )
+        if len(self.groups_) == 1:
+            notes.append(
+                "the chain is first-order and pooled over customers: with distinct segments a "
+                "change to the pooled row approximates the same change in every segment "
+                "(fit with groups= to model segments)."
+            )
+        notes.append(
+            "new purchasers from a better buyer's journey are assumed to be worth as much as "
+            "today's purchasers of their group (same churn and spend)."
+        )
+        return notes
+
+    def _weights(self, b: int) -> np.ndarray:
+        n = len(self.owners_)
+        if b == 0:
+            return np.ones(n)
+        r = np.random.default_rng(int(self._seeds[b - 1]))
+        return np.bincount(r.integers(0, n, size=n), minlength=n).astype(float)
+
+    def _spend_at(self, b: int) -> dict:
+        w = self._weights(b)
+        first, rate = spend_rates(self._spend_cols, self._gidx, self._key, w)
+        p_onb = float(np.sum(w * self._spend_cols["churned_in_onboarding"]) / w.sum())
+        if w.max() <= 255:  # bootstrap counts fit in a byte: 1/8 of the memory per replicate
+            w = w.astype(np.uint8)
+        return {"w": w, "first": first, "rate_k": rate, "p_onb": p_onb}
+
+    # -- evaluation ---------------------------------------------------------------
+    def _evaluate(self, scenario):
+        return evaluate(self, scenario)
+
+    def _target(self, scenario):
+        return target_mask(self, scenario)
+
+    def _check_fitted(self, method: str) -> None:
+        if not hasattr(self, "_before"):
+            raise NotFittedError(f"ValueModel is not fitted yet; call fit(data) before {method}().")
+
+    def _life(self, mult, theta_b, p_onb):
+        base, _ = self._hazard.split(theta_b)
+        return lifetime(
+            mult,
+            base[0],
+            self._hazard.breakpoints,
+            onboarding=float(self.onboarding_days),
+            horizon=float(self.horizon_days),
+            discount=np.log1p(self.discount_rate) / 365.0,
+            p_onboarding=p_onb,
+        )
+
+    # -- public API ---------------------------------------------------------------
+    def what_if(self, scenario: Scenario) -> WhatIfResult:
+        """Effect of one :class:`Scenario` on conversion, retention, CLV, revenue and value.
+
+        Parameters
+        ----------
+        scenario : Scenario
+
+        Returns
+        -------
+        WhatIfResult
+            ``.summary()``: one row per metric (before, after, change and
+            intervals); ``.plot()``: relative changes with intervals.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        UnknownCategoryError
+            A transition names a stage the chain does not have.
+        ParameterError
+            A change that takes a probability outside [0, 1], a row that does
+            not sum to one, a target that matches no purchaser.
+        """
+        self._check_fitted("what_if")
+        if not isinstance(scenario, Scenario):
+            raise ParameterError(
+                f"what_if needs a cxlab.Scenario, not {type(scenario).__name__}; e.g. "
+                "Scenario.transition('consideration', 'purchase', add=0.05)."
+            )
+        if scenario.kind == "experience" and "csat" not in self._covs:
+            raise ParameterError(
+                f"scenario {scenario.name!r} changes CSAT, but the churn model has no CSAT "
+                "(no post-purchase CSAT answers, or 'csat' left out of churn_covariates)."
+            )
+        key = (scenario.kind, repr(sorted(scenario.params.items())))
+        if key not in self._cache:  # the same change under another name is not recomputed
+            self._cache[key] = evaluate(self, scenario)
+        after = self._cache[key]
+        notes = list(self.notes_)
+        if after["_clipped"]:
+            notes.append(
+                f"in {after['_clipped']} of {self.n_boot * len(self.groups_)} bootstrap matrices "
+                "the change took a probability outside [0, 1]; it was clipped there."
+            )
+        if scenario.kind == "experience":
+            notes.append(
+                "CSAT moves by the given points for the targeted purchasers (capped at the top of "
+                "the scale); churn responds through its fitted CSAT effect and, when "
+                "mediated=True, through fewer support contacts (fitted Poisson model); NPS "
+                "through the fitted ordinal model."
+            )
+        return WhatIfResult(
+            scenario=scenario,
+            before=self._before,
+            after=after,
+            confidence=float(self.confidence),
+            owner=scenario_owner(scenario),
+            notes=notes,
+            settings={
+                "margin": self.margin,
+                "discount_rate": self.discount_rate,
+                "horizon_days": self.horizon_days,
+                "n_leads": self.n_leads_,
+                "n_boot": self.n_boot,
+            },
+        )
+
+    def rank(self, scenarios) -> ValueRanking:
+        """Rank scenarios by the value they create (with intervals and P(best)).
+
+        Parameters
+        ----------
+        scenarios : list of Scenario
+            Each with a unique name.
+
+        Returns
+        -------
+        ValueRanking
+            ``.summary()`` is the ranking table; ``.plot()`` the value created.
+        """
+        self._check_fitted("rank")
+        scenarios = list(scenarios)
+        if not scenarios:
+            raise ParameterError("rank needs at least one Scenario.")
+        names = [getattr(s, "name", None) for s in scenarios]
+        if len(set(names)) != len(names):
+            raise ParameterError(f"scenario names repeat ({names}); give each a unique name=.")
+        return ValueRanking([self.what_if(s) for s in scenarios], confidence=float(self.confidence))
+
+    def _spend_frame(self) -> pd.DataFrame:
+        rows = {}
+        for j, g in enumerate(self.groups_):
+            label = "first_order_value" + ("" if len(self.groups_) == 1 else f"[{g}]")
+            rows[label] = np.array([s["first"][j] for s in self._spend])
+        for j, key in enumerate(self._key_labels):
+            parts = [] if len(self.groups_) == 1 else [f"group={key[0]}"]
+            if self._spend_by is not None:
+                parts.append(f"{self._spend_by}={key[-1]}")
+            label = "repeat_revenue_per_day" + (f"[{', '.join(parts)}]" if parts else "")
+            rows[label] = np.array([s["rate_k"][j] for s in self._spend])
+        return interval_table(rows, self.confidence, index_name="quantity")
