@@ -33,7 +33,7 @@ What the Markov removal effect is, and is not
     effect of removing a channel in the simulator. The two coincide when the
     chain's states capture everything the journey depends on: for one persona,
     a chain over ``stage:channel`` states (``state=["stage", "channel"]``)
-    estimates the causal removal effect (tested in ``tests/test_attribution.py``);
+    estimates the causal removal effect (tested in ``tests/markov/test_attribution.py``);
     for a mixture of personas it does not exactly.
 
 Examples

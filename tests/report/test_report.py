@@ -1,4 +1,4 @@
-"""Report runs end to end: real kernels on the tiny fixture notebooks in tests/notebooks/.
+"""Report runs end to end: real kernels on the tiny fixture notebooks in tests/report/notebooks/.
 
 Each run is shared by several tests (once per session, also under pytest-xdist),
 so the whole file starts about a dozen kernels.
@@ -305,7 +305,7 @@ def test_failure_exit_status_and_one_line_message(failed_run):
     lines = [line for line in failed_run["stderr"].splitlines() if "FAILED" in line]
     assert len(lines) == 1
     assert re.search(
-        r"FAILED \S*tests/notebooks/raises\.ipynb: cell 3 \(In \[\d+\]\): "
+        r"FAILED \S*tests/report/notebooks/raises\.ipynb: cell 3 \(In \[\d+\]\): "
         r"ZeroDivisionError: division by zero$",
         lines[0],
     ), lines[0]
@@ -313,7 +313,7 @@ def test_failure_exit_status_and_one_line_message(failed_run):
 
 def test_failure_is_in_the_log_file(failed_run):
     log = failed_run["log"].splitlines()
-    assert any(line.endswith("running tests/notebooks/raises.ipynb") for line in log)
+    assert any(line.endswith("running tests/report/notebooks/raises.ipynb") for line in log)
     failed = [line for line in log if "FAILED" in line]
     assert len(failed) == 1 and "ZeroDivisionError: division by zero" in failed[0]
     assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ERROR ", failed[0])

@@ -182,12 +182,12 @@ def test_list_prints_parameters_with_defaults_and_comments():
     rc, out, err = run_cli("--list", str(SUMMARY), str(SLEEPS))
     assert rc == 0, err
     lines = out.splitlines()
-    assert lines[0].endswith("tests/notebooks/summary.ipynb")
+    assert lines[0].endswith("tests/report/notebooks/summary.ipynb")
     assert "  n          int    = 50      # number of draws" in lines
     assert any(
         line.startswith("  out_dir") and line.endswith("[set by cxlab run]") for line in lines
     )
-    assert any(line.endswith("tests/notebooks/sleeps.ipynb") for line in lines)
+    assert any(line.endswith("tests/report/notebooks/sleeps.ipynb") for line in lines)
     assert format_parameters("x", {}) == "x\n  (no cell tagged 'parameters')"
 
 
