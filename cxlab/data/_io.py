@@ -8,7 +8,6 @@ error it finds; warnings are issued as :class:`~cxlab.exceptions.DataWarning`.
 from __future__ import annotations
 
 import json
-import logging
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -41,8 +40,6 @@ __all__ = [
     "read_folder",
     "empty_feedback",
 ]
-
-log = logging.getLogger(__name__)
 
 
 def _read_duckdb(path: Path, table: str | None = None, query: str | None = None) -> pd.DataFrame:

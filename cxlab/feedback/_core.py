@@ -8,8 +8,6 @@ formulas and their references are documented in :mod:`cxlab.feedback`.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -27,7 +25,6 @@ from cxlab.exceptions import (
 
 __all__ = ["nps_variance", "SCALES", "METHODS", "DEFAULT_MIN_N"]
 
-log = logging.getLogger(__name__)
 
 #: Groups with fewer answers than this are flagged ``small_sample``.
 DEFAULT_MIN_N = 30

@@ -23,7 +23,6 @@ membership, purchase channel and persona.
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import numpy as np
@@ -41,7 +40,6 @@ from cxlab.exceptions import (
 
 __all__ = ["NPSDrivers", "DEFAULT_DRIVERS"]
 
-log = logging.getLogger(__name__)
 
 #: Drivers :class:`NPSDrivers` uses when none are given (those present in the table).
 DEFAULT_DRIVERS = ("csat", "support_contacts", "loyalty_member", "purchase_channel", "persona")

@@ -9,7 +9,6 @@ per NPS respondent with those facts, ready for :class:`~cxlab.NPSDrivers`.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +26,6 @@ __all__ = [
     "DEFAULT_ONBOARDING_DAYS",
 ]
 
-log = logging.getLogger(__name__)
 
 #: Onboarding window used for real data (simulations record theirs in ``truth``).
 DEFAULT_ONBOARDING_DAYS = 28.0

@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import numpy as np
@@ -47,12 +46,7 @@ from cxlab.markov._transitions import check_sparsity, dwell_days, transitions
 
 __all__ = ["MarkovChain"]
 
-log = logging.getLogger(__name__)
 _CI_METHODS = ("wilson", "goodman", "bootstrap")
-
-
-def _label(h: tuple) -> str:
-    return h[0] if len(h) == 1 else " > ".join(h)
 
 
 class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):

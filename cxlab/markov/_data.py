@@ -29,7 +29,6 @@ Conventions (they are the same everywhere in cxlab's Markov tools):
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -56,7 +55,6 @@ from cxlab.sequences._layout import run_starts, shrink_offsets
 
 __all__ = ["ChainSpec", "ChainData", "prepare", "compact"]
 
-log = logging.getLogger(__name__)
 _RESERVED = (START_STATE, END_STATE, DROP_STATE)
 
 

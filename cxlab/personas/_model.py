@@ -28,7 +28,6 @@ from :func:`~cxlab.personas.customer_features`:
 
 from __future__ import annotations
 
-import logging
 import warnings
 
 import numpy as np
@@ -68,8 +67,6 @@ from cxlab.personas._engine import (
 from cxlab.personas._profiles import channel_lift, persona_cards, persona_names, profile_table
 
 __all__ = ["PersonaModel", "DECISION_RULE"]
-
-log = logging.getLogger(__name__)
 
 
 class PersonaModel(ClusterMixin, BaseEstimator):

@@ -63,7 +63,7 @@ def _state_codes(events, col, states, ids) -> tuple[np.ndarray, tuple]:
                 n_rows=int(unknown.sum()),
                 example_ids=pd.unique(ids[unknown])[:5].tolist(),
                 fix="add them to states=, or filter those events out first "
-                "(e.g. cxlab.select_events(events, stages=[...]))",
+                "(e.g. cxlab.select_stages(data, [...]) on the study)",
             )
     elif isinstance(s.dtype, pd.CategoricalDtype):
         cat = s.array

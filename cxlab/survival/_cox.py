@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import warnings
 from dataclasses import dataclass, field
 
@@ -25,7 +24,6 @@ from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, 
 
 __all__ = ["ChurnModel", "AssumptionReport", "DEFAULT_COVARIATES"]
 
-log = logging.getLogger(__name__)
 
 _HUGE_COEF = 10.0
 

@@ -176,8 +176,10 @@ def test_bad_input_errors_name_column_rows_and_ids():
     bad = ok.assign(stage=["awareness", None])
     with pytest.raises(UnknownCategoryError, match="missing"):
         encode_events(bad, "stage")
-    with pytest.raises(UnknownCategoryError, match="purchase"):
+    with pytest.raises(UnknownCategoryError, match="purchase") as e:
         encode_events(ok, "stage", states=["awareness"])
+    # the hint names a function that exists
+    assert "cxlab.select_stages(" in str(e.value) and callable(cxlab.select_stages)
     with pytest.raises(DataTypeError):
         encode_events(ok.assign(timestamp=["a", "b"]), "stage")
     with pytest.raises(DataTypeError):
