@@ -12,9 +12,12 @@ command) stays fast; ``cxlab.<name>`` loads its module on first use.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # what IDEs and type checkers see; the table below loads lazily
+# What IDEs and type checkers see (they take any TYPE_CHECKING as true); at run time
+# the table below loads each name lazily. Not typing.TYPE_CHECKING: importing typing
+# would double the time of ``import cxlab``.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
     from cxlab._display import readable
     from cxlab._notices import attempt, available, notice
     from cxlab.data import (
