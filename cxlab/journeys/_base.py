@@ -9,7 +9,7 @@ Not a public module: :mod:`cxlab.journeys` and its siblings
   Series of groups) into arrays aligned with the encoded sequences.
 - :func:`encode` wraps :func:`cxlab.sequences.encode_events` (the one encoder
   of the package) and turns its order/tie report into warnings.
-- :func:`wilson`, :func:`median_ci` and :func:`grouped_quantiles` give the
+- :func:`cxlab._stats.wilson`, :func:`median_ci` and :func:`grouped_quantiles` give the
   intervals every table carries.
 - :class:`JourneyResult` is the small result object all analyses return.
 """
@@ -43,7 +43,6 @@ __all__ = [
     "event_table",
     "encode",
     "customer_groups",
-    "wilson",
     "median_ci",
     "grouped_quantiles",
     "check_states",
@@ -219,27 +218,6 @@ def customer_groups(by, customers_table, seq_customers: np.ndarray) -> tuple[np.
 
 
 # -- intervals ----------------------------------------------------------------
-def wilson(count, nobs, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of ``count / nobs`` (NaN where ``nobs == 0``).
-
-    Wraps :func:`statsmodels.stats.proportion.proportion_confint` (``method="wilson"``).
-    """
-    from statsmodels.stats.proportion import proportion_confint
-
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    ok = nobs > 0
-    lo = np.full(np.shape(count), np.nan)
-    hi = np.full(np.shape(count), np.nan)
-    if np.any(ok):
-        low, high = proportion_confint(count[ok], nobs[ok], alpha=1 - confidence, method="wilson")
-        low, high = np.clip(low, 0, 1), np.clip(high, 0, 1)
-        low[low < 1e-12] = 0.0  # float noise of the formula at count 0
-        high[high > 1 - 1e-12] = 1.0
-        lo[ok], hi[ok] = low, high
-    return lo, hi
-
-
 def check_confidence(confidence: float) -> float:
     if not 0 < float(confidence) < 1:
         raise ParameterError(f"confidence={confidence} must be between 0 and 1, e.g. 0.95.")

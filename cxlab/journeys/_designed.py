@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab._stats import wilson
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
     START,
@@ -32,7 +33,6 @@ from cxlab.journeys._base import (
     encode,
     event_table,
     warn_unseen,
-    wilson,
 )
 from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
 

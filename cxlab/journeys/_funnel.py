@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab._stats import wilson
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
     NS_PER_DAY,
@@ -35,7 +36,6 @@ from cxlab.journeys._base import (
     grouped_quantiles,
     parse_gap,
     warn_unseen,
-    wilson,
 )
 
 __all__ = ["FunnelResult", "funnel"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab._stats import wilson
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
     END,
@@ -25,7 +26,6 @@ from cxlab.journeys._base import (
     check_confidence,
     check_states,
     event_table,
-    wilson,
 )
 from cxlab.journeys._sequences import (
     collapse_repeats,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab._stats import wilson
 from cxlab.exceptions import DataError
 from cxlab.journeys._base import (
     NS_PER_DAY,
@@ -31,7 +32,6 @@ from cxlab.journeys._base import (
     event_table,
     grouped_quantiles,
     parse_gap,
-    wilson,
 )
 from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
 

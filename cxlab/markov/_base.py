@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cxlab._stats import wilson
 from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import DataError, NotFittedError, StatisticalWarning
 from cxlab.markov._inference import (
     goodman_intervals,
     multinomial_se,
     normalise_rows,
-    wilson_interval,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,7 +107,7 @@ class ChainStateMixin:
             if self.ci_method == "goodman":
                 lo, hi = goodman_intervals(counts, self.confidence)
             else:
-                lo, hi = wilson_interval(counts, n_row[:, None], self.confidence)
+                lo, hi = wilson(counts, n_row[:, None], self.confidence)
         self.transition_se_ = frame(se)
         self.transition_ci_low_ = frame(lo)
         self.transition_ci_high_ = frame(hi)

@@ -38,7 +38,6 @@ from scipy import stats
 from cxlab.exceptions import ParameterError
 
 __all__ = [
-    "wilson_interval",
     "goodman_intervals",
     "multinomial_se",
     "dirichlet_draws",
@@ -61,25 +60,6 @@ def multinomial_se(counts: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         p = counts / n
         return np.sqrt(p * (1 - p) / n)
-
-
-def wilson_interval(k, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for ``k`` successes in ``n`` trials (elementwise).
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(3, 10)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.1078, 0.6032)
-    """
-    z = _z(confidence)
-    k, n = np.asarray(k, float), np.asarray(n, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def goodman_intervals(counts: np.ndarray, confidence: float = 0.95):

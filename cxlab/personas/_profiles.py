@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._stats import wilson
+
 __all__ = ["profile_table", "persona_cards", "persona_names", "channel_lift", "persona_agreement"]
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -43,17 +45,6 @@ QUALIFIERS = {
     ("tenure_days", 1): "long-staying",
     ("segment_business", 1): "business",
 }
-
-
-def wilson(successes, n, z: float = Z95):
-    """Wilson score interval for a proportion (arrays allowed)."""
-    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = successes / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
 
 
 def profile_table(frame: pd.DataFrame, labels: np.ndarray, k: int, used) -> pd.DataFrame:

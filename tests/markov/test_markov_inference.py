@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import cxlab
+from cxlab._stats import wilson as wilson_interval
 from cxlab.data._catalog import START_STATE
-from cxlab.markov._inference import goodman_intervals, wilson_interval
+from cxlab.markov._inference import goodman_intervals
 from cxlab.simulation._truth import persona_chain
 
 PERSONA = cxlab.default_personas()[0]
