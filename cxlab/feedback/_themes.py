@@ -73,7 +73,7 @@ def normalize_text(text: str, *, zwnj: str = "split") -> str:
 
     Examples
     --------
-    >>> from cxlab.feedback import normalize_text
+    >>> from cxlab.feedback._themes import normalize_text
     >>> normalize_text("قیمت\u200cها بالاست") == "قیمت ها بالاست"
     True
     """
@@ -89,7 +89,7 @@ def tokenize(text: str, *, zwnj: str = "split") -> list[str]:
 
     Examples
     --------
-    >>> from cxlab.feedback import tokenize
+    >>> from cxlab.feedback._themes import tokenize
     >>> tokenize("Delivery was LATE, 3 days!")
     ['delivery', 'was', 'late', 'days']
     >>> tokenize("ارسال یک هفته دیر رسید")

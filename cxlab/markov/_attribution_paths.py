@@ -145,7 +145,7 @@ def parse_path_table(
     Examples
     --------
     >>> import pandas as pd
-    >>> from cxlab.markov import parse_path_table
+    >>> from cxlab.markov._attribution_paths import parse_path_table
     >>> p = parse_path_table(pd.DataFrame({"path": ["a > b", "b"], "conversions": [1, 0],
     ...                                    "nulls": [0, 2]}))
     >>> p.channels, p.codes.tolist(), p.offsets.tolist()

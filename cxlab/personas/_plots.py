@@ -189,7 +189,8 @@ def plot_stability(model, ax=None, **kw):
 def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
     """Share of each persona reaching each stage, lines with 95% intervals.
 
-    ``funnels`` is :func:`cxlab.personas._journeys.persona_funnels` output.
+    ``funnels`` has columns ``persona``, ``stage``, ``share``, ``share_low`` and ``share_high``
+    (the table :meth:`cxlab.personas.PersonaJourneys.plot_funnels` builds).
     """
     ax = _axes(ax)
     stages = list(dict.fromkeys(funnels["stage"]))

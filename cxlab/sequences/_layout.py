@@ -38,7 +38,8 @@ customer's first state and an *end* transition out of its last.
 Examples
 --------
 >>> import pandas as pd
->>> from cxlab.sequences import encode_events, transition_counts
+>>> from cxlab.sequences import encode_events
+>>> from cxlab.sequences._layout import transition_counts
 >>> ev = pd.DataFrame({
 ...     "customer_id": [2, 1, 1, 2, 1],
 ...     "timestamp": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-01",
@@ -241,7 +242,8 @@ def transition_counts(seq: EventSequences) -> TransitionCounts:
 
     Examples
     --------
-    >>> from cxlab.sequences import encode_sequences, transition_counts
+    >>> from cxlab.sequences import encode_sequences
+    >>> from cxlab.sequences._layout import transition_counts
     >>> tc = transition_counts(encode_sequences([["a", "b", "b"], ["b"]]))
     >>> tc.pairs.tolist(), tc.starts.tolist(), tc.ends.tolist()
     ([[0, 1], [0, 1]], [1, 1], [0, 2])
