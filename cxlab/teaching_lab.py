@@ -183,10 +183,10 @@ def _fmt(v) -> str:
 
 def numbers_html(table: pd.DataFrame) -> str:
     """A small HTML table of the explorer's numbers (index = quantity)."""
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in table.columns)
+    head = "".join(f'<th style="padding:2px 12px">{escape(str(c))}</th>' for c in table.columns)
     rows = "".join(
-        f'<tr><th style="text-align:left">{escape(str(i))}</th>'
-        + "".join(f'<td style="text-align:right">{_fmt(v)}</td>' for v in row)
+        f'<tr><th style="text-align:left;padding:2px 12px 2px 0">{escape(str(i))}</th>'
+        + "".join(f'<td style="text-align:right;padding:2px 12px">{_fmt(v)}</td>' for v in row)
         + "</tr>"
         for i, row in zip(table.index, table.itertuples(index=False))
     )

@@ -131,9 +131,13 @@ def plot_nps_state(state: pd.Series, *, difference: float = 5.0, axes=None):
     ax_n.plot([state["n"]], [state["margin"]], "o", color="tab:blue")
     ax_n.axvline(state["needed_per_group"], color="tab:orange", ls="--")
     ax_n.text(
-        state["needed_per_group"], ax_n.get_ylim()[1] * 0.9,
-        " " + message("needed", d=difference), color="tab:orange", fontsize=8,
-    )  # fmt: skip
+        state["needed_per_group"],
+        ax_n.get_ylim()[1] * 0.9,
+        message("needed", d=difference) + " ",
+        color="tab:orange",
+        fontsize=8,
+        ha="right",
+    )
     log_axis(ax_n, (20, 100, 1000, 10_000))
     ax_n.set_xlabel(message("answers_axis"))
     ax_n.set_ylabel(message("margin_axis"))

@@ -281,3 +281,37 @@ def test_display_bundle_has_a_static_copy_of_the_starting_state():
     html = bundle["text/html"]
     assert html == start  # the starting state, not the current one
     assert "interactive in JupyterLab" in html and "data:image/png;base64," in html
+
+
+@pytest.mark.notebooks
+def test_papermill_report_shows_the_static_starting_state(tmp_path):
+    # executed without a widget frontend and turned into HTML as `cxlab run` does: the page
+    # shows the explorer's figure and the "interactive in JupyterLab" sentence, no widget
+    # placeholder, and the executed notebook keeps no widget state
+    import nbformat
+
+    from cxlab.report.execute import execute_notebook, strip_volatile
+    from cxlab.report.html import notebook_to_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "cxlab", "display_name": "cxlab", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "x = 1  # placeholder parameter", metadata={"tags": ["parameters"]}
+        ),
+        nbformat.v4.new_code_cell(
+            "from cxlab import teaching_explorers as lab\nlab.nps_explorer(0.5, 0.2, 100)"
+        ),
+    ]
+    src, out = tmp_path / "explorer.ipynb", tmp_path / "explorer.out.ipynb"
+    nbformat.write(nb, src)
+    outcome = execute_notebook(src, out, {}, label="explorer", kernel="cxlab", cwd=tmp_path)
+    assert outcome.error is None, outcome.error
+    done = strip_volatile(nbformat.read(out, as_version=4))
+    assert "widgets" not in done.metadata
+    html = notebook_to_html(done, tmp_path / "explorer.html").read_text()
+    assert "interactive in JupyterLab" in html
+    assert html.count("data:image/png;base64,") >= 1
+    assert "NPS explorer" in html
+    for broken in ("could not be displayed", "widget-view+json", "VBox(", "Explorer("):
+        assert broken not in html, broken

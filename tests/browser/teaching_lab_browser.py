@@ -93,7 +93,7 @@ class Lab:
         ]  # fmt: skip
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
             cmd.append("--allow-root")
-        self._log = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self._log = open(log, "w")  # closed in stop()
         self.proc = subprocess.Popen(cmd, env=env, cwd=dev.ROOT, stdout=self._log, stderr=self._log)
         self._wait()
 
