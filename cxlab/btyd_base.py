@@ -266,6 +266,11 @@ def _rfm_columns(summary, what):
     return x, t_x, T
 
 
+def customer_arrays(summary: pd.DataFrame):
+    """``x``, ``t_x``, ``T`` of a summary (checked, not compressed), for predictions."""
+    return _rfm_columns(summary, "the model")
+
+
 class _PurchaseModel(_Fitter):
     """Predictions shared by BG/NBD and Pareto/NBD; each model supplies the closed forms.
 

@@ -115,11 +115,8 @@ def purchase_summary(
     ...                                                  "2024-01-15", "2024-01-10"]),
     ...                     "revenue": [10.0, 20.0, 40.0, 5.0]})
     >>> s = purchase_summary(log, observation_end="2024-01-29")
-    >>> s[["frequency", "recency", "T", "monetary_value"]]
-                 frequency  recency         T  monetary_value
-    customer_id
-    1                    2      2.0  4.000000            30.0
-    2                    0      0.0  2.714286             NaN
+    >>> s.round(3).to_dict("list")["T"], s["frequency"].tolist(), s["monetary_value"].tolist()
+    ([4.0, 2.714], [2, 0], [30.0, nan])
     """
     if time_unit not in TIME_UNITS:
         raise ParameterError(f"time_unit={time_unit!r} must be one of {sorted(TIME_UNITS)}.")
@@ -255,7 +252,8 @@ def purchase_summary(
             table=table,
             fix="choose a later calibration_end",
         )
-    repeat = ~np.r_[new_cust]  # a transaction day that is not the customer's first
+    # repeat purchases of the customers in the summary (first purchase by calibration_end)
+    repeat = ~new_cust & active[slot]
     by_day = np.bincount(uday[repeat] - d0, minlength=span)
     out.attrs["purchase_summary"] = {
         "time_unit": time_unit,
