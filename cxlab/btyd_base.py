@@ -84,7 +84,7 @@ class _Fitter:
                 jac=grad,
                 method="L-BFGS-B",
                 bounds=[(-20, 20)] * len(start),
-                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10},
+                options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
             )
             if best is None or (np.isfinite(res.fun) and res.fun < best.fun):
                 best = res
@@ -308,11 +308,15 @@ class _PurchaseModel(_Fitter):
                 column="frequency",
                 fix="use a longer calibration period",
             )
-        self._maximise(data)
+        self._maximise(self._prepare(data))
         self.time_unit_ = summary.attrs.get("purchase_summary", {}).get("time_unit", "unknown")
         self.notes_ = self._notes(data)
         self._fit_data = data
         return self
+
+    def _prepare(self, data) -> dict:
+        """Model-specific precomputation on the compressed data (default: none)."""
+        return data
 
     def _notes(self, data) -> list:
         return [

@@ -23,9 +23,12 @@ How it is kept stable: ``2F1(b, m; m + 1; z)`` grows like ``(1 - z)^-b``
 and overflows for a large ``b = r + x``; it is evaluated after Euler's
 transformation as ``(1 - z)^(1 - b) 2F1(m + 1 - b, 1; m + 1; z)``, whose
 second factor lies between 1 and ``1 / (1 - z)``, so everything is taken in
-logs. The difference of the two terms is ``log(e^u - e^v) = u + log1p(-e^(v - u))``
-and the bracket a ``logaddexp``. scipy's ``hyp2f1`` agrees with mpmath to
-about 1e-13 relative over the range used (tested). The gradient is taken by
+logs. scipy returns NaN for that factor when ``m`` is large (hundreds of
+purchases) and ``z`` is very near 1; there the integral form
+``int_0^inf e^-y (1 - z e^(-y/m))^-b dy`` is summed by Gauss-Legendre
+quadrature after a change of variable that spreads its steep part. The difference of the two terms is ``log(e^u - e^v) = u + log1p(-e^(v - u))``
+and the bracket a ``logaddexp``. Both agree with mpmath to about 1e-12 relative
+over the range used (tested). The gradient is taken by
 central differences (the Hessian for the standard errors as well).
 
 Predictions (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value curves"):
@@ -59,21 +62,71 @@ __all__ = ["ParetoNBD"]
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
+_QN, _QW = np.polynomial.legendre.leggauss(128)
+
+
 def log_hyp2f1_m(b, m, z):
-    """``log 2F1(b, m; m + 1; z)`` for ``0 <= z < 1``, ``b <= m + 1``, without overflow."""
-    return (1 - b) * np.log1p(-z) + np.log(special.hyp2f1(m + 1 - b, 1.0, m + 1, z))
+    """``log 2F1(b, m; m + 1; z)`` for ``0 <= z < 1``, ``b <= m + 1``, without overflow.
+
+    scipy's ``hyp2f1`` after Euler's transformation; where it gives no finite
+    value (it returns NaN for a large ``m`` with ``z`` very near 1) the
+    integral form is used instead (:func:`_log_hyp2f1_m_quad`).
+    """
+    b, m, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (b, m, z)))
+    with np.errstate(all="ignore"):
+        out = (1 - b) * np.log1p(-z) + np.log(special.hyp2f1(m + 1 - b, 1.0, m + 1, z))
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = np.array(out, dtype=float)
+        out[bad] = _log_hyp2f1_m_quad(b[bad], m[bad], z[bad])
+    return out
 
 
-def log_integral(r, alpha, s, beta, x, t_x, T):
-    """``log I``, the death-between-t_x-and-T integral of the likelihood (-inf when t_x = T)."""
+def _log_hyp2f1_m_quad(b, m, z):
+    """``log 2F1(b, m; m + 1; z)`` by quadrature of its integral form.
+
+    ``2F1(b, m; m + 1; z) = int_0^inf e^-y (1 - z e^(-y/m))^-b dy`` (put
+    ``v = e^(-y/m)`` in Euler's integral ``m int_0^1 v^(m-1) (1 - z v)^-b dv``).
+    Near ``z = 1`` the integrand is steep where ``y`` is of order ``m (1 - z)``,
+    so ``y = m (1 - z) (e^eta - 1)`` spreads it evenly over ``eta``; 128-point
+    Gauss-Legendre in ``eta``, summed in logs. Accurate to about 1e-12 relative
+    for ``b`` up to a few (the case scipy misses); tested against mpmath.
+    """
+    eps = 1 - z
+    me = m * eps
+    emax = np.minimum(np.log1p(60.0 / me), 60.0 / np.maximum(b - 1, 0.5))
+    eta = (_QN[:, None] + 1) / 2 * emax
+    y = me * np.expm1(eta)
+    base = -np.expm1(-y / m) + eps * np.exp(-y / m)
+    logf = -y - b * np.log(base) + np.log(me) + eta
+    top = logf.max(axis=0)
+    return top + np.log(np.sum(_QW[:, None] * np.exp(logf - top), axis=0) * emax / 2)
+
+
+def _log_antiderivative(r, alpha, s, beta, x, tau):
+    """``log(m F(tau))`` with ``I = F(t_x) - F(T)`` (the hypergeometric closed form)."""
     m = r + s + x
     if alpha >= beta:
         big, b = alpha, s + 1
     else:
         big, b = beta, r + x
-    diff = abs(alpha - beta)
-    u = -m * np.log(big + t_x) + log_hyp2f1_m(b, m, diff / (big + t_x))
-    v = -m * np.log(big + T) + log_hyp2f1_m(b, m, diff / (big + T))
+    return -m * np.log(big + tau) + log_hyp2f1_m(b, m, abs(alpha - beta) / (big + tau))
+
+
+def log_integral(r, alpha, s, beta, x, t_x, T, pairs=None):
+    """``log I``, the death-between-t_x-and-T integral of the likelihood (-inf when t_x = T).
+
+    ``pairs`` (from :meth:`ParetoNBD._prepare`) evaluates the two
+    hypergeometric terms once per distinct ``(x, t_x)`` and ``(x, T)`` pair.
+    """
+    m = r + s + x
+    if pairs is None:
+        u = _log_antiderivative(r, alpha, s, beta, x, t_x)
+        v = _log_antiderivative(r, alpha, s, beta, x, T)
+    else:
+        (xa, ta, ia), (xb, tb, ib) = pairs
+        u = _log_antiderivative(r, alpha, s, beta, xa, ta)[ia]
+        v = _log_antiderivative(r, alpha, s, beta, xb, tb)[ib]
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.log1p(-np.exp(np.minimum(v - u, 0.0)))
     return np.where(T > t_x, u + gap - np.log(m), -np.inf)
@@ -122,16 +175,24 @@ class ParetoNBD(_PurchaseModel):
         rate = max(np.sum(w * x) / max(np.sum(w * T), 1e-9), 1e-3)
         return np.log([1.0, 1.0 / rate, 1.0, float(np.average(T, weights=w)) + 1.0])
 
-    def _log_terms(self, theta, x, t_x, T):
+    def _prepare(self, d) -> dict:
+        pairs = []
+        for col in ("t_x", "T"):
+            keys = np.stack([d["x"], d[col]])
+            uniq, inv = np.unique(keys, axis=1, return_inverse=True)
+            pairs.append((uniq[0], uniq[1], inv.reshape(-1)))
+        return {**d, "pairs": tuple(pairs)}
+
+    def _log_terms(self, theta, x, t_x, T, pairs=None):
         """Log of the 'alive at T' term and of ``s I`` (both without the common factor)."""
         r, alpha, s, beta = theta
         alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-        dead = np.log(s) + log_integral(r, alpha, s, beta, x, t_x, T)
+        dead = np.log(s) + log_integral(r, alpha, s, beta, x, t_x, T, pairs)
         return alive, dead
 
     def _loglik(self, theta, d) -> float:
         r, alpha, s, beta = theta
-        alive, dead = self._log_terms(theta, d["x"], d["t_x"], d["T"])
+        alive, dead = self._log_terms(theta, d["x"], d["t_x"], d["T"], d.get("pairs"))
         xu, xi = d["xu"], d["xinv"]
         lg = (special.gammaln(r + xu) - special.gammaln(r))[xi]
         ll = lg + r * np.log(alpha) + s * np.log(beta) + np.logaddexp(alive, dead)
