@@ -31,6 +31,8 @@ customers or events.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -309,7 +311,9 @@ def _days(times, keep, time_col, customer_col, events, table) -> np.ndarray:
     t = times
     if not pd.api.types.is_datetime64_any_dtype(t):
         try:
-            t = pd.to_datetime(t, utc=True)
+            with warnings.catch_warnings():  # pandas' "could not infer format" note
+                warnings.simplefilter("ignore", UserWarning)
+                t = pd.to_datetime(t, utc=True)
         except (ValueError, TypeError) as exc:
             raise TimestampError(
                 f"times that cannot be read as dates ({exc})",
