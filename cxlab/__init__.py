@@ -110,6 +110,16 @@ _EXPORTS = {
     "compare_aft_models": "cxlab.survival_aft",
     "survival_clv": "cxlab.clv",
     "ShiftedBetaGeometric": "cxlab.sbg",
+    # customer value without cancellations ("buy till you die")
+    "purchase_summary": "cxlab.btyd_summary",
+    "BGNBD": "cxlab.btyd_bgnbd",
+    "ParetoNBD": "cxlab.btyd_pareto",
+    "GammaGamma": "cxlab.btyd_gamma_gamma",
+    "customer_value": "cxlab.btyd_clv",
+    "frequency_check": "cxlab.btyd_checks",
+    "holdout_check": "cxlab.btyd_checks",
+    "tracking_check": "cxlab.btyd_checks",
+    "simulate_purchases": "cxlab.btyd_simulate",
     # what-if value analysis
     "ValueModel": "cxlab.value",
     "Scenario": "cxlab.value",
