@@ -20,6 +20,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from cxlab._display import readable
     from cxlab._notices import attempt, available, notice
+    from cxlab.btyd import (
+        BGNBD,
+        GammaGamma,
+        ParetoNBD,
+        customer_value,
+        frequency_check,
+        holdout_check,
+        purchase_summary,
+        simulate_purchases,
+        tracking_check,
+    )
     from cxlab.data import (
         DEFAULT_CATALOG,
         CXData,
@@ -134,6 +145,7 @@ _TOPICS = (
     "journeys",
     "markov",
     "survival",
+    "btyd",
     "personas",
     "feedback",
     "value",
@@ -237,6 +249,16 @@ _EXPORTS = {
     "compare_aft_models": "cxlab.survival",
     "survival_clv": "cxlab.survival",
     "ShiftedBetaGeometric": "cxlab.survival",
+    # customer value without cancellations ("buy till you die")
+    "purchase_summary": "cxlab.btyd",
+    "BGNBD": "cxlab.btyd",
+    "ParetoNBD": "cxlab.btyd",
+    "GammaGamma": "cxlab.btyd",
+    "customer_value": "cxlab.btyd",
+    "frequency_check": "cxlab.btyd",
+    "holdout_check": "cxlab.btyd",
+    "tracking_check": "cxlab.btyd",
+    "simulate_purchases": "cxlab.btyd",
     # what-if value analysis
     "ValueModel": "cxlab.value",
     "Scenario": "cxlab.value",

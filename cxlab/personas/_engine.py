@@ -167,11 +167,19 @@ class FitResult:
         return float(-(self.proba * np.log(p)).sum())
 
 
+def start_sample(n_init: int) -> int:
+    """Customers the starts run on when there are more: INIT_SAMPLE for up to 10 starts,
+    fewer (down to 10,000) for more starts, so the screening costs at most about
+    ten starts on INIT_SAMPLE customers."""
+    return min(INIT_SAMPLE, max(10_000, INIT_SAMPLE * 10 // max(1, n_init)))
+
+
 def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> FitResult:
     """Fit ``opts["method"]`` with ``k`` personas on prepared data."""
     method = opts["method"]
     seed = int(rng.integers(2**31 - 1))
     n_init = max(1, int(opts["n_init"]))
+    n_start = start_sample(n_init)
     if method == "latent_class":
         params, resp = fit_latent_class(
             prep.mixed,
@@ -179,7 +187,7 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
             init_features=prep.z,
             n_init=n_init,
             max_iter=opts["max_iter"],
-            init_sample=INIT_SAMPLE,
+            init_sample=n_start,
             random_state=rng,
         )
         bic = -2 * params.loglik + prep.mixed.n_parameters(k) * np.log(prep.n)
@@ -191,8 +199,8 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
 
         kw = dict(covariance_type=opts["covariance_type"], max_iter=opts["max_iter"])
         z = prep.z
-        if prep.n > INIT_SAMPLE:  # starts on a subsample, then one EM run on everyone
-            sub = np.sort(rng.choice(prep.n, size=INIT_SAMPLE, replace=False))
+        if prep.n > n_start:  # starts on a subsample, then one EM run on everyone
+            sub = np.sort(rng.choice(prep.n, size=n_start, replace=False))
             start = GaussianMixture(k, n_init=n_init, random_state=seed, **kw).fit(z[sub])
             gm = GaussianMixture(
                 k,
@@ -216,6 +224,13 @@ def fit_one(prep: Prepared, k: int, opts: dict, rng: np.random.Generator) -> Fit
     if threshold is not None and prep.n > threshold:
         km = MiniBatchKMeans(
             k, n_init=n_init, batch_size=4096, max_iter=opts["max_iter"], random_state=seed
+        ).fit(prep.z)
+    elif prep.n > n_start:  # starts on a subsample, then one Lloyd run on everyone
+        sub = np.sort(rng.choice(prep.n, size=n_start, replace=False))
+        start = KMeans(k, n_init=n_init, max_iter=opts["max_iter"], random_state=seed)
+        start = start.fit(prep.z[sub])
+        km = KMeans(
+            k, init=start.cluster_centers_, n_init=1, max_iter=opts["max_iter"], random_state=seed
         ).fit(prep.z)
     else:
         km = KMeans(k, n_init=n_init, max_iter=opts["max_iter"], random_state=seed).fit(prep.z)
@@ -362,7 +377,9 @@ def stability_table(jac: np.ndarray, ari: np.ndarray, threshold: float) -> pd.Da
     return out
 
 
-def select_k(prep, opts, k_bounds, *, min_share, selection_sample, silhouette_sample, rng):
+def select_k(
+    prep, opts, k_bounds, *, min_share, selection_sample, silhouette_sample, rng, final_opts=None
+):
     """Fit every k in ``k_bounds`` (on a subsample when large), score, apply the rule.
 
     Returns
@@ -385,7 +402,10 @@ def select_k(prep, opts, k_bounds, *, min_share, selection_sample, silhouette_sa
     table = pd.DataFrame(rows)
     k, votes = choose_k(table, opts["method"], min_share)
     table["eligible"] = table["smallest_share"] >= min_share
-    best = fits[k] if sel is prep else fit_one(prep, k, opts, rng)
+    if final_opts is not None:  # the chosen k again, with more starts
+        best = fit_one(prep, k, final_opts, rng)
+    else:
+        best = fits[k] if sel is prep else fit_one(prep, k, opts, rng)
     return k, table, votes, best
 
 

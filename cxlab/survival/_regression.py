@@ -37,6 +37,18 @@ class _SurvivalRegression:
     _model_name = "the model"
     _allow_zero = True
 
+    def _fit_options(self) -> dict:
+        """``fit_options`` checked: a dict (or None) passed on to lifelines' ``fit``."""
+        opts = self.fit_options
+        if opts is None:
+            return {}
+        if not isinstance(opts, dict):
+            raise ParameterError(
+                f"fit_options={opts!r} must be a dict of lifelines fit options, e.g. "
+                "{'precision': 1e-10} (Cox) or {'gtol': 1e-8} (AFT)."
+            )
+        return dict(opts)
+
     def _check_fitted(self, method: str) -> None:
         if not hasattr(self, "lifelines_"):
             raise NotFittedError(

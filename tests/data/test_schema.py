@@ -433,5 +433,5 @@ def test_signalling_nan_score_is_a_score_error():
 
 def test_missing_column_hint_has_balanced_braces():
     with pytest.raises(ex.MissingColumnError) as err:
-        cxlab.load_events(_events().drop(columns="channel"))
-    assert "columns={'your_name': 'channel'} when" in str(err.value)
+        cxlab.load_events(_events().drop(columns="timestamp"))
+    assert "columns={'your_name': 'timestamp'} when" in str(err.value)
