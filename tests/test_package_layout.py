@@ -47,6 +47,8 @@ def _module_level_imports(path: Path) -> set[str]:
                     base = ".".join([*anchor, base] if base else anchor)
                 if base.startswith("cxlab"):
                     found.add(base)
+                    # ``from cxlab.data import _io`` imports the module cxlab.data._io
+                    found.update(f"{base}.{a.name}" for a in node.names)
             elif isinstance(node, ast.If):
                 test = node.test
                 if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":

@@ -18,8 +18,7 @@ import pandas as pd
 from cxlab import _paths as paths
 from cxlab.data._catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL, StageCatalog
 from cxlab.data._model import TABLES, CXData
-from cxlab.data._schema import check_customers, check_events, check_feedback
-from cxlab.data._validation import check_relations
+from cxlab.data._schema import check_customers, check_events, check_feedback, check_relations
 from cxlab.exceptions import (
     CxlabError,
     DataWarning,

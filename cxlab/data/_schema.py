@@ -49,6 +49,7 @@ from cxlab.exceptions import (
     MissingColumnError,
     MissingIdError,
     MixedTimezoneError,
+    OrphanRowsError,
     ParameterError,
     ScoreRangeError,
     TimestampError,
@@ -60,6 +61,7 @@ __all__ = [
     "check_events",
     "check_customers",
     "check_feedback",
+    "check_relations",
 ]
 
 REQUIRED_COLUMNS = {
@@ -779,3 +781,44 @@ def check_feedback(
         if col in df:
             df[col] = df[col].astype("string")
     return df.sort_values(["customer_id", "timestamp"], kind="stable", ignore_index=True), probs
+
+
+def check_relations(events, customers, feedback) -> Problems:
+    """Cross-table checks: every event's and answer's customer is in ``customers``."""
+    probs = Problems()
+    known = pd.Index(customers["customer_id"].unique())
+    for name, df in (("events", events), ("feedback", feedback)):
+        if df is None:
+            continue
+        orphan = ~df["customer_id"].isin(known)
+        if orphan.any():
+            probs.errors.append(
+                OrphanRowsError(
+                    f"{df.loc[orphan, 'customer_id'].nunique():,} customers are missing from "
+                    "the customers table",
+                    table=name,
+                    column="customer_id",
+                    n_rows=int(orphan.sum()),
+                    example_ids=example_ids(df, orphan),
+                    fix="add those customers to customers, or filter the rows out explicitly",
+                )
+            )
+    if events is not None:
+        silent = ~customers["customer_id"].isin(events["customer_id"].unique())
+        if silent.any():
+            probs.warnings.append(
+                f"customers: {int(silent.sum()):,} customers have no events "
+                f"(e.g. {example_ids(customers, silent)})"
+            )
+        if "signup_date" in customers and pd.api.types.is_datetime64_any_dtype(
+            customers["signup_date"]
+        ):
+            first = events.groupby("customer_id", sort=False)["timestamp"].min()
+            signup = customers.set_index("customer_id")["signup_date"].reindex(first.index)
+            early = (first < signup.dt.floor("D")).to_numpy()
+            if early.any():
+                probs.warnings.append(
+                    f"events: {int(early.sum()):,} customers have events before their "
+                    f"signup_date (e.g. {first.index[early][:5].tolist()})"
+                )
+    return probs

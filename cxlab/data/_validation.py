@@ -7,51 +7,22 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cxlab.data._catalog import StageCatalog
-from cxlab.data._schema import Problems, check_customers, check_events, check_feedback, example_ids
-from cxlab.exceptions import CxlabError, DataError, MissingFileError, OrphanRowsError, ReadError
+from cxlab.data._io import (
+    customers_from_events,
+    empty_feedback,
+    map_columns,
+    read_folder,
+    split_columns,
+)
+from cxlab.data._schema import (
+    check_customers,
+    check_events,
+    check_feedback,
+    check_relations,
+)
+from cxlab.exceptions import CxlabError, DataError, MissingFileError, ReadError
 
-__all__ = ["check_relations", "validate", "ValidationReport"]
-
-
-def check_relations(events, customers, feedback) -> Problems:
-    """Cross-table checks: every event's and answer's customer is in ``customers``."""
-    probs = Problems()
-    known = pd.Index(customers["customer_id"].unique())
-    for name, df in (("events", events), ("feedback", feedback)):
-        if df is None:
-            continue
-        orphan = ~df["customer_id"].isin(known)
-        if orphan.any():
-            probs.errors.append(
-                OrphanRowsError(
-                    f"{df.loc[orphan, 'customer_id'].nunique():,} customers are missing from "
-                    "the customers table",
-                    table=name,
-                    column="customer_id",
-                    n_rows=int(orphan.sum()),
-                    example_ids=example_ids(df, orphan),
-                    fix="add those customers to customers, or filter the rows out explicitly",
-                )
-            )
-    if events is not None:
-        silent = ~customers["customer_id"].isin(events["customer_id"].unique())
-        if silent.any():
-            probs.warnings.append(
-                f"customers: {int(silent.sum()):,} customers have no events "
-                f"(e.g. {example_ids(customers, silent)})"
-            )
-        if "signup_date" in customers and pd.api.types.is_datetime64_any_dtype(
-            customers["signup_date"]
-        ):
-            first = events.groupby("customer_id", sort=False)["timestamp"].min()
-            signup = customers.set_index("customer_id")["signup_date"].reindex(first.index)
-            early = (first < signup.dt.floor("D")).to_numpy()
-            if early.any():
-                probs.warnings.append(
-                    f"events: {int(early.sum()):,} customers have events before their "
-                    f"signup_date (e.g. {first.index[early][:5].tolist()})"
-                )
-    return probs
+__all__ = ["validate", "ValidationReport"]
 
 
 @dataclass
@@ -105,7 +76,6 @@ def validate(
     >>> report.ok
     True
     """
-    from cxlab.data import _io as io  # local import: io uses this module
 
     if isinstance(source, pd.DataFrame):
         raise TypeError("validate() takes a folder or a CXData; use check_events for a table.")
@@ -117,7 +87,7 @@ def validate(
         )
     else:
         try:
-            raw, stored = io.read_folder(source, encoding=encoding, errors=errors)
+            raw, stored = read_folder(source, encoding=encoding, errors=errors)
         except MissingFileError:
             raise
         except ReadError as exc:
@@ -125,8 +95,8 @@ def validate(
         catalog = catalog or stored
     failed = {e.table for e in errors}
     try:
-        mapping = io.split_columns(columns, raw)
-        raw = {n: io.map_columns(df, mapping.get(n), n) for n, df in raw.items()}
+        mapping = split_columns(columns, raw)
+        raw = {n: map_columns(df, mapping.get(n), n) for n, df in raw.items()}
     except CxlabError as exc:
         return ValidationReport(errors=[*errors, exc], warnings=[])
     time_opts = dict(
@@ -161,7 +131,7 @@ def validate(
         and raw.get("customers") is None
         and "customers" not in failed
     ):
-        clean["customers"] = io.customers_from_events(clean["events"])
+        clean["customers"] = customers_from_events(clean["events"])
     if clean.get("customers") is not None:
         p = check_relations(clean.get("events"), clean["customers"], clean.get("feedback"))
         errors += p.errors
@@ -173,7 +143,7 @@ def validate(
         data = CXData(
             clean["events"],
             clean["customers"],
-            clean.get("feedback", io.empty_feedback()),
+            clean.get("feedback", empty_feedback()),
             catalog=catalog,
         )
         summary = data.summary()
