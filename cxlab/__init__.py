@@ -119,6 +119,7 @@ _EXPORTS = {
     "frequency_check": "cxlab.btyd_checks",
     "holdout_check": "cxlab.btyd_checks",
     "tracking_check": "cxlab.btyd_checks",
+    "p_alive_plot": "cxlab.plots_btyd",
     "simulate_purchases": "cxlab.btyd_simulate",
     # what-if value analysis
     "ValueModel": "cxlab.value",
