@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         customer_value,
         frequency_check,
         holdout_check,
+        p_alive_plot,
         purchase_summary,
         simulate_purchases,
         tracking_check,
@@ -258,6 +259,7 @@ _EXPORTS = {
     "frequency_check": "cxlab.btyd",
     "holdout_check": "cxlab.btyd",
     "tracking_check": "cxlab.btyd",
+    "p_alive_plot": "cxlab.btyd",
     "simulate_purchases": "cxlab.btyd",
     # what-if value analysis
     "ValueModel": "cxlab.value",

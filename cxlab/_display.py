@@ -194,8 +194,16 @@ def _integral(values: np.ndarray) -> bool:
     return finite.size > 0 and bool(np.all(finite == np.round(finite)))
 
 
+def _is_id(name) -> bool:
+    """Identifiers (``customer_id``, ``id``): shown as given, never with separators."""
+    name = str(name).lower()
+    return name == "id" or name.endswith("_id")
+
+
 def _column_format(name, s: pd.Series):
     """A function value -> text for one column."""
+    if _is_id(name):
+        return lambda x: "" if _missing(x) else str(x)
     values = _floats(s)
     if values is None:
         if pd.api.types.is_bool_dtype(s.dtype) or _all_bool(s):

@@ -3,8 +3,9 @@
 A notebook runs on any study, and not every study has every kind of data (no
 feedback, no churn events, no customer attributes, too few journeys for a
 minimum sample). :func:`attempt` runs one analysis step; when the study lacks
-what the step needs (the step raises a :class:`~cxlab.exceptions.DataError` or
-:class:`~cxlab.exceptions.ParameterError`, or its result has no rows), it returns
+what the step needs (the step raises a :class:`~cxlab.exceptions.DataError`,
+:class:`~cxlab.exceptions.ParameterError` or, for a model these data cannot
+identify, a :class:`~cxlab.exceptions.ConvergenceError`, or its result has no rows), it returns
 a :class:`Skipped` instead. A ``Skipped`` shows as one sentence in the notebook
 and the report ("Not shown for this study: ..."), and every later use of it
 (``.summary()``, ``.plot()``, indexing, rounding, :func:`cxlab.export_table`)
@@ -32,7 +33,7 @@ import logging
 
 import pandas as pd
 
-from cxlab.exceptions import DataError, ParameterError
+from cxlab.exceptions import ConvergenceError, DataError, ParameterError
 
 __all__ = ["Skipped", "attempt", "notice", "available", "MARKER"]
 
@@ -89,6 +90,9 @@ class Skipped:
     def __getitem__(self, key):
         return self
 
+    def __iter__(self):  # nothing to iterate (and no endless old-style iteration via __getitem__)
+        return iter(())
+
     def __round__(self, ndigits=None):
         return self
 
@@ -123,8 +127,10 @@ def attempt(step, *args, min_n=None, **kwargs):
     Returns
     -------
     The step's result, or a :class:`Skipped` saying in one sentence why not:
-    the message of the :class:`~cxlab.exceptions.DataError` or
-    :class:`~cxlab.exceptions.ParameterError` it raised, or that the result is
+    the message of the :class:`~cxlab.exceptions.DataError`,
+    :class:`~cxlab.exceptions.ParameterError` or
+    :class:`~cxlab.exceptions.ConvergenceError` (a model these data cannot
+    identify) it raised, or that the result is
     empty. A step whose input (or whose model) was skipped is skipped with the
     same notice, without running. Other errors (bugs) are not caught.
     """
@@ -136,7 +142,7 @@ def attempt(step, *args, min_n=None, **kwargs):
         kwargs["min_n"] = min_n
     try:
         result = step(*args, **kwargs)
-    except (DataError, ParameterError) as err:
+    except (DataError, ParameterError, ConvergenceError) as err:
         log.info("%s skipped: %s", name, err)
         return Skipped(str(err), name)
     if _empty(result):

@@ -226,3 +226,13 @@ def test_funnel_legend_names_boolean_groups():
     ]
     assert set(res._readable(50).frame()["loyalty_member"]) == {"no", "yes"}
     plt.close("all")
+
+
+def test_identifiers_are_shown_as_given():
+    df = pd.DataFrame(
+        {"customer_id": [4442, 99999], "revenue": [1234.0, 5678.0]},
+        index=pd.Index([4442, 12345], name="customer_id"),
+    )
+    html = cxlab.readable(df)._repr_html_()
+    assert "4,442" not in html and "12,345" not in html and "99,999" not in html
+    assert ">4442<" in html and ">12345<" in html and "1,234" in html

@@ -70,6 +70,13 @@ _STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.
 
 
 _TAG_NAME = re.compile(r"<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+_DATA_IMAGE = re.compile(r"data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=\s]+$")
+_IMG_TAG = re.compile(r"<\s*img\b[^>]*>", re.IGNORECASE)
+_EMBEDDED_IMG = re.compile(
+    r'<img\s+(?:alt="[^"<>]*"\s+)?src="data:image/(?:png|jpeg);base64,[A-Za-z0-9+/=]+"'
+    r'(?:\s+(?:alt|width|height|class|style)="[^"<>]*")*\s*/?>',
+    re.IGNORECASE,
+)
 
 
 def _plain_instead_of_unsafe_html(data) -> None:
@@ -82,9 +89,34 @@ def _plain_instead_of_unsafe_html(data) -> None:
     html = data.get("text/html")
     if not isinstance(html, str) or "text/plain" not in data:
         return
-    tags = {t.lower() for t in _TAG_NAME.findall(_STYLE_ELEMENT.sub("", html))}
-    if tags - set(SAFE_TAGS):
+    html = _STYLE_ELEMENT.sub("", html)
+    tags = {t.lower() for t in _TAG_NAME.findall(html)}
+    embedded = {m.group(0) for m in _IMG_TAG.finditer(html)} == {
+        m.group(0) for m in _EMBEDDED_IMG.finditer(html)
+    }
+    if tags - set(SAFE_TAGS) - ({"img"} if embedded else set()):
         del data["text/html"]
+
+
+def _escape_unless_embedded(match: re.Match) -> str:
+    """An ``<img>`` tag stays only when it is an embedded PNG/JPEG; any other is text."""
+    tag = match.group(0)
+    return tag if _EMBEDDED_IMG.fullmatch(tag) else escape(tag)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """bleach's attribute filter: :data:`SAFE_ATTRIBUTES`, plus ``<img>`` whose source is
+    an embedded PNG/JPEG (a figure drawn by the package, e.g. a teaching explorer's
+    starting state) and links that are not ``data:`` URIs."""
+    if name in SAFE_ATTRIBUTES["*"]:
+        return True
+    if tag == "img":
+        return name in ("alt", "width", "height") or (
+            name == "src" and _DATA_IMAGE.match(value) is not None
+        )
+    if tag == "a" and name == "href":
+        return not value.strip().lower().startswith("data:")
+    return name in SAFE_ATTRIBUTES.get(tag, ())
 
 
 def _sanitizer():
@@ -106,7 +138,19 @@ def _sanitizer():
             return [o for o in kept if "data" not in o or o["data"]]  # (e.g. JavaScript) goes
 
         def sanitize_html_tags(self, html_str):
-            return super().sanitize_html_tags(_STYLE_ELEMENT.sub("", html_str))
+            from bleach import ALLOWED_PROTOCOLS, clean
+            from bleach.css_sanitizer import CSSSanitizer
+
+            html_str = _IMG_TAG.sub(_escape_unless_embedded, _STYLE_ELEMENT.sub("", html_str))
+            return clean(
+                html_str,
+                tags=[*SAFE_TAGS, "img"],
+                attributes=_allowed_attribute,
+                protocols=[*ALLOWED_PROTOCOLS, "data"],  # only embedded images pass the filter
+                css_sanitizer=CSSSanitizer(allowed_css_properties=self.styles),
+                strip=False,
+                strip_comments=True,
+            )
 
     return _ReportSanitizer(tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES, strip=False)
 

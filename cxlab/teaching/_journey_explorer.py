@@ -37,7 +37,28 @@ __all__ = [
     "journey_explorer",
 ]
 
-DEFAULT_TRANSITIONS = (("consideration", "purchase"), ("awareness", "(drop-off)"))
+DROP_OFF = "(drop-off)"
+
+
+def default_transitions(rows, cols) -> tuple:
+    """The two steps the journey explorer moves by default, from the chain's own states.
+
+    The step into the purchase from the last buyer's stage before it, and the
+    drop-off of the first stage a lead meets (``(start)`` left aside), so the
+    explorer works on any study's catalog (e.g. ``trial -> purchase``,
+    ``visit -> (drop-off)``).
+    """
+    stages = [r for r in rows if r != "(start)"]
+    bought = [c for c in cols if c not in rows and c != DROP_OFF]
+    if not stages or len(bought) != 1:
+        raise ParameterError(
+            f"cannot tell the purchase step of this chain (rows: {rows}, columns: {cols}); "
+            "pass transitions=[(from, to), ...]."
+        )
+    steps = [(stages[-1], bought[0])]
+    if DROP_OFF in cols:
+        steps.append((stages[0], DROP_OFF))
+    return tuple(steps)
 
 
 def change_transitions(p, rows, cols, changes) -> np.ndarray:
@@ -227,8 +248,8 @@ def _source(source):
 def journey_explorer(
     source,
     *,
-    transitions=DEFAULT_TRANSITIONS,
-    start: dict | None = None,
+    transitions=None,
+    start=None,
     max_change: float = 0.3,
 ):
     """Sliders for buyer's-journey step probabilities; live conversion, steps, days, funnel, graph.
@@ -240,11 +261,16 @@ def journey_explorer(
         (extra buyers x lifetime value, with an interval); a fitted
         ``MarkovChain(journey="buyer")`` gives days too; a DataFrame is a
         transition matrix such as ``data.truth.transition_matrix``.
-    transitions : sequence of (from, to), default=(("consideration", "purchase"), ("awareness", "(drop-off)"))
+    transitions : sequence of (from, to), optional
         One slider each: the change of ``P(from -> to)`` (the rest of the row
-        adjusts in proportion, as ``Scenario.transition(add=...)``).
-    start : dict, optional
-        Starting change per ``(from, to)``, e.g. ``{("consideration", "purchase"): 0.10}``.
+        adjusts in proportion, as ``Scenario.transition(add=...)``). Default:
+        the step into the purchase from the last buyer's stage before it and
+        the first stage's drop-off (:func:`default_transitions`), e.g.
+        ``consideration -> purchase`` and ``awareness -> (drop-off)`` on the
+        default catalog.
+    start : dict or float, optional
+        Starting change per ``(from, to)``, e.g. ``{("consideration", "purchase"): 0.10}``;
+        a number is the starting change of the first slider.
     max_change : float, default=0.3
         Largest change a slider allows either way (within [0, 1] for the probability).
 
@@ -264,6 +290,9 @@ def journey_explorer(
     """
     matrix, dwell, model = _source(source)
     rows, cols = list(matrix.index), list(matrix.columns)
+    transitions = tuple(transitions) if transitions else default_transitions(rows, cols)
+    if isinstance(start, int | float):
+        start = {tuple(transitions[0]): float(start)}
     start = dict(start or {})
     controls = {}
     for source_, target in transitions:
