@@ -35,6 +35,7 @@ from cxlab.exceptions import (
     NotFittedError,
     ParameterError,
     SmallSampleWarning,
+    StatisticalWarning,
 )
 
 _STEP = 1e-4
@@ -200,10 +201,42 @@ class _Fitter:
         if not n_draws:
             return est, None, None
         draws = self.param_draws(n_draws, random_state)
-        vals = np.stack([np.asarray(func(t), dtype=float) for t in draws])
-        lo = (1 - self.confidence) / 2
-        lower, upper = np.quantile(vals, [lo, 1 - lo], axis=0)
+        with np.errstate(all="ignore"):
+            vals = np.stack([np.asarray(func(t), dtype=float) for t in draws])
+        lower, upper = draw_interval(vals, self.confidence)
         return est, lower, upper
+
+
+def draw_interval(vals: np.ndarray, confidence: float):
+    """Central ``confidence`` interval over parameter draws (axis 0), from the draws
+    whose value is finite.
+
+    A draw far out in the tail of a poorly determined parameter (BG/NBD's ``a`` and
+    ``b`` on data where drop-out hardly varies) can make a prediction overflow. Such
+    draws are left out and a :class:`~cxlab.exceptions.StatisticalWarning` says how
+    many; with fewer than half of the draws finite the interval is NaN (unknown).
+    """
+    vals = np.asarray(vals, dtype=float)
+    ok = np.isfinite(vals)
+    n_bad = int((~ok).any(axis=tuple(range(1, vals.ndim))).sum()) if vals.ndim > 1 else int(
+        (~ok).sum()
+    )
+    lo = (1 - confidence) / 2
+    if n_bad:
+        warnings.warn(
+            f"{n_bad} of {len(vals)} parameter draws gave a non-finite prediction (a poorly "
+            "determined parameter, see the model's notes) and are left out of the interval, "
+            "which may then be too narrow; treat it as a lower bound on the uncertainty.",
+            StatisticalWarning,
+            stacklevel=3,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        lower, upper = np.nanquantile(np.where(ok, vals, np.nan), [lo, 1 - lo], axis=0)
+    few = ok.sum(axis=0) < len(vals) / 2
+    if np.any(few):
+        lower, upper = np.where(few, np.nan, lower), np.where(few, np.nan, upper)
+    return lower, upper
 
 
 def rfm_arrays(summary: pd.DataFrame, what: str) -> dict:

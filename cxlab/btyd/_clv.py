@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.btyd._base import draw_interval
 from cxlab.exceptions import NotFittedError, ParameterError
 
 __all__ = ["customer_value", "PERIODS_PER_YEAR"]
@@ -135,12 +136,12 @@ def customer_value(
         rng = np.random.default_rng(random_state)
         draws_p = purchases.param_draws(n_draws, rng)
         draws_s = spend.param_draws(n_draws, rng)
-        vals = np.stack([parts(a, b)[2] for a, b in zip(draws_p, draws_s)])
-        lo = (1 - purchases.confidence) / 2
-        lower, upper = np.quantile(vals, [lo, 1 - lo], axis=0)
+        with np.errstate(all="ignore"):
+            vals = np.stack([parts(a, b)[2] for a, b in zip(draws_p, draws_s)])
+        lower, upper = draw_interval(vals, purchases.confidence)
         out["lower"], out["upper"] = lower[inv2], upper[inv2]
-        tot = vals @ counts
-        total["lower"], total["upper"] = (float(v) for v in np.quantile(tot, [lo, 1 - lo]))
+        tot = np.where(np.isfinite(vals).all(axis=1), vals @ counts, np.nan)
+        total["lower"], total["upper"] = (float(v) for v in draw_interval(tot, purchases.confidence))
     out.attrs["total"] = total
     out.attrs["customer_value"] = {
         "horizon": horizon,

@@ -38,6 +38,7 @@ from cxlab.teaching._retention_explorer import retention_explorer
 from cxlab.teaching._sampling_explorer import sampling_explorer
 from cxlab.teaching._truth import (
     chain_vs_truth,
+    churn_effects_vs_truth,
     drivers_vs_truth,
     nps_vs_truth,
     retention_vs_truth,
@@ -57,6 +58,7 @@ __all__ = [
     "nps_vs_truth",
     "drivers_vs_truth",
     "whatif_vs_truth",
+    "churn_effects_vs_truth",
     "journey_explorer",
     "retention_explorer",
     "nps_explorer",

@@ -11,7 +11,9 @@ own estimator and returns a tidy table with ``estimate``, ``lower``,
 - :func:`drivers_vs_truth`: NPS driver effects (:class:`cxlab.NPSDrivers`) or
   churn hazard ratios (:class:`cxlab.ChurnModel`) against the simulator's effects;
 - :func:`whatif_vs_truth`: what-if effects of :class:`cxlab.ValueModel` against
-  :func:`cxlab.truth_what_if`.
+  :func:`cxlab.truth_what_if`;
+- :func:`churn_effects_vs_truth`: the log hazard ratios a :class:`cxlab.ValueModel`
+  fitted (the effects every experience and churn what-if leans on) against the simulator's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "nps_vs_truth",
     "drivers_vs_truth",
     "whatif_vs_truth",
+    "churn_effects_vs_truth",
 ]
 
 
@@ -240,3 +243,43 @@ def whatif_vs_truth(
                         }
                     )
     return _covered(pd.DataFrame(rows).set_index(["model", "scenario", "metric"]))
+
+
+def churn_effects_vs_truth(model, data) -> pd.DataFrame:
+    """Log hazard ratios of a fitted :class:`cxlab.ValueModel`'s churn model next to the truth.
+
+    Every experience what-if leans on the one fitted CSAT effect (and the
+    support-contact effect), so when this sample's estimate is off, all of
+    them are off together; this table shows it. Group indicators are left out
+    (clustered groups have no true counterpart).
+
+    Parameters
+    ----------
+    model : ValueModel
+        Fitted on ``data``; its intervals are at ``model.confidence``.
+    data : CXData
+        Simulated data; for real data (no truth) an empty table is returned.
+
+    Returns
+    -------
+    DataFrame
+        Index ``term`` (the churn covariates): ``estimate``, ``lower``, ``upper``
+        (log hazard ratios), ``truth`` (``data.truth.hazard_coefficients``) and ``covered``.
+    """
+    cols = ["estimate", "lower", "upper", "truth", "covered"]
+    truth = getattr(data, "truth", None)
+    if truth is None:
+        return pd.DataFrame(columns=cols)
+    model._check_fitted("churn_effects_vs_truth")
+    terms = [c for c in model.hazard_.index if c in truth.hazard_coefficients.index]
+    h = model.hazard_.loc[terms]
+    out = pd.DataFrame(
+        {
+            "estimate": h["coef"],
+            "lower": np.log(h["lower"]),
+            "upper": np.log(h["upper"]),
+            "truth": truth.hazard_coefficients.reindex(terms).to_numpy(float),
+        },
+        index=pd.Index(terms, name="term"),
+    )
+    return _covered(out)

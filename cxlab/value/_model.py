@@ -428,6 +428,7 @@ class ValueModel:
                 "mediated=True, through fewer support contacts (fitted Poisson model); NPS "
                 "through the fitted ordinal model."
             )
+            notes.append(self._shared_csat_note())
         return WhatIfResult(
             scenario=scenario,
             before=self._before,
@@ -442,6 +443,18 @@ class ValueModel:
                 "n_leads": self.n_leads_,
                 "n_boot": self.n_boot,
             },
+        )
+
+    def _shared_csat_note(self) -> str:
+        """Why the experience results of one study are right or wrong together."""
+        row = self.hazard_.loc["csat"]
+        level = f"{100 * self.confidence:g}%"
+        return (
+            f"every experience result leans on the one fitted CSAT effect on churn (log hazard "
+            f"ratio {row['coef']:.3f}, {level} interval {np.log(row['lower']):.3f} to "
+            f"{np.log(row['upper']):.3f}): when this sample's estimate is off, the retention, "
+            "CLV and value changes of every experience scenario are off in the same direction, "
+            "so their intervals miss or cover the truth together, not independently."
         )
 
     def rank(self, scenarios) -> ValueRanking:

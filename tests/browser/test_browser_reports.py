@@ -18,13 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 #: Figures each notebook's page shows (the <img> in its output areas). Update this when
 #: a notebook gains or loses a figure; the test says what it found.
 EXPECTED_FIGURES = {
-    "00-cx-concepts": 1,
+    "00-cx-concepts": 5,
     "01-journey-map": 8,
     "02-journey-markov": 5,
     "03-churn-survival": 4,
     "04-personas": 6,
     "05-feedback-nps": 5,
     "06-cx-value": 3,
+    "07-customer-value": 5,
 }
 
 #: text that means something went wrong in a cell

@@ -18,21 +18,15 @@ import pytest
 
 try:  # a fixture module beside this file (imported as a package module or from its folder)
     from .teaching_lab_browser import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
         Lab,
         copy_screens,
         notebook_copy,
-        why_no_chromium,
     )
 except ImportError:
     from teaching_lab_browser import (
-        CHROMIUM,
-        CHROMIUM_ARGS,
         Lab,
         copy_screens,
         notebook_copy,
-        why_no_chromium,
     )
 
 from cxlab import _paths as paths
@@ -44,13 +38,12 @@ UPDATE_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
-def teaching_lab_page(tmp_path_factory):
-    """Notebook 00 (a copy) open in JupyterLab in headless Chromium, every cell run."""
-    reason = why_no_chromium()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+def teaching_lab_page(tmp_path_factory, browser):
+    """Notebook 00 (a copy) open in JupyterLab in headless Chromium, every cell run.
 
+    It uses the session's one browser (``conftest.browser``): a second Playwright
+    session in the same worker would run inside the first one's event loop.
+    """
     import cxlab
 
     base = tmp_path_factory.mktemp("teaching_lab")
@@ -59,16 +52,12 @@ def teaching_lab_page(tmp_path_factory):
     nb = notebook_copy(base / "lab", study)
     lab = Lab(base / "lab", base / "jupyter.log")
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab.url(nb.name))
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-            _run_all(page, base)
-            yield page, base
-            browser.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(lab.url(nb.name))
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        _run_all(page, base)
+        yield page, base
+        page.close()
     finally:
         lab.stop()
 

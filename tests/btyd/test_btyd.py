@@ -405,3 +405,18 @@ def test_errors_name_the_problem(cdnow):
         cxlab.GammaGamma().fit(neg)
     with pytest.raises(ParameterError, match="confidence"):
         cxlab.BGNBD(confidence=95).fit(cdnow)
+
+
+def test_draw_interval_leaves_out_non_finite_draws_and_says_so():
+    from cxlab.btyd._base import draw_interval
+    from cxlab.exceptions import StatisticalWarning
+
+    vals = np.column_stack([np.arange(100.0), np.arange(100.0)])
+    vals[:10, 0] = np.inf  # 10 draws overflow for the first customer
+    vals[:60, 1] = np.nan  # most draws fail for the second
+    with pytest.warns(StatisticalWarning, match="60 of 100 parameter draws"):
+        lower, upper = draw_interval(vals, 0.9)
+    finite = np.arange(10.0, 100.0)
+    assert lower[0] == pytest.approx(np.quantile(finite, 0.05))
+    assert upper[0] == pytest.approx(np.quantile(finite, 0.95))
+    assert np.isnan(lower[1]) and np.isnan(upper[1])  # under half finite: unknown

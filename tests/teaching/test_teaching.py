@@ -130,3 +130,23 @@ def test_truth_tables_need_truth(small_data):
     assert isinstance(empty, pd.DataFrame) and empty.empty
     full = teaching_truth.whatif_vs_truth(vm, small_data, [cxlab.Scenario.churn(0.9)])
     assert set(full.columns) == {"estimate", "lower", "upper", "truth", "covered"}
+    assert teaching_truth.churn_effects_vs_truth(vm, real).empty
+
+
+def test_churn_effects_vs_truth(small_data):
+    from cxlab.simulation import DEFAULT_HAZARD
+
+    vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(
+        small_data, groups=small_data.truth.persona
+    )
+    tab = teaching_truth.churn_effects_vs_truth(vm, small_data)
+    # the churn covariates only (group indicators have no true counterpart), at the truth
+    assert list(tab.index) == ["loyalty_member", "support_contacts", "csat"]
+    assert tab["truth"].to_dict() == DEFAULT_HAZARD
+    assert tab["estimate"].to_numpy() == pytest.approx(vm.hazard_.loc[tab.index, "coef"].to_numpy())
+    # 90% Wald interval on the log scale: estimate +- 1.645 se
+    half = 1.6448536 * vm.hazard_.loc[tab.index, "se"].to_numpy()
+    assert (tab["upper"] - tab["estimate"]).to_numpy() == pytest.approx(half, rel=1e-6)
+    assert (tab["estimate"] - tab["lower"]).to_numpy() == pytest.approx(half, rel=1e-6)
+    inside = (tab["lower"] <= tab["truth"]) & (tab["truth"] <= tab["upper"])
+    assert (tab["covered"] == inside).all()
