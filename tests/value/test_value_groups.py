@@ -35,10 +35,17 @@ def test_pooled_and_given_groups_unchanged(mixture):
     assert (given.how, given.groups, given.note) == ("as given", "segment", "")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bias, open: on a one-persona study 'auto' clusters partly on journey "
+    "outcomes, so the homogeneity test rejects one chain by construction and the by-cluster "
+    "transition what-if is 8.4% below the pooled one (24,615 vs 26,867; truth 27,739)",
+)
 def test_auto_on_one_persona_stays_near_pooled():
     """One true persona: clusters split buyers from browsers (their chains differ by
-    construction, so the test rejects one chain), and the value effects stay within a
-    few percent of the pooled model's (measured: 3.4% and 1.2%)."""
+    construction, so the test rejects one chain); the value effects should stay within a
+    few percent of the pooled model's (measured 3.4% and 1.2% with 4 k-means starts; 8.4%
+    and 1.2% since the persona model's fits reach the best optimum)."""
     one = cxlab.simulate(n_customers=2_500, seed=11, personas=cxlab.default_personas()[:1])
     scenarios = [
         cxlab.Scenario.transition("consideration", "purchase", add=0.05),
