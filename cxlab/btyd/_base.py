@@ -47,6 +47,16 @@ class _Fitter:
     _param_names: tuple = ()
     _model_name = "the model"
 
+    def __init__(self, *, confidence: float = 0.95):
+        self.confidence = confidence
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not hasattr(self, "params_"):
+            return f"{name}(unfitted)"
+        p = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
+        return f"{name}({p}; n={self.n_:,}, LL={self.log_likelihood_:.1f})"
+
     # -- to be provided by each model ------------------------------------------
     def _loglik(self, theta, data) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -218,9 +228,7 @@ def draw_interval(vals: np.ndarray, confidence: float):
     """
     vals = np.asarray(vals, dtype=float)
     ok = np.isfinite(vals)
-    n_bad = int((~ok).any(axis=tuple(range(1, vals.ndim))).sum()) if vals.ndim > 1 else int(
-        (~ok).sum()
-    )
+    n_bad = int((~ok).reshape(len(vals), -1).any(axis=1).sum())  # draws with any failure
     lo = (1 - confidence) / 2
     if n_bad:
         warnings.warn(
@@ -237,6 +245,12 @@ def draw_interval(vals: np.ndarray, confidence: float):
     if np.any(few):
         lower, upper = np.where(few, np.nan, lower), np.where(few, np.nan, upper)
     return lower, upper
+
+
+def mean_purchase_rate(d: dict) -> float:
+    """Repeat purchases per time unit over all customers (a starting value for the fits)."""
+    x, T, w = d["x"], d["T"], d["w"]
+    return max(np.sum(w * x) / max(np.sum(w * T), 1e-9), 1e-3)
 
 
 def rfm_arrays(summary: pd.DataFrame, what: str) -> dict:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from cxlab.btyd._base import _PurchaseModel
+from cxlab.btyd._base import _PurchaseModel, mean_purchase_rate
 
 __all__ = ["BGNBD"]
 
@@ -73,18 +73,8 @@ class BGNBD(_PurchaseModel):
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "BG/NBD"
 
-    def __init__(self, *, confidence: float = 0.95):
-        self.confidence = confidence
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return "BGNBD(unfitted)"
-        p = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
-        return f"BGNBD({p}; n={self.n_:,}, LL={self.log_likelihood_:.1f})"
-
     def _start(self, d):
-        x, T, w = d["x"], d["T"], d["w"]
-        rate = max(np.sum(w * x) / max(np.sum(w * T), 1e-9), 1e-3)
+        rate = mean_purchase_rate(d)
         return np.log([1.0, 1.0 / rate, 1.0, 3.0])
 
     def _parts(self, theta, d):

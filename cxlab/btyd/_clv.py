@@ -141,7 +141,9 @@ def customer_value(
         lower, upper = draw_interval(vals, purchases.confidence)
         out["lower"], out["upper"] = lower[inv2], upper[inv2]
         tot = np.where(np.isfinite(vals).all(axis=1), vals @ counts, np.nan)
-        total["lower"], total["upper"] = (float(v) for v in draw_interval(tot, purchases.confidence))
+        total["lower"], total["upper"] = (
+            float(v) for v in draw_interval(tot, purchases.confidence)
+        )
     out.attrs["total"] = total
     out.attrs["customer_value"] = {
         "horizon": horizon,

@@ -73,15 +73,6 @@ class GammaGamma(_Fitter):
     _param_names = ("p", "q", "gamma")
     _model_name = "Gamma-Gamma"
 
-    def __init__(self, *, confidence: float = 0.95):
-        self.confidence = confidence
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return "GammaGamma(unfitted)"
-        p = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
-        return f"GammaGamma({p}; n={self.n_:,})"
-
     def fit(self, summary: pd.DataFrame) -> GammaGamma:
         """Fit on the customers with at least one repeat purchase.
 

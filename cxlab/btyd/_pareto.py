@@ -54,7 +54,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from cxlab.btyd._base import _PurchaseModel
+from cxlab.btyd._base import _PurchaseModel, mean_purchase_rate
 from cxlab.exceptions import ParameterError
 
 __all__ = ["ParetoNBD"]
@@ -161,19 +161,9 @@ class ParetoNBD(_PurchaseModel):
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "Pareto/NBD"
 
-    def __init__(self, *, confidence: float = 0.95):
-        self.confidence = confidence
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "params_"):
-            return "ParetoNBD(unfitted)"
-        p = ", ".join(f"{k}={v:.3f}" for k, v in self.params_.items())
-        return f"ParetoNBD({p}; n={self.n_:,}, LL={self.log_likelihood_:.1f})"
-
     def _start(self, d):
-        x, T, w = d["x"], d["T"], d["w"]
-        rate = max(np.sum(w * x) / max(np.sum(w * T), 1e-9), 1e-3)
-        return np.log([1.0, 1.0 / rate, 1.0, float(np.average(T, weights=w)) + 1.0])
+        rate = mean_purchase_rate(d)
+        return np.log([1.0, 1.0 / rate, 1.0, float(np.average(d["T"], weights=d["w"])) + 1.0])
 
     def _prepare(self, d) -> dict:
         pairs = []
