@@ -19,11 +19,12 @@ import importlib
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from cxlab._display import readable
-    from cxlab._notices import attempt, available, notice
+    from cxlab._notices import attempt, available, caveats, notice
     from cxlab.btyd import (
         BGNBD,
         GammaGamma,
         ParetoNBD,
+        compare_fits,
         customer_value,
         frequency_check,
         holdout_check,
@@ -235,6 +236,7 @@ _EXPORTS = {
     "attempt": "cxlab._notices",
     "notice": "cxlab._notices",
     "available": "cxlab._notices",
+    "caveats": "cxlab._notices",
     # report exports
     "export_table": "cxlab.report.exports",
     "export_figure": "cxlab.report.exports",
@@ -256,6 +258,7 @@ _EXPORTS = {
     "ParetoNBD": "cxlab.btyd",
     "GammaGamma": "cxlab.btyd",
     "customer_value": "cxlab.btyd",
+    "compare_fits": "cxlab.btyd",
     "frequency_check": "cxlab.btyd",
     "holdout_check": "cxlab.btyd",
     "tracking_check": "cxlab.btyd",

@@ -28,14 +28,16 @@ Not shown for this study: No feedback table: the survey sections are left out.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import warnings
 
 import pandas as pd
 
-from cxlab.exceptions import ConvergenceError, DataError, ParameterError
+from cxlab.exceptions import ConvergenceError, DataError, ParameterError, StatisticalWarning
 
-__all__ = ["Skipped", "attempt", "notice", "available", "MARKER"]
+__all__ = ["Skipped", "attempt", "notice", "available", "caveats", "MARKER"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,9 @@ class Skipped:
 
     def __getitem__(self, key):
         return self
+
+    def __setitem__(self, key, value):  # adding a column to a skipped table: nothing to add
+        pass
 
     def __iter__(self):  # nothing to iterate (and no endless old-style iteration via __getitem__)
         return iter(())
@@ -199,3 +204,35 @@ def available(table, names, *, what: str = "drivers") -> list:
             stacklevel=2,
         )
     return [n for n in names if n in table.columns]
+
+
+@contextlib.contextmanager
+def caveats(category=StatisticalWarning):
+    """Collect the statistical caveats warned inside the block, to show as a table's notes.
+
+    In a report a warning prints as error-coloured stderr under the cell; a caveat
+    about an interval belongs under the table it qualifies. The distinct messages of
+    ``category`` warnings raised in the block end up in the list this yields; every
+    other warning is passed on as it was.
+
+    Parameters
+    ----------
+    category : Warning subclass, default=StatisticalWarning
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from cxlab.exceptions import StatisticalWarning
+    >>> with caveats() as notes:
+    ...     warnings.warn("3 of 100 draws left out", StatisticalWarning)
+    >>> notes
+    ['3 of 100 draws left out']
+    """
+    notes: list = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", category)
+        yield notes
+    for w in caught:
+        if not issubclass(w.category, category):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes.extend(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, category)))

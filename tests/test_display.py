@@ -236,3 +236,16 @@ def test_identifiers_are_shown_as_given():
     html = cxlab.readable(df)._repr_html_()
     assert "4,442" not in html and "12,345" not in html and "99,999" not in html
     assert ">4442<" in html and ">12345<" in html and "1,234" in html
+
+
+def test_caveats_collects_statistical_warnings_and_passes_others_on():
+    import warnings
+
+    from cxlab.exceptions import DataWarning, StatisticalWarning
+
+    with pytest.warns(DataWarning, match="rows dropped"):
+        with cxlab.caveats() as notes:
+            warnings.warn("interval may be too narrow", StatisticalWarning, stacklevel=1)
+            warnings.warn("interval may be too narrow", StatisticalWarning, stacklevel=1)
+            warnings.warn("rows dropped", DataWarning, stacklevel=1)
+    assert notes == ["interval may be too narrow"]

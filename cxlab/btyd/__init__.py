@@ -13,7 +13,13 @@ what customers did (:func:`frequency_check`, :func:`holdout_check`,
 from __future__ import annotations
 
 from cxlab.btyd._bgnbd import BGNBD
-from cxlab.btyd._checks import FitCheck, frequency_check, holdout_check, tracking_check
+from cxlab.btyd._checks import (
+    FitCheck,
+    compare_fits,
+    frequency_check,
+    holdout_check,
+    tracking_check,
+)
 from cxlab.btyd._clv import customer_value
 from cxlab.btyd._gamma_gamma import GammaGamma
 from cxlab.btyd._pareto import ParetoNBD
@@ -28,6 +34,7 @@ __all__ = [
     "GammaGamma",
     "customer_value",
     "FitCheck",
+    "compare_fits",
     "frequency_check",
     "holdout_check",
     "tracking_check",

@@ -27,7 +27,7 @@ from scipy import stats
 from cxlab.btyd._summary import TIME_UNITS, repeat_purchases_by_day
 from cxlab.exceptions import MissingColumnError, NotFittedError, ParameterError
 
-__all__ = ["FitCheck", "frequency_check", "holdout_check", "tracking_check"]
+__all__ = ["FitCheck", "compare_fits", "frequency_check", "holdout_check", "tracking_check"]
 
 
 @dataclass
@@ -150,6 +150,46 @@ def holdout_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck:
     return FitCheck(
         "holdout", table, {"observed": total_obs, "expected": total_exp, "mae": mae}, notes
     )
+
+
+def compare_fits(models: dict, summary: pd.DataFrame) -> pd.DataFrame:
+    """Fitted purchase models side by side: log-likelihood, customers and, when the
+    summary has a hold-out, the hold-out purchases observed and expected.
+
+    Parameters
+    ----------
+    models : dict of str to fitted model
+        E.g. ``{"BG/NBD": bgnbd, "Pareto/NBD": pareto}``. A model that could not be
+        fitted on this study (a :class:`cxlab.notices.Skipped`, falsy) is left out.
+    summary : DataFrame
+        The :func:`cxlab.purchase_summary` the models were fitted on.
+
+    Returns
+    -------
+    DataFrame
+        One row per model: ``log_likelihood``, ``customers`` and, with a hold-out,
+        ``holdout_observed``, ``holdout_expected``, ``holdout_mae`` (mean absolute
+        error over the frequency groups of :func:`holdout_check`).
+
+    Examples
+    --------
+    >>> import cxlab
+    >>> sim = cxlab.simulate_purchases(n_customers=1500, random_state=1)
+    >>> s = cxlab.purchase_summary(sim.transactions, observation_end=sim.observation_end)
+    >>> compare_fits({"BG/NBD": cxlab.BGNBD().fit(s)}, s).columns.tolist()
+    ['log_likelihood', 'customers']
+    """
+    rows = {}
+    for name, model in models.items():
+        if not model:
+            continue
+        _fitted(model, "compare_fits")
+        row = {"log_likelihood": model.log_likelihood_, "customers": model.n_}
+        if "frequency_holdout" in summary:
+            stats_ = holdout_check(model, summary).stats
+            row.update({f"holdout_{k}": v for k, v in stats_.items()})
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
 
 
 def tracking_check(model, summary: pd.DataFrame, *, period_days: int = 7) -> FitCheck:

@@ -420,3 +420,19 @@ def test_draw_interval_leaves_out_non_finite_draws_and_says_so():
     assert lower[0] == pytest.approx(np.quantile(finite, 0.05))
     assert upper[0] == pytest.approx(np.quantile(finite, 0.95))
     assert np.isnan(lower[1]) and np.isnan(upper[1])  # under half finite: unknown
+
+
+def test_compare_fits_lists_each_fitted_model_with_its_own_numbers():
+    sim = cxlab.simulate_purchases(n_customers=1500, random_state=4)
+    end = sim.observation_end
+    s = cxlab.purchase_summary(
+        sim.transactions, calibration_end=end - pd.Timedelta(weeks=13), observation_end=end
+    )
+    bg = cxlab.BGNBD().fit(s)
+    table = cxlab.compare_fits({"BG/NBD": bg, "skipped": cxlab.notice("no fit")}, s)
+    assert table.index.tolist() == ["BG/NBD"]
+    assert table.loc["BG/NBD", "log_likelihood"] == bg.log_likelihood_
+    assert table.loc["BG/NBD", "customers"] == bg.n_
+    stats = cxlab.holdout_check(bg, s).stats
+    assert table.loc["BG/NBD", "holdout_expected"] == pytest.approx(stats["expected"])
+    assert table.loc["BG/NBD", "holdout_observed"] == stats["observed"]
