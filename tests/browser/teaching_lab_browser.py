@@ -8,7 +8,6 @@ is never opened (and never autosaved with outputs or widget state).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import secrets
@@ -21,33 +20,7 @@ from pathlib import Path
 
 from cxlab import _paths as paths
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def why_no_chromium() -> str | None:
-    """One line saying why the browser test cannot run here, or None."""
-    if not CHROMIUM.is_file():
-        return f"no headless Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "the playwright package is not installed (pip install -e .[dev])"
-    return None
-
-
-def dev_module():
-    """``dev.py`` of this checkout, imported (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("cxlab_dev", paths.PROJECT_DIR / "dev.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
+from .browser_support import load_dev
 
 #: JupyterLab settings for the test: every cell stays in the page (JupyterLab 4 leaves cells
 #: outside the window out of the DOM by default) and no news prompt covers the notebook.
@@ -74,7 +47,7 @@ class Lab:
     """A running JupyterLab; ``url(path)`` opens a file in it."""
 
     def __init__(self, folder: Path, log: Path):
-        dev = dev_module()
+        dev = load_dev()
         self.port, self.token = _free_port(), secrets.token_hex(16)
         env = dev._env()
         # keep JupyterLab's own state (workspaces, settings, runtime files) out of the home folder
