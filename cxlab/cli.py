@@ -18,6 +18,7 @@ from cxlab.exceptions import CxlabError
 _COMMAND_MODULES = (
     "cxlab._cli_data",  # simulate, validate
     "cxlab.report.cli",  # run
+    "cxlab.i18n._notebooks",  # edition
 )
 
 

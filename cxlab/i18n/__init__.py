@@ -8,8 +8,8 @@ separators, Jalali (Solar Hijri) dates, Persian text shaped in figures.
 >>> i18n.t("stage.purchase", language="fa"), i18n.format_percent(0.125, 1, language="fa")
 ('خرید', '۱۲٫۵٪')
 
-Figure and page helpers (which import matplotlib and fontTools) load on
-first use.
+Figure and page helpers (which import matplotlib and fontTools) and the
+notebook editions (``notebooks/fa/``, ``cxlab edition fa``) load on first use.
 """
 
 from __future__ import annotations
@@ -49,14 +49,20 @@ _LAZY = {
     "page_attributes": "cxlab.i18n._html",
     "page_css": "cxlab.i18n._html",
     "localize_frame": "cxlab.i18n._tables",
+    "EditionError": "cxlab.i18n._notebooks",
+    "build_edition_notebook": "cxlab.i18n._notebooks",
+    "stale_edition_files": "cxlab.i18n._notebooks",
+    "write_edition": "cxlab.i18n._notebooks",
 }
 
 __all__ = [
     "DEFAULT_LANGUAGE",
+    "EditionError",
     "JalaliDateFormatter",
     "JalaliMonthLocator",
     "LocalizedFormatter",
     "available_languages",
+    "build_edition_notebook",
     "display_name",
     "figure_rc",
     "figure_style",
@@ -77,10 +83,12 @@ __all__ = [
     "persian_font_path",
     "resolve_language",
     "set_language",
+    "stale_edition_files",
     "t",
     "to_latin_digits",
     "to_persian_digits",
     "use_language",
+    "write_edition",
 ]
 
 

@@ -60,6 +60,7 @@ SAFE_ATTRIBUTES = {
     "*": ["class", "id", "title", "style", "align", "valign", "halign"],
     "a": ["href", "title"],
     "abbr": ["title"],
+    "div": ["dir", "lang"],
     "table": ["border"],
     "td": ["colspan", "rowspan"],
     "th": ["colspan", "rowspan"],

@@ -27,9 +27,12 @@ from typing import Any
 import nbformat
 
 from cxlab import _paths as paths
+from cxlab.exceptions import ParameterError
+from cxlab.i18n import DEFAULT_LANGUAGE, resolve_language
 from cxlab.report.errors import (
     KernelNotFoundError,
     NotebookNotFoundError,
+    NotebookParameterError,
     ReportUsageError,
 )
 from cxlab.report.execute import execute_notebook, strip_volatile
@@ -44,22 +47,27 @@ from cxlab.report.parameters import (
 )
 from cxlab.report.results import NotebookRun, RunResult
 
-__all__ = ["run_notebooks", "find_notebooks", "default_out", "notebook_label"]
+__all__ = ["run_notebooks", "find_notebooks", "default_out", "notebook_label", "run_language"]
 
 logger = logging.getLogger(__name__)
 
 
-def find_notebooks(notebooks: Sequence[str | Path] | None) -> list[Path]:
+def find_notebooks(
+    notebooks: Sequence[str | Path] | None, language: str | None = None
+) -> list[Path]:
     """Resolve notebook names to files; None means every ``notebooks/*.ipynb``, sorted.
 
     A name is tried as given, then with ``.ipynb`` added, then inside the
-    project's ``notebooks/`` folder, so ``cxlab run 01-journeys`` works.
+    project's ``notebooks/`` folder, so ``cxlab run 01-journeys`` works. With a
+    ``language`` other than English, a notebook of ``notebooks/`` is replaced by
+    its edition ``notebooks/<language>/<name>.ipynb`` where one exists (the
+    Persian narrative for ``-p language=fa``); the others run as they are.
     """
     if notebooks is None:
         found = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
         if not found:
             raise NotebookNotFoundError(f"--all: no notebooks in {paths.NOTEBOOKS_DIR}")
-        return found
+        return [_edition_of(p, language) for p in found]
     if isinstance(notebooks, str | Path):
         notebooks = [notebooks]
     out = []
@@ -75,7 +83,7 @@ def find_notebooks(notebooks: Sequence[str | Path] | None) -> list[Path]:
                 f"notebook {str(item)!r} not found (looked in the current folder and in "
                 f"{paths.NOTEBOOKS_DIR}). Notebooks there: {known or 'none'}"
             )
-        out.append(hit.resolve())
+        out.append(_edition_of(hit.resolve(), language))
     if not out:
         raise ReportUsageError("no notebooks to run: name some, or pass --all")
     stems = [p.stem for p in out]
@@ -88,9 +96,44 @@ def find_notebooks(notebooks: Sequence[str | Path] | None) -> list[Path]:
     return out
 
 
-def default_out(notebooks: Sequence[str | Path] | None, found: Sequence[Path]) -> Path:
-    """``reports/all`` for every notebook, else ``reports/<stem>[+<stem>...]``."""
+def _edition_of(path: Path, language: str | None) -> Path:
+    """``notebooks/<language>/<name>`` for a notebook of ``notebooks/`` when that file exists."""
+    if not language or language == DEFAULT_LANGUAGE:
+        return path
+    if path.resolve().parent != paths.NOTEBOOKS_DIR.resolve():
+        return path
+    edition = paths.NOTEBOOKS_DIR / language / path.name
+    return edition.resolve() if edition.is_file() else path
+
+
+def run_language(params: Mapping[str, Any]) -> str:
+    """The language a run asks for with its ``language`` parameter (English when not given).
+
+    Raises
+    ------
+    NotebookParameterError
+        The language has no message catalog; the message lists the available ones.
+    """
+    value = params.get("language")
+    if value is None:
+        return DEFAULT_LANGUAGE
+    try:
+        return resolve_language(str(value))
+    except ParameterError as exc:
+        raise NotebookParameterError(f"parameter 'language': {exc}") from None
+
+
+def default_out(
+    notebooks: Sequence[str | Path] | None, found: Sequence[Path], language: str | None = None
+) -> Path:
+    """``reports/all`` for every notebook, else ``reports/<stem>[+<stem>...]``.
+
+    Another language than English gets its own folder, ``-<language>`` added
+    (``reports/all-fa``), so a Persian run never replaces the English reports.
+    """
     name = "all" if notebooks is None else "+".join(p.stem for p in found)
+    if language and language != DEFAULT_LANGUAGE:
+        name = f"{name}-{language}"
     return paths.REPORTS_DIR / name
 
 
@@ -312,7 +355,10 @@ def run_notebooks(
     ----------
     notebooks : path, sequence of paths or None, default=None
         Notebooks to run (names are also looked up in ``notebooks/``); None
-        runs every ``notebooks/*.ipynb`` in sorted order.
+        runs every ``notebooks/*.ipynb`` in sorted order. With ``language`` in
+        ``params`` (``"fa"``), each notebook of ``notebooks/`` that has an
+        edition ``notebooks/<language>/`` runs from there (its narrative in
+        that language).
     params : mapping, optional
         Parameter values, applied to each notebook that declares the name.
         Values from the command line come as :class:`~cxlab.report.parameters.CliValue`.
@@ -320,7 +366,8 @@ def run_notebooks(
         YAML file of parameters; ``params`` override it.
     out : path, optional
         Report folder. Default ``reports/all`` for every notebook, else
-        ``reports/<stem>`` (stems joined by ``+`` for several).
+        ``reports/<stem>`` (stems joined by ``+`` for several); ``-<language>``
+        is added for a language other than English (``reports/all-fa``).
     jobs : int, default=1
         Notebooks run at the same time (each in its own kernel).
     html : bool, default=True
@@ -367,15 +414,16 @@ def run_notebooks(
     started, t0 = datetime.now(UTC), time.perf_counter()
     if int(jobs) < 1:
         raise ReportUsageError(f"jobs={jobs}: must be at least 1")
-    sources = find_notebooks(notebooks)
     given: dict[str, Any] = {}
     if params_file is not None:
         given.update(load_params_file(params_file))
     given.update(params or {})
+    language = run_language(given)
+    sources = find_notebooks(notebooks, language)
     declared = {notebook_label(src): inspect_parameters(src) for src in sources}
     values = resolve_parameters(declared, given)
     _check_kernel(kernel)
-    out = Path(out).expanduser().resolve() if out else default_out(notebooks, sources)
+    out = Path(out).expanduser().resolve() if out else default_out(notebooks, sources, language)
     folder = ReportFolder(out)
     folder.check()
 
