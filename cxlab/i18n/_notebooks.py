@@ -234,7 +234,7 @@ def build_edition_notebook(english: Path, language: str):
             text, n = _LANGUAGE_LINE.subn(f'language = "{language}"', _source(cell), count=1)
             if n != 1:
                 raise EditionError(
-                    f'{english}: the parameters cell (id {cell.get("id")}) has no line '
+                    f"{english}: the parameters cell (id {cell.get('id')}) has no line "
                     'language = "en" to set; add one (every notebook takes language)'
                 )
             cell.source, found_parameters = text, True
@@ -255,17 +255,26 @@ def _text(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def _english_notebooks(language: str, notebooks_dir: Path) -> list[Path]:
-    """English notebooks that have a translation file; a file without its notebook is an error."""
-    folder = edition_dir(language, notebooks_dir) / "translations"
-    files = sorted(folder.glob("*.yaml"))
+def _fresh_texts(language: str, notebooks_dir: Path | None) -> tuple[Path, dict[Path, str]]:
+    """The edition folder, and the text each of its notebooks should have (path -> text).
+
+    One notebook per translation file; a translation file without its English
+    notebook is an error.
+    """
+    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
+    folder = edition_dir(language, notebooks_dir)
+    files = sorted((folder / "translations").glob("*.yaml"))
     orphans = [f.name for f in files if not (notebooks_dir / f"{f.stem}.ipynb").is_file()]
     if orphans:
         raise EditionError(
             f"translation files without an English notebook in {notebooks_dir}: "
             f"{', '.join(orphans)} (renamed or removed notebook?)"
         )
-    return [notebooks_dir / f"{f.stem}.ipynb" for f in files]
+    texts = {}
+    for f in files:
+        english = notebooks_dir / f"{f.stem}.ipynb"
+        texts[folder / english.name] = _text(build_edition_notebook(english, language))
+    return folder, texts
 
 
 def stale_edition_files(language: str = "fa", notebooks_dir: Path | None = None) -> list[str]:
@@ -273,10 +282,8 @@ def stale_edition_files(language: str = "fa", notebooks_dir: Path | None = None)
 
     Parameters
     ----------
-    language : str, default="fa"
-        The edition.
-    notebooks_dir : Path, optional
-        The English notebooks' folder; default the project's ``notebooks/``.
+    language, notebooks_dir
+        As for :func:`write_edition`.
 
     Returns
     -------
@@ -289,21 +296,19 @@ def stale_edition_files(language: str = "fa", notebooks_dir: Path | None = None)
     EditionError
         As :func:`build_edition_notebook`.
     """
-    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
-    folder = edition_dir(language, notebooks_dir)
-    problems, expected = [], set()
-    for english in _english_notebooks(language, notebooks_dir):
-        target = folder / english.name
-        expected.add(target.name)
-        fresh = _text(build_edition_notebook(english, language))
+    folder, texts = _fresh_texts(language, notebooks_dir)
+    problems = []
+    for target, fresh in texts.items():
         if not target.is_file():
             problems.append(f"{target}: missing")
         elif target.read_text(encoding="utf-8") != fresh:
-            problems.append(f"{target}: differs from what {english.name} and its translations give")
+            problems.append(
+                f"{target}: differs from what the English notebook and translations give"
+            )
     problems += [
         f"{p}: no translation file for it (left over?)"
         for p in sorted(folder.glob("*.ipynb"))
-        if p.name not in expected
+        if p not in texts
     ]
     return problems
 
@@ -328,12 +333,7 @@ def write_edition(language: str = "fa", notebooks_dir: Path | None = None) -> li
     EditionError
         As :func:`build_edition_notebook`; nothing is written when any notebook fails.
     """
-    notebooks_dir = Path(notebooks_dir or paths.NOTEBOOKS_DIR)
-    folder = edition_dir(language, notebooks_dir)
-    texts = {
-        folder / english.name: _text(build_edition_notebook(english, language))
-        for english in _english_notebooks(language, notebooks_dir)
-    }
+    _, texts = _fresh_texts(language, notebooks_dir)
     written = []
     for target, text in texts.items():
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
