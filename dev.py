@@ -131,8 +131,15 @@ def ensure_chromium() -> bool:
     return CHROMIUM.exists()
 
 
-def report(extra: list[str], out: Path = ROOT / "reports" / "demo") -> None:
-    """Run every notebook on the demo data into ``out`` (the browser tests call this too)."""
+def report(extra: list[str], out: Path | None = None) -> None:
+    """Run every notebook on the demo data into ``out`` (the browser tests call this too).
+
+    The default is ``reports/demo``; with ``-p language=fa`` among ``extra`` it is
+    ``reports/demo-fa``, so the Persian edition never replaces the English reports.
+    """
+    if out is None:
+        language = next((a.split("=", 1)[1] for a in extra if a.startswith("language=")), "en")
+        out = ROOT / "reports" / ("demo" if language == "en" else f"demo-{language}")
     demo = ROOT / "data" / "demo"
     if not (demo / "events.parquet").exists():
         _say("simulating the demo study (5,000 customers) into data/demo")
