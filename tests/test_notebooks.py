@@ -1,7 +1,9 @@
-"""Every notebook in notebooks/ runs top to bottom on a small simulated study.
+"""Every notebook in notebooks/ and its Persian edition in notebooks/fa/ runs top to bottom
+on a small simulated study.
 
 The notebooks are found when the tests are collected, so a notebook added later
-is tested without touching this file. Each runs through the same API as
+is tested without touching this file (a Persian notebook runs with its own
+``language = "fa"`` and has the id ``fa/<stem>``). Each runs through the same API as
 ``cxlab run`` (:func:`cxlab.report.run_notebooks`) with ``data_path`` pointing
 at 400 simulated customers; the test checks that it succeeded and exported at
 least one table.
@@ -25,6 +27,7 @@ OVERRIDES: dict[str, dict] = {}
 CELL_TIMEOUT = 300
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+PERSIAN = sorted((paths.NOTEBOOKS_DIR / "fa").glob("*.ipynb"))
 
 
 @pytest.fixture(scope="session")
@@ -45,9 +48,9 @@ def test_overrides_name_existing_notebooks():
 @pytest.mark.notebooks
 @pytest.mark.parametrize(
     "notebook",
-    NOTEBOOKS
+    NOTEBOOKS + PERSIAN
     or [pytest.param(None, marks=pytest.mark.skip(reason="no notebooks in notebooks/ yet"))],
-    ids=[p.stem for p in NOTEBOOKS] or ["none"],
+    ids=[p.stem for p in NOTEBOOKS] + [f"fa/{p.stem}" for p in PERSIAN] or ["none"],
 )
 def test_notebook_runs_on_small_data(notebook, small_study, tmp_path):
     from cxlab.report import run_notebooks
