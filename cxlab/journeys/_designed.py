@@ -34,7 +34,7 @@ from cxlab.journeys._base import (
     event_table,
     warn_unseen,
 )
-from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
+from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["DesignedVsLived", "designed_vs_lived"]
 
@@ -135,7 +135,7 @@ def designed_vs_lived(
     position[codes] = np.arange(D)
     in_design = position[seq.codes] >= 0
     # detours: events outside the design, counted per (previous design stage, detour state)
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     detour_n = np.zeros(n_units, dtype=np.int64)
     detour_rows = []
     if other == "detour" and (~in_design).any():
@@ -148,8 +148,8 @@ def designed_vs_lived(
             detour_rows.append(("detour", "", str(seq.states[s]), "", en[s], jn[s]))
     seq = keep_events(seq, in_design)
     if collapse:
-        seq = collapse_repeats(seq)
-    unit = unit_index(seq.offsets)
+        seq = collapse_runs(seq)
+    unit = seq.customer_index()
     p = position[seq.codes]
     n = len(p)
     prev = np.empty(n, dtype=np.int64)

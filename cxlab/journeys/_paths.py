@@ -27,13 +27,9 @@ from cxlab.journeys._base import (
     check_states,
     event_table,
 )
-from cxlab.journeys._sequences import (
-    collapse_repeats,
-    journey_sequences,
-    keep_events,
-    path_strings,
-    unit_index,
-)
+from cxlab.journeys._sequences import journey_sequences
+from cxlab.sequences import collapse_runs, keep_events, path_strings
+from cxlab.sequences._layout import sequence_index
 
 __all__ = [
     "VariantsResult",
@@ -63,7 +59,7 @@ def _first_in_unit(mask: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarr
 def _hash_units(codes: np.ndarray, offsets: np.ndarray, base: np.uint64) -> np.ndarray:
     """Polynomial hash sum((code+1) * base**rank) of each unit, mod 2**64."""
     n = len(codes)
-    unit = unit_index(offsets)
+    unit = sequence_index(offsets)
     rank = np.arange(n, dtype=np.int64) - offsets[:-1][unit]
     max_len = int(np.diff(offsets).max()) if len(offsets) > 1 else 0
     powers = np.ones(max(max_len, 1), dtype=np.uint64)
@@ -199,16 +195,16 @@ def variants(
     if outcome is not None:
         st_codes, st_names = (seq.codes, seq.states) if column == "stage" else seq.extra["stage"]
         oc = check_states([outcome], st_names, "outcome")[0]
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
         first_out = _first_in_unit(st_codes == oc, unit, n_units)
         converted = first_out != _NEVER
         seq = keep_events(seq, np.arange(len(seq.codes)) < first_out[unit])
     if collapse:
-        seq = collapse_repeats(seq)
+        seq = collapse_runs(seq)
     lengths = np.diff(seq.offsets)
     truncated = np.zeros(n_units, dtype=bool)
     if max_steps is not None:
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
         rank = np.arange(len(seq.codes)) - seq.offsets[:-1][unit]
         truncated = lengths > max_steps
         seq = keep_events(seq, rank < max_steps)
@@ -331,9 +327,9 @@ def paths_from(
     if int(steps) < 1:
         raise ParameterError(f"steps={steps} must be at least 1.")
     js, _ = _prepare(data, column, gap, False)
-    seq = collapse_repeats(js.seq) if collapse else js.seq
+    seq = collapse_runs(js.seq) if collapse else js.seq
     ac = check_states([anchor], seq.states, "anchor", column)[0]
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     is_anchor = seq.codes == ac
     if occurrence == "first":
         pos = _first_in_unit(is_anchor, unit, len(js))
@@ -438,7 +434,7 @@ def sankey_table(
     if int(steps) < 2:
         raise ParameterError(f"steps={steps} must be at least 2 (a Sankey needs two columns).")
     js, _ = _prepare(data, column, gap, False)
-    seq = collapse_repeats(js.seq) if collapse else js.seq
+    seq = collapse_runs(js.seq) if collapse else js.seq
     S = len(seq.states)
     lengths = np.diff(seq.offsets)
     starts = seq.offsets[:-1]

@@ -33,7 +33,7 @@ from cxlab.journeys._base import (
     grouped_quantiles,
     parse_gap,
 )
-from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
+from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["TimeBetweenResult", "DropOffResult", "time_between_stages", "drop_off"]
 
@@ -119,9 +119,9 @@ def time_between_stages(
     seq = encode(events, column, extra=extra)
     n_cust = seq.n_customers
     if collapse:
-        seq = collapse_repeats(seq)
+        seq = collapse_runs(seq)
     n = len(seq.codes)
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     within = np.zeros(max(n - 1, 0), dtype=bool)
     if n > 1:
         within = unit[1:] == unit[:-1]
@@ -290,7 +290,7 @@ def drop_off(
         need.append("channel")
     seq = encode(events, column, extra=tuple(need))
     n_units = seq.n_customers
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     t_end = int(seq.timestamps.view(np.int64).max())
     converted = np.zeros(n_units, dtype=bool)
     if outcome is not None:
@@ -304,7 +304,7 @@ def drop_off(
             first_out[u[first]] = idx[first]
         converted = first_out != _NEVER
         seq = keep_events(seq, np.arange(len(seq.codes)) < first_out[unit])
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
     lengths = np.diff(seq.offsets)
     S = len(seq.states)
     key, dims, names, labels = (

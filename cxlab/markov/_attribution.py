@@ -65,7 +65,7 @@ from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table,
 from cxlab.markov._data import ChainData
 from cxlab.markov._inference import percentile_summary
 from cxlab.markov._transitions import transitions
-from cxlab.sequences._layout import run_starts, shrink_offsets
+from cxlab.sequences._layout import EventSequences, collapse_runs
 
 __all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conversion_paths"]
 
@@ -162,17 +162,16 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
 
 
 def _as_chain_data(p: Paths) -> ChainData:
-    k = len(p.channels)
-    labels = (START_STATE, *p.channels, CONV, NULL)
-    return ChainData(
-        labels=labels,
-        n_rows=k + 1,
-        codes=(p.codes + 1).astype(np.int32),
-        offsets=p.offsets,
-        ended=np.full(p.n_paths, k + 1, dtype=np.int64),  # placeholder; ends counted apart
-        customers=np.arange(p.n_paths),
-        times=None,
+    k = len(p.seq.states)
+    labels = (START_STATE, *p.seq.states, CONV, NULL)
+    seq = EventSequences(
+        states=labels,
+        codes=(p.seq.codes + 1).astype(np.int32),
+        offsets=p.seq.offsets,
+        customers=p.seq.customers,
     )
+    # ended is a placeholder: ends are counted apart
+    return ChainData(seq=seq, n_rows=k + 1, ended=np.full(p.n_paths, k + 1, dtype=np.int64))
 
 
 class _Design:
@@ -192,13 +191,14 @@ class _Design:
         self.end_conv = tr.end_row.astype(np.int64) * nc + self.cols.index(CONV)
         self.end_null = tr.end_row.astype(np.int64) * nc + self.cols.index(NULL)
         del tr
-        self.lens = p.lengths()
+        self.lens = p.seq.lengths()
         group_of = p.group_of.astype(np.int32)
-        self.first_g = group_of[p.codes[p.offsets[:-1]]]
-        self.last_g = group_of[p.codes[p.offsets[1:] - 1]]
+        codes, offsets = p.seq.codes, p.seq.offsets
+        self.first_g = group_of[codes[offsets[:-1]]]
+        self.last_g = group_of[codes[offsets[1:] - 1]]
         self.n_groups = len(p.groups)
         # rows (histories) whose current touch belongs to each group
-        pos = {c: i for i, c in enumerate(p.channels)}
+        pos = {c: i for i, c in enumerate(p.seq.states)}
         self.row_group = np.array(
             [p.group_of[pos[h[-1]]] if h[-1] in pos else -1 for h in self.rows]
         )
@@ -221,7 +221,7 @@ class _Design:
     def touch_g(self) -> np.ndarray:
         """Credited group of every touch."""
         if not hasattr(self, "_touch_g"):
-            self._touch_g = self.p.group_of.astype(np.int32)[self.p.codes]
+            self._touch_g = self.p.group_of.astype(np.int32)[self.p.seq.codes]
         return self._touch_g
 
     def counts(self, conv: np.ndarray, null: np.ndarray) -> np.ndarray:
@@ -427,8 +427,7 @@ def channel_attribution(
     else:
         p = paths_from_events(source, state=state, catalog=catalog)
     if collapse_repeats:
-        keep = run_starts(p.codes, p.offsets)
-        p = replace(p, codes=p.codes[keep], offsets=shrink_offsets(p.offsets, keep))
+        p = replace(p, seq=collapse_runs(p.seq))
     if p.conversions.sum() <= 0:
         raise DataError(
             "no journey converts, so there is nothing to attribute",
@@ -436,10 +435,10 @@ def channel_attribution(
             n_rows=p.n_paths,
             fix="check the conversions column (or the purchase stage of the catalog)",
         )
-    if int(order) > 1 and int(order) > int(p.lengths().max()):
+    if int(order) > 1 and int(order) > int(p.seq.lengths().max()):
         raise ParameterError(
             f"order={order} is higher than the data supports: the longest path has "
-            f"{int(p.lengths().max())} touches"
+            f"{int(p.seq.lengths().max())} touches"
         )
     design = _Design(p, int(order))
     counts = design.counts(p.conversions, p.nulls)

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import DataError, ParameterError, SmallSampleWarning
+from cxlab.markov._data import compact, prepare
+from cxlab.markov._transitions import group_codes
 
 __all__ = ["MarkovChainGroups", "customer_groups"]
 
@@ -118,10 +120,7 @@ class MarkovChainGroups(Mapping):
 
 
 def fit_groups(chain, X, by, *, customers=None, min_customers: int = MIN_GROUP_CUSTOMERS):
-    """Implementation of :meth:`cxlab.MarkovChain.fit_groups`."""
-    from cxlab.markov._data import compact, prepare
-    from cxlab.markov._transitions import group_codes
-
+    """Implementation of :meth:`cxlab.MarkovChain.fit_groups` (parameters as documented there)."""
     if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
         data_obj, events = X, X.events
     else:

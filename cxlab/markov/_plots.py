@@ -113,7 +113,7 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     chain._check_fitted("plot_graph()")
     title = "Journey graph (arrow width = transition probability)"
     if chain.order != 1:
-        chain = _first_order_view(chain)
+        chain = chain._first_order_view()
         title += ", first-order view"
     P = chain.transition_matrix_
     pos = _layout(chain)
@@ -190,18 +190,6 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     ax.set_axis_off()
     ax.set_title(title)
     return ax
-
-
-def _first_order_view(chain):
-    """First-order chain of a higher-order one: its counts summed over histories by last state."""
-    from cxlab.markov._chain import MarkovChain
-
-    counts = chain.counts_.copy()
-    counts.index = [h[-1] for h in chain.histories_]
-    counts = counts.groupby(level=0, sort=False).sum()
-    view = MarkovChain.from_counts(counts, confidence=chain.confidence)
-    view.catalog = _catalog(chain)
-    return view
 
 
 def _catalog(chain):
