@@ -362,6 +362,17 @@ def parse_gap(gap) -> int | None:
 class JourneyResult:
     """A tidy table with its notes (caveats) and a plot.
 
+    Parameters
+    ----------
+    table : DataFrame
+        The result table.
+    notes : sequence of str, default=()
+        Caveats; empty ones are dropped.
+    params : dict, optional
+        The arguments that produced the result.
+    **extra
+        Further attributes of the result (arrays, sub-tables), set as given.
+
     Attributes
     ----------
     table : DataFrame
@@ -403,5 +414,24 @@ class JourneyResult:
     def _repr_html_(self) -> str:
         return self._readable(50).html()
 
-    def plot(self, ax=None, **kw):  # pragma: no cover - overridden
-        raise NotImplementedError
+    #: The figure function of this kind of result (``plot_funnel``, ...) and fixed options.
+    _figure = None
+    _figure_options: dict = {}
+
+    def plot(self, ax=None, **kw):
+        """The result's figure, drawn by its kind's figure function in :mod:`cxlab.journeys`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            Options of the figure function (``title=``, ``top=``, ...).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        if self._figure is None:
+            raise NotImplementedError(f"{type(self).__name__} has no figure")
+        return self._figure(self, ax=ax, **self._figure_options, **kw)

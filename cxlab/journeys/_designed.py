@@ -34,6 +34,7 @@ from cxlab.journeys._base import (
     event_table,
     warn_unseen,
 )
+from cxlab.journeys._plots import plot_deviations
 from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["DesignedVsLived", "designed_vs_lived"]
@@ -62,11 +63,7 @@ class DesignedVsLived(JourneyResult):
 
     name = "designed_vs_lived"
 
-    def plot(self, ax=None, **kw):
-        """Bars of the most common deviations (share of journeys) with intervals."""
-        from cxlab.journeys._plots import plot_deviations
-
-        return plot_deviations(self, ax=ax, **kw)
+    _figure = staticmethod(plot_deviations)
 
 
 def designed_vs_lived(
@@ -242,7 +239,13 @@ def designed_vs_lived(
     return DesignedVsLived(
         table,
         notes=notes,
-        params={"design": design, "column": column, "collapse": collapse, "other": other},
+        params={
+            "design": design,
+            "column": column,
+            "collapse": collapse,
+            "other": other,
+            "confidence": confidence,
+        },
         deviations=devs,
         per_journey=per,
         design=design,

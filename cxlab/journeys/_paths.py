@@ -27,6 +27,7 @@ from cxlab.journeys._base import (
     check_states,
     event_table,
 )
+from cxlab.journeys._plots import plot_sankey, plot_variants
 from cxlab.journeys._sequences import journey_sequences
 from cxlab.sequences import collapse_runs, keep_events, path_strings
 from cxlab.sequences._layout import sequence_index
@@ -117,11 +118,7 @@ class VariantsResult(JourneyResult):
         "conversion_rate",
     )
 
-    def plot(self, ax=None, **kw):
-        """Bars of the top variants' shares, coloured by conversion rate when known."""
-        from cxlab.journeys._plots import plot_variants
-
-        return plot_variants(self, ax=ax, **kw)
+    _figure = staticmethod(plot_variants)
 
 
 def _prepare(data, column, gap, stage_needed):
@@ -255,7 +252,14 @@ def variants(
     return VariantsResult(
         table,
         notes=notes,
-        params={"column": column, "outcome": outcome, "collapse": collapse, "gap": gap, "top": top},
+        params={
+            "column": column,
+            "outcome": outcome,
+            "collapse": collapse,
+            "gap": gap,
+            "top": top,
+            "confidence": confidence,
+        },
         n_variants=n_var,
         variant_of=rank_of[vcode],
         customers=js.customers,
@@ -267,10 +271,8 @@ class PathsResult(JourneyResult):
 
     name = "paths"
 
-    def plot(self, ax=None, **kw):
-        from cxlab.journeys._plots import plot_variants
-
-        return plot_variants(self, ax=ax, label="path", count="occurrences", **kw)
+    _figure = staticmethod(plot_variants)
+    _figure_options = {"label": "path", "count": "occurrences"}
 
 
 def paths_from(
@@ -380,7 +382,13 @@ def paths_from(
     return PathsResult(
         table,
         notes=notes,
-        params={"anchor": anchor, "direction": direction, "steps": steps, "column": column},
+        params={
+            "anchor": anchor,
+            "direction": direction,
+            "steps": steps,
+            "column": column,
+            "confidence": confidence,
+        },
     )
 
 
@@ -389,11 +397,7 @@ class SankeyResult(JourneyResult):
 
     name = "sankey"
 
-    def plot(self, ax=None, **kw):
-        """A Sankey diagram (matplotlib): one column per step, bands sized by journeys."""
-        from cxlab.journeys._plots import plot_sankey
-
-        return plot_sankey(self, ax=ax, **kw)
+    _figure = staticmethod(plot_sankey)
 
 
 def sankey_table(

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.journeys._base import NS_PER_DAY, JourneyResult, encode, event_table, parse_gap
+from cxlab.journeys._plots import plot_lengths
 from cxlab.sequences import EventSequences, collapse_runs, path_strings
 
 __all__ = ["JourneySequences", "journey_sequences", "split_sessions"]
@@ -109,14 +110,20 @@ class JourneySequences(JourneyResult):
         return frame
 
     def to_lists(self, limit: int | None = None) -> list[list[str]]:
-        """Journeys as lists of state names (for display; a Python loop over journeys)."""
+        """Journeys as lists of state names (for display; a Python loop over journeys).
+
+        Parameters
+        ----------
+        limit : int, optional
+            Only the first ``limit`` journeys; default all.
+
+        Returns
+        -------
+        list of list of str
+        """
         return self.seq.to_lists(limit)
 
-    def plot(self, ax=None, **kw):
-        """Histogram of journey lengths (number of steps)."""
-        from cxlab.journeys._plots import plot_lengths
-
-        return plot_lengths(self, ax=ax, **kw)
+    _figure = staticmethod(plot_lengths)
 
 
 def journey_sequences(

@@ -33,6 +33,7 @@ from cxlab.journeys._base import (
     grouped_quantiles,
     parse_gap,
 )
+from cxlab.journeys._plots import plot_drop_off, plot_waits
 from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["TimeBetweenResult", "DropOffResult", "time_between_stages", "drop_off"]
@@ -51,11 +52,7 @@ class TimeBetweenResult(JourneyResult):
     name = "time_between_stages"
     display_columns = ("from", "to", "channel", "n", "median_days", "q25_days", "q75_days")
 
-    def plot(self, ax=None, **kw):
-        """Median wait (with interval and quartile range) of the longest waits."""
-        from cxlab.journeys._plots import plot_waits
-
-        return plot_waits(self, ax=ax, **kw)
+    _figure = staticmethod(plot_waits)
 
 
 def time_between_stages(
@@ -200,6 +197,7 @@ def time_between_stages(
             "pairs": pairs,
             "channel": channel,
             "states": states,
+            "confidence": confidence,
         },
     )
 
@@ -226,11 +224,7 @@ class DropOffResult(JourneyResult):
         "median_days_before_exit",
     )
 
-    def plot(self, ax=None, **kw):
-        """Bars of the exit rate at each point, with intervals."""
-        from cxlab.journeys._plots import plot_drop_off
-
-        return plot_drop_off(self, ax=ax, **kw)
+    _figure = staticmethod(plot_drop_off)
 
 
 def drop_off(
@@ -381,5 +375,11 @@ def drop_off(
     return DropOffResult(
         table,
         notes=notes,
-        params={"outcome": outcome, "column": column, "channel": channel, "inactive": inactive},
+        params={
+            "outcome": outcome,
+            "column": column,
+            "channel": channel,
+            "inactive": inactive,
+            "confidence": confidence,
+        },
     )

@@ -1,30 +1,7 @@
 """From an event log (or sequences) to the transitions a Markov chain counts.
 
-Conventions (they are the same everywhere in cxlab's Markov tools):
-
-- Every journey begins in the pseudo-state ``(start)`` (:data:`~cxlab.data.START_STATE`);
-  the first transition goes from ``(start)`` to the customer's first state.
-  Transitions never cross from one customer to the next.
-- ``journey="all"`` fits the whole event log: a journey ends at the customer's
-  last event, followed by the absorbing state ``(end)``
-  (:data:`~cxlab.data.END_STATE`: observation ends, or the customer left
-  without an event saying so). States listed in ``absorbing=`` stop a journey
-  at their first visit (later events of that customer are not used).
-- ``journey="buyer"`` fits the buyer's journey only: each customer's events up
-  to and including the first purchase (``catalog.purchase_stage``). A journey
-  with a purchase is absorbed in ``purchase``; one without ends in
-  ``(drop-off)`` (:data:`~cxlab.data.DROP_STATE`), which no event marks. The
-  owner's journey after the purchase (use, service, loyalty, advocacy, churn)
-  is not a Markov chain in the simulator and is left out. When the state is not
-  the stage (e.g. ``state="channel"``), the purchase event keeps its channel as
-  a state and is followed by the absorbing ``purchase``: this is the chain of
-  channel attribution. Customers with owner's-journey events before any
-  purchase (who probably bought before the log starts) are left out with a
-  :class:`~cxlab.exceptions.DataWarning` that counts them.
-- Several state columns (``state=["stage", "channel"]``) make combined states
-  labelled ``"stage:channel"``.
-- With ``order=m``, the chain's rows are the last ``m`` states (histories),
-  padded at the start with ``(start)``.
+The conventions (start and end states, ``journey="all"`` and ``"buyer"``,
+combined states, higher orders) are described in :mod:`cxlab.markov`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ distribution, mean first passage times, forecasts and simulated journeys.
 Each quantity is a function of a :class:`FittedChain` (the estimated matrix, its
 structure and the settings of its intervals); the chain's methods of the same
 names call them. Every function returns point estimates with intervals computed
-on draws of the whole transition matrix (see :mod:`cxlab.markov._inference`):
+on draws of the whole transition matrix (see :mod:`cxlab.markov`):
 Dirichlet draws by default, the customer bootstrap when the chain was fitted
 with ``n_bootstrap > 0`` and ``ci_method="bootstrap"``. Dwell times enter
 expected times through a normal approximation of each state's mean dwell (its SE).

@@ -73,6 +73,15 @@ def customer_groups(X, by, customers: pd.DataFrame | None = None, customer="cust
 class MarkovChainGroups(Mapping):
     """Fitted chains by group: ``groups[name]`` is a fitted :class:`~cxlab.MarkovChain`.
 
+    Made by :meth:`MarkovChain.fit_groups`.
+
+    Parameters
+    ----------
+    chains : dict
+        Group -> fitted chain.
+    by : str
+        Name of the grouping (the group column of the tables).
+
     Attributes
     ----------
     by : str
@@ -104,9 +113,7 @@ class MarkovChainGroups(Mapping):
 
     def summary(self) -> pd.DataFrame:
         """All chains' :meth:`~cxlab.MarkovChain.summary` tables, with a group column first."""
-        parts = [c.summary().assign(**{self.by: g}) for g, c in self.chains.items()]
-        out = pd.concat(parts, ignore_index=True)
-        return out[[self.by, *[c for c in out.columns if c != self.by]]]
+        return self._stack(lambda c: c.summary())
 
     def transition_matrices(self) -> dict:
         """Group -> transition matrix (DataFrame)."""
@@ -114,7 +121,10 @@ class MarkovChainGroups(Mapping):
 
     def absorption(self) -> pd.DataFrame:
         """Absorption summaries of every group, stacked with a group column."""
-        parts = [c.absorption().summary().assign(**{self.by: g}) for g, c in self.chains.items()]
+        return self._stack(lambda c: c.absorption().summary())
+
+    def _stack(self, table) -> pd.DataFrame:
+        parts = [table(c).assign(**{self.by: g}) for g, c in self.chains.items()]
         out = pd.concat(parts, ignore_index=True)
         return out[[self.by, *[c for c in out.columns if c != self.by]]]
 

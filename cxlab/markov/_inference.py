@@ -1,30 +1,7 @@
 """Uncertainty of Markov-chain estimates: intervals for transition probabilities and
 draws of whole transition matrices for everything derived from them.
 
-Transition probabilities
-    The maximum-likelihood estimate of row ``i`` is ``p_ij = n_ij / n_i``. Given
-    the visits to ``i``, the counts of a first-order chain are multinomial, so
-    ``SE(p_ij) = sqrt(p_ij (1 - p_ij) / n_i)`` (delta method, exact for a
-    binomial proportion). Intervals are Wilson score intervals per cell
-    (``ci_method="wilson"``, good coverage even near 0 and 1) or Goodman's (1965)
-    simultaneous intervals for a whole row (``"goodman"``, wider: all cells of
-    the row are covered together at the stated level).
-
-Derived quantities (absorption probabilities, expected steps and time,
-stationary distributions, forecasts, removal effects)
-    Whole matrices are drawn and the quantity is computed on each draw; the
-    interval is the percentile interval of the draws and the SE their standard
-    deviation. Two sources of draws:
-
-    - ``"dirichlet"`` (default): each observed row is drawn from a Dirichlet
-      with the observed counts as parameters (the Bayesian bootstrap of the
-      transitions: mean ``p_ij``, variance ``p_ij (1 - p_ij) / (n_i + 1)``,
-      i.e. the multinomial sampling distribution). Cells never observed stay 0.
-      Fast and deterministic given ``random_state``.
-    - ``"bootstrap"``: a customer-level bootstrap. Whole customers are resampled
-      with replacement and the counts recomputed, which keeps each customer's
-      transitions together and so stays honest when customers differ (a mixture
-      of personas) or transitions within a customer are dependent.
+How each kind of interval is computed is described in :mod:`cxlab.markov`.
 """
 
 from __future__ import annotations

@@ -37,6 +37,23 @@ def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blu
 
     Each cell shows the probability and, below it, its interval ``[low, high]``
     at the chain's confidence level. Empty (never observed) cells are blank.
+
+    Parameters
+    ----------
+    chain : MarkovChain
+        A fitted chain.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    intervals : bool, default=True
+        Write each cell's interval under its probability.
+    cmap : str or Colormap, default="Blues"
+        Colours of the probabilities.
+    **kw
+        Passed to :meth:`matplotlib.axes.Axes.imshow`.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     chain._check_fitted("plot_heatmap()")
     P = chain.transition_matrix_
@@ -106,7 +123,23 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     """Journey graph: nodes are states, arrows transitions, width ~ probability.
 
     Arrows below ``min_probability`` are left out; staying in a state is
-    written under its node ("stays 0.14"). First-order chains only.
+    written under its node ("stays 0.14"). A higher-order chain is drawn as its
+    first-order view (counts summed over histories by their last state).
+
+    Parameters
+    ----------
+    chain : MarkovChain
+        A fitted chain.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    min_probability : float, default=0.02
+        Leave out arrows of smaller probability.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     from matplotlib.patches import FancyArrowPatch
 
@@ -202,6 +235,19 @@ def plot_absorption(result, ax=None, **kw):
     """Stacked bars: probability of ending in each absorbing state, from each state.
 
     Whiskers show the interval of the first absorbing state's probability.
+
+    Parameters
+    ----------
+    result : AbsorptionResult
+        From :meth:`MarkovChain.absorption`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     probs = result.probabilities
     ax = _axes(ax, (7, 0.6 * len(probs) + 1.5))
@@ -233,7 +279,21 @@ def plot_absorption(result, ax=None, **kw):
 
 
 def plot_chain_result(result, ax=None, **kw):
-    """Forecast: one line per state over steps with interval bands; otherwise bars."""
+    """Forecast: one line per state over steps with interval bands; otherwise bars.
+
+    Parameters
+    ----------
+    result : ChainResult
+        A derived quantity of a chain (a forecast, first passage times, a test).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     t = result.table
     if "step" in t.columns:
@@ -260,7 +320,23 @@ def plot_chain_result(result, ax=None, **kw):
 
 
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
-    """Grouped bars: ``what`` credited to each channel by each method, with intervals."""
+    """Grouped bars: ``what`` credited to each channel by each method, with intervals.
+
+    Parameters
+    ----------
+    result : AttributionResult
+        From :func:`channel_attribution`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    what : {"conversions", "share", "value"}, default="conversions"
+        Which credit to show.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     wide = result.pivot(what)
     ax = _axes(ax, (max(7, 0.9 * len(wide)), 4.5))
     methods = list(wide.columns)
