@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._display import ReadableTable, notes_text
+from cxlab._display import ReadableTable
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.exceptions import (
     DataError,
@@ -50,8 +50,6 @@ __all__ = [
 ]
 
 NS_PER_DAY = 86_400 * 10**9
-END = "(end)"
-START = "(start)"
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -398,9 +396,6 @@ class JourneyResult:
 
     #: Columns a reader needs (None: all); the full table stays in ``summary()``.
     display_columns: tuple | None = None
-
-    def _notes_text(self) -> str:
-        return notes_text(self.notes)
 
     def _readable(self, max_rows: int) -> ReadableTable:
         return ReadableTable(

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
+from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
-    START,
     JourneyResult,
     check_confidence,
     check_states,
@@ -197,7 +197,7 @@ def designed_vs_lived(
         table = table.drop(columns=gname)
 
     # deviation table: (kind, from, to), events and journeys
-    names = np.array([START, *design], dtype=object)
+    names = np.array([START_STATE, *design], dtype=object)
     fk = prev[dev] + 1  # 0 = (start)
     tk = p[dev]
     key = (kind[dev] * (D + 1) + fk) * D + tk

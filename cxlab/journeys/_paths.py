@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
+from cxlab.data._catalog import END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
-    END,
-    START,
     JourneyResult,
     check_confidence,
     check_states,
@@ -360,7 +359,9 @@ def paths_from(
     uniq, first_idx, count = np.unique(key, return_index=True, return_counts=True)
     order = np.lexsort((uniq, -count))
     shown = order if top is None else order[: int(top)]
-    names = np.array([*map(str, seq.states), END if sign > 0 else START, ""], dtype=object)
+    names = np.array(
+        [*map(str, seq.states), END_STATE if sign > 0 else START_STATE, ""], dtype=object
+    )
     digits = names[cols[first_idx[shown]]]
     anchor_txt = f"[{anchor}]"
     paths = []
@@ -442,7 +443,7 @@ def sankey_table(
     S = len(seq.states)
     lengths = np.diff(seq.offsets)
     starts = seq.offsets[:-1]
-    names = np.array([*map(str, seq.states), END], dtype=object)
+    names = np.array([*map(str, seq.states), END_STATE], dtype=object)
     frames = []
     for i in range(int(steps) - 1):  # loop over steps
         has = lengths > i

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
+from cxlab.data._catalog import END_STATE
 
 __all__ = [
     "plot_funnel",
@@ -185,7 +186,7 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
     t = t[t["share"] >= min_share]
     n_cols = int(t["step"].max()) + 2 if len(t) else 2
     order = list(dict.fromkeys(list(result.params.get("order", [])) + sorted(set(t["source"]))))
-    end = "(end)"
+    end = END_STATE
     order = [s for s in order if s != end] + [end]
     palette = mpl.colormaps["tab10"]
     color = {s: palette(i % 10) for i, s in enumerate(order)}
