@@ -324,7 +324,6 @@ class MarkovChain(BaseEstimator):
             )
             self.bootstrap_counts_ = b.reshape(len(b), *counts.shape)
         self._set_counts(counts.astype(float), warn=warn)
-        self._data = data
         return self
 
     def _set_structure(self, rows, cols, labels, n_rows, spec):
@@ -476,7 +475,6 @@ class MarkovChain(BaseEstimator):
         chain.n_customers_ = None
         chain.dwell_ = None
         chain.bootstrap_counts_ = None
-        chain._data = None
         chain._set_counts(table.to_numpy(dtype=float))
         return chain
 
