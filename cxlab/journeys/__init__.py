@@ -55,8 +55,9 @@ from cxlab.journeys._plots import (
     plot_variants,
     plot_waits,
 )
-from cxlab.journeys._sequences import JourneySequences, journey_sequences, path_strings
+from cxlab.journeys._sequences import JourneySequences, journey_sequences
 from cxlab.journeys._timing import DropOffResult, TimeBetweenResult, drop_off, time_between_stages
+from cxlab.sequences import path_strings
 
 __all__ = [
     "JourneyResult",

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab._display import ReadableTable, notes_text
+from cxlab._display import ReadableTable
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.exceptions import (
     DataError,
@@ -50,8 +50,6 @@ __all__ = [
 ]
 
 NS_PER_DAY = 86_400 * 10**9
-END = "(end)"
-START = "(start)"
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -362,6 +360,17 @@ def parse_gap(gap) -> int | None:
 class JourneyResult:
     """A tidy table with its notes (caveats) and a plot.
 
+    Parameters
+    ----------
+    table : DataFrame
+        The result table.
+    notes : sequence of str, default=()
+        Caveats; empty ones are dropped.
+    params : dict, optional
+        The arguments that produced the result.
+    **extra
+        Further attributes of the result (arrays, sub-tables), set as given.
+
     Attributes
     ----------
     table : DataFrame
@@ -388,9 +397,6 @@ class JourneyResult:
     #: Columns a reader needs (None: all); the full table stays in ``summary()``.
     display_columns: tuple | None = None
 
-    def _notes_text(self) -> str:
-        return notes_text(self.notes)
-
     def _readable(self, max_rows: int) -> ReadableTable:
         return ReadableTable(
             self.table, columns=self.display_columns, notes=self.notes, max_rows=max_rows
@@ -403,5 +409,24 @@ class JourneyResult:
     def _repr_html_(self) -> str:
         return self._readable(50).html()
 
-    def plot(self, ax=None, **kw):  # pragma: no cover - overridden
-        raise NotImplementedError
+    #: The figure function of this kind of result (``plot_funnel``, ...) and fixed options.
+    _figure = None
+    _figure_options: dict = {}
+
+    def plot(self, ax=None, **kw):
+        """The result's figure, drawn by its kind's figure function in :mod:`cxlab.journeys`.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            Options of the figure function (``title=``, ``top=``, ...).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        if self._figure is None:
+            raise NotImplementedError(f"{type(self).__name__} has no figure")
+        return self._figure(self, ax=ax, **self._figure_options, **kw)

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
+from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
-    START,
     JourneyResult,
     check_confidence,
     check_states,
@@ -34,7 +34,8 @@ from cxlab.journeys._base import (
     event_table,
     warn_unseen,
 )
-from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
+from cxlab.journeys._plots import plot_deviations
+from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["DesignedVsLived", "designed_vs_lived"]
 
@@ -62,11 +63,7 @@ class DesignedVsLived(JourneyResult):
 
     name = "designed_vs_lived"
 
-    def plot(self, ax=None, **kw):
-        """Bars of the most common deviations (share of journeys) with intervals."""
-        from cxlab.journeys._plots import plot_deviations
-
-        return plot_deviations(self, ax=ax, **kw)
+    _figure = staticmethod(plot_deviations)
 
 
 def designed_vs_lived(
@@ -135,7 +132,7 @@ def designed_vs_lived(
     position[codes] = np.arange(D)
     in_design = position[seq.codes] >= 0
     # detours: events outside the design, counted per (previous design stage, detour state)
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     detour_n = np.zeros(n_units, dtype=np.int64)
     detour_rows = []
     if other == "detour" and (~in_design).any():
@@ -148,8 +145,8 @@ def designed_vs_lived(
             detour_rows.append(("detour", "", str(seq.states[s]), "", en[s], jn[s]))
     seq = keep_events(seq, in_design)
     if collapse:
-        seq = collapse_repeats(seq)
-    unit = unit_index(seq.offsets)
+        seq = collapse_runs(seq)
+    unit = seq.customer_index()
     p = position[seq.codes]
     n = len(p)
     prev = np.empty(n, dtype=np.int64)
@@ -200,7 +197,7 @@ def designed_vs_lived(
         table = table.drop(columns=gname)
 
     # deviation table: (kind, from, to), events and journeys
-    names = np.array([START, *design], dtype=object)
+    names = np.array([START_STATE, *design], dtype=object)
     fk = prev[dev] + 1  # 0 = (start)
     tk = p[dev]
     key = (kind[dev] * (D + 1) + fk) * D + tk
@@ -242,7 +239,13 @@ def designed_vs_lived(
     return DesignedVsLived(
         table,
         notes=notes,
-        params={"design": design, "column": column, "collapse": collapse, "other": other},
+        params={
+            "design": design,
+            "column": column,
+            "collapse": collapse,
+            "other": other,
+            "confidence": confidence,
+        },
         deviations=devs,
         per_journey=per,
         design=design,

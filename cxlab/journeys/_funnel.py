@@ -37,6 +37,7 @@ from cxlab.journeys._base import (
     parse_gap,
     warn_unseen,
 )
+from cxlab.journeys._plots import plot_funnel
 
 __all__ = ["FunnelResult", "funnel"]
 
@@ -90,11 +91,7 @@ class FunnelResult(JourneyResult):
             cols[s] = self._times[:, k + 1]
         return pd.DataFrame(cols)
 
-    def plot(self, ax=None, **kw):
-        """Horizontal bars of the share of entrants reaching each step, with intervals."""
-        from cxlab.journeys._plots import plot_funnel
-
-        return plot_funnel(self, ax=ax, **kw)
+    _figure = staticmethod(plot_funnel)
 
 
 def funnel(
@@ -279,7 +276,13 @@ def funnel(
     return FunnelResult(
         table,
         notes=notes,
-        params={"steps": steps, "kind": kind, "by": by, "within": within},
+        params={
+            "steps": steps,
+            "kind": kind,
+            "by": by,
+            "within": within,
+            "confidence": confidence,
+        },
         steps=steps,
         kind=kind,
         _customers=seq.customers,

@@ -18,22 +18,18 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
+from cxlab.data._catalog import END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.journeys._base import (
-    END,
-    START,
     JourneyResult,
     check_confidence,
     check_states,
     event_table,
 )
-from cxlab.journeys._sequences import (
-    collapse_repeats,
-    journey_sequences,
-    keep_events,
-    path_strings,
-    unit_index,
-)
+from cxlab.journeys._plots import plot_sankey, plot_variants
+from cxlab.journeys._sequences import journey_sequences
+from cxlab.sequences import collapse_runs, keep_events, path_strings
+from cxlab.sequences._layout import sequence_index
 
 __all__ = [
     "VariantsResult",
@@ -63,7 +59,7 @@ def _first_in_unit(mask: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarr
 def _hash_units(codes: np.ndarray, offsets: np.ndarray, base: np.uint64) -> np.ndarray:
     """Polynomial hash sum((code+1) * base**rank) of each unit, mod 2**64."""
     n = len(codes)
-    unit = unit_index(offsets)
+    unit = sequence_index(offsets)
     rank = np.arange(n, dtype=np.int64) - offsets[:-1][unit]
     max_len = int(np.diff(offsets).max()) if len(offsets) > 1 else 0
     powers = np.ones(max(max_len, 1), dtype=np.uint64)
@@ -121,11 +117,7 @@ class VariantsResult(JourneyResult):
         "conversion_rate",
     )
 
-    def plot(self, ax=None, **kw):
-        """Bars of the top variants' shares, coloured by conversion rate when known."""
-        from cxlab.journeys._plots import plot_variants
-
-        return plot_variants(self, ax=ax, **kw)
+    _figure = staticmethod(plot_variants)
 
 
 def _prepare(data, column, gap, stage_needed):
@@ -199,16 +191,16 @@ def variants(
     if outcome is not None:
         st_codes, st_names = (seq.codes, seq.states) if column == "stage" else seq.extra["stage"]
         oc = check_states([outcome], st_names, "outcome")[0]
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
         first_out = _first_in_unit(st_codes == oc, unit, n_units)
         converted = first_out != _NEVER
         seq = keep_events(seq, np.arange(len(seq.codes)) < first_out[unit])
     if collapse:
-        seq = collapse_repeats(seq)
+        seq = collapse_runs(seq)
     lengths = np.diff(seq.offsets)
     truncated = np.zeros(n_units, dtype=bool)
     if max_steps is not None:
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
         rank = np.arange(len(seq.codes)) - seq.offsets[:-1][unit]
         truncated = lengths > max_steps
         seq = keep_events(seq, rank < max_steps)
@@ -259,7 +251,14 @@ def variants(
     return VariantsResult(
         table,
         notes=notes,
-        params={"column": column, "outcome": outcome, "collapse": collapse, "gap": gap, "top": top},
+        params={
+            "column": column,
+            "outcome": outcome,
+            "collapse": collapse,
+            "gap": gap,
+            "top": top,
+            "confidence": confidence,
+        },
         n_variants=n_var,
         variant_of=rank_of[vcode],
         customers=js.customers,
@@ -271,10 +270,8 @@ class PathsResult(JourneyResult):
 
     name = "paths"
 
-    def plot(self, ax=None, **kw):
-        from cxlab.journeys._plots import plot_variants
-
-        return plot_variants(self, ax=ax, label="path", count="occurrences", **kw)
+    _figure = staticmethod(plot_variants)
+    _figure_options = {"label": "path", "count": "occurrences"}
 
 
 def paths_from(
@@ -331,9 +328,9 @@ def paths_from(
     if int(steps) < 1:
         raise ParameterError(f"steps={steps} must be at least 1.")
     js, _ = _prepare(data, column, gap, False)
-    seq = collapse_repeats(js.seq) if collapse else js.seq
+    seq = collapse_runs(js.seq) if collapse else js.seq
     ac = check_states([anchor], seq.states, "anchor", column)[0]
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     is_anchor = seq.codes == ac
     if occurrence == "first":
         pos = _first_in_unit(is_anchor, unit, len(js))
@@ -362,7 +359,9 @@ def paths_from(
     uniq, first_idx, count = np.unique(key, return_index=True, return_counts=True)
     order = np.lexsort((uniq, -count))
     shown = order if top is None else order[: int(top)]
-    names = np.array([*map(str, seq.states), END if sign > 0 else START, ""], dtype=object)
+    names = np.array(
+        [*map(str, seq.states), END_STATE if sign > 0 else START_STATE, ""], dtype=object
+    )
     digits = names[cols[first_idx[shown]]]
     anchor_txt = f"[{anchor}]"
     paths = []
@@ -384,7 +383,13 @@ def paths_from(
     return PathsResult(
         table,
         notes=notes,
-        params={"anchor": anchor, "direction": direction, "steps": steps, "column": column},
+        params={
+            "anchor": anchor,
+            "direction": direction,
+            "steps": steps,
+            "column": column,
+            "confidence": confidence,
+        },
     )
 
 
@@ -393,11 +398,7 @@ class SankeyResult(JourneyResult):
 
     name = "sankey"
 
-    def plot(self, ax=None, **kw):
-        """A Sankey diagram (matplotlib): one column per step, bands sized by journeys."""
-        from cxlab.journeys._plots import plot_sankey
-
-        return plot_sankey(self, ax=ax, **kw)
+    _figure = staticmethod(plot_sankey)
 
 
 def sankey_table(
@@ -438,11 +439,11 @@ def sankey_table(
     if int(steps) < 2:
         raise ParameterError(f"steps={steps} must be at least 2 (a Sankey needs two columns).")
     js, _ = _prepare(data, column, gap, False)
-    seq = collapse_repeats(js.seq) if collapse else js.seq
+    seq = collapse_runs(js.seq) if collapse else js.seq
     S = len(seq.states)
     lengths = np.diff(seq.offsets)
     starts = seq.offsets[:-1]
-    names = np.array([*map(str, seq.states), END], dtype=object)
+    names = np.array([*map(str, seq.states), END_STATE], dtype=object)
     frames = []
     for i in range(int(steps) - 1):  # loop over steps
         has = lengths > i

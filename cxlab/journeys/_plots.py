@@ -13,6 +13,7 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
+from cxlab.data._catalog import END_STATE
 
 __all__ = [
     "plot_funnel",
@@ -36,11 +37,29 @@ def _group_col(table: pd.DataFrame, known) -> str | None:
     return None if first in known else first
 
 
+def _level(result) -> str:
+    """The result's interval level as a percentage (``"95%"``)."""
+    return f"{result.params.get('confidence', 0.95):.0%}"
+
+
 def plot_funnel(result, *, ax=None, title: str | None = None):
     """Share of entrants reaching each step (bars) with Wilson intervals.
 
     Bars are labelled with the number of customers and the step conversion.
     With groups (``by=``), one bar per group within each step.
+
+    Parameters
+    ----------
+    result : FunnelResult
+        From :func:`funnel`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     t = result.table
     gcol = _group_col(t, ("step_index",))
@@ -74,14 +93,34 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
     ax.set_xlabel("share of customers who entered the funnel")
     if gcol is not None:
         ax.legend(frameon=False, title=gcol, loc="lower right")
-    ax.set_title(title or f"{result.kind} funnel (95% Wilson intervals)")
+    ax.set_title(title or f"{result.kind} funnel ({_level(result)} Wilson intervals)")
     return ax
 
 
 def plot_variants(
     result, *, ax=None, top: int = 12, label: str = "variant", count: str = "journeys", title=None
 ):
-    """Horizontal bars of the most common variants' shares, coloured by conversion rate."""
+    """Horizontal bars of the most common variants' shares, coloured by conversion rate.
+
+    Parameters
+    ----------
+    result : VariantsResult or PathsResult
+        From :func:`variants` or :func:`paths_from`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    top : int, default=12
+        Number of variants shown.
+    label : str, default="variant"
+        Column of the table naming each bar.
+    count : str, default="journeys"
+        Column of the table with each bar's count.
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     import matplotlib as mpl
 
     t = result.table.head(top).iloc[::-1]
@@ -99,7 +138,7 @@ def plot_variants(
     labels = [s if len(s) <= 60 else s[:57] + "..." for s in t[label].astype(str)]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel(f"share of {count}")
-    ax.set_title(title or f"most common {label}s (95% Wilson intervals)")
+    ax.set_title(title or f"most common {label}s ({_level(result)} Wilson intervals)")
     return ax
 
 
@@ -129,10 +168,17 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
     Parameters
     ----------
     result : SankeyResult
-    ax : Axes, optional
+        From :func:`sankey_table`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
     min_share : float, default=0.002
         Hide bands carrying less than this share of journeys (they are in the table).
     title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     import matplotlib as mpl
 
@@ -140,7 +186,7 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
     t = t[t["share"] >= min_share]
     n_cols = int(t["step"].max()) + 2 if len(t) else 2
     order = list(dict.fromkeys(list(result.params.get("order", [])) + sorted(set(t["source"]))))
-    end = "(end)"
+    end = END_STATE
     order = [s for s in order if s != end] + [end]
     palette = mpl.colormaps["tab10"]
     color = {s: palette(i % 10) for i, s in enumerate(order)}
@@ -195,7 +241,25 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
 
 
 def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
-    """The longest median waits, with their intervals and quartile ranges (days)."""
+    """The longest median waits, with their intervals and quartile ranges (days).
+
+    Parameters
+    ----------
+    result : TimeBetweenResult
+        From :func:`time_between_stages`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    top : int, default=15
+        Number of waits shown.
+    min_n : int, default=20
+        Leave out waits observed fewer times.
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     t = result.table
     t = t[t["n"] >= min_n].sort_values("median_days", ascending=False).head(top).iloc[::-1]
     ax = _axes(ax, figsize=(8, 0.35 * len(t) + 1.5))
@@ -221,7 +285,7 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
         ),
         fmt="o",
         color="C0",
-        label="median (95% interval)",
+        label=f"median ({_level(result)} interval)",
     )
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("days until the next event")
@@ -231,7 +295,23 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
 
 
 def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
-    """Exit rate at each point (share of journeys reaching it that ended there)."""
+    """Exit rate at each point (share of journeys reaching it that ended there).
+
+    Parameters
+    ----------
+    result : DropOffResult
+        From :func:`drop_off`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    top : int, default=15
+        Number of points shown (highest exit rates).
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     t = result.table.sort_values("exit_rate", ascending=False).head(top).iloc[::-1]
     ax = _axes(ax, figsize=(7, 0.4 * len(t) + 1.5))
     keys = [c for c in t.columns if t[c].dtype == object]
@@ -246,12 +326,28 @@ def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, min(1.0, float(t["exit_rate_ci_high"].max()) + 0.2) if len(t) else 1)
     ax.set_xlabel("exit rate: of journeys that got here, share whose last step was here")
-    ax.set_title(title or "drop-off points (95% Wilson intervals)")
+    ax.set_title(title or f"drop-off points ({_level(result)} Wilson intervals)")
     return ax
 
 
 def plot_deviations(result, *, ax=None, top: int = 10, title=None):
-    """The most common deviations from the designed journey (share of journeys)."""
+    """The most common deviations from the designed journey (share of journeys).
+
+    Parameters
+    ----------
+    result : DesignedVsLived
+        From :func:`designed_vs_lived`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    top : int, default=10
+        Number of deviations shown.
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     d = result.deviations.head(top).iloc[::-1]
     ax = _axes(ax, figsize=(8, 0.4 * len(d) + 1.8))
     colors = {"skip": "C1", "loop": "C0", "back-step": "C3", "detour": "C7"}
@@ -274,7 +370,21 @@ def plot_deviations(result, *, ax=None, top: int = 10, title=None):
 
 
 def plot_lengths(result, *, ax=None, title=None):
-    """Histogram of journey lengths (steps), cut at the 99th percentile."""
+    """Histogram of journey lengths (steps), cut at the 99th percentile.
+
+    Parameters
+    ----------
+    result : JourneySequences
+        From :func:`journey_sequences`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     lengths = result.lengths
     ax = _axes(ax)
     top = int(np.percentile(lengths, 99)) if len(lengths) else 1

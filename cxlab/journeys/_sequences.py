@@ -10,8 +10,8 @@ encoder) and can
 - cut a customer's events into *sessions* (visits) wherever the customer was
   inactive for longer than ``gap``, so each session is its own journey.
 
-The small array helpers here (unit index, dropping events, collapsing within
-sessions, vectorised path strings) are shared by the other journey modules.
+The array helpers the journey modules share (sequence index, dropping events,
+collapsing runs, path strings) live with the layout in :mod:`cxlab.sequences`.
 
 Examples
 --------
@@ -28,75 +28,12 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cxlab.journeys._base import NS_PER_DAY, JourneyResult, encode, event_table, parse_gap
-from cxlab.sequences._layout import EventSequences
+from cxlab.journeys._plots import plot_lengths
+from cxlab.sequences import EventSequences, collapse_runs, path_strings
 
-__all__ = ["JourneySequences", "journey_sequences", "path_strings"]
-
-
-def path_strings(states, codes, offsets, *, sep: str = " > ", empty: str = "(none)") -> np.ndarray:
-    """Join each unit's state names into one string, vectorised (pyarrow).
-
-    Parameters
-    ----------
-    states : sequence of str
-    codes : ndarray of int
-        State codes of all events, unit after unit.
-    offsets : ndarray of int64, shape (n_units + 1,)
-        Unit boundaries; empty units give ``empty``.
-    sep : str, default=" > "
-    empty : str, default="(none)"
-
-    Returns
-    -------
-    ndarray of object (str), shape (n_units,)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> path_strings(["a", "b"], np.array([0, 1, 1]), np.array([0, 2, 2, 3])).tolist()
-    ['a > b', '(none)', 'b']
-    """
-    names = pa.array([str(s) for s in states], type=pa.string())
-    vals = names.take(pa.array(np.asarray(codes, dtype=np.int32)))
-    lists = pa.LargeListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int64)), vals)
-    out = pc.binary_join(lists, sep).to_numpy(zero_copy_only=False).astype(object)
-    out[np.diff(offsets) == 0] = empty
-    return out
-
-
-def unit_index(offsets: np.ndarray) -> np.ndarray:
-    """Unit number of every event (units may be empty)."""
-    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-
-
-def keep_events(seq: EventSequences, keep: np.ndarray) -> EventSequences:
-    """Drop events where ``keep`` is False; units keep their place (and may become empty)."""
-    cum = np.zeros(len(keep) + 1, dtype=np.int64)
-    np.cumsum(keep, out=cum[1:])
-    return replace(
-        seq,
-        codes=seq.codes[keep],
-        offsets=cum[seq.offsets],
-        timestamps=None if seq.timestamps is None else seq.timestamps[keep],
-        extra={k: (c[keep], cats) for k, (c, cats) in seq.extra.items()},
-        order=None if seq.order is None else seq.order[keep],
-    )
-
-
-def collapse_repeats(seq: EventSequences) -> EventSequences:
-    """Merge consecutive events of a unit in the same state (keep the first of each run)."""
-    n = len(seq.codes)
-    if n < 2:
-        return seq
-    keep = np.ones(n, dtype=bool)
-    keep[1:] = seq.codes[1:] != seq.codes[:-1]
-    keep[seq.offsets[:-1][np.diff(seq.offsets) > 0]] = True
-    out = keep_events(seq, keep)
-    return replace(out, n_collapsed=seq.n_collapsed + int(n - keep.sum()))
+__all__ = ["JourneySequences", "journey_sequences", "split_sessions"]
 
 
 def split_sessions(seq: EventSequences, gap_ns: int) -> tuple[EventSequences, np.ndarray]:
@@ -112,7 +49,7 @@ def split_sessions(seq: EventSequences, gap_ns: int) -> tuple[EventSequences, np
     new[1:] |= (t[1:] - t[:-1]) > gap_ns
     starts = np.flatnonzero(new)
     offsets = np.append(starts, n).astype(np.int64)
-    owner = unit_index(seq.offsets)[starts]
+    owner = seq.customer_index()[starts]
     first_of_owner = np.searchsorted(owner, owner, side="left")
     session = np.arange(len(starts), dtype=np.int64) - first_of_owner
     return replace(seq, offsets=offsets, customers=seq.customers[owner]), session
@@ -173,14 +110,20 @@ class JourneySequences(JourneyResult):
         return frame
 
     def to_lists(self, limit: int | None = None) -> list[list[str]]:
-        """Journeys as lists of state names (for display; a Python loop over journeys)."""
+        """Journeys as lists of state names (for display; a Python loop over journeys).
+
+        Parameters
+        ----------
+        limit : int, optional
+            Only the first ``limit`` journeys; default all.
+
+        Returns
+        -------
+        list of list of str
+        """
         return self.seq.to_lists(limit)
 
-    def plot(self, ax=None, **kw):
-        """Histogram of journey lengths (number of steps)."""
-        from cxlab.journeys._plots import plot_lengths
-
-        return plot_lengths(self, ax=ax, **kw)
+    _figure = staticmethod(plot_lengths)
 
 
 def journey_sequences(
@@ -247,7 +190,7 @@ def journey_sequences(
     if gap_ns is not None:
         seq, session = split_sessions(seq, gap_ns)
         if collapse:
-            seq = collapse_repeats(seq)
+            seq = collapse_runs(seq)
     lengths = np.diff(seq.offsets)
     rows = {
         "journeys": len(lengths),

@@ -33,7 +33,8 @@ from cxlab.journeys._base import (
     grouped_quantiles,
     parse_gap,
 )
-from cxlab.journeys._sequences import collapse_repeats, keep_events, unit_index
+from cxlab.journeys._plots import plot_drop_off, plot_waits
+from cxlab.sequences import collapse_runs, keep_events
 
 __all__ = ["TimeBetweenResult", "DropOffResult", "time_between_stages", "drop_off"]
 
@@ -51,11 +52,7 @@ class TimeBetweenResult(JourneyResult):
     name = "time_between_stages"
     display_columns = ("from", "to", "channel", "n", "median_days", "q25_days", "q75_days")
 
-    def plot(self, ax=None, **kw):
-        """Median wait (with interval and quartile range) of the longest waits."""
-        from cxlab.journeys._plots import plot_waits
-
-        return plot_waits(self, ax=ax, **kw)
+    _figure = staticmethod(plot_waits)
 
 
 def time_between_stages(
@@ -119,9 +116,9 @@ def time_between_stages(
     seq = encode(events, column, extra=extra)
     n_cust = seq.n_customers
     if collapse:
-        seq = collapse_repeats(seq)
+        seq = collapse_runs(seq)
     n = len(seq.codes)
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     within = np.zeros(max(n - 1, 0), dtype=bool)
     if n > 1:
         within = unit[1:] == unit[:-1]
@@ -200,6 +197,7 @@ def time_between_stages(
             "pairs": pairs,
             "channel": channel,
             "states": states,
+            "confidence": confidence,
         },
     )
 
@@ -226,11 +224,7 @@ class DropOffResult(JourneyResult):
         "median_days_before_exit",
     )
 
-    def plot(self, ax=None, **kw):
-        """Bars of the exit rate at each point, with intervals."""
-        from cxlab.journeys._plots import plot_drop_off
-
-        return plot_drop_off(self, ax=ax, **kw)
+    _figure = staticmethod(plot_drop_off)
 
 
 def drop_off(
@@ -290,7 +284,7 @@ def drop_off(
         need.append("channel")
     seq = encode(events, column, extra=tuple(need))
     n_units = seq.n_customers
-    unit = unit_index(seq.offsets)
+    unit = seq.customer_index()
     t_end = int(seq.timestamps.view(np.int64).max())
     converted = np.zeros(n_units, dtype=bool)
     if outcome is not None:
@@ -304,7 +298,7 @@ def drop_off(
             first_out[u[first]] = idx[first]
         converted = first_out != _NEVER
         seq = keep_events(seq, np.arange(len(seq.codes)) < first_out[unit])
-        unit = unit_index(seq.offsets)
+        unit = seq.customer_index()
     lengths = np.diff(seq.offsets)
     S = len(seq.states)
     key, dims, names, labels = (
@@ -381,5 +375,11 @@ def drop_off(
     return DropOffResult(
         table,
         notes=notes,
-        params={"outcome": outcome, "column": column, "channel": channel, "inactive": inactive},
+        params={
+            "outcome": outcome,
+            "column": column,
+            "channel": channel,
+            "inactive": inactive,
+            "confidence": confidence,
+        },
     )

@@ -60,7 +60,17 @@ def reachable(adj: np.ndarray) -> np.ndarray:
 
 
 def communicating_classes(P: np.ndarray) -> list[np.ndarray]:
-    """Communicating classes of a chain (indices), in order of their smallest member."""
+    """Communicating classes of a chain (indices), in order of their smallest member.
+
+    Parameters
+    ----------
+    P : ndarray, shape (m, m)
+        Transition (or adjacency) matrix; entries > 0 are edges.
+
+    Returns
+    -------
+    list of ndarray of int
+    """
     r = reachable(P)
     both = r & r.T
     seen = np.zeros(len(P), dtype=bool)
@@ -120,6 +130,17 @@ def _solve(A: np.ndarray, B: np.ndarray | None = None) -> np.ndarray:
 def fundamental_matrix(Q: np.ndarray, names=None) -> np.ndarray:
     """``N = (I - Q)^-1``, shape ``(..., t, t)``.
 
+    Parameters
+    ----------
+    Q : ndarray, shape (..., t, t)
+        Transient-to-transient block of the transition matrix (or a stack of them).
+    names : list of str, optional
+        State names, used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (..., t, t)
+
     Raises
     ------
     ParameterError
@@ -132,7 +153,26 @@ def fundamental_matrix(Q: np.ndarray, names=None) -> np.ndarray:
 
 
 def absorption_probabilities(Q: np.ndarray, R: np.ndarray, names=None) -> np.ndarray:
-    """``B = N R``: probability of ending in each absorbing state, shape ``(..., t, a)``."""
+    """``B = N R``: probability of ending in each absorbing state, shape ``(..., t, a)``.
+
+    Parameters
+    ----------
+    Q : ndarray, shape (..., t, t)
+        Transient-to-transient block.
+    R : ndarray, shape (..., t, a)
+        Transient-to-absorbing block.
+    names : list of str, optional
+        State names, used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (..., t, a)
+
+    Raises
+    ------
+    ParameterError
+        When a transient state can never be absorbed.
+    """
     Q, R = np.asarray(Q, float), np.asarray(R, float)
     _check_absorbing(Q, R, names=names)
     eye = np.broadcast_to(np.eye(Q.shape[-1]), Q.shape)
@@ -144,6 +184,19 @@ def expected_steps(Q: np.ndarray, visit_weight: np.ndarray | None = None, names=
 
     ``v`` defaults to ones (Grinstead & Snell's ``t = N 1``); a 0 in ``v``
     excludes a pseudo-state such as ``(start)`` from the count.
+
+    Parameters
+    ----------
+    Q : ndarray, shape (..., t, t)
+        Transient-to-transient block.
+    visit_weight : ndarray, shape (t,), optional
+        Weight of a visit to each transient state; default ones.
+    names : list of str, optional
+        State names, used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (..., t)
     """
     Q = np.asarray(Q, float)
     v = np.ones(Q.shape[-1]) if visit_weight is None else np.asarray(visit_weight, float)
@@ -180,6 +233,17 @@ def conditional_expected_time(Q, R, dwell, target: int, names=None) -> np.ndarra
 def stationary_distribution(P: np.ndarray, names=None) -> np.ndarray:
     """Stationary distribution ``w`` with ``w P = w``, shape ``(..., m)``.
 
+    Parameters
+    ----------
+    P : ndarray, shape (..., m, m)
+        Transition matrix (or a stack of them); rows sum to 1.
+    names : list of str, optional
+        State names, used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (..., m)
+
     Raises
     ------
     ParameterError
@@ -214,6 +278,18 @@ def mean_first_passage_times(P: np.ndarray, names=None) -> tuple[np.ndarray, np.
     ``M[i, j]`` is the expected number of steps to first reach ``j`` from ``i``;
     ``r[i] = 1 / w[i]`` the expected return time to ``i``. Requires an
     irreducible (ergodic) chain.
+
+    Parameters
+    ----------
+    P : ndarray, shape (..., m, m)
+        Transition matrix (or a stack of them); rows sum to 1.
+    names : list of str, optional
+        State names, used in error messages.
+
+    Returns
+    -------
+    M : ndarray, shape (..., m, m)
+    r : ndarray, shape (..., m)
 
     Raises
     ------

@@ -24,17 +24,7 @@ are redrawn (multinomial over all journeys for whole-number counts; Poisson
 otherwise) and every method is recomputed; the interval is the percentile
 interval, the SE the bootstrap standard deviation.
 
-What the Markov removal effect is, and is not
-    It describes the fitted chain: how much conversion would drop if journeys
-    that reach ``c`` stopped there, *assuming the chain of touches is right*. A
-    chain over channels alone ignores what else drives the next touch (stage,
-    customer type), so it is a descriptive, model-based share, not a causal
-    effect. ``data.truth.removal_effects`` in simulated data is the causal
-    effect of removing a channel in the simulator. The two coincide when the
-    chain's states capture everything the journey depends on: for one persona,
-    a chain over ``stage:channel`` states (``state=["stage", "channel"]``)
-    estimates the causal removal effect (tested in ``tests/markov/test_attribution.py``);
-    for a mixture of personas it does not exactly.
+What the Markov removal effect is, and is not, is described in :mod:`cxlab.markov`.
 
 Examples
 --------
@@ -65,7 +55,7 @@ from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table,
 from cxlab.markov._data import ChainData
 from cxlab.markov._inference import percentile_summary
 from cxlab.markov._transitions import transitions
-from cxlab.sequences._layout import run_starts, shrink_offsets
+from cxlab.sequences._layout import EventSequences, collapse_runs
 
 __all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conversion_paths"]
 
@@ -87,9 +77,17 @@ class AttributionResult:
     conversion_probability : dict
         ``estimate`` (and ``ci_low``, ``ci_high``) of P(conversion) under the chain.
     total_conversions, total_value : float
-    n_paths, n_journeys : int
+        Conversions and their value in the data.
+    n_paths : int
+        Path rows (distinct paths of a path table, or customers of an event log).
+    n_journeys : float
+        Journeys (conversions + nulls).
     order : int
+        Order of the Markov chain.
+    confidence : float
+        Level of the intervals.
     notes : list of str
+        Caveats, numbered under the table when printed.
     """
 
     table: pd.DataFrame
@@ -108,13 +106,38 @@ class AttributionResult:
         return self.table.copy()
 
     def pivot(self, what: str = "conversions") -> pd.DataFrame:
-        """Channels x methods of ``what`` (``"conversions"``, ``"share"`` or ``"value"``)."""
+        """Channels x methods of one credit column.
+
+        Parameters
+        ----------
+        what : {"conversions", "share", "value"}, default="conversions"
+            The column of :attr:`table` to spread.
+
+        Returns
+        -------
+        DataFrame
+            Index channel, one column per method.
+        """
         return self.table.pivot(index="channel", columns="method", values=what)[
             [m for m in METHODS if m in set(self.table["method"])]
         ]
 
     def plot(self, ax=None, *, what: str = "conversions", **kw):
-        """Grouped bars: credit per channel by method, with interval whiskers."""
+        """Grouped bars: credit per channel by method, with interval whiskers.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        what : {"conversions", "share", "value"}, default="conversions"
+            Which credit to show.
+        **kw
+            Passed to :func:`cxlab.markov.plot_attribution`.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from cxlab.markov._plots import plot_attribution
 
         return plot_attribution(self, ax=ax, what=what, **kw)
@@ -122,10 +145,18 @@ class AttributionResult:
     def compare_truth(self, truth=None) -> pd.DataFrame:
         """Removal effects next to the simulator's causal ones (``data.truth``), when known.
 
-        Returns the ``removal_effects`` table, with ``true_removal_effect`` and
-        ``true_share`` columns added when ``truth`` (a :class:`~cxlab.simulation.Truth`)
-        is given; real data has no truth (``None``) and gets the table unchanged.
-        See the module docstring for why the two estimands differ.
+        See :mod:`cxlab.markov` for why the two estimands differ.
+
+        Parameters
+        ----------
+        truth : Truth or None, default=None
+            The simulator's truth (``data.truth``); real data has none.
+
+        Returns
+        -------
+        DataFrame
+            The ``removal_effects`` table, with ``true_removal_effect`` and
+            ``true_share`` columns added when ``truth`` is given (unchanged otherwise).
         """
         out = self.removal_effects.copy()
         if truth is None:
@@ -151,6 +182,19 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
     ``journeys``, ``conversion_rate``; most frequent first. It is the input
     format of :func:`channel_attribution`.
 
+    Parameters
+    ----------
+    events : DataFrame or CXData
+        Event log with ``customer_id``, ``timestamp``, ``stage`` and the state column(s).
+    state : str or list of str, default="channel"
+        Touch states (``["stage", "channel"]``: combined states).
+    catalog : StageCatalog, optional
+        Purchase stage and buyer stages; default the study's (or the built-in) catalog.
+
+    Returns
+    -------
+    DataFrame
+
     Examples
     --------
     >>> import cxlab
@@ -162,17 +206,16 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
 
 
 def _as_chain_data(p: Paths) -> ChainData:
-    k = len(p.channels)
-    labels = (START_STATE, *p.channels, CONV, NULL)
-    return ChainData(
-        labels=labels,
-        n_rows=k + 1,
-        codes=(p.codes + 1).astype(np.int32),
-        offsets=p.offsets,
-        ended=np.full(p.n_paths, k + 1, dtype=np.int64),  # placeholder; ends counted apart
-        customers=np.arange(p.n_paths),
-        times=None,
+    k = len(p.seq.states)
+    labels = (START_STATE, *p.seq.states, CONV, NULL)
+    seq = EventSequences(
+        states=labels,
+        codes=(p.seq.codes + 1).astype(np.int32),
+        offsets=p.seq.offsets,
+        customers=p.seq.customers,
     )
+    # ended is a placeholder: ends are counted apart
+    return ChainData(seq=seq, n_rows=k + 1, ended=np.full(p.n_paths, k + 1, dtype=np.int64))
 
 
 class _Design:
@@ -192,13 +235,14 @@ class _Design:
         self.end_conv = tr.end_row.astype(np.int64) * nc + self.cols.index(CONV)
         self.end_null = tr.end_row.astype(np.int64) * nc + self.cols.index(NULL)
         del tr
-        self.lens = p.lengths()
+        self.lens = p.seq.lengths()
         group_of = p.group_of.astype(np.int32)
-        self.first_g = group_of[p.codes[p.offsets[:-1]]]
-        self.last_g = group_of[p.codes[p.offsets[1:] - 1]]
+        codes, offsets = p.seq.codes, p.seq.offsets
+        self.first_g = group_of[codes[offsets[:-1]]]
+        self.last_g = group_of[codes[offsets[1:] - 1]]
         self.n_groups = len(p.groups)
         # rows (histories) whose current touch belongs to each group
-        pos = {c: i for i, c in enumerate(p.channels)}
+        pos = {c: i for i, c in enumerate(p.seq.states)}
         self.row_group = np.array(
             [p.group_of[pos[h[-1]]] if h[-1] in pos else -1 for h in self.rows]
         )
@@ -221,7 +265,7 @@ class _Design:
     def touch_g(self) -> np.ndarray:
         """Credited group of every touch."""
         if not hasattr(self, "_touch_g"):
-            self._touch_g = self.p.group_of.astype(np.int32)[self.p.codes]
+            self._touch_g = self.p.group_of.astype(np.int32)[self.p.seq.codes]
         return self._touch_g
 
     def counts(self, conv: np.ndarray, null: np.ndarray) -> np.ndarray:
@@ -306,7 +350,7 @@ def _credits(design: _Design, conv, value, methods, base_eff=None):
     return out
 
 
-def _bootstrap(design: _Design, conv, null, value, methods, n_boot, rng, batch=20):
+def _bootstrap(design: _Design, conv, null, value, methods, n_bootstrap, rng, batch=20):
     """Bootstrap draws of credited conversions, value and removal effects."""
     ev, e_conv, e_null, heur = design.sparse()
     ev_t, conv_t, null_t = ev.T.tocsr(), e_conv.T.tocsr(), e_null.T.tocsr()
@@ -316,13 +360,13 @@ def _bootstrap(design: _Design, conv, null, value, methods, n_boot, rng, batch=2
     both = np.r_[conv, null]
     total = int(round(both.sum()))
     ng = design.n_groups
-    C = {m: np.empty((n_boot, ng)) for m in methods}
-    V = {m: np.empty((n_boot, ng)) for m in methods}
-    RE = np.empty((n_boot, ng))
-    PC = np.empty(n_boot)
+    C = {m: np.empty((n_bootstrap, ng)) for m in methods}
+    V = {m: np.empty((n_bootstrap, ng)) for m in methods}
+    RE = np.empty((n_bootstrap, ng))
+    PC = np.empty(n_bootstrap)
     n = design.p.n_paths
-    for lo in range(0, n_boot, batch):
-        hi = min(lo + batch, n_boot)
+    for lo in range(0, n_bootstrap, batch):
+        hi = min(lo + batch, n_bootstrap)
         b = hi - lo
         if whole:
             draw = rng.multinomial(total, both / both.sum(), size=b).T.astype(float)
@@ -367,9 +411,10 @@ def channel_attribution(
     Parameters
     ----------
     source : DataFrame or CXData
-        An aggregated path table (has a ``path`` column; see
-        :func:`cxlab.markov._attribution_paths.parse_path_table`) or an event log /
-        study (one path per customer's buyer's journey; see :func:`conversion_paths`).
+        An aggregated path table (a ``path`` column of ``"a > b"`` strings or
+        lists, with ``conversions``, ``nulls`` and optionally ``value``) or an
+        event log / study (one path per customer's buyer's journey; see
+        :func:`conversion_paths`).
     methods : sequence of str, default=all
         Any of ``"first_touch"``, ``"last_touch"``, ``"linear"``, ``"markov"``.
     order : int, default=1
@@ -377,16 +422,21 @@ def channel_attribution(
     state : str or list, default="channel"
         For event logs: the touch states; ``["stage", "channel"]`` gives a
         chain over stage:channel states with credit to channels.
-    path, conversions, nulls, value, separator
-        Column names and path separator of a path table.
+    path, conversions, nulls, value : str
+        Column names of a path table (``nulls``/``value`` may be None: absent).
+    separator : str, default=">"
+        Between two channels of a path string (whitespace around names is ignored).
     collapse_repeats : bool, default=False
         Merge consecutive touches of the same state before counting (does not
         change first-order removal effects; changes linear credit and higher orders).
     n_bootstrap : int, default=200
         Bootstrap resamples of journeys for intervals (0: point estimates only).
     confidence : float, default=0.95
-    random_state : int, Generator or None
+        Level of the percentile intervals.
+    random_state : int, Generator or None, default=None
+        Seeds the bootstrap.
     catalog : StageCatalog, optional
+        Purchase stage and buyer stages for event logs.
 
     Returns
     -------
@@ -395,8 +445,8 @@ def channel_attribution(
     Raises
     ------
     DataError
-        Bad path table (see :func:`~cxlab.markov._attribution_paths.parse_path_table`),
-        or no converting journey.
+        Bad path table (missing columns, negative or non-numeric counts, empty
+        paths or channel names: the message names the rows), or no converting journey.
     ParameterError
         Unknown methods or invalid settings.
     """
@@ -427,8 +477,7 @@ def channel_attribution(
     else:
         p = paths_from_events(source, state=state, catalog=catalog)
     if collapse_repeats:
-        keep = run_starts(p.codes, p.offsets)
-        p = replace(p, codes=p.codes[keep], offsets=shrink_offsets(p.offsets, keep))
+        p = replace(p, seq=collapse_runs(p.seq))
     if p.conversions.sum() <= 0:
         raise DataError(
             "no journey converts, so there is nothing to attribute",
@@ -436,10 +485,10 @@ def channel_attribution(
             n_rows=p.n_paths,
             fix="check the conversions column (or the purchase stage of the catalog)",
         )
-    if int(order) > 1 and int(order) > int(p.lengths().max()):
+    if int(order) > 1 and int(order) > int(p.seq.lengths().max()):
         raise ParameterError(
             f"order={order} is higher than the data supports: the longest path has "
-            f"{int(p.lengths().max())} touches"
+            f"{int(p.seq.lengths().max())} touches"
         )
     design = _Design(p, int(order))
     counts = design.counts(p.conversions, p.nulls)

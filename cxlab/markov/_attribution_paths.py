@@ -14,8 +14,9 @@ how many journeys took it and converted (``conversions``) or did not
   path per customer, converting if it reaches the purchase, its value the
   revenue of that purchase event.
 
-Both become :class:`Paths`, flat integer arrays in CSR layout like
-:class:`cxlab.sequences.EventSequences`.
+Both become :class:`Paths`: the paths as one
+:class:`cxlab.sequences.EventSequences` (the package's encoded layout) with
+their outcomes beside it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import pyarrow.compute as pc
 
 from cxlab.data._catalog import study_catalog
 from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColumnError
+from cxlab.markov._data import ChainSpec, prepare
+from cxlab.sequences._layout import EventSequences, path_strings
 
 __all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table"]
 
@@ -40,10 +43,10 @@ class Paths:
 
     Attributes
     ----------
-    channels : tuple of str
-        Touch states; ``codes`` index into it.
-    codes : ndarray of int32, shape (n_touches,)
-    offsets : ndarray of int64, shape (n_paths + 1,)
+    seq : EventSequences
+        The paths: touch states (``seq.states``, the channels), their codes and
+        offsets, one sequence per path row (``seq.customers``: the customer of
+        an event log's path, the row position of a path table's).
     conversions, nulls, value : ndarray of float, shape (n_paths,)
         Journeys that converted / did not, and total conversion value, per path row.
     group_of : ndarray of int, shape (n_channels,)
@@ -52,9 +55,7 @@ class Paths:
         What is credited and removed (channels).
     """
 
-    channels: tuple
-    codes: np.ndarray
-    offsets: np.ndarray
+    seq: EventSequences
     conversions: np.ndarray
     nulls: np.ndarray
     value: np.ndarray
@@ -63,10 +64,8 @@ class Paths:
 
     @property
     def n_paths(self) -> int:
-        return len(self.offsets) - 1
-
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        """Number of path rows."""
+        return self.seq.n_customers
 
 
 def _require(df: pd.DataFrame, col: str, what: str):
@@ -148,7 +147,7 @@ def parse_path_table(
     >>> from cxlab.markov._attribution_paths import parse_path_table
     >>> p = parse_path_table(pd.DataFrame({"path": ["a > b", "b"], "conversions": [1, 0],
     ...                                    "nulls": [0, 2]}))
-    >>> p.channels, p.codes.tolist(), p.offsets.tolist()
+    >>> p.seq.states, p.seq.codes.tolist(), p.seq.offsets.tolist()
     (('a', 'b'), [0, 1, 1], [0, 2, 3])
     """
     if not isinstance(table, pd.DataFrame):
@@ -209,10 +208,11 @@ def parse_path_table(
             stacklevel=2,
         )
     channels = tuple(str(u) for u in uniq)
+    seq = EventSequences(
+        states=channels, codes=codes, offsets=offsets, customers=np.arange(len(offsets) - 1)
+    )
     return Paths(
-        channels=channels,
-        codes=codes,
-        offsets=offsets,
+        seq=seq,
         conversions=conv,
         nulls=null,
         value=val,
@@ -241,8 +241,6 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         ``conversions`` 1 for customers who purchased, ``nulls`` 1 otherwise,
         ``value`` the revenue of the purchase event.
     """
-    from cxlab.markov._data import ChainSpec, prepare
-
     catalog = study_catalog(events, catalog)
     if hasattr(events, "events") and not isinstance(events, pd.DataFrame):
         events = events.events
@@ -271,10 +269,14 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         group_of = np.array([groups.index(g) for g in group_names])
     else:
         groups, group_of = channels, np.arange(k)
-    return Paths(
-        channels=channels,
+    seq = EventSequences(
+        states=channels,
         codes=(data.codes - 1).astype(np.int32),
         offsets=data.offsets,
+        customers=data.customers,
+    )
+    return Paths(
+        seq=seq,
         conversions=converted.astype(float),
         nulls=(~converted).astype(float),
         value=value,
@@ -292,16 +294,10 @@ def path_table(paths: Paths, separator: str = " > ") -> pd.DataFrame:
         ``path``, ``conversions``, ``nulls``, ``value``, ``journeys``,
         ``conversion_rate``, sorted by journeys (descending).
     """
-    names = pa.array(list(paths.channels), type=pa.string())
-    vals = pc.take(names, pa.array(paths.codes))
-    if paths.offsets[-1] < 2**31:
-        lists = pa.ListArray.from_arrays(pa.array(paths.offsets.astype(np.int32)), vals)
-    else:
-        lists = pa.LargeListArray.from_arrays(pa.array(paths.offsets.astype(np.int64)), vals)
-    strings = pc.binary_join(lists, separator).to_numpy(zero_copy_only=False)
+    seq = paths.seq
     df = pd.DataFrame(
         {
-            "path": strings,
+            "path": path_strings(seq.states, seq.codes, seq.offsets, sep=separator),
             "conversions": paths.conversions,
             "nulls": paths.nulls,
             "value": paths.value,

@@ -29,27 +29,34 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
-from cxlab.data._catalog import study_catalog
+from cxlab.data._catalog import (
+    DEFAULT_CATALOG,
+    DROP_STATE,
+    END_STATE,
+    START_STATE,
+    study_catalog,
+)
 from cxlab.exceptions import (
+    DataError,
     DataWarning,
+    NotFittedError,
     ParameterError,
+    StatisticalWarning,
 )
-from cxlab.markov._analysis import ChainAnalysisMixin
-from cxlab.markov._base import ChainStateMixin
+from cxlab.markov import _derived
 from cxlab.markov._data import ChainSpec, prepare
-from cxlab.markov._forecast import ChainForecastMixin
-from cxlab.markov._inference import (
-    bootstrap_counts,
-)
-from cxlab.markov._transitions import check_sparsity, dwell_days, transitions
+from cxlab.markov._groups import fit_groups
+from cxlab.markov._inference import CI_METHODS, bootstrap_counts, transition_intervals
+from cxlab.markov._plots import plot_journey_graph, plot_transition_heatmap
+from cxlab.markov._results import AbsorptionResult, ChainResult
+from cxlab.markov._transitions import check_sparsity, dwell_days, history_label, transitions
 
 __all__ = ["MarkovChain"]
 
-_CI_METHODS = ("wilson", "goodman", "bootstrap")
 
-
-class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
+class MarkovChain(BaseEstimator):
     """Markov chain of journey states, scikit-learn style.
 
     Parameters
@@ -157,33 +164,32 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
         self.n_draws = n_draws
         self.random_state = random_state
 
-    _PARAMS = (
-        "order",
-        "state",
-        "journey",
-        "states",
-        "absorbing",
-        "end_state",
-        "collapse_repeats",
-        "catalog",
-        "confidence",
-        "ci_method",
-        "n_bootstrap",
-        "n_draws",
-        "random_state",
-    )
-
-    def get_params(self, deep: bool = True) -> dict:
-        """The constructor parameters (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in self._PARAMS}
+    # a chain shows as its one-line text in notebooks (not scikit-learn's HTML diagram)
+    _repr_html_ = None
+    _repr_mimebundle_ = None
 
     def set_params(self, **params) -> MarkovChain:
-        """Set constructor parameters; returns self."""
-        for k, v in params.items():
-            if k not in self._PARAMS:
-                raise ParameterError(f"unknown parameter {k!r}; parameters are {self._PARAMS}.")
-            setattr(self, k, v)
-        return self
+        """Set constructor parameters (scikit-learn convention).
+
+        Parameters
+        ----------
+        **params
+            Constructor parameters and their new values.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ParameterError
+            A name that is not a constructor parameter.
+        """
+        names = tuple(self._get_param_names())
+        for k in params:
+            if k not in names:
+                raise ParameterError(f"unknown parameter {k!r}; parameters are {names}.")
+        return super().set_params(**params)
 
     # -- fitting ------------------------------------------------------------
     def _spec(self, X=None) -> ChainSpec:
@@ -200,8 +206,8 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
         )
 
     def _check_params(self):
-        if self.ci_method not in _CI_METHODS:
-            raise ParameterError(f"ci_method must be one of {_CI_METHODS}, not {self.ci_method!r}.")
+        if self.ci_method not in CI_METHODS:
+            raise ParameterError(f"ci_method must be one of {CI_METHODS}, not {self.ci_method!r}.")
         if self.ci_method == "bootstrap" and int(self.n_bootstrap) < 2:
             raise ParameterError(
                 "ci_method='bootstrap' needs n_bootstrap >= 2 (e.g. n_bootstrap=200)."
@@ -291,8 +297,6 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
         >>> sorted(by_segment)
         ['business', 'consumer']
         """
-        from cxlab.markov._groups import fit_groups
-
         return fit_groups(self, X, by, customers=customers, min_customers=min_customers)
 
     def _fit_data(self, data, spec, *, warn: bool = True) -> MarkovChain:
@@ -320,21 +324,453 @@ class MarkovChain(ChainStateMixin, ChainAnalysisMixin, ChainForecastMixin):
             )
             self.bootstrap_counts_ = b.reshape(len(b), *counts.shape)
         self._set_counts(counts.astype(float), warn=warn)
-        self._data = data
         return self
 
-    def plot_heatmap(self, ax=None, **kw):
-        """Heatmap of the transition matrix with intervals; see
-        :func:`cxlab.markov.plot_transition_heatmap`."""
-        from cxlab.markov._plots import plot_transition_heatmap
+    def _set_structure(self, rows, cols, labels, n_rows, spec):
+        self._spec_ = spec
+        self._rows = [tuple(r) for r in rows]
+        self._cols = list(cols)
+        self.transient_states_ = (
+            list(labels[1:n_rows]) if labels[0] == START_STATE else list(labels[:n_rows])
+        )
+        self.absorbing_states_ = list(labels[n_rows:])
+        self.states_ = list(labels)
+        row_of = {r: i for i, r in enumerate(self._rows)}
+        abs_set = set(self.absorbing_states_)
+        target = np.full((len(self._rows), len(self._cols)), -1, dtype=np.int64)
+        for i, h in enumerate(self._rows):
+            for j, c in enumerate(self._cols):
+                if c not in abs_set:
+                    target[i, j] = row_of.get((*h[1:], c), -1)
+        self._target = target
+        self._abs_idx = np.array([self._cols.index(a) for a in self.absorbing_states_], int)
+        self._visit = np.array([0.0 if h[-1] == START_STATE else 1.0 for h in self._rows])
+        self._observed_abs = [
+            a
+            for a in self.absorbing_states_
+            if a not in (END_STATE, DROP_STATE, END_STATE if spec is None else spec.end_state)
+        ]
+        if spec is not None and spec.journey == "buyer" and not spec.stop_is_state:
+            self._observed_abs = []
 
+    def _set_counts(self, counts: np.ndarray, warn: bool = True, exact: bool = False):
+        self._counts = counts
+        self._exact = exact
+        n_row = counts.sum(axis=1)
+        empty = n_row <= 0
+        if empty.any():
+            bad = [history_label(self._rows[i]) for i in np.flatnonzero(empty)]
+            raise DataError(
+                f"rows {bad} have no transitions out, so their probabilities are undefined",
+                n_rows=int(empty.sum()),
+                fix="give counts for those rows, or declare the states absorbing=[...]",
+            )
+        self._P = counts / n_row[:, None]
+        if warn:
+            inbound = counts[:, self._abs_idx].sum(axis=0)
+            never = [
+                a
+                for a, n in zip(self.absorbing_states_, inbound)
+                if n == 0 and a not in (END_STATE, DROP_STATE)
+            ]
+            if never:
+                warnings.warn(
+                    f"absorbing states {never} have no way in: no journey enters them, so "
+                    "their absorption probability is estimated as 0 with little information",
+                    StatisticalWarning,
+                    stacklevel=4,
+                )
+        index = pd.Index([history_label(h) for h in self._rows], name="from")
+        columns = pd.Index(self._cols, name="to")
+        frame = lambda a: pd.DataFrame(a, index=index, columns=columns)  # noqa: E731
+        self.counts_ = frame(counts)
+        self.transition_matrix_ = frame(self._P)
+        se, lo, hi = transition_intervals(
+            counts,
+            self._P,
+            ci_method=self.ci_method,
+            confidence=self.confidence,
+            bootstrap_counts=getattr(self, "bootstrap_counts_", None),
+            exact=exact,
+        )
+        self.transition_se_ = frame(se)
+        self.transition_ci_low_ = frame(lo)
+        self.transition_ci_high_ = frame(hi)
+        self.histories_ = list(self._rows)
+
+    # -- alternative constructors ------------------------------------------
+    @classmethod
+    def from_counts(cls, counts, *, absorbing=None, **params) -> MarkovChain:
+        """A first-order chain from a table of transition counts.
+
+        Parameters
+        ----------
+        counts : DataFrame
+            Rows = from, columns = to. States that are columns but not rows are
+            absorbing, as are rows whose only count is on themselves and states
+            listed in ``absorbing``. A row named ``(start)`` is the journey start.
+        absorbing : list of str, optional
+            States to treat as absorbing besides those the table shows as absorbing.
+        **params
+            Other :class:`MarkovChain` parameters (``confidence``, ``ci_method``,
+            ``n_draws``, ``random_state``).
+
+        Returns
+        -------
+        MarkovChain
+            Fitted (no timestamps, so no dwell times; no bootstrap).
+
+        Raises
+        ------
+        DataError
+            Negative or non-finite counts, or a non-absorbing row without counts.
+
+        Examples
+        --------
+        The Land of Oz weather chain (Grinstead & Snell, Example 11.1):
+
+        >>> import pandas as pd, cxlab
+        >>> counts = pd.DataFrame([[2, 1, 1], [2, 0, 2], [1, 1, 2]],
+        ...                       index=list("RNS"), columns=list("RNS"))
+        >>> oz = cxlab.MarkovChain.from_counts(counts, random_state=0)
+        >>> oz.stationary_distribution()["estimate"].round(3).tolist()
+        [0.4, 0.2, 0.4]
+        """
+        if not isinstance(counts, pd.DataFrame):
+            raise DataError("counts must be a DataFrame with rows = from, columns = to.")
+        values = counts.to_numpy(dtype=float)
+        if not np.isfinite(values).all() or (values < 0).any():
+            raise DataError(
+                "counts must be finite and non-negative",
+                n_rows=int((~np.isfinite(values) | (values < 0)).any(axis=1).sum()),
+                fix="replace missing counts by 0",
+            )
+        rows, cols = [str(r) for r in counts.index], [str(c) for c in counts.columns]
+        if START_STATE in cols:
+            raise DataError(f"{START_STATE!r} cannot be a column (nothing moves into the start).")
+        declared = [str(a) for a in (absorbing or [])]
+        absorbing_states = []
+        for i, r in enumerate(rows):
+            row = values[i]
+            pos = np.flatnonzero(row > 0)
+            if r in declared or (len(pos) == 1 and r in cols and cols[pos[0]] == r):
+                absorbing_states.append(r)
+        absorbing_states += [c for c in cols if c not in rows and c not in absorbing_states]
+        absorbing_states += [a for a in declared if a not in absorbing_states]
+        transient = [r for r in rows if r not in absorbing_states]
+        to_states = [r for r in transient if r != START_STATE] + absorbing_states
+        table = counts.copy()
+        table.index, table.columns = rows, cols
+        table = table.reindex(index=transient, columns=to_states, fill_value=0.0)
+        labels = ([START_STATE] if START_STATE in transient else []) + [
+            r for r in transient if r != START_STATE
+        ]
+        labels += absorbing_states
+        params.setdefault("order", 1)
+        chain = cls(**params)
+        chain._check_params()
+        spec = None
+        chain._set_structure([(r,) for r in transient], to_states, labels, len(transient), spec)
+        chain.fit_info_ = {"source": "counts"}
+        chain.n_customers_ = None
+        chain.dwell_ = None
+        chain.bootstrap_counts_ = None
+        chain._set_counts(table.to_numpy(dtype=float))
+        return chain
+
+    @classmethod
+    def from_transition_matrix(cls, matrix, *, absorbing=None, **params) -> MarkovChain:
+        """A chain with known probabilities (no sampling error: intervals have zero width).
+
+        Parameters
+        ----------
+        matrix : DataFrame
+            Rows = from, columns = to, each row summing to 1; same layout rules
+            as :meth:`from_counts`.
+        absorbing : list of str, optional
+            States to treat as absorbing besides those the table shows as absorbing.
+        **params
+            Other :class:`MarkovChain` parameters.
+
+        Returns
+        -------
+        MarkovChain
+            Fitted, with ``exact`` intervals.
+
+        Raises
+        ------
+        DataError
+            Not a DataFrame, or rows that do not sum to 1.
+
+        Examples
+        --------
+        >>> import cxlab
+        >>> data = cxlab.simulate(n_customers=100, seed=0)
+        >>> true = cxlab.MarkovChain.from_transition_matrix(data.truth.transition_matrix)
+        >>> round(float(true.absorption().probabilities.loc["(start)", "purchase"]), 4)
+        0.4877
+        """
+        if not isinstance(matrix, pd.DataFrame):
+            raise DataError("matrix must be a DataFrame with rows = from, columns = to.")
+        sums = matrix.sum(axis=1).to_numpy()
+        if not np.allclose(sums, 1.0, atol=1e-8):
+            raise DataError(
+                f"rows must sum to 1; they sum to {np.round(sums, 4).tolist()}",
+                fix="normalise the rows, or use from_counts for counts",
+            )
+        chain = cls.from_counts(matrix, absorbing=absorbing, **params)
+        chain._set_counts(chain._counts, exact=True)
+        return chain
+
+    # -- results --------------------------------------------------------------
+    def _check_fitted(self, method: str = "this method"):
+        if not hasattr(self, "_P"):
+            raise NotFittedError(
+                f"This MarkovChain is not fitted yet; call fit(events) or "
+                f"MarkovChain.from_counts(...) before {method}."
+            )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per estimated transition: count, probability, SE and interval.
+
+        Columns: ``from``, ``to``, ``count``, ``n_from``, ``probability``,
+        ``se``, ``ci_low``, ``ci_high``, ``method``. Transitions never observed are
+        included (probability 0; the interval says how large it could be).
+        """
+        self._check_fitted("summary()")
+        n_from = self._counts.sum(axis=1)
+        out = pd.DataFrame(
+            {
+                "from": np.repeat(self.counts_.index.to_numpy(), len(self._cols)),
+                "to": np.tile(np.asarray(self._cols, dtype=object), len(self._rows)),
+                "count": self._counts.ravel(),
+                "n_from": np.repeat(n_from, len(self._cols)),
+                "probability": self._P.ravel(),
+                "se": self.transition_se_.to_numpy().ravel(),
+                "ci_low": self.transition_ci_low_.to_numpy().ravel(),
+                "ci_high": self.transition_ci_high_.to_numpy().ravel(),
+            }
+        )
+        out["method"] = "exact" if self._exact else self.ci_method
+        return out
+
+    # -- derived quantities (cxlab.markov._derived) ---------------------------
+    def _fitted(self, method: str) -> _derived.FittedChain:
+        """The fitted state the derived quantities use, with the current interval settings."""
+        self._check_fitted(method)
+        return _derived.FittedChain(
+            rows=self._rows,
+            cols=self._cols,
+            target=self._target,
+            abs_idx=self._abs_idx,
+            visit=self._visit,
+            observed_abs=self._observed_abs,
+            transient_states=self.transient_states_,
+            absorbing_states=self.absorbing_states_,
+            counts=self._counts,
+            P=self._P,
+            exact=self._exact,
+            bootstrap_counts=self.bootstrap_counts_,
+            dwell=self.dwell_,
+            ci_method=self.ci_method,
+            confidence=self.confidence,
+            n_draws=self.n_draws,
+            random_state=self.random_state,
+            order=self.order,
+        )
+
+    def absorption(self, *, random_state=None) -> AbsorptionResult:
+        """Absorption probabilities, expected steps and time, and the fundamental matrix.
+
+        Parameters
+        ----------
+        random_state : int, Generator or None, default=None
+            Overrides the chain's ``random_state`` for the interval draws.
+
+        Returns
+        -------
+        AbsorptionResult
+            ``.probabilities`` (from x absorbing), ``.expected_steps``,
+            ``.expected_time`` (days; None without timestamps), ``.time_given``,
+            ``.fundamental`` and ``.summary()`` with SEs and intervals.
+
+        Raises
+        ------
+        NotFittedError
+            The chain is not fitted.
+        ParameterError
+            The chain has no absorbing state, or some state never reaches one.
+
+        Examples
+        --------
+        >>> import cxlab
+        >>> data = cxlab.simulate(n_customers=1000, seed=3)
+        >>> ab = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data.events).absorption()
+        >>> ab.probabilities.columns.tolist()
+        ['purchase', '(drop-off)']
+        """
+        return _derived.absorption(self._fitted("absorption()"), random_state=random_state)
+
+    def stationary_distribution(self, *, restart: bool = False, random_state=None) -> pd.DataFrame:
+        """Long-run share of steps spent in each state, with intervals.
+
+        Parameters
+        ----------
+        restart : bool, default=False
+            For journey chains: a finished journey (absorbed) starts again at
+            once, so the distribution is the long-run share of events in each
+            state over repeated journeys (absorbing states count as one step).
+        random_state : int, Generator or None, default=None
+            Overrides the chain's ``random_state`` for the interval draws.
+
+        Returns
+        -------
+        DataFrame
+            Index = state; columns ``estimate``, ``se``, ``ci_low``, ``ci_high``.
+            For ``order >= 2`` the shares of histories are summed by their last state.
+
+        Raises
+        ------
+        ParameterError
+            Absorbing chain without ``restart=True``; several closed classes.
+        """
+        fc = self._fitted("stationary_distribution()")
+        return _derived.stationary(fc, restart=restart, random_state=random_state)
+
+    def mean_first_passage_times(self, *, restart: bool = False, random_state=None) -> ChainResult:
+        """Expected steps to first reach each state (columns) from each state (rows).
+
+        Parameters
+        ----------
+        restart : bool, default=False
+            For journey chains: a finished journey starts again at once (see
+            :meth:`stationary_distribution`).
+        random_state : int, Generator or None, default=None
+            Overrides the chain's ``random_state`` for the interval draws.
+
+        Returns
+        -------
+        ChainResult
+            ``.estimate``: DataFrame with zero diagonal; the table adds the mean
+            recurrence times (``from == to``) and intervals. First-order chains only.
+
+        Raises
+        ------
+        ParameterError
+            ``order`` above 1; an absorbing chain without ``restart=True``.
+        """
+        fc = self._fitted("mean_first_passage_times()")
+        return _derived.first_passage_times(fc, restart=restart, random_state=random_state)
+
+    def forecast(self, steps: int = 10, *, initial=None, random_state=None) -> ChainResult:
+        """Where a cohort will be after 0..steps transitions.
+
+        Parameters
+        ----------
+        steps : int, default=10
+            Number of transitions (events) to look ahead.
+        initial : None, str, dict or Series, optional
+            None: a cohort of new journeys at ``(start)``. A state name, or
+            state -> count (e.g. how many customers are in each stage today; order 1 only).
+        random_state : int, Generator or None, default=None
+            Overrides the chain's ``random_state`` for the interval draws.
+
+        Returns
+        -------
+        ChainResult
+            ``.estimate``: DataFrame (step x state) of shares; ``.table`` long with intervals.
+
+        Raises
+        ------
+        ParameterError
+            No ``(start)`` row and no ``initial``; unknown or negative ``initial`` weights.
+        """
+        fc = self._fitted("forecast()")
+        return _derived.cohort_forecast(fc, steps, initial=initial, random_state=random_state)
+
+    def simulate(
+        self,
+        n: int,
+        random_state=None,
+        *,
+        max_steps: int = 200,
+        start="2025-01-01",
+        return_outcomes: bool = False,
+    ):
+        """Draw ``n`` new journeys from the fitted chain.
+
+        Parameters
+        ----------
+        n : int
+            Number of journeys (customers ``1..n``).
+        random_state : int, Generator or None, default=None
+            Default: the chain's ``random_state``.
+        max_steps : int, default=200
+            Journeys not absorbed after this many events stop there.
+        start : str, default="2025-01-01"
+            Time of every journey's first event; later events follow after
+            exponential gaps with the state's mean dwell (1 day without timestamps).
+        return_outcomes : bool, default=False
+            Also return a Series customer_id -> absorbing state reached (NaN if none).
+
+        Returns
+        -------
+        DataFrame (and Series)
+            Events ``customer_id``, ``timestamp``, ``state`` (categorical) that
+            ``fit`` reads back (pass ``state="state"``). Absorbing states that
+            are real events (e.g. ``purchase``) are emitted as the last event;
+            unobserved ends (``(end)``, ``(drop-off)``) are not.
+        """
+        return _derived.simulate_journeys(
+            self._fitted("simulate()"),
+            n,
+            random_state,
+            max_steps=max_steps,
+            start=start,
+            return_outcomes=return_outcomes,
+        )
+
+    def _first_order_view(self) -> MarkovChain:
+        """First-order chain of a higher-order one: its counts summed over histories by last state."""
+        counts = self.counts_.copy()
+        counts.index = [h[-1] for h in self.histories_]
+        counts = counts.groupby(level=0, sort=False).sum()
+        view = MarkovChain.from_counts(counts, confidence=self.confidence)
+        spec = getattr(self, "_spec_", None)
+        view.catalog = self.catalog or getattr(spec, "catalog", None) or DEFAULT_CATALOG
+        return view
+
+    # -- figures ----------------------------------------------------------------
+    def plot_heatmap(self, ax=None, **kw):
+        """Heatmap of the transition matrix with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            See :func:`cxlab.markov.plot_transition_heatmap`.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         return plot_transition_heatmap(self, ax=ax, **kw)
 
     def plot_graph(self, ax=None, **kw):
-        """Journey graph (arrows as wide as their probability); see
-        :func:`cxlab.markov.plot_journey_graph`."""
-        from cxlab.markov._plots import plot_journey_graph
+        """Journey graph (arrows as wide as their probability).
 
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            See :func:`cxlab.markov.plot_journey_graph`.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         return plot_journey_graph(self, ax=ax, **kw)
 
     def __repr__(self) -> str:

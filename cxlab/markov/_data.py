@@ -1,30 +1,7 @@
 """From an event log (or sequences) to the transitions a Markov chain counts.
 
-Conventions (they are the same everywhere in cxlab's Markov tools):
-
-- Every journey begins in the pseudo-state ``(start)`` (:data:`~cxlab.data.START_STATE`);
-  the first transition goes from ``(start)`` to the customer's first state.
-  Transitions never cross from one customer to the next.
-- ``journey="all"`` fits the whole event log: a journey ends at the customer's
-  last event, followed by the absorbing state ``(end)``
-  (:data:`~cxlab.data.END_STATE`: observation ends, or the customer left
-  without an event saying so). States listed in ``absorbing=`` stop a journey
-  at their first visit (later events of that customer are not used).
-- ``journey="buyer"`` fits the buyer's journey only: each customer's events up
-  to and including the first purchase (``catalog.purchase_stage``). A journey
-  with a purchase is absorbed in ``purchase``; one without ends in
-  ``(drop-off)`` (:data:`~cxlab.data.DROP_STATE`), which no event marks. The
-  owner's journey after the purchase (use, service, loyalty, advocacy, churn)
-  is not a Markov chain in the simulator and is left out. When the state is not
-  the stage (e.g. ``state="channel"``), the purchase event keeps its channel as
-  a state and is followed by the absorbing ``purchase``: this is the chain of
-  channel attribution. Customers with owner's-journey events before any
-  purchase (who probably bought before the log starts) are left out with a
-  :class:`~cxlab.exceptions.DataWarning` that counts them.
-- Several state columns (``state=["stage", "channel"]``) make combined states
-  labelled ``"stage:channel"``.
-- With ``order=m``, the chain's rows are the last ``m`` states (histories),
-  padded at the start with ``(start)``.
+The conventions (start and end states, ``journey="all"`` and ``"buyer"``,
+combined states, higher orders) are described in :mod:`cxlab.markov`.
 """
 
 from __future__ import annotations
@@ -51,7 +28,7 @@ from cxlab.exceptions import (
     format_examples,
 )
 from cxlab.sequences._encode import encode_events, encode_sequences
-from cxlab.sequences._layout import run_starts, shrink_offsets
+from cxlab.sequences._layout import EventSequences, run_starts, shrink_offsets
 
 __all__ = ["ChainSpec", "ChainData", "prepare", "compact"]
 
@@ -132,50 +109,98 @@ class ChainSpec:
 class ChainData:
     """Journeys coded as chain states, cut where they are absorbed.
 
-    ``labels[0]`` is ``(start)``, ``labels[1:n_rows]`` the transient states,
-    the rest absorbing. ``codes`` holds the chain code of every kept event
-    (``>= 1``); ``ended[i]`` is the code of the absorbing state customer ``i``
-    moves to after their last event, or -1 when that event is itself absorbing.
+    The journeys are one :class:`~cxlab.sequences.EventSequences` (the package's
+    encoded layout) whose states are the chain's labels: ``labels[0]`` is
+    ``(start)``, ``labels[1:n_rows]`` the transient states, the rest absorbing.
+    ``codes`` holds the chain code of every kept event (``>= 1``);
+    ``ended[i]`` is the code of the absorbing state customer ``i`` moves to after
+    their last event, or -1 when that event is itself absorbing.
+
+    Attributes
+    ----------
+    seq : EventSequences
+        Chain codes, offsets, customers and timestamps of the kept events.
+    n_rows : int
+        ``(start)`` and the transient states (the rows of a first-order chain).
+    ended : ndarray of int64, shape (n_customers,)
+        Absorbing state entered after each journey's last event (-1: none).
+    info : dict
+        What the preparation did (events in, ties, events after absorption, ...).
     """
 
-    labels: tuple
+    seq: EventSequences
     n_rows: int
-    codes: np.ndarray
-    offsets: np.ndarray
     ended: np.ndarray
-    customers: np.ndarray
-    times: np.ndarray | None
     info: dict = field(default_factory=dict)
 
     @property
+    def labels(self) -> tuple:
+        """All chain states: ``(start)``, transient, absorbing."""
+        return self.seq.states
+
+    @property
+    def codes(self) -> np.ndarray:
+        """Chain code of every kept event."""
+        return self.seq.codes
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Journey boundaries."""
+        return self.seq.offsets
+
+    @property
+    def customers(self) -> np.ndarray:
+        """``customer_id`` of each journey."""
+        return self.seq.customers
+
+    @property
+    def times(self) -> np.ndarray | None:
+        """Event times as int64 nanoseconds (None without timestamps)."""
+        t = self.seq.timestamps
+        return None if t is None else t.view(np.int64)
+
+    @property
     def n_customers(self) -> int:
-        return len(self.offsets) - 1
+        """Number of journeys."""
+        return self.seq.n_customers
 
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        """Number of events of each journey."""
+        return self.seq.lengths()
 
     def customer_index(self) -> np.ndarray:
-        return np.repeat(np.arange(self.n_customers), self.lengths())
+        """Journey number of every event."""
+        return self.seq.customer_index()
 
     def take(self, idx) -> ChainData:
-        """Journeys of the customers at positions ``idx``."""
+        """Journeys of the customers at positions ``idx``.
+
+        Parameters
+        ----------
+        idx : array-like of int
+            Journey positions (repeats allowed).
+
+        Returns
+        -------
+        ChainData
+        """
         idx = np.asarray(idx, dtype=np.int64)
-        lens = self.lengths()[idx]
-        off = np.zeros(len(idx) + 1, dtype=np.int64)
-        np.cumsum(lens, out=off[1:])
-        pos = np.repeat(self.offsets[:-1][idx] - off[:-1], lens) + np.arange(off[-1])
-        return replace(
-            self,
-            codes=self.codes[pos],
-            offsets=off,
-            ended=self.ended[idx],
-            customers=self.customers[idx],
-            times=None if self.times is None else self.times[pos],
-        )
+        return replace(self, seq=self.seq.take(idx), ended=self.ended[idx])
 
 
 def compact(data: ChainData) -> ChainData:
-    """Drop transient states no journey of ``data`` visits (e.g. after :meth:`ChainData.take`)."""
+    """Drop transient states no journey of ``data`` visits (e.g. after :meth:`ChainData.take`).
+
+    Parameters
+    ----------
+    data : ChainData
+        Coded journeys.
+
+    Returns
+    -------
+    ChainData
+        Same journeys, states recoded without the unvisited ones.
+    """
     present = np.bincount(data.codes, minlength=len(data.labels)) > 0
     keep = [0] + [i for i in range(1, data.n_rows) if present[i]]
     if len(keep) == data.n_rows:
@@ -185,13 +210,12 @@ def compact(data: ChainData) -> ChainData:
     lookup[keep] = np.arange(len(keep))
     n_rows = 1 + sum(1 for i in keep[1:] if i < data.n_rows)
     ended = np.where(data.ended >= 0, lookup[np.maximum(data.ended, 0)], -1)
-    return replace(
-        data,
-        labels=tuple(data.labels[i] for i in keep),
-        n_rows=n_rows,
+    seq = replace(
+        data.seq,
+        states=tuple(data.labels[i] for i in keep),
         codes=lookup[data.codes].astype(np.int32),
-        ended=ended,
     )
+    return replace(data, seq=seq, n_rows=n_rows, ended=ended)
 
 
 def _combine(seq, cols):
@@ -212,7 +236,27 @@ def _combine(seq, cols):
 
 
 def prepare(X, spec: ChainSpec) -> ChainData:
-    """Code an event log or an iterable of sequences as chain journeys (see the module docstring)."""
+    """Code an event log or an iterable of sequences as chain journeys (see the module docstring).
+
+    Parameters
+    ----------
+    X : DataFrame or iterable of sequences
+        Event log with ``customer_id``, ``timestamp`` and the state column(s),
+        or sequences of state names (one per customer, in time order).
+    spec : ChainSpec
+        Resolved chain settings.
+
+    Returns
+    -------
+    ChainData
+
+    Raises
+    ------
+    DataError
+        Reserved state names, unknown states, or no journey left.
+    ParameterError
+        Several state columns with sequences, or no purchase stage for ``journey="buyer"``.
+    """
     if isinstance(X, pd.DataFrame):
         cols = list(spec.state)
         need_stage = spec.journey == "buyer" and spec.stage not in cols
@@ -226,7 +270,7 @@ def prepare(X, spec: ChainSpec) -> ChainData:
                 stage_codes, stage_names = seq.extra[spec.stage]
         else:
             stage_codes, stage_names = None, None
-        times = None if seq.timestamps is None else np.asarray(seq.timestamps).view(np.int64)
+        times = seq.timestamps
     else:
         if isinstance(X, str | bytes):
             raise ParameterError("X must be an event DataFrame or an iterable of sequences.")
@@ -377,13 +421,13 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
             DataWarning,
             stacklevel=4,
         )
-    return ChainData(
-        labels=labels,
-        n_rows=1 + len(transient),
+    journeys = EventSequences(
+        states=labels,
         codes=codes.astype(np.int32),
         offsets=new_off,
-        ended=ended,
         customers=customers,
-        times=times,
-        info=info,
+        timestamps=times,
+        was_sorted=seq.was_sorted,
+        n_ties=seq.n_ties,
     )
+    return ChainData(seq=journeys, n_rows=1 + len(transient), ended=ended, info=info)

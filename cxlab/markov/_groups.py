@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import DataError, ParameterError, SmallSampleWarning
+from cxlab.markov._data import compact, prepare
+from cxlab.markov._transitions import group_codes
 
 __all__ = ["MarkovChainGroups", "customer_groups"]
 
@@ -71,6 +73,15 @@ def customer_groups(X, by, customers: pd.DataFrame | None = None, customer="cust
 class MarkovChainGroups(Mapping):
     """Fitted chains by group: ``groups[name]`` is a fitted :class:`~cxlab.MarkovChain`.
 
+    Made by :meth:`MarkovChain.fit_groups`.
+
+    Parameters
+    ----------
+    chains : dict
+        Group -> fitted chain.
+    by : str
+        Name of the grouping (the group column of the tables).
+
     Attributes
     ----------
     by : str
@@ -102,9 +113,7 @@ class MarkovChainGroups(Mapping):
 
     def summary(self) -> pd.DataFrame:
         """All chains' :meth:`~cxlab.MarkovChain.summary` tables, with a group column first."""
-        parts = [c.summary().assign(**{self.by: g}) for g, c in self.chains.items()]
-        out = pd.concat(parts, ignore_index=True)
-        return out[[self.by, *[c for c in out.columns if c != self.by]]]
+        return self._stack(lambda c: c.summary())
 
     def transition_matrices(self) -> dict:
         """Group -> transition matrix (DataFrame)."""
@@ -112,16 +121,16 @@ class MarkovChainGroups(Mapping):
 
     def absorption(self) -> pd.DataFrame:
         """Absorption summaries of every group, stacked with a group column."""
-        parts = [c.absorption().summary().assign(**{self.by: g}) for g, c in self.chains.items()]
+        return self._stack(lambda c: c.absorption().summary())
+
+    def _stack(self, table) -> pd.DataFrame:
+        parts = [table(c).assign(**{self.by: g}) for g, c in self.chains.items()]
         out = pd.concat(parts, ignore_index=True)
         return out[[self.by, *[c for c in out.columns if c != self.by]]]
 
 
 def fit_groups(chain, X, by, *, customers=None, min_customers: int = MIN_GROUP_CUSTOMERS):
-    """Implementation of :meth:`cxlab.MarkovChain.fit_groups`."""
-    from cxlab.markov._data import compact, prepare
-    from cxlab.markov._transitions import group_codes
-
+    """Implementation of :meth:`cxlab.MarkovChain.fit_groups` (parameters as documented there)."""
     if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
         data_obj, events = X, X.events
     else:

@@ -1,30 +1,7 @@
 """Uncertainty of Markov-chain estimates: intervals for transition probabilities and
 draws of whole transition matrices for everything derived from them.
 
-Transition probabilities
-    The maximum-likelihood estimate of row ``i`` is ``p_ij = n_ij / n_i``. Given
-    the visits to ``i``, the counts of a first-order chain are multinomial, so
-    ``SE(p_ij) = sqrt(p_ij (1 - p_ij) / n_i)`` (delta method, exact for a
-    binomial proportion). Intervals are Wilson score intervals per cell
-    (``ci_method="wilson"``, good coverage even near 0 and 1) or Goodman's (1965)
-    simultaneous intervals for a whole row (``"goodman"``, wider: all cells of
-    the row are covered together at the stated level).
-
-Derived quantities (absorption probabilities, expected steps and time,
-stationary distributions, forecasts, removal effects)
-    Whole matrices are drawn and the quantity is computed on each draw; the
-    interval is the percentile interval of the draws and the SE their standard
-    deviation. Two sources of draws:
-
-    - ``"dirichlet"`` (default): each observed row is drawn from a Dirichlet
-      with the observed counts as parameters (the Bayesian bootstrap of the
-      transitions: mean ``p_ij``, variance ``p_ij (1 - p_ij) / (n_i + 1)``,
-      i.e. the multinomial sampling distribution). Cells never observed stay 0.
-      Fast and deterministic given ``random_state``.
-    - ``"bootstrap"``: a customer-level bootstrap. Whole customers are resampled
-      with replacement and the counts recomputed, which keeps each customer's
-      transitions together and so stays honest when customers differ (a mixture
-      of personas) or transitions within a customer are dependent.
+How each kind of interval is computed is described in :mod:`cxlab.markov`.
 """
 
 from __future__ import annotations
@@ -35,22 +12,25 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 
-from cxlab.exceptions import ParameterError
+from cxlab._stats import wilson, z_value
 
 __all__ = [
+    "CI_METHODS",
     "goodman_intervals",
     "multinomial_se",
+    "transition_intervals",
+    "draw_method",
+    "matrix_draws",
+    "dwell_draws",
     "dirichlet_draws",
     "bootstrap_counts",
     "normalise_rows",
     "percentile_summary",
+    "stream_rng",
 ]
 
-
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ParameterError(f"confidence={confidence} must be between 0 and 1, e.g. 0.95.")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+#: Interval methods of transition probabilities (``MarkovChain(ci_method=...)``).
+CI_METHODS = ("wilson", "goodman", "bootstrap")
 
 
 def multinomial_se(counts: np.ndarray) -> np.ndarray:
@@ -68,7 +48,7 @@ def goodman_intervals(counts: np.ndarray, confidence: float = 0.95):
     ``A = chi2_1(1 - alpha / c)`` with ``c`` the number of cells in the row;
     bounds ``(A + 2 n_j -+ sqrt(A (A + 4 n_j (n - n_j) / n))) / (2 (n + A))``.
     """
-    _z(confidence)
+    z_value(confidence)  # checks the level
     counts = np.asarray(counts, float)
     c = counts.shape[-1]
     a = stats.chi2.ppf(1 - (1 - confidence) / c, df=1)
@@ -78,6 +58,169 @@ def goodman_intervals(counts: np.ndarray, confidence: float = 0.95):
         lo = (a + 2 * counts - root) / (2 * (n + a))
         hi = (a + 2 * counts + root) / (2 * (n + a))
     return np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+
+
+def transition_intervals(
+    counts: np.ndarray,
+    P: np.ndarray,
+    *,
+    ci_method: str,
+    confidence: float,
+    bootstrap_counts: np.ndarray | None = None,
+    exact: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standard errors and interval bounds of every transition probability.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (rows, cols)
+        Transition counts; every row has at least one.
+    P : ndarray, shape (rows, cols)
+        Estimated probabilities (``counts`` row-normalised).
+    ci_method : {"wilson", "goodman", "bootstrap"}
+        Interval method; ``"bootstrap"`` without ``bootstrap_counts`` falls back to Wilson.
+    confidence : float
+        Interval level.
+    bootstrap_counts : ndarray, shape (B, rows, cols), optional
+        Customer-bootstrap counts (``"bootstrap"``).
+    exact : bool, default=False
+        Known probabilities: zero SE and zero-width intervals.
+
+    Returns
+    -------
+    se, ci_low, ci_high : ndarray, shape (rows, cols)
+    """
+    if exact:
+        return np.zeros_like(P), P, P
+    if ci_method == "bootstrap" and bootstrap_counts is not None:
+        draws = normalise_rows(bootstrap_counts, fallback=P)
+        a = (1 - confidence) / 2
+        lo, hi = np.quantile(draws, [a, 1 - a], axis=0)
+        return draws.std(axis=0, ddof=1), lo, hi
+    se = multinomial_se(counts)
+    if ci_method == "goodman":
+        lo, hi = goodman_intervals(counts, confidence)
+    else:
+        lo, hi = wilson(counts, counts.sum(axis=1)[:, None], confidence)
+    return se, lo, hi
+
+
+def draw_method(exact: bool, ci_method: str, bootstrap_counts: np.ndarray | None) -> str:
+    """Where the draws of whole matrices come from: ``"exact"``, ``"bootstrap"`` or ``"dirichlet"``.
+
+    Parameters
+    ----------
+    exact : bool
+        Known probabilities (one draw: the matrix itself).
+    ci_method : str
+        The chain's ``ci_method``.
+    bootstrap_counts : ndarray or None
+        The chain's customer-bootstrap counts, if any.
+
+    Returns
+    -------
+    str
+    """
+    if exact:
+        return "exact"
+    if ci_method == "bootstrap" and bootstrap_counts is not None:
+        return "bootstrap"
+    return "dirichlet"
+
+
+def matrix_draws(
+    counts: np.ndarray,
+    P: np.ndarray,
+    *,
+    method: str,
+    bootstrap_counts: np.ndarray | None,
+    n_draws: int,
+    random_state=None,
+) -> np.ndarray:
+    """Stack of transition matrices ``(B, rows, cols)`` for intervals of derived quantities.
+
+    Parameters
+    ----------
+    counts, P : ndarray, shape (rows, cols)
+        Transition counts and estimated probabilities.
+    method : {"exact", "bootstrap", "dirichlet"}
+        From :func:`draw_method`.
+    bootstrap_counts : ndarray or None
+        Customer-bootstrap counts (``"bootstrap"``).
+    n_draws : int
+        Dirichlet draws.
+    random_state : int, Generator or None
+        Seeds the Dirichlet draws (stream 0 of the seed).
+
+    Returns
+    -------
+    ndarray, shape (B, rows, cols)
+    """
+    if method == "exact":
+        return P[None]
+    if method == "bootstrap":
+        return normalise_rows(bootstrap_counts, fallback=P)
+    return dirichlet_draws(counts, int(n_draws), stream_rng(random_state, stream=0))
+
+
+def dwell_draws(
+    mean: np.ndarray,
+    se: np.ndarray,
+    last: np.ndarray,
+    n: int,
+    *,
+    exact: bool,
+    random_state=None,
+) -> np.ndarray:
+    """Mean dwell (days) per chain row for each of ``n`` draws, shape ``(n, rows)``.
+
+    Parameters
+    ----------
+    mean, se : ndarray, shape (n_transient,)
+        Mean observed days from an event to the next, and its SE, per transient state.
+    last : ndarray of int, shape (rows,)
+        Transient state of each row's last history entry (-1 for ``(start)``: no dwell).
+    n : int
+        Number of draws; 1 gives the means.
+    exact : bool
+        Known chain: every draw is the mean.
+    random_state : int, Generator or None
+        Seeds the normal draws of each mean (stream 1 of the seed).
+
+    Returns
+    -------
+    ndarray, shape (n, rows)
+    """
+    if exact or n == 1:
+        d = mean[None, :].repeat(n, axis=0)
+    else:
+        rng = stream_rng(random_state, stream=1)
+        d = np.clip(mean + se * rng.standard_normal((n, len(mean))), 0, None)
+    out = np.zeros((n, len(last)))
+    ok = last >= 0
+    out[:, ok] = d[:, last[ok]]
+    return out
+
+
+def stream_rng(random_state, stream: int) -> np.random.Generator:
+    """Independent generators per use from one integer seed (a Generator is used as is).
+
+    Parameters
+    ----------
+    random_state : int, Generator or None
+        The seed; None draws fresh entropy.
+    stream : int
+        Which independent stream of an integer seed.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng()
+    return np.random.default_rng([int(random_state), stream])
 
 
 def normalise_rows(counts: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:

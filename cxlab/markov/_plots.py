@@ -37,6 +37,23 @@ def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blu
 
     Each cell shows the probability and, below it, its interval ``[low, high]``
     at the chain's confidence level. Empty (never observed) cells are blank.
+
+    Parameters
+    ----------
+    chain : MarkovChain
+        A fitted chain.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    intervals : bool, default=True
+        Write each cell's interval under its probability.
+    cmap : str or Colormap, default="Blues"
+        Colours of the probabilities.
+    **kw
+        Passed to :meth:`matplotlib.axes.Axes.imshow`.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     chain._check_fitted("plot_heatmap()")
     P = chain.transition_matrix_
@@ -106,14 +123,30 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     """Journey graph: nodes are states, arrows transitions, width ~ probability.
 
     Arrows below ``min_probability`` are left out; staying in a state is
-    written under its node ("stays 0.14"). First-order chains only.
+    written under its node ("stays 0.14"). A higher-order chain is drawn as its
+    first-order view (counts summed over histories by their last state).
+
+    Parameters
+    ----------
+    chain : MarkovChain
+        A fitted chain.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    min_probability : float, default=0.02
+        Leave out arrows of smaller probability.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     from matplotlib.patches import FancyArrowPatch
 
     chain._check_fitted("plot_graph()")
     title = "Journey graph (arrow width = transition probability)"
     if chain.order != 1:
-        chain = _first_order_view(chain)
+        chain = chain._first_order_view()
         title += ", first-order view"
     P = chain.transition_matrix_
     pos = _layout(chain)
@@ -192,18 +225,6 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     return ax
 
 
-def _first_order_view(chain):
-    """First-order chain of a higher-order one: its counts summed over histories by last state."""
-    from cxlab.markov._chain import MarkovChain
-
-    counts = chain.counts_.copy()
-    counts.index = [h[-1] for h in chain.histories_]
-    counts = counts.groupby(level=0, sort=False).sum()
-    view = MarkovChain.from_counts(counts, confidence=chain.confidence)
-    view.catalog = _catalog(chain)
-    return view
-
-
 def _catalog(chain):
     """The catalog a chain was fitted with (its own ``catalog=``, else the study's)."""
     spec = getattr(chain, "_spec_", None)
@@ -214,6 +235,19 @@ def plot_absorption(result, ax=None, **kw):
     """Stacked bars: probability of ending in each absorbing state, from each state.
 
     Whiskers show the interval of the first absorbing state's probability.
+
+    Parameters
+    ----------
+    result : AbsorptionResult
+        From :meth:`MarkovChain.absorption`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
     """
     probs = result.probabilities
     ax = _axes(ax, (7, 0.6 * len(probs) + 1.5))
@@ -245,7 +279,21 @@ def plot_absorption(result, ax=None, **kw):
 
 
 def plot_chain_result(result, ax=None, **kw):
-    """Forecast: one line per state over steps with interval bands; otherwise bars."""
+    """Forecast: one line per state over steps with interval bands; otherwise bars.
+
+    Parameters
+    ----------
+    result : ChainResult
+        A derived quantity of a chain (a forecast, first passage times, a test).
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _axes(ax)
     t = result.table
     if "step" in t.columns:
@@ -272,7 +320,23 @@ def plot_chain_result(result, ax=None, **kw):
 
 
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
-    """Grouped bars: ``what`` credited to each channel by each method, with intervals."""
+    """Grouped bars: ``what`` credited to each channel by each method, with intervals.
+
+    Parameters
+    ----------
+    result : AttributionResult
+        From :func:`channel_attribution`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure.
+    what : {"conversions", "share", "value"}, default="conversions"
+        Which credit to show.
+    **kw
+        Not used (accepted so that every ``plot`` takes the same arguments).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     wide = result.pivot(what)
     ax = _axes(ax, (max(7, 0.9 * len(wide)), 4.5))
     methods = list(wide.columns)

@@ -28,6 +28,7 @@ class ChainResult:
     method : str
         Where the intervals come from (``"dirichlet"``, ``"bootstrap"``, ``"exact"``).
     confidence : float
+        Level of the intervals.
     notes : list of str
         Caveats, numbered under the table when printed.
     """
@@ -67,7 +68,19 @@ class ChainResult:
         return self._readable().html()
 
     def plot(self, ax=None, **kw):
-        """Line chart of the estimate over steps (forecasts) or bars with intervals."""
+        """Line chart of the estimate over steps (forecasts) or bars with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            See :func:`cxlab.markov.plot_chain_result`.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from cxlab.markov._plots import plot_chain_result
 
         return plot_chain_result(self, ax=ax, **kw)
@@ -104,7 +117,19 @@ class AbsorptionResult(ChainResult):
     fundamental: pd.DataFrame = None
 
     def plot(self, ax=None, **kw):
-        """Stacked bars of absorption probabilities from each state, with intervals."""
+        """Stacked bars of absorption probabilities from each state, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; default a new figure.
+        **kw
+            See :func:`cxlab.markov.plot_absorption`.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         from cxlab.markov._plots import plot_absorption
 
         return plot_absorption(self, ax=ax, **kw)

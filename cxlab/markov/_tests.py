@@ -28,7 +28,9 @@ import pandas as pd
 from scipy import stats
 
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.markov._chain import MarkovChain
 from cxlab.markov._data import prepare
+from cxlab.markov._groups import customer_groups
 from cxlab.markov._results import ChainResult
 from cxlab.markov._transitions import group_codes, transitions
 
@@ -36,8 +38,6 @@ __all__ = ["markov_order_test", "markov_homogeneity_test"]
 
 
 def _chain(chain, params):
-    from cxlab.markov._chain import MarkovChain
-
     if chain is None:
         return MarkovChain(**params)
     if params:
@@ -173,7 +173,6 @@ def markov_homogeneity_test(
     >>> bool(res.estimate < 0.001)
     True
     """
-    from cxlab.markov._groups import customer_groups
 
     chain = _chain(chain, params)
     if (by is None) == (period is None):

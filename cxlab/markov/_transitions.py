@@ -8,7 +8,6 @@ transition; :class:`Transitions` counts them, overall or by group.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,9 +16,21 @@ import pandas as pd
 from cxlab.exceptions import DataError, ParameterError, SmallSampleWarning
 from cxlab.markov._data import ChainData
 
-__all__ = ["Transitions", "transitions", "check_sparsity", "dwell_days", "group_codes"]
+__all__ = [
+    "Transitions",
+    "transitions",
+    "history_label",
+    "check_sparsity",
+    "dwell_days",
+    "group_codes",
+]
 
 NS_PER_DAY = 86_400 * 10**9
+
+
+def history_label(h: tuple) -> str:
+    """Label of a chain row: the state, or ``"a > b"`` for a history of several states."""
+    return h[0] if len(h) == 1 else " > ".join(h)
 
 
 @dataclass(frozen=True)
@@ -68,7 +79,24 @@ class Transitions:
 
 
 def transitions(data: ChainData, order: int = 1) -> Transitions:
-    """History rows of every transition of ``data`` for a chain of the given order."""
+    """History rows of every transition of ``data`` for a chain of the given order.
+
+    Parameters
+    ----------
+    data : ChainData
+        Coded journeys.
+    order : int, default=1
+        Number of previous states a row remembers.
+
+    Returns
+    -------
+    Transitions
+
+    Raises
+    ------
+    ParameterError
+        ``order`` below 1, above the longest journey, or too large to encode.
+    """
     order = int(order)
     if order < 1:
         raise ParameterError(f"order={order} must be at least 1.")
@@ -126,7 +154,17 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
 
 
 def check_sparsity(counts: np.ndarray, order: int, stacklevel: int = 3) -> None:
-    """Warn when a higher-order chain rests on few observations per history."""
+    """Warn when a higher-order chain rests on few observations per history.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (rows, cols)
+        Transition counts.
+    order : int
+        Order of the chain (no warning below 2).
+    stacklevel : int, default=3
+        Of the :class:`~cxlab.exceptions.SmallSampleWarning`.
+    """
     if order < 2:
         return
     n_row = counts.sum(axis=1)
@@ -147,6 +185,17 @@ def dwell_days(data: ChainData) -> pd.DataFrame | None:
     Gaps into an unobserved end (drop-off, ``(end)``) are not observed and not
     used; the mean assumes the holding time does not depend on where the
     customer goes next.
+
+    Parameters
+    ----------
+    data : ChainData
+        Coded journeys with times.
+
+    Returns
+    -------
+    DataFrame or None
+        Index = transient state; ``n``, ``mean_days``, ``sd_days``, ``se_days``.
+        None without timestamps.
     """
     if data.times is None:
         return None
@@ -176,8 +225,22 @@ def dwell_days(data: ChainData) -> pd.DataFrame | None:
     )
 
 
-def group_codes(data: ChainData, by, groups_hint: Sequence | None = None):
-    """Group code per customer of ``data`` from a Series/dict ``customer_id -> group``."""
+def group_codes(data: ChainData, by):
+    """Group code per customer of ``data`` from a Series/dict ``customer_id -> group``.
+
+    Parameters
+    ----------
+    data : ChainData
+        Coded journeys.
+    by : Series or dict
+        ``customer_id -> group``.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n_customers,)
+    groups : list
+        The group of each code.
+    """
     mapping = pd.Series(by) if isinstance(by, dict) else by
     if not isinstance(mapping, pd.Series):
         raise ParameterError("by must be a column name, a Series or a dict customer_id -> group.")

@@ -38,8 +38,7 @@ customer's first state and an *end* transition out of its last.
 Examples
 --------
 >>> import pandas as pd
->>> from cxlab.sequences import encode_events
->>> from cxlab.sequences._layout import transition_counts
+>>> from cxlab.sequences import encode_events, transition_counts
 >>> ev = pd.DataFrame({
 ...     "customer_id": [2, 1, 1, 2, 1],
 ...     "timestamp": pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-01",
@@ -74,9 +73,11 @@ __all__ = [
     "is_ordered",
     "run_starts",
     "collapse_runs",
+    "keep_events",
+    "sequence_index",
     "shrink_offsets",
+    "path_strings",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class EventSequences:
 
     def customer_index(self) -> np.ndarray:
         """Sequence number (0 .. n_customers-1) of every event, shape (n_events,)."""
-        return np.repeat(np.arange(self.n_customers, dtype=np.int64), self.lengths())
+        return sequence_index(self.offsets)
 
     def first_mask(self) -> np.ndarray:
         """Boolean mask of each customer's first event."""
@@ -164,7 +165,18 @@ class EventSequences:
         return m
 
     def take(self, idx) -> EventSequences:
-        """The sequences of the customers at positions ``idx`` (repeats allowed: bootstrap)."""
+        """The sequences of the customers at positions ``idx`` (repeats allowed: bootstrap).
+
+        Parameters
+        ----------
+        idx : array-like of int
+            Sequence positions (``0 .. n_customers-1``), in the order wanted.
+
+        Returns
+        -------
+        EventSequences
+            Carries timestamps, extra columns and row order along.
+        """
         idx = np.asarray(idx, dtype=np.int64)
         lens = self.lengths()[idx]
         new_off = np.zeros(len(idx) + 1, dtype=np.int64)
@@ -183,7 +195,17 @@ class EventSequences:
         )
 
     def to_lists(self, limit: int | None = None) -> list[list[str]]:
-        """Sequences as lists of state names (a Python loop: for display and small data)."""
+        """Sequences as lists of state names (a Python loop: for display and small data).
+
+        Parameters
+        ----------
+        limit : int, optional
+            Return only the first ``limit`` sequences; default all.
+
+        Returns
+        -------
+        list of list of str
+        """
         names = np.asarray(self.states, dtype=object)
         n = self.n_customers if limit is None else min(limit, self.n_customers)
         return [names[self.codes[self.offsets[i] : self.offsets[i + 1]]].tolist() for i in range(n)]
@@ -212,7 +234,19 @@ class TransitionCounts:
 
     def to_frame(self, start_label: str = "(start)", end_label: str = "(end)") -> pd.DataFrame:
         """Counts as one DataFrame: rows ``[start_label, *states]`` (from),
-        columns ``[*states, end_label]`` (to)."""
+        columns ``[*states, end_label]`` (to).
+
+        Parameters
+        ----------
+        start_label : str, default="(start)"
+            Name of the row of first events.
+        end_label : str, default="(end)"
+            Name of the column of last events.
+
+        Returns
+        -------
+        DataFrame of int64
+        """
         k = len(self.states)
         table = np.zeros((k + 1, k + 1), dtype=np.int64)
         table[0, :k] = self.starts
@@ -235,6 +269,7 @@ def transition_counts(seq: EventSequences) -> TransitionCounts:
     Parameters
     ----------
     seq : EventSequences
+        Encoded sequences (e.g. from :func:`encode_events`).
 
     Returns
     -------
@@ -242,8 +277,7 @@ def transition_counts(seq: EventSequences) -> TransitionCounts:
 
     Examples
     --------
-    >>> from cxlab.sequences import encode_sequences
-    >>> from cxlab.sequences._layout import transition_counts
+    >>> from cxlab.sequences import encode_sequences, transition_counts
     >>> tc = transition_counts(encode_sequences([["a", "b", "b"], ["b"]]))
     >>> tc.pairs.tolist(), tc.starts.tolist(), tc.ends.tolist()
     ([[0, 1], [0, 1]], [1, 1], [0, 2])
@@ -274,23 +308,63 @@ def transition_counts(seq: EventSequences) -> TransitionCounts:
     )
 
 
+def sequence_index(offsets: np.ndarray) -> np.ndarray:
+    """Sequence number of every event from the offsets (sequences may be empty).
+
+    Parameters
+    ----------
+    offsets : ndarray of int64, shape (n_sequences + 1,)
+        Sequence boundaries.
+
+    Returns
+    -------
+    ndarray of int64, shape (offsets[-1],)
+    """
+    return np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+
+
 def run_starts(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Boolean mask of events that start a run of equal states within their customer.
+    """Boolean mask of events that start a run of equal states within their sequence.
 
     ``codes[mask]`` is the sequence with consecutive repeats collapsed (the first
     event of each run kept); use :func:`collapse_runs` for a whole
     :class:`EventSequences`.
+
+    Parameters
+    ----------
+    codes : ndarray of int, shape (n_events,)
+        State codes, sequence after sequence.
+    offsets : ndarray of int64, shape (n_sequences + 1,)
+        Sequence boundaries; empty sequences are allowed.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_events,)
     """
     n = len(codes)
     keep = np.ones(n, dtype=bool)
     if n > 1:
         keep[1:] = codes[1:] != codes[:-1]
-        keep[offsets[:-1]] = True
+        starts = offsets[:-1]
+        # an empty sequence's offset is the next sequence's start (or n: past the end)
+        keep[starts[starts < n]] = True
     return keep
 
 
 def shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Offsets after keeping the events where ``keep`` is True (customers keep their slots)."""
+    """Offsets after keeping the events where ``keep`` is True (sequences keep their slots).
+
+    Parameters
+    ----------
+    offsets : ndarray of int64, shape (n_sequences + 1,)
+        Sequence boundaries before.
+    keep : ndarray of bool, shape (offsets[-1],)
+        Events kept.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_sequences + 1,)
+    """
     # an int32 running count is many times faster than numpy's default int64 one
     dtype = np.int32 if len(keep) < 2**31 - 1 else np.int64
     cum = np.zeros(len(keep) + 1, dtype=dtype)
@@ -298,10 +372,51 @@ def shrink_offsets(offsets: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return cum[offsets].astype(np.int64)
 
 
+def keep_events(seq: EventSequences, keep: np.ndarray) -> EventSequences:
+    """The events where ``keep`` is True; every sequence keeps its slot (and may become empty).
+
+    Parameters
+    ----------
+    seq : EventSequences
+        Encoded sequences.
+    keep : ndarray of bool, shape (n_events,)
+        Events to keep.
+
+    Returns
+    -------
+    EventSequences
+        Codes, timestamps, extra columns and row order filtered alike.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cxlab.sequences import encode_sequences, keep_events
+    >>> seq = encode_sequences([["a", "b"], ["b"]])
+    >>> keep_events(seq, np.array([True, False, False])).offsets.tolist()
+    [0, 1, 1]
+    """
+    return replace(
+        seq,
+        codes=seq.codes[keep],
+        offsets=shrink_offsets(seq.offsets, keep),
+        timestamps=None if seq.timestamps is None else seq.timestamps[keep],
+        extra={k: (c[keep], cats) for k, (c, cats) in seq.extra.items()},
+        order=None if seq.order is None else seq.order[keep],
+    )
 
 
 def collapse_runs(seq: EventSequences) -> EventSequences:
-    """Merge consecutive events of a customer in the same state (keep the first of each run).
+    """Merge consecutive events of a sequence in the same state (keep the first of each run).
+
+    Parameters
+    ----------
+    seq : EventSequences
+        Encoded sequences; empty sequences are allowed.
+
+    Returns
+    -------
+    EventSequences
+        ``n_collapsed`` grows by the number of events merged away.
 
     Examples
     --------
@@ -313,15 +428,49 @@ def collapse_runs(seq: EventSequences) -> EventSequences:
     dropped = int(len(keep) - np.count_nonzero(keep))
     if not dropped:
         return seq
-    return replace(
-        seq,
-        codes=seq.codes[keep],
-        offsets=shrink_offsets(seq.offsets, keep),
-        timestamps=None if seq.timestamps is None else seq.timestamps[keep],
-        extra={k: (c[keep], cats) for k, (c, cats) in seq.extra.items()},
-        order=None if seq.order is None else seq.order[keep],
-        n_collapsed=seq.n_collapsed + dropped,
-    )
+    return replace(keep_events(seq, keep), n_collapsed=seq.n_collapsed + dropped)
+
+
+def path_strings(states, codes, offsets, *, sep: str = " > ", empty: str = "(none)") -> np.ndarray:
+    """Join each unit's state names into one string, vectorised (pyarrow).
+
+    Parameters
+    ----------
+    states : sequence of str
+        State names; ``codes`` index into it.
+    codes : ndarray of int
+        State codes of all events, unit after unit.
+    offsets : ndarray of int64, shape (n_units + 1,)
+        Unit boundaries; empty units give ``empty``.
+    sep : str, default=" > "
+        Written between two states.
+    empty : str, default="(none)"
+        The string of an empty unit.
+
+    Returns
+    -------
+    ndarray of object (str), shape (n_units,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cxlab.journeys import path_strings
+    >>> path_strings(["a", "b"], np.array([0, 1, 1]), np.array([0, 2, 2, 3])).tolist()
+    ['a > b', '(none)', 'b']
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = pa.array([str(s) for s in states], type=pa.string())
+    vals = names.take(pa.array(np.asarray(codes, dtype=np.int32)))
+    offsets = np.asarray(offsets)
+    if offsets[-1] < 2**31:
+        lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), vals)
+    else:
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets.astype(np.int64)), vals)
+    out = pc.binary_join(lists, sep).to_numpy(zero_copy_only=False).astype(object)
+    out[np.diff(offsets) == 0] = empty
+    return out
 
 
 def is_ordered(customer_codes: np.ndarray, time: np.ndarray) -> bool:

@@ -344,3 +344,19 @@ def test_grouped_quantiles_match_numpy_and_order_statistics():
     # n = 5: no pair of order statistics reaches 95% (coverage 1 - 2/32 = 93.75%)
     q = grouped_quantiles(np.zeros(5, dtype=int), np.arange(5.0), 1)
     assert np.isnan(q.loc[0, "median_ci_low"])
+
+
+def test_figures_name_the_interval_level_asked_for(log):
+    import matplotlib.pyplot as plt
+
+    f = cxlab.funnel(log, [AW, CON, PUR], confidence=0.9)
+    assert f.params["confidence"] == 0.9
+    assert f.plot().get_title() == "open funnel (90% Wilson intervals)"
+    assert (
+        cxlab.drop_off(log, confidence=0.8)
+        .plot()
+        .get_title()
+        .startswith("drop-off points (80% Wilson")
+    )
+    assert "(95% Wilson" in cxlab.variants(log).plot().get_title()
+    plt.close("all")

@@ -407,3 +407,46 @@ def test_journey_graph_labels_keep_apart():
         for t in others:
             assert not a.overlaps(t.get_window_extent(renderer)), t.get_text()
     plt.close(fig)
+
+
+# -- estimator conventions and layout ------------------------------------------
+def test_markov_chain_is_a_scikit_learn_estimator_with_params_stored_unchanged():
+    from sklearn.base import BaseEstimator, clone
+
+    states = ["awareness", "consideration"]
+    mc = cxlab.MarkovChain(journey="buyer", states=states, n_draws=50, random_state=7)
+    assert isinstance(mc, BaseEstimator)
+    params = mc.get_params()
+    assert params["states"] is states and params["n_draws"] == 50 and params["random_state"] == 7
+    assert set(params) == {
+        "order", "state", "journey", "states", "absorbing", "end_state", "collapse_repeats",
+        "catalog", "confidence", "ci_method", "n_bootstrap", "n_draws", "random_state",
+    }  # fmt: skip
+    assert mc.set_params(confidence=0.9) is mc and mc.confidence == 0.9
+    twin = clone(mc)
+    assert twin is not mc and twin.get_params() == mc.get_params()
+    with pytest.raises(ParameterError, match="unknown parameter 'level'"):
+        mc.set_params(level=0.9)
+    # the text repr stays what a notebook shows (no scikit-learn HTML diagram)
+    assert mc._repr_html_ is None and repr(mc) == "MarkovChain(journey='buyer')"
+
+
+def test_fitted_chain_data_and_attribution_paths_use_the_one_sequence_layout(mixed):
+    from cxlab.markov._attribution_paths import paths_from_events
+    from cxlab.markov._data import ChainSpec, prepare
+    from cxlab.sequences import EventSequences, encode_events
+
+    spec = ChainSpec.resolve(
+        state="stage", journey="all", states=None, absorbing=None, end_state=None,
+        collapse_repeats=False, catalog=None,
+    )  # fmt: skip
+    data = prepare(mixed.events, spec)
+    seq = encode_events(mixed.events, "stage")
+    assert isinstance(data.seq, EventSequences)
+    assert np.array_equal(data.offsets, seq.offsets)
+    assert np.array_equal(data.customers, seq.customers)
+    assert data.labels[0] == START_STATE and data.seq.states is data.labels
+    names = np.asarray(data.labels, dtype=object)[data.codes]
+    assert names.tolist() == np.asarray(seq.states, dtype=object)[seq.codes].tolist()
+    paths = paths_from_events(mixed.events)
+    assert isinstance(paths.seq, EventSequences) and paths.n_paths == paths.seq.n_customers

@@ -186,3 +186,33 @@ def test_bad_input_errors_name_column_rows_and_ids():
         encode_sequences(["a > b"])
     with pytest.raises(DataError, match="empty"):
         encode_sequences([["a"], []])
+
+
+def test_layout_helpers_keep_slots_and_join_paths():
+    from cxlab.sequences import keep_events, path_strings
+
+    seq = encode_sequences([["a", "a", "b"], ["b"], ["a", "b", "b"]])
+    kept = keep_events(seq, np.array([True, False, True, False, True, True, True]))
+    assert kept.offsets.tolist() == [0, 2, 2, 5] and kept.to_lists() == [
+        ["a", "b"],
+        [],
+        ["a", "b", "b"],
+    ]
+    # runs collapse within each sequence, empty sequences included (also the last one)
+    assert collapse_runs(kept).to_lists() == [["a", "b"], [], ["a", "b"]]
+    tail = keep_events(seq, np.array([True] * 4 + [False] * 3))
+    assert collapse_runs(tail).to_lists() == [["a", "b"], ["b"], []]
+    assert collapse_runs(tail).n_collapsed == 1
+    assert path_strings(kept.states, kept.codes, kept.offsets).tolist() == [
+        "a > b",
+        "(none)",
+        "a > b > b",
+    ]
+
+
+def test_transition_counts_is_public_in_the_sequences_face():
+    from cxlab import sequences
+
+    assert sequences.transition_counts is transition_counts
+    tc = sequences.transition_counts(encode_sequences([["a", "b", "b"], ["b", "a"]]))
+    assert tc.to_frame().loc["(start)", "a"] == 1 and tc.pairs.tolist() == [[0, 1], [1, 1]]
