@@ -172,8 +172,8 @@ def value_of_change(model, changes) -> pd.DataFrame:
             "the journey explorer values changes of an ungrouped ValueModel; fit it "
             "without groups= (the explorer changes the pooled chain)."
         )
-    chain = model._chain
-    p = change_transitions(model._p, chain.rows, chain.cols, changes)
+    chain = model.state_.chain
+    p = change_transitions(chain.p, chain.rows, chain.cols, changes)
     conv = conversion(p, chain.n_transient)[:, 0]
     d_conv = conv - model._before["conversion_rate"]
     buyers = model.n_leads_ * d_conv
