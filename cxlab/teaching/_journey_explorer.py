@@ -230,13 +230,13 @@ def _source(source):
     from cxlab.value._model import ValueModel
 
     if isinstance(source, ValueModel):
-        if not hasattr(source, "_chain"):
+        if not hasattr(source, "state_"):
             raise ParameterError("the ValueModel is not fitted; call fit(data) first.")
         if len(source.groups_) != 1:
             value_of_change(source, [])  # raises the explanation
-        chain = source._chain.chains
-        dwell = None if chain.dwell_ is None else chain.dwell_["mean_days"]
-        return source._chain.frame(0), dwell, source
+        fitted = source.state_.chain
+        dwell = None if fitted.chains.dwell_ is None else fitted.chains.dwell_["mean_days"]
+        return fitted.frame(0), dwell, source
     if isinstance(source, MarkovChain):
         if not hasattr(source, "transition_matrix_"):
             raise ParameterError("the MarkovChain is not fitted; call fit(events) first.")
