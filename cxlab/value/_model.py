@@ -113,7 +113,8 @@ class ValueModel:
         Group labels (``["all"]`` without groups).
     grouping_ : GroupChoice
         How the groups were chosen (``how``: ``"pooled"``, ``"as given"`` or
-        ``"personas"``; ``homogeneity_p`` with ``groups="auto"``).
+        ``"personas"``; with ``groups="auto"`` also ``n_personas`` and, when
+        more than one was found, ``homogeneity_p``).
     n_leads_ : int
     state_ : FittedState
         Everything the scenarios are evaluated from (the fitted chain, churn,

@@ -36,10 +36,11 @@ def test_pooled_and_given_groups_unchanged(mixture):
 
 
 def test_auto_on_one_persona_stays_near_pooled():
-    """One true persona: clustering on habits (not on journey outcomes) finds one persona, so
-    "auto" pools; the value effects equal the pooled model's and their intervals cover the truth.
-    (Clustering on outcomes split buyers from browsers, the homogeneity test rejected one chain
-    by construction and the transition what-if came out 8.4% below the pooled one.)"""
+    """One true persona: clustering on habits, with one persona allowed, finds one, so "auto"
+    pools; the value effects equal the pooled model's and their intervals cover the truth.
+    (Forced to find two or more, the clustering split buyers from browsers, the homogeneity test
+    rejected one chain by construction and the transition what-if came out 8.4% below the
+    pooled one.)"""
     one = cxlab.simulate(n_customers=2_500, seed=11, personas=cxlab.default_personas()[:1])
     scenarios = [
         cxlab.Scenario.transition("consideration", "purchase", add=0.05),
