@@ -212,13 +212,28 @@ def _exports(folder: Path, root: Path) -> dict[str, list[str]]:
     }
 
 
-def _shown_paths(staging: Path, dest: Path) -> dict[str, str]:
-    """How paths read in a saved notebook and its HTML: the report's final folder instead
-    of the staging folder, and files of the project relative to the project."""
-    return {
-        str(staging): _project_relative(dest),
-        str(paths.PROJECT_DIR) + os.sep: "",
-    }
+def _shown_paths(staging: Path, dest: Path, parameters: Mapping[str, Any]) -> dict[str, str]:
+    """How paths read in a saved notebook and its HTML: never absolute.
+
+    The staging folder the notebook ran in becomes the report's final folder, shown
+    relative to the project when the report is inside it (``reports/x/01-journey-map``),
+    else relative to the report folder itself (``01-journey-map``); files of the project
+    read relative to the project; a parameter naming an existing file or folder outside
+    the project (``-p data_path=/srv/study``) reads relative to the report folder
+    (``../../srv/study``).
+    """
+    shown = _project_relative(dest)
+    if os.path.isabs(shown):  # a report folder outside the project
+        replace = {str(staging) + os.sep: "", str(staging): "."}
+    else:
+        replace = {str(staging): shown}
+    project = str(paths.PROJECT_DIR) + os.sep
+    replace[project] = ""
+    for value in parameters.values():
+        if isinstance(value, str) and os.path.isabs(value) and not value.startswith(project):
+            if not value.startswith(str(staging)) and os.path.exists(value):
+                replace.setdefault(value.rstrip(os.sep), os.path.relpath(value, dest))
+    return replace
 
 
 def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code: bool) -> None:
@@ -228,7 +243,7 @@ def _finalize(nb: NotebookRun, staging: Path, dest: Path, html: bool, hide_code:
     nb.files = {"notebook": None, "html": None, "kernel_log": f"logs/{nb.name}.kernel.log"}
     if executed.is_file():
         book = nbformat.read(executed, as_version=4)
-        strip_volatile(book, replace=_shown_paths(staging, dest))
+        strip_volatile(book, replace=_shown_paths(staging, dest, nb.parameters))
         nbformat.write(book, executed)
         nb.files["notebook"] = f"{nb.name}/{executed.name}"
         if html:

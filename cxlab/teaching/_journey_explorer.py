@@ -172,8 +172,8 @@ def value_of_change(model, changes) -> pd.DataFrame:
             "the journey explorer values changes of an ungrouped ValueModel; fit it "
             "without groups= (the explorer changes the pooled chain)."
         )
-    chain = model._chain
-    p = change_transitions(model._p, chain.rows, chain.cols, changes)
+    chain = model.state_.chain
+    p = change_transitions(chain.p, chain.rows, chain.cols, changes)
     conv = conversion(p, chain.n_transient)[:, 0]
     d_conv = conv - model._before["conversion_rate"]
     buyers = model.n_leads_ * d_conv
@@ -230,13 +230,13 @@ def _source(source):
     from cxlab.value._model import ValueModel
 
     if isinstance(source, ValueModel):
-        if not hasattr(source, "_chain"):
+        if not hasattr(source, "state_"):
             raise ParameterError("the ValueModel is not fitted; call fit(data) first.")
         if len(source.groups_) != 1:
             value_of_change(source, [])  # raises the explanation
-        chain = source._chain.chains
-        dwell = None if chain.dwell_ is None else chain.dwell_["mean_days"]
-        return source._chain.frame(0), dwell, source
+        fitted = source.state_.chain
+        dwell = None if fitted.chains.dwell_ is None else fitted.chains.dwell_["mean_days"]
+        return fitted.frame(0), dwell, source
     if isinstance(source, MarkovChain):
         if not hasattr(source, "transition_matrix_"):
             raise ParameterError("the MarkovChain is not fitted; call fit(events) first.")

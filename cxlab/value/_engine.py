@@ -1,5 +1,6 @@
 """The evaluation engine of :class:`cxlab.ValueModel` (not a public module).
 
+It reads only the model's :class:`~cxlab.value._state.FittedState` (``state_``).
 :func:`evaluate` computes every metric for the point estimate and each
 replicate under a scenario: the changed chain's conversion by group, the
 owner's-journey outcomes per purchaser (lifetimes, survival, NPS) averaged by
@@ -14,15 +15,14 @@ import pandas as pd
 
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.value._chain import change_row, check_absorbing, conversion, replace_row
-from cxlab.value._results import interval_table
-from cxlab.value._scenarios import experience_outcomes, nps_draws, nps_outcomes
+from cxlab.value._scenarios import experience_outcomes, nps_outcomes
 
-__all__ = ["evaluate", "target_mask", "ensure_nps", "group_labels", "matrix_frame"]
+__all__ = ["evaluate", "target_mask", "baseline_nps", "group_labels", "matrix_frame"]
 
 
-def chain_after(model, scenario) -> tuple[np.ndarray, int]:
-    p, n_clipped = model._p, 0
-    rows, cols = model._chain.rows, model._chain.cols
+def chain_after(state, scenario) -> tuple[np.ndarray, int]:
+    p, n_clipped = state.p, 0
+    rows, cols = state.chain.rows, state.chain.cols
     if scenario.kind == "transition":
         kw = scenario.params
         change_row(p[0], rows, cols, **kw, strict=True)  # raises on an impossible change
@@ -30,11 +30,11 @@ def chain_after(model, scenario) -> tuple[np.ndarray, int]:
     else:
         p = replace_row(p, rows, cols, **scenario.params)
     for g in range(p.shape[1]):
-        check_absorbing(p[0, g], rows, model._chain.n_transient)
+        check_absorbing(p[0, g], rows, state.chain.n_transient)
     return p, n_clipped
 
 
-def _view(model, mask) -> dict:
+def _view(state, mask) -> dict:
     """Purchasers collapsed to their distinct covariate patterns.
 
     Every per-purchaser outcome depends only on the covariates, the group, the
@@ -42,24 +42,25 @@ def _view(model, mask) -> dict:
     computed once per distinct pattern (a few hundred at most with the default
     discrete covariates, however many purchasers) and weighted by counts.
     """
-    t = model.owners_
+    t = state.owners
     n = len(t)
     csat = t["csat"].to_numpy(float) if "csat" in t.columns else np.zeros(n)
     n_obs = t["support_contacts"].to_numpy(float)
     mask = np.zeros(n, dtype=bool) if mask is None else mask
-    parts = [model._X, model._D, model._gidx[:, None], model._key[:, None], csat[:, None],
-             n_obs[:, None], mask[:, None]]  # fmt: skip
-    nps_x = model._nps.get("x") if model._nps else None
+    parts = [state.X, state.D, state.group_code[:, None], state.spend_key[:, None],
+             csat[:, None], n_obs[:, None], mask[:, None]]  # fmt: skip
+    nps = state.nps_if_fitted()
+    nps_x = nps.get("x") if nps else None
     if nps_x is not None:
         parts.append(nps_x)
     z = np.nan_to_num(np.column_stack(parts).astype(float), nan=-1e9)
     _, first, inv = np.unique(z, axis=0, return_index=True, return_inverse=True)
     view = {
         "inv": inv.ravel(),
-        "X": model._X[first],
-        "D": model._D[first],
-        "g": model._gidx[first],
-        "key": model._key[first],
+        "X": state.X[first],
+        "D": state.D[first],
+        "g": state.group_code[first],
+        "key": state.spend_key[first],
         "csat": csat[first],
         "n_obs": n_obs[first],
         "mask": mask[first],
@@ -76,37 +77,37 @@ def _group_mean(view, wp, values, n_g):
         )
 
 
-def evaluate(model, scenario) -> dict:
+def evaluate(state, scenario) -> dict:
     """Every metric for the point estimate (index 0) and each replicate."""
     kind = None if scenario is None else scenario.kind
-    p, n_clipped = chain_after(model, scenario) if kind in ("transition", "row") else (model._p, 0)
-    conv = conversion(p, model._chain.n_transient)  # (n_rep, G)
-    mask = target_mask(model, scenario)
+    p, n_clipped = chain_after(state, scenario) if kind in ("transition", "row") else (state.p, 0)
+    conv = conversion(p, state.chain.n_transient)  # (n_rep, G)
+    mask = target_mask(state, scenario)
     if kind == "experience":
-        ensure_nps(model)
-    view = _view(model, mask)
+        state.nps()  # fitted on first need
+    view = _view(state, mask)
     n_u = len(view["g"])
     n_rep, n_g = conv.shape
     per = {m: np.full((n_rep, n_g), np.nan) for m in ("ret", "days", "rpp", "clv", "nps")}
     for b in range(n_rep):  # loop over replicates
-        sp = model._spend[b]
+        sp = state.spend[b]
         wp = np.bincount(view["inv"], weights=sp["w"], minlength=n_u)
         rate = sp["rate_k"][view["key"]]
-        lin = view["X"] @ model._hazard.split(model._theta[b])[1][0]
+        lin = view["X"] @ state.hazard.split(state.theta[b])[1][0]
         if kind == "churn":
             lin = lin + np.where(view["mask"], np.log(scenario.params["hazard_ratio"]), 0.0)
-        ddays, days, surv = model._life(np.exp(lin), model._theta[b], sp["p_onb"])
+        ddays, days, surv = state.life(np.exp(lin), state.theta[b], sp["p_onb"])
         if kind == "experience":
             ddays, days, surv, nps_u = experience_outcomes(
-                model, view, b, scenario.params, lin, (ddays, days, surv)
+                state, view, b, scenario.params, lin, (ddays, days, surv)
             )
             if nps_u is not None:
                 per["nps"][b] = 100 * _group_mean(view, wp, nps_u, n_g)
         per["ret"][b] = _group_mean(view, wp, surv, n_g)
         per["days"][b] = _group_mean(view, wp, days, n_g)
         per["rpp"][b] = sp["first"] + _group_mean(view, wp, rate * days, n_g)
-        per["clv"][b] = model.margin * (sp["first"] + _group_mean(view, wp, rate * ddays, n_g))
-    buyers = model._lead_share * conv
+        per["clv"][b] = state.margin * (sp["first"] + _group_mean(view, wp, rate * ddays, n_g))
+    buyers = state.lead_share * conv
     mix = buyers / buyers.sum(axis=1, keepdims=True)  # purchasers by group
     out = {"conversion_rate": buyers.sum(axis=1)}
     for m, k in (("retention", "ret"), ("active_days", "days"), ("clv", "clv")):
@@ -115,7 +116,7 @@ def evaluate(model, scenario) -> dict:
     out["nps"] = (
         np.sum(mix * per["nps"], axis=1) if kind == "experience" else np.full(n_rep, np.nan)
     )
-    out["purchasers"] = model.n_leads_ * out["conversion_rate"]
+    out["purchasers"] = state.n_leads * out["conversion_rate"]
     out["revenue"] = out["purchasers"] * out["revenue_per_purchaser"]
     out["value"] = out["purchasers"] * out["clv"]
     out["_clipped"] = n_clipped
@@ -123,11 +124,11 @@ def evaluate(model, scenario) -> dict:
     return out
 
 
-def target_mask(model, scenario):
+def target_mask(state, scenario):
     """Purchasers a churn or experience scenario applies to (boolean mask)."""
     if scenario is None or scenario.kind not in ("churn", "experience"):
         return None
-    t = model.owners_
+    t = state.owners
     mask = np.ones(len(t), dtype=bool)
     where = dict(scenario.params.get("who") or {})
     for key in ("touchpoint", "channel"):
@@ -151,23 +152,23 @@ def target_mask(model, scenario):
     return mask
 
 
-def ensure_nps(model) -> None:
-    """Fit the NPS model on first need (only experience scenarios use it); baseline NPS."""
-    if model._nps is not None:
-        return
-    model._nps = nps_draws(model, np.random.default_rng(model._nps_seed))
-    if model._nps.get("x") is None:  # no NPS answers: experience what-ifs report no NPS
-        return
-    view = _view(model, None)
-    n_u, n_g = len(view["g"]), len(model.groups_)
-    per = np.empty((len(model._theta), n_g))
-    for b, sp in enumerate(model._spend):  # loop over replicates
+def baseline_nps(state, conv_by_group) -> np.ndarray | None:
+    """Today's NPS per replicate (the NPS model is fitted on first need); None without answers.
+
+    ``conv_by_group`` is the baseline conversion by group, shape (1 + n_boot, G).
+    """
+    nps = state.nps()
+    if nps.get("x") is None:  # no NPS answers: experience what-ifs report no NPS
+        return None
+    view = _view(state, None)
+    n_u, n_g = len(view["g"]), len(state.groups)
+    per = np.empty((len(state.theta), n_g))
+    for b, sp in enumerate(state.spend):  # loop over replicates
         wp = np.bincount(view["inv"], weights=sp["w"], minlength=n_u)
-        per[b] = _group_mean(view, wp, nps_outcomes(model, b, view["x_nps"]), n_g)
-    buyers = model._lead_share * model._before["_conv_by_group"]
+        per[b] = _group_mean(view, wp, nps_outcomes(state, b, view["x_nps"]), n_g)
+    buyers = state.lead_share * conv_by_group
     mix = buyers / buyers.sum(axis=1, keepdims=True)
-    model._before["nps"] = 100 * np.sum(mix * per, axis=1)
-    model.baseline_ = interval_table(model._before, model.confidence)
+    return 100 * np.sum(mix * per, axis=1)
 
 
 def group_labels(data, groups):

@@ -36,15 +36,21 @@ import pandas as pd
 
 from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
 from cxlab.value._chain import conversion, fit_chain, open_journeys
-from cxlab.value._engine import evaluate, group_labels, matrix_frame, target_mask
+from cxlab.value._engine import (
+    baseline_nps,
+    evaluate,
+    group_labels,
+    matrix_frame,
+)
 from cxlab.value._groups import choose_groups
-from cxlab.value._owner import fit_hazard, fit_support, lifetime, owner_table, spend_rates
+from cxlab.value._owner import fit_hazard, fit_support, owner_table, spend_rates
 from cxlab.value._results import (
     Scenario,
     ValueRanking,
     WhatIfResult,
     interval_table,
 )
+from cxlab.value._state import FittedState
 from cxlab.value._teams import scenario_owner, touchpoint_owners
 
 __all__ = ["ValueModel", "Scenario", "WhatIfResult", "ValueRanking", "touchpoint_owners"]
@@ -107,8 +113,12 @@ class ValueModel:
         Group labels (``["all"]`` without groups).
     grouping_ : GroupChoice
         How the groups were chosen (``how``: ``"pooled"``, ``"as given"`` or
-        ``"personas"``; ``homogeneity_p`` with ``groups="auto"``).
+        ``"personas"``; with ``groups="auto"`` also ``n_personas`` and, when
+        more than one was found, ``homogeneity_p``).
     n_leads_ : int
+    state_ : FittedState
+        Everything the scenarios are evaluated from (the fitted chain, churn,
+        support and spend pieces and their replicates), built by ``fit``.
     notes_ : list of str
         Caveats.
 
@@ -184,11 +194,13 @@ class ValueModel:
         groups : str or Series, optional
             A column of ``data.customers`` (e.g. ``"segment"``) or a Series of
             labels indexed by ``customer_id`` (e.g. personas from clustering).
-            ``"auto"``: find personas (:class:`cxlab.PersonaModel`) and fit them
+            ``"auto"``: find personas (:class:`cxlab.PersonaModel`) from
+            channel habits before the purchase and customer attributes, never
+            from journey outcomes, comparing 1 to 8 personas; several are fitted
             separately when the homogeneity test rejects one pooled
-            buyer's-journey chain (p < 0.01), else pool; ``"personas"``: always
-            by persona. See :mod:`cxlab.value`; the choice is in
-            ``grouping_`` and the notes.
+            buyer's-journey chain (p < 0.01), else (or with one persona) the
+            model pools; ``"personas"``: always by 2 to 8 personas. See
+            :mod:`cxlab.value._groups`; the choice is in ``grouping_`` and the notes.
 
         Returns
         -------
@@ -221,10 +233,7 @@ class ValueModel:
             ids = pd.unique(data.events["customer_id"])
             labels = pd.Series(label_of(ids, "events"), index=ids)
         chain = fit_chain(data, labels, n_boot=n_boot, random_state=rng)
-        self._chain = chain
         self.groups_ = chain.groups
-        self._p = chain.p
-        self._lead_share = np.broadcast_to(chain.lead_share, chain.p.shape[:2])
         self.transition_matrix_ = matrix_frame(chain)
         conv0 = conversion(chain.p[0], chain.n_transient)
         self.conversion_ = float(np.sum(chain.lead_share * conv0))
@@ -256,40 +265,60 @@ class ValueModel:
         covs += dummies
         table = self._drop_incomplete(table, covs, notes)
         self.owners_ = table
-        self._covs, self._dummies = covs, dummies
-        self._X = table[covs].to_numpy(float)
-        self._D = table[dummies].to_numpy(float)
-        self._gidx = pd.Categorical(table["group"], categories=self.groups_).codes.astype(np.int64)
+        gidx = pd.Categorical(table["group"], categories=self.groups_).codes.astype(np.int64)
         spend_key = [table["group"].astype(str)]
-        self._spend_by = self.spend_by
+        spend_by = self.spend_by
         if self.spend_by == "loyalty_member" and self.spend_by not in table.columns:
             notes.append("no 'loyalty_member' column: one repeat-revenue rate per group.")
-            self._spend_by = None  # the default, on a study without a loyalty club
-        if self._spend_by is not None:
+            spend_by = None  # the default, on a study without a loyalty club
+        if spend_by is not None:
             if self.spend_by not in table.columns:
                 raise ParameterError(
                     f"spend_by={self.spend_by!r} is not a purchaser column; use None or one of "
                     f"{sorted(table.columns)}"
                 )
             spend_key.append(table[self.spend_by].astype(str))
-        key = pd.Series(list(zip(*spend_key)))
-        self._key, self._key_labels = pd.factorize(key)
-        self._hazard = fit_hazard(table, covs, self.churn_breakpoints)
-        self._theta = self._hazard.draws(n_boot, rng)
-        self._support = fit_support(table, dummies) if "csat" in covs else None
-        self._gamma = None if self._support is None else self._support.draws(n_boot, rng)
-        self._seeds = rng.integers(0, 2**63 - 1, size=n_boot)
-        self._nps_seed = int(rng.integers(0, 2**63 - 1))
-        self._nps = None
-        self._csat_scale = tuple(data.catalog.metrics.get("csat", (1, 5)))
+        key, key_labels = pd.factorize(pd.Series(list(zip(*spend_key))))
+        hazard = fit_hazard(table, covs, self.churn_breakpoints)
+        theta = hazard.draws(n_boot, rng)
+        support = fit_support(table, dummies) if "csat" in covs else None
+        gamma = None if support is None else support.draws(n_boot, rng)
+        seeds = rng.integers(0, 2**63 - 1, size=n_boot)
+        nps_seed = int(rng.integers(0, 2**63 - 1))
         cols = ("first_revenue", "revenue_after_start", "tenure_days", "churned_in_onboarding")
-        self._spend_cols = {c: table[c].to_numpy(float) for c in cols}
-        self._spend = [self._spend_at(b) for b in range(n_boot + 1)]
+        spend_cols = {c: table[c].to_numpy(float) for c in cols}
+        self.state_ = FittedState(
+            margin=self.margin,
+            discount_rate=self.discount_rate,
+            horizon_days=self.horizon_days,
+            onboarding_days=self.onboarding_days,
+            n_leads=self.n_leads_,
+            n_boot=n_boot,
+            chain=chain,
+            lead_share=np.broadcast_to(chain.lead_share, chain.p.shape[:2]),
+            groups=list(self.groups_),
+            owners=table,
+            covariates=tuple(covs),
+            dummies=tuple(dummies),
+            X=table[covs].to_numpy(float),
+            D=table[dummies].to_numpy(float),
+            group_code=gidx,
+            spend_key=key,
+            spend_key_labels=key_labels,
+            spend_by=spend_by,
+            hazard=hazard,
+            theta=theta,
+            support=support,
+            gamma=gamma,
+            spend=tuple(_spend_at(spend_cols, gidx, key, seeds, b) for b in range(n_boot + 1)),
+            csat_scale=tuple(data.catalog.metrics.get("csat", (1, 5))),
+            nps_seed=nps_seed,
+        )
         self.notes_ = notes + self._caveats(table)
         self._cache = {}
-        self._before = evaluate(self, None)
+        self._before = evaluate(self.state_, None)
         self.baseline_ = interval_table(self._before, self.confidence)
-        self.hazard_ = self._hazard.frame(self.confidence)
+        self.hazard_ = hazard.frame(self.confidence)
         self.spend_ = self._spend_frame()
         return self
 
@@ -338,43 +367,10 @@ class ValueModel:
         )
         return notes
 
-    def _weights(self, b: int) -> np.ndarray:
-        n = len(self.owners_)
-        if b == 0:
-            return np.ones(n)
-        r = np.random.default_rng(int(self._seeds[b - 1]))
-        return np.bincount(r.integers(0, n, size=n), minlength=n).astype(float)
-
-    def _spend_at(self, b: int) -> dict:
-        w = self._weights(b)
-        first, rate = spend_rates(self._spend_cols, self._gidx, self._key, w)
-        p_onb = float(np.sum(w * self._spend_cols["churned_in_onboarding"]) / w.sum())
-        if w.max() <= 255:  # bootstrap counts fit in a byte: 1/8 of the memory per replicate
-            w = w.astype(np.uint8)
-        return {"w": w, "first": first, "rate_k": rate, "p_onb": p_onb}
-
     # -- evaluation ---------------------------------------------------------------
-    def _evaluate(self, scenario):
-        return evaluate(self, scenario)
-
-    def _target(self, scenario):
-        return target_mask(self, scenario)
-
     def _check_fitted(self, method: str) -> None:
         if not hasattr(self, "_before"):
             raise NotFittedError(f"ValueModel is not fitted yet; call fit(data) before {method}().")
-
-    def _life(self, mult, theta_b, p_onb):
-        base, _ = self._hazard.split(theta_b)
-        return lifetime(
-            mult,
-            base[0],
-            self._hazard.breakpoints,
-            onboarding=float(self.onboarding_days),
-            horizon=float(self.horizon_days),
-            discount=np.log1p(self.discount_rate) / 365.0,
-            p_onboarding=p_onb,
-        )
 
     # -- public API ---------------------------------------------------------------
     def what_if(self, scenario: Scenario) -> WhatIfResult:
@@ -406,14 +402,16 @@ class ValueModel:
                 f"what_if needs a cxlab.Scenario, not {type(scenario).__name__}; e.g. "
                 "Scenario.transition('consideration', 'purchase', add=0.05)."
             )
-        if scenario.kind == "experience" and "csat" not in self._covs:
+        if scenario.kind == "experience" and "csat" not in self.state_.covariates:
             raise ParameterError(
                 f"scenario {scenario.name!r} changes CSAT, but the churn model has no CSAT "
                 "(no post-purchase CSAT answers, or 'csat' left out of churn_covariates)."
             )
         key = (scenario.kind, repr(sorted(scenario.params.items())))
         if key not in self._cache:  # the same change under another name is not recomputed
-            self._cache[key] = evaluate(self, scenario)
+            self._cache[key] = evaluate(self.state_, scenario)
+            if scenario.kind == "experience" and np.isnan(self._before["nps"][0]):
+                self._baseline_nps()
         after = self._cache[key]
         notes = list(self.notes_)
         if after["_clipped"]:
@@ -479,15 +477,38 @@ class ValueModel:
             raise ParameterError(f"scenario names repeat ({names}); give each a unique name=.")
         return ValueRanking([self.what_if(s) for s in scenarios], confidence=float(self.confidence))
 
+    def _baseline_nps(self) -> None:
+        """Today's NPS, once the NPS model is fitted (by the first experience scenario)."""
+        nps = baseline_nps(self.state_, self._before["_conv_by_group"])
+        if nps is not None:
+            self._before["nps"] = nps
+            self.baseline_ = interval_table(self._before, self.confidence)
+
     def _spend_frame(self) -> pd.DataFrame:
+        state = self.state_
         rows = {}
         for j, g in enumerate(self.groups_):
             label = "first_order_value" + ("" if len(self.groups_) == 1 else f"[{g}]")
-            rows[label] = np.array([s["first"][j] for s in self._spend])
-        for j, key in enumerate(self._key_labels):
+            rows[label] = np.array([s["first"][j] for s in state.spend])
+        for j, key in enumerate(state.spend_key_labels):
             parts = [] if len(self.groups_) == 1 else [f"group={key[0]}"]
-            if self._spend_by is not None:
-                parts.append(f"{self._spend_by}={key[-1]}")
+            if state.spend_by is not None:
+                parts.append(f"{state.spend_by}={key[-1]}")
             label = "repeat_revenue_per_day" + (f"[{', '.join(parts)}]" if parts else "")
-            rows[label] = np.array([s["rate_k"][j] for s in self._spend])
+            rows[label] = np.array([s["rate_k"][j] for s in state.spend])
         return interval_table(rows, self.confidence, index_name="quantity")
+
+
+def _spend_at(cols: dict, group: np.ndarray, key: np.ndarray, seeds: np.ndarray, b: int) -> dict:
+    """Spend of replicate ``b`` (0: every purchaser once; else a bootstrap resample)."""
+    n = len(group)
+    if b == 0:
+        w = np.ones(n)
+    else:
+        r = np.random.default_rng(int(seeds[b - 1]))
+        w = np.bincount(r.integers(0, n, size=n), minlength=n).astype(float)
+    first, rate = spend_rates(cols, group, key, w)
+    p_onb = float(np.sum(w * cols["churned_in_onboarding"]) / w.sum())
+    if w.max() <= 255:  # bootstrap counts fit in a byte: 1/8 of the memory per replicate
+        w = w.astype(np.uint8)
+    return {"w": w, "first": first, "rate_k": rate, "p_onb": p_onb}

@@ -19,7 +19,6 @@ every purchaser (respondents or not); draws from its covariance give intervals.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 __all__ = ["experience_outcomes", "nps_draws", "nps_outcomes"]
@@ -61,51 +60,52 @@ def _contact_grid(n_obs, dc, gamma, csat, mediated: bool):
     return np.broadcast_to(k, pk.shape), pk
 
 
-def experience_outcomes(model, view, b, params, lin, outcomes):
+def experience_outcomes(state, view, b, params, lin, outcomes):
     """Lifetime outcomes and NPS per covariate pattern after a CSAT change, replicate ``b``."""
-    lo, hi = model._csat_scale
-    covs = model._covs
+    lo, hi = state.csat_scale
+    covs = state.covariates
     ddays, days, surv = (np.array(o, dtype=float, copy=True) for o in outcomes)
     csat, n_obs = view["csat"], view["n_obs"]
     new = np.clip(csat + params["csat"], lo, hi)
     dc = np.where(view["mask"], new - csat, 0.0)
     idx = np.flatnonzero(dc != 0)
     has_nps = view.get("x_nps") is not None
-    nps_i = nps_outcomes(model, b, view["x_nps"]) if has_nps else None
+    nps_i = nps_outcomes(state, b, view["x_nps"]) if has_nps else None
     if len(idx) == 0:
         return ddays, days, surv, nps_i
-    _, beta = model._hazard.split(model._theta[b])
+    _, beta = state.hazard.split(state.theta[b])
     beta = beta[0]
     b_c = beta[covs.index("csat")] if "csat" in covs else 0.0
     b_s = beta[covs.index("support_contacts")] if "support_contacts" in covs else 0.0
-    mediated = bool(params.get("mediated", True)) and model._gamma is not None
+    mediated = bool(params.get("mediated", True)) and state.gamma is not None
     gamma = None
     if mediated:
-        g = model._gamma[b]
+        g = state.gamma[b]
         gamma = (g[0] + view["D"][idx] @ g[2:], g[1])  # per-pattern intercept with groups
     k, pk = _contact_grid(n_obs[idx], dc[idx], gamma, csat[idx], mediated)
     lin_k = lin[idx, None] + b_c * dc[idx, None] + b_s * (k - n_obs[idx, None])
-    d2, a2, s2 = model._life(np.exp(lin_k), model._theta[b], model._spend[b]["p_onb"])
+    d2, a2, s2 = state.life(np.exp(lin_k), state.theta[b], state.spend[b]["p_onb"])
     ddays[idx] = np.sum(pk * d2, axis=1)
     days[idx] = np.sum(pk * a2, axis=1)
     surv[idx] = np.sum(pk * s2, axis=1)
     if not has_nps:
         return ddays, days, surv, None
-    drivers = model._nps["drivers"]
+    nps = state.nps()
+    drivers = nps["drivers"]
     x = view["x_nps"][idx][:, None, :].repeat(k.shape[1], axis=1)
     x[..., drivers.index("csat")] = new[idx, None]
     if "support_contacts" in drivers:
         x[..., drivers.index("support_contacts")] = k
-    nps_i[idx] = np.sum(pk * _net(model._nps, b, x), axis=1)
+    nps_i[idx] = np.sum(pk * _net(nps, b, x), axis=1)
     return ddays, days, surv, nps_i
 
 
-def nps_draws(model, rng) -> dict:
+def nps_draws(state, rng) -> dict:
     """Fit the NPS ordinal logit on purchasers who answered; draw its parameters."""
     from cxlab import NPSDrivers
 
-    t = model.owners_
-    drivers = [d for d in NPS_DRIVERS if d in t.columns] + list(model._dummies)
+    t = state.owners
+    drivers = [d for d in NPS_DRIVERS if d in t.columns] + list(state.dummies)
     answered = t[t["nps_last"].notna()] if "nps_last" in t.columns else t.iloc[:0]
     if len(answered) < 30:  # too few answers for an NPS model: report no NPS
         return {"drivers": [], "x": None, "n": len(answered)}
@@ -126,7 +126,7 @@ def nps_draws(model, rng) -> dict:
         jac[k + m :, k + m] = np.exp(a[m])
     point = np.r_[params[:k], res.model.transform_threshold_params(params)[1:-1]]
     draws = rng.multivariate_normal(
-        point, jac @ cov @ jac.T, size=int(model.n_boot), method="cholesky"
+        point, jac @ cov @ jac.T, size=int(state.n_boot), method="cholesky"
     )
     draws = np.vstack([point, draws])
     levels = np.unique(table["nps"].to_numpy())
@@ -159,11 +159,6 @@ def _net(nps: dict, b: int, x: np.ndarray) -> np.ndarray:
     return (1.0 - cdf_at(8)) - cdf_at(6)
 
 
-def nps_outcomes(model, b: int, x: np.ndarray) -> np.ndarray:
+def nps_outcomes(state, b: int, x: np.ndarray) -> np.ndarray:
     """P(promoter) - P(detractor) for covariates ``x`` under replicate ``b``."""
-    return _net(model._nps, b, x)
-
-
-def nps_table(model) -> pd.DataFrame:
-    """The NPS model's coefficients (for reports)."""
-    return model._nps["model"].coef_
+    return _net(state.nps(), b, x)

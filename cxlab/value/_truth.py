@@ -28,6 +28,7 @@ from scipy import special
 
 from cxlab.exceptions import ParameterError
 from cxlab.value._chain import change_row, conversion, replace_row
+from cxlab.value._engine import target_mask
 from cxlab.value._owner import lifetime
 from cxlab.value._results import METRICS
 from cxlab.value._scenarios import _contact_grid
@@ -72,12 +73,13 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
     w = np.array([p["weight"] for p in personas], float)
     w = w / w.sum()
     # -- buyer's journey per persona ------------------------------------------------
+    chain = model.state_.chain
     conv_b, conv_a = [], []
     for nm in names:
         m = truth.transition_matrix_by_persona[nm]
-        p = _full(m, model._chain.rows, model._chain.cols)
-        conv_b.append(float(conversion(p, model._chain.n_transient)))
-        conv_a.append(float(conversion(_apply(p, model, scenario), model._chain.n_transient)))
+        p = _full(m, chain.rows, chain.cols)
+        conv_b.append(float(conversion(p, chain.n_transient)))
+        conv_a.append(float(conversion(_apply(p, model, scenario), chain.n_transient)))
     conv_b, conv_a = np.array(conv_b), np.array(conv_a)
     # -- owner's journey per purchaser ---------------------------------------------------
     t = model.owners_
@@ -106,11 +108,11 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
     after, nps_a = before, nps_b
     kind = None if scenario is None else scenario.kind
     if kind in ("churn", "experience"):
-        mask = model._target(scenario)
+        mask = target_mask(model.state_, scenario)
     if kind == "churn":
         after = life(np.exp(lin + np.where(mask, np.log(scenario.params["hazard_ratio"]), 0.0)))
     elif kind == "experience":
-        lo, hi = model._csat_scale
+        lo, hi = model.state_.csat_scale
         new = np.clip(csat + scenario.params["csat"], lo, hi)
         dc = np.where(mask, new - csat, 0.0)
         gamma0 = np.log(par["support_per_onboarding"]) - SUPPORT_CSAT_EFFECT * 3
@@ -179,9 +181,10 @@ def _full(m: pd.DataFrame, rows, cols) -> np.ndarray:
 def _apply(p: np.ndarray, model, scenario) -> np.ndarray:
     if scenario is None or scenario.kind not in ("transition", "row"):
         return p
+    chain = model.state_.chain
     if scenario.kind == "row":
-        return replace_row(p, model._chain.rows, model._chain.cols, **scenario.params)
-    out, _ = change_row(p, model._chain.rows, model._chain.cols, **scenario.params, strict=True)
+        return replace_row(p, chain.rows, chain.cols, **scenario.params)
+    out, _ = change_row(p, chain.rows, chain.cols, **scenario.params, strict=True)
     return out
 
 

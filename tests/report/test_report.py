@@ -242,18 +242,33 @@ def test_reproducible_tables_figures_and_outputs(good):
 
 
 def test_executed_notebooks_carry_no_timing_metadata(good):
-    out, files = good["out"], good["runs"][0]["files"]
+    files = good["runs"][0]["files"]
     text = (files / "summary/summary.ipynb").read_text()
     day = datetime.now().strftime("%Y-%m-%d")
     assert day not in text and '"duration"' not in text and "start_time" not in text
     nb = nbformat.read(files / "summary/summary.ipynb", as_version=4)
     assert set(nb.metadata["papermill"]) == {"parameters", "version"}
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    # the injected out_dir shows the report folder, not the staging folder it ran in
-    assert f'out_dir = "{out / "summary"}"' in injected[0].source
+    # the injected out_dir shows the report folder, not the staging folder it ran in; the
+    # report is outside the project, so relative to the report folder
+    assert 'out_dir = "summary"' in injected[0].source
     # ... and so do outputs (a cell ending in cxlab.export_table shows the file's path)
     text = (files / "sleeps/sleeps.ipynb").read_text()
-    assert "report.tmp" not in text and str(out / "sleeps" / "tables" / "slept.csv") in text
+    assert "report.tmp" not in text and "'sleeps/tables/slept.csv'" in text
+
+
+def test_report_outside_the_project_shows_no_absolute_path(good):
+    """--out and data_path outside the project: the pages show paths relative to the report
+    folder (out_dir, exported files, the data folder), never the machine's folders."""
+    files = good["runs"][0]["files"]
+    base = str(good["out"].parent)
+    for rel in ("summary/summary.html", "summary/summary.ipynb", "sleeps/sleeps.html"):
+        text = (files / rel).read_text()
+        assert base not in text, rel
+    html = (files / "summary/summary.html").read_text()
+    assert "../data" in html  # data_path, relative to the report folder
+    # the manifest still records where the report and its inputs are
+    assert base in (files / "manifest.json").read_text()
 
 
 def test_hide_code_html_has_no_input(good):
