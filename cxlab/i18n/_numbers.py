@@ -14,7 +14,7 @@ import numbers
 import re
 
 from cxlab.exceptions import ParameterError
-from cxlab.i18n._language import language_info, resolve_language
+from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, language_info, resolve_language
 
 __all__ = [
     "format_number",
@@ -113,9 +113,10 @@ def _is_missing(value) -> bool:
 
 
 def _missing_mark(language: str) -> str:
-    from cxlab.i18n._messages import t  # the catalog formats numbers, so import late
-
-    return t("value.missing", language=language)
+    # read straight from the catalog files: cxlab.i18n._messages formats numbers with this
+    # module, so importing it here would close an import cycle
+    mark = _load_file(language)["messages"].get("value.missing")
+    return mark if mark is not None else _load_file(DEFAULT_LANGUAGE)["messages"]["value.missing"]
 
 
 def _check_number(value, name: str = "value"):
