@@ -28,7 +28,7 @@ scenarios = [
 rows, coefs = [], []
 warnings.simplefilter("ignore")  # tied timestamps, open journeys: the same in every study
 for seed in range(first, last + 1):
-    data = cxlab.simulate(5000, seed=seed)
+    data = cxlab.simulate(5000, random_state=seed)
     for how, groups in (("auto", "auto"), ("true personas", data.truth.persona), ("pooled", None)):
         model = cxlab.ValueModel(margin=0.3, n_boot=n_boot, random_state=seed)
         model.fit(data, groups=groups)

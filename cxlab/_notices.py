@@ -15,7 +15,7 @@ notebook moves on.
 Examples
 --------
 >>> import cxlab, pandas as pd
->>> data = cxlab.simulate(n_customers=300, seed=1)
+>>> data = cxlab.simulate(n_customers=300, random_state=1)
 >>> data.feedback = data.feedback.iloc[:0]
 >>> drivers = cxlab.attempt(cxlab.driver_table, data)
 >>> bool(drivers)

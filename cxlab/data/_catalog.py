@@ -232,7 +232,7 @@ def observed_stages(data, stages=None) -> list:
     Examples
     --------
     >>> import cxlab
-    >>> observed_stages(cxlab.simulate(n_customers=200, seed=0))
+    >>> observed_stages(cxlab.simulate(n_customers=200, random_state=0))
     ['awareness', 'consideration', 'purchase']
     """
     catalog = study_catalog(data)

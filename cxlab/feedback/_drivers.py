@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import (
     ConvergenceError,
     DataWarning,
@@ -56,8 +57,8 @@ class NPSDrivers:
     categorical : list of str, optional
         Drivers to dummy-code (first category is the reference). Default:
         non-numeric, non-boolean columns.
-    level : float, default=0.95
-        Level of every interval.
+    confidence : float, default=0.95
+        Confidence level of every interval. ``level=`` is a deprecated alias.
     importance : {"deviance", None}, default="deviance"
         Compute drop-one likelihood-ratio importance (one extra fit per driver).
     n_bootstrap : int, default=0
@@ -89,18 +90,19 @@ class NPSDrivers:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=4000, seed=0)
+    >>> data = cxlab.simulate(n_customers=4000, random_state=0)
     >>> model = cxlab.NPSDrivers().fit(cxlab.driver_table(data))
     >>> bool(model.coef_.loc["csat", "lower"] < 0.8 < model.coef_.loc["csat", "upper"])
     True
     """
 
+    @renamed_parameter("level", "confidence")
     def __init__(
         self,
         *,
         drivers=None,
         categorical=None,
-        level: float = 0.95,
+        confidence: float = 0.95,
         importance: str | None = "deviance",
         n_bootstrap: int = 0,
         random_state=None,
@@ -108,7 +110,7 @@ class NPSDrivers:
     ):
         self.drivers = drivers
         self.categorical = categorical
-        self.level = level
+        self.confidence = confidence
         self.importance = importance
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
@@ -117,8 +119,8 @@ class NPSDrivers:
     # -- fitting ---------------------------------------------------------------------
     def fit(self, table: pd.DataFrame, y: str = "nps") -> NPSDrivers:
         """Fit on a driver table (e.g. from :func:`driver_table`); returns self."""
-        if not 0 < self.level < 1:
-            raise ParameterError(f"level={self.level} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         if self.importance not in ("deviance", None):
             raise ParameterError(f"importance={self.importance!r}; use 'deviance' or None.")
         if y not in table.columns:
@@ -134,7 +136,7 @@ class NPSDrivers:
             self.result_ = res
             k = exog.shape[1]
             params, bse = res.params.iloc[:k], res.bse.iloc[:k]
-            z = stats.norm.ppf(0.5 + self.level / 2)
+            z = stats.norm.ppf(0.5 + self.confidence / 2)
             coef = pd.DataFrame({"driver": [groups[c] for c in exog.columns]}, index=exog.columns)
             coef["coef"], coef["se"] = params.to_numpy(), bse.to_numpy()
             coef["lower"], coef["upper"] = (
@@ -299,7 +301,7 @@ class NPSDrivers:
                 shares.append(c / c.sum())
             if shares:
                 boot = pd.DataFrame(shares)
-                tail = (1 - self.level) / 2
+                tail = (1 - self.confidence) / 2
                 imp["share_lower"] = boot.quantile(tail).reindex(imp.index)
                 imp["share_upper"] = boot.quantile(1 - tail).reindex(imp.index)
                 imp.attrs["n_bootstrap_ok"] = len(shares)
@@ -319,7 +321,7 @@ class NPSDrivers:
         out = self.coef_.reset_index()
         out.attrs["notes"] = [
             f"Proportional-odds logit on {self.n_:,} answers (statsmodels OrderedModel); "
-            f"{self.level:.0%} Wald intervals.",
+            f"{self.confidence:.0%} Wald intervals.",
             "Coefficients are associations given the other drivers, not proven causes: "
             "drivers left out (e.g. persona) bias those kept in.",
             "std_coef: effect of one standard deviation of a numeric driver.",

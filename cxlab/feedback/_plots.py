@@ -67,8 +67,8 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
     metric = df["metric"].iloc[0] if "metric" in df.columns else None
     ax.set_xlabel(_UNITS.get(metric, "score"))
-    level = df["level"].iloc[0] if "level" in df.columns else 0.95
-    ax.set_title(f"{metric.upper() if metric else 'Score'} with {level:.0%} intervals")
+    confidence = df["level"].iloc[0] if "level" in df.columns else 0.95
+    ax.set_title(f"{metric.upper() if metric else 'Score'} with {confidence:.0%} intervals")
     if metric == "nps":
         ax.axvline(0, color="0.8", lw=1, zorder=0)
     ax.legend(loc="best", fontsize="small")
@@ -147,7 +147,7 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
     ax.set_yticks(y, labels)
     ax.axvline(0, color="0.6", lw=1)
     ax.set_xlabel("effect on the log-odds of a higher answer")
-    ax.set_title(f"What moves likelihood to recommend ({model.level:.0%} intervals)")
+    ax.set_title(f"What moves likelihood to recommend ({model.confidence:.0%} intervals)")
     return ax
 
 

@@ -166,7 +166,7 @@ class CommentThemes:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=4000, seed=0)
+    >>> data = cxlab.simulate(n_customers=4000, random_state=0)
     >>> themes = cxlab.CommentThemes(n_themes=6, random_state=0).fit(data)
     >>> sorted(themes.themes_["language"].unique())
     ['en', 'fa']

@@ -183,7 +183,7 @@ def persona_journeys(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1500, seed=4)
+    >>> data = cxlab.simulate(n_customers=1500, random_state=4)
     >>> pj = cxlab.persona_journeys(data, data.truth.persona)
     >>> bool(pj.homogeneity.estimate < 0.001)
     True

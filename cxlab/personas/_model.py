@@ -166,7 +166,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1500, seed=3)
+    >>> data = cxlab.simulate(n_customers=1500, random_state=3)
     >>> X = cxlab.customer_features(data)
     >>> model = cxlab.PersonaModel(n_personas=4, n_bootstrap=0, random_state=0).fit(X)
     >>> model.n_personas_

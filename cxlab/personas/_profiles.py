@@ -242,7 +242,7 @@ def persona_agreement(personas: pd.Series, truth: pd.Series):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=0)
+    >>> data = cxlab.simulate(n_customers=300, random_state=0)
     >>> res = persona_agreement(data.truth.persona, data.truth.persona)
     >>> float(res.estimate)
     1.0

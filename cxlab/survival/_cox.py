@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
@@ -89,8 +90,9 @@ class ChurnModel(_SurvivalRegression):
     strata : list of str, optional
         Columns to stratify on (a separate baseline per level), the remedy for
         a categorical covariate that breaks proportional hazards.
-    alpha : float, default=0.05
-        1 - confidence level of the intervals.
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a
+        deprecated alias.
     missing : {"raise", "drop"}, default="raise"
         Rows with missing covariates: error, or leave them out with a warning.
     fit_options : dict, optional
@@ -116,7 +118,7 @@ class ChurnModel(_SurvivalRegression):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=2)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=2)
     >>> table = cxlab.survival_table(data)
     >>> model = cxlab.ChurnModel(covariates=["loyalty_member", "csat"]).fit(table)
     >>> model.hazard_ratios_.columns.tolist()
@@ -125,6 +127,7 @@ class ChurnModel(_SurvivalRegression):
 
     _model_name = "the Cox model"
 
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
     def __init__(
         self,
         *,
@@ -135,7 +138,7 @@ class ChurnModel(_SurvivalRegression):
         penalizer: float = 0.0,
         l1_ratio: float = 0.0,
         strata=None,
-        alpha: float = 0.05,
+        confidence: float = 0.95,
         missing: str = "raise",
         fit_options: dict | None = None,
     ):
@@ -146,7 +149,7 @@ class ChurnModel(_SurvivalRegression):
         self.penalizer = penalizer
         self.l1_ratio = l1_ratio
         self.strata = strata
-        self.alpha = alpha
+        self.confidence = confidence
         self.missing = missing
         self.fit_options = fit_options
 
@@ -170,8 +173,8 @@ class ChurnModel(_SurvivalRegression):
         from lifelines import CoxPHFitter
         from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
 
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         if self.penalizer < 0:
             raise ParameterError(f"penalizer={self.penalizer} must be >= 0.")
         options = {**COX_FIT_OPTIONS, **self._fit_options()}
@@ -194,7 +197,7 @@ class ChurnModel(_SurvivalRegression):
             df[s] = table.loc[X.index, s].to_numpy()
         df["__duration"] = d
         df["__event"] = e
-        cph = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio, alpha=self.alpha)
+        cph = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio, alpha=self._alpha)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -208,7 +211,7 @@ class ChurnModel(_SurvivalRegression):
         self.n_events_ = int(e.sum())
         self.coef_ = cph.params_.rename("coef")
         self.coef_.index.name = "covariate"
-        self.hazard_ratios_ = ratio_table(cph.summary, self.alpha, "hazard_ratio")
+        self.hazard_ratios_ = ratio_table(cph.summary, self._alpha, "hazard_ratio")
         self._train = df
         self._strata = strata
         return self
@@ -225,7 +228,7 @@ class ChurnModel(_SurvivalRegression):
         """Tidy coefficient table (lifelines' summary with readable names)."""
         self._check_fitted("summary")
         s = self.lifelines_.summary
-        level = f"{100 * (1 - self.alpha):g}%"
+        level = f"{100 * self.confidence:g}%"
         out = pd.DataFrame(
             {
                 "coef": s["coef"],

@@ -14,8 +14,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._estimator import Estimator
+from cxlab.data._groups import customer_groups
 from cxlab.exceptions import (
-    DataWarning,
     NotFittedError,
     ParameterError,
     SmallSampleWarning,
@@ -26,46 +28,26 @@ from cxlab.survival._table import survival_table
 
 __all__ = ["KaplanMeier", "kaplan_meier", "logrank_test", "survival_table", "group_labels"]
 
-MISSING_GROUP = "(missing)"
-
 
 def group_labels(table: pd.DataFrame, by) -> pd.Series:
     """One label per row from one or more columns (``"a / b"``); missing -> ``"(missing)"``.
 
-    The labels are an ordered categorical (the columns' category order, else sorted).
+    The labels are an ordered categorical (the columns' category order, else
+    sorted); ``by=None`` gives one group ``"all"``. The reading of ``by`` is
+    :func:`cxlab.data.customer_groups`'.
     """
     if by is None:
         return pd.Series(pd.Categorical(["all"] * len(table)), index=table.index, name="group")
-    cols = [by] if isinstance(by, str) else list(by)
-    unknown = [c for c in cols if c not in table.columns]
-    if unknown:
-        raise ParameterError(
-            f"by={unknown} are not columns of the table; it has {list(table.columns)}."
-        )
-    parts = []
-    for c in cols:
-        s = table[c]
-        if s.isna().any():
-            warnings.warn(
-                f"{int(s.isna().sum()):,} customers have no {c!r}; they form the group "
-                f"{MISSING_GROUP!r}.",
-                DataWarning,
-                stacklevel=3,
-            )
-        cat = pd.Categorical(s)
-        labels = pd.Series(cat.astype(str), index=table.index).where(s.notna(), MISSING_GROUP)
-        order = [str(x) for x in cat.categories] + [MISSING_GROUP]
-        parts.append((labels, order))
-    if len(parts) == 1:
-        labels, order = parts[0]
-    else:
-        labels = parts[0][0].str.cat([p[0] for p in parts[1:]], sep=" / ")
-        order = sorted(labels.unique())
-    present = [o for o in order if o in set(labels)]
-    return pd.Series(pd.Categorical(labels, categories=present), index=table.index, name="group")
+    labels = customer_groups(
+        [by] if isinstance(by, str) else list(by),
+        table,
+        missing="group",
+        stacklevel=4,  # the caller of KaplanMeier.fit, survival_clv, logrank_test
+    )
+    return pd.Series(labels.array, index=table.index, name="group")
 
 
-class KaplanMeier:
+class KaplanMeier(Estimator):
     """Kaplan-Meier survival curves by group (wraps ``lifelines.KaplanMeierFitter``).
 
     Parameters
@@ -73,8 +55,9 @@ class KaplanMeier:
     by : str or list of str, optional
         Column(s) that define the groups; None = everyone together.
     duration_col, event_col : str, default="tenure_days", "churned"
-    alpha : float, default=0.05
-        1 - confidence level (lifelines' exponential Greenwood intervals).
+    confidence : float, default=0.95
+        Confidence level of the intervals (lifelines' exponential Greenwood
+        intervals). ``alpha=`` (1 - confidence) is a deprecated alias.
 
     Attributes
     ----------
@@ -87,24 +70,25 @@ class KaplanMeier:
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, random_state=1))
     >>> km = cxlab.KaplanMeier(by="loyalty_member").fit(table)
     >>> km.retention([90, 180]).columns.tolist()
     ['group', 'horizon_days', 'retention', 'lower', 'upper', 'at_risk']
     """
 
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
     def __init__(
         self,
         *,
         by=None,
         duration_col: str = "tenure_days",
         event_col: str = "churned",
-        alpha: float = 0.05,
+        confidence: float = 0.95,
     ):
         self.by = by
         self.duration_col = duration_col
         self.event_col = event_col
-        self.alpha = alpha
+        self.confidence = confidence
 
     def __repr__(self) -> str:
         fitted = f", groups={self.groups_}" if hasattr(self, "groups_") else ""
@@ -119,8 +103,8 @@ class KaplanMeier:
         """
         from lifelines import KaplanMeierFitter
 
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         d, e = check_durations(
             table, self.duration_col, self.event_col, require_events=False, what="Kaplan-Meier"
         )
@@ -135,7 +119,7 @@ class KaplanMeier:
         self.fitters_, rows = {}, []
         for k, name in enumerate(labels.cat.categories):
             m = codes == k
-            kmf = KaplanMeierFitter(alpha=self.alpha)
+            kmf = KaplanMeierFitter(alpha=round(1 - self.confidence, 12))
             kmf.fit(d[m], e[m], label=name)
             self.fitters_[name] = kmf
             n, ev = int(m.sum()), int(e[m].sum())
@@ -279,9 +263,10 @@ class KaplanMeier:
         return km_plot(self.curves(), ax=ax, ci=ci, title=title, by=self.by)
 
 
-def kaplan_meier(table: pd.DataFrame, *, by=None, alpha: float = 0.05, **kw) -> KaplanMeier:
+@renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
+def kaplan_meier(table: pd.DataFrame, *, by=None, confidence: float = 0.95, **kw) -> KaplanMeier:
     """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``."""
-    return KaplanMeier(by=by, alpha=alpha, **kw).fit(table)
+    return KaplanMeier(by=by, confidence=confidence, **kw).fit(table)
 
 
 def logrank_test(
@@ -315,7 +300,7 @@ def logrank_test(
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, random_state=1))
     >>> cxlab.logrank_test(table, "loyalty_member")["comparison"].tolist()
     ['all groups']
     """

@@ -34,19 +34,21 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._estimator import Estimator
 from cxlab.exceptions import ConvergenceError, DataError, NotFittedError, ParameterError
 
 __all__ = ["ShiftedBetaGeometric"]
 
 
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(Estimator):
     """Shifted-beta-geometric model of a contractual cohort (Fader & Hardie 2007).
 
     Parameters
     ----------
-    alpha : float, default=0.05
-        1 - level of the intervals (the name of the first shape parameter is
-        the fitted ``alpha_``).
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a
+        deprecated alias; the fitted first shape parameter is ``alpha_``.
 
     Attributes
     ----------
@@ -70,8 +72,9 @@ class ShiftedBetaGeometric:
     (0.668, 3.806)
     """
 
-    def __init__(self, *, alpha: float = 0.05):
-        self.alpha = alpha
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
+    def __init__(self, *, confidence: float = 0.95):
+        self.confidence = confidence
 
     def __repr__(self) -> str:
         if not hasattr(self, "alpha_"):
@@ -100,8 +103,8 @@ class ShiftedBetaGeometric:
         ConvergenceError
             The likelihood has no interior maximum (e.g. no churn at all).
         """
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         s = _check_survivors(survivors)
         T = len(s) - 1
         lost = s[:-1] - s[1:]
@@ -151,7 +154,7 @@ class ShiftedBetaGeometric:
     def summary(self) -> pd.DataFrame:
         """``estimate``, ``se``, ``lower``, ``upper`` of alpha and beta (log-scale Wald intervals)."""
         self._check_fitted("summary")
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         est = np.array([self.alpha_, self.beta_])
         se = np.array([self.alpha_se_, self.beta_se_])
         log_se = se / est
@@ -201,7 +204,7 @@ class ShiftedBetaGeometric:
         g_b = special.digamma(b + t) - special.digamma(b) + g_a
         G = np.stack([g_a, g_b], axis=1)
         var = np.einsum("ij,jk,ik->i", G, self.cov_, G)
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         half = z * np.sqrt(np.clip(var, 0, None))
         size = float(self.survivors_[0] if cohort_size is None else cohort_size)
         out = pd.DataFrame(
@@ -261,7 +264,7 @@ class ShiftedBetaGeometric:
             ]
         )
         se = float(np.sqrt(grad @ self.cov_ @ grad))
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         return float(est), float(est * np.exp(-z * se / est)), float(est * np.exp(z * se / est))
 
     def plot(self, periods: int | None = None, ax=None, **kw):

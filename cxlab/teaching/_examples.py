@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -80,7 +81,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     --------
     >>> import cxlab
     >>> from cxlab.teaching import journey_of
-    >>> j = journey_of(cxlab.simulate(300, seed=1))
+    >>> j = journey_of(cxlab.simulate(300, random_state=1))
     >>> j.columns.tolist()[:4]
     ['timestamp', 'day', 'part', 'stage']
     """
@@ -226,9 +227,10 @@ def _outcomes(data, horizon: float = 365.0) -> dict:
     }
 
 
+@renamed_parameter("seed", "random_state")
 def experiment(
     n_customers: int = 3000,
-    seed: int = 0,
+    random_state: int = 0,
     *,
     persona_changes: dict | None = None,
     transition: tuple | None = None,
@@ -239,8 +241,8 @@ def experiment(
     Parameters
     ----------
     n_customers : int, default=3000
-    seed : int, default=0
-        The same seed drives both runs.
+    random_state : int, default=0
+        Seed of both runs (the same for each). ``seed=`` is a deprecated alias.
     persona_changes : dict, optional
         Persona fields set for every persona, e.g. ``{"loyalty_rate": 0.8}``
         or ``{"support_per_onboarding": 1.2}`` (see :class:`cxlab.Persona`).
@@ -262,7 +264,7 @@ def experiment(
     Examples
     --------
     >>> from cxlab.teaching import experiment
-    >>> t = experiment(800, seed=1, transition=("consideration", "purchase", 0.1))
+    >>> t = experiment(800, random_state=1, transition=("consideration", "purchase", 0.1))
     >>> bool(t.loc[("conversion rate", "truth"), "change"] > 0)
     True
     """
@@ -272,10 +274,10 @@ def experiment(
         raise ParameterError(
             "nothing to change: give persona_changes, transition or simulate_changes."
         )
-    base = simulate(n_customers, seed=seed)
+    base = simulate(n_customers, random_state=random_state)
     changed = simulate(
         n_customers,
-        seed=seed,
+        random_state=random_state,
         personas=_changed_personas(persona_changes, transition),
         **(simulate_changes or {}),
     )

@@ -231,7 +231,7 @@ class WhatIfResult:
     Examples
     --------
     >>> import cxlab
-    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> model = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(cxlab.simulate(1500, random_state=2))
     >>> res = model.what_if(cxlab.Scenario.churn(0.8))
     >>> row = res.summary().loc["retention"]
     >>> bool(row["lower"] <= row["change"] <= row["upper"])
@@ -335,7 +335,7 @@ class ValueRanking:
     Examples
     --------
     >>> import cxlab
-    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> model = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(cxlab.simulate(1500, random_state=2))
     >>> small = cxlab.Scenario.churn(0.95)
     >>> big = cxlab.Scenario.churn(0.8)
     >>> model.rank([small, big]).summary()["scenario"].tolist()

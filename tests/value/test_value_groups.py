@@ -12,13 +12,13 @@ from cxlab.value._groups import HOMOGENEITY_ALPHA, choose_groups
 
 @pytest.fixture(scope="module")
 def mixture():
-    return cxlab.simulate(n_customers=2_500, seed=11)
+    return cxlab.simulate(n_customers=2_500, random_state=11)
 
 
 def test_auto_finds_personas_when_pooled_chain_rejected(mixture):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = cxlab.ValueModel(n_boot=20, random_state=0).fit(mixture, groups="auto")
+        model = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(mixture, groups="auto")
     choice = model.grouping_
     assert choice.how == "personas"
     assert choice.homogeneity_p < HOMOGENEITY_ALPHA
@@ -46,7 +46,7 @@ def test_auto_on_one_persona_stays_near_pooled():
     construction, so the test rejects one chain); the value effects should stay within a
     few percent of the pooled model's (measured 3.4% and 1.2% with 4 k-means starts; 8.4%
     and 1.2% since the persona model's fits reach the best optimum)."""
-    one = cxlab.simulate(n_customers=2_500, seed=11, personas=cxlab.default_personas()[:1])
+    one = cxlab.simulate(n_customers=2_500, random_state=11, personas=cxlab.default_personas()[:1])
     scenarios = [
         cxlab.Scenario.transition("consideration", "purchase", add=0.05),
         cxlab.Scenario.churn(0.9),
@@ -55,7 +55,7 @@ def test_auto_on_one_persona_stays_near_pooled():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for groups in (None, "auto"):
-            model = cxlab.ValueModel(n_boot=20, random_state=0).fit(one, groups=groups)
+            model = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(one, groups=groups)
             values[groups] = [model.what_if(s).value_created["estimate"] for s in scenarios]
     assert model.grouping_.how == "personas"
     for pooled, auto in zip(values[None], values["auto"]):
