@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     ConvergenceError,
     DataError,
@@ -41,7 +42,7 @@ from cxlab.exceptions import (
 _STEP = 1e-4
 
 
-class _Fitter:
+class _Fitter(Estimator):
     """Maximum likelihood on log parameters; ``params_``, ``cov_``, ``summary()``, draws."""
 
     _param_names: tuple = ()

@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     ConvergenceError,
     DataWarning,
@@ -46,7 +47,7 @@ __all__ = ["NPSDrivers", "DEFAULT_DRIVERS"]
 DEFAULT_DRIVERS = ("csat", "support_contacts", "loyalty_member", "purchase_channel", "persona")
 
 
-class NPSDrivers:
+class NPSDrivers(Estimator):
     """Proportional-odds model of the 0-10 answer on its drivers, with importance.
 
     Parameters

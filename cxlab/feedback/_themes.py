@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     DataTypeError,
     EmptyTableError,
@@ -119,7 +120,7 @@ def _language(text: pd.Series) -> np.ndarray:
     return np.where(text.str.contains(_ARABIC_SCRIPT), "fa", "other").astype(object)
 
 
-class CommentThemes:
+class CommentThemes(Estimator):
     """Comment themes from TF-IDF + NMF, per language, with sentiment from the score.
 
     Parameters
