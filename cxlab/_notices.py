@@ -111,7 +111,13 @@ class Skipped:
 
 
 def notice(reason: str) -> Skipped:
-    """A one-sentence notice for a notebook section this study cannot fill."""
+    """A one-sentence notice for a notebook section this study cannot fill.
+
+    Parameters
+    ----------
+    reason : str
+        Why the step was skipped, shown to the reader.
+    """
     return Skipped(reason)
 
 
@@ -175,6 +181,15 @@ def available(table, names, *, what: str = "drivers") -> list:
     For notebook parameters that list columns a study may not have (e.g. the
     ``persona`` driver on data without personas): the analysis runs on the rest,
     and the report says what was left out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table the names should be columns of.
+    names : sequence of str
+        Wanted column names.
+    what : str, default="drivers"
+        What the names are, for the warning.
 
     Examples
     --------

@@ -371,7 +371,15 @@ def select_stages(data: CXData, stages) -> CXData:
 
 
 def select_channels(data: CXData, channels) -> CXData:
-    """Keep events (and feedback) of the given channels. See :func:`select_stages`."""
+    """Keep events (and feedback) of the given channels. See :func:`select_stages`.
+
+    Parameters
+    ----------
+    data : CXData
+        The study.
+    channels : str or sequence of str
+        Channels whose events are kept.
+    """
     return _select(data, "channel", channels)
 
 

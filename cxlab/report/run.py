@@ -54,6 +54,12 @@ def find_notebooks(notebooks: Sequence[str | Path] | None) -> list[Path]:
 
     A name is tried as given, then with ``.ipynb`` added, then inside the
     project's ``notebooks/`` folder, so ``cxlab run 01-journeys`` works.
+
+    Parameters
+    ----------
+    notebooks : sequence of str or Path, or None
+        Notebook files or names (``"01-journey-map"``); None gives every notebook in
+        ``notebooks/``.
     """
     if notebooks is None:
         found = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))

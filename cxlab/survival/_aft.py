@@ -101,6 +101,12 @@ class AFTChurnModel(_SurvivalRegression):
     def fit(self, table: pd.DataFrame) -> AFTChurnModel:
         """Fit on a survival table; durations must be positive (AFT models log-time).
 
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`);
+            durations must be positive.
+
         Raises
         ------
         DataError
@@ -179,7 +185,15 @@ class AFTChurnModel(_SurvivalRegression):
         return float(self.lifelines_.concordance_index_)
 
     def plot(self, ax=None, **kw):
-        """Forest plot of time ratios (> 1: customers stay longer)."""
+        """Forest plot of time ratios (> 1: customers stay longer).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import forest_plot
 
         self._check_fitted("plot")

@@ -72,6 +72,15 @@ class CLVResult:
         return self.table
 
     def plot(self, ax=None, **kw):
+        """Plot the result; returns the matplotlib Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import clv_plot
 
         return clv_plot(self.table, ax=ax, **kw)

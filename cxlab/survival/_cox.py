@@ -160,6 +160,11 @@ class ChurnModel(_SurvivalRegression):
     def fit(self, table: pd.DataFrame) -> ChurnModel:
         """Fit on a survival table (one row per customer).
 
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`).
+
         Raises
         ------
         DataError
@@ -247,6 +252,12 @@ class ChurnModel(_SurvivalRegression):
 
     def compare(self, true_coefficients: pd.Series) -> pd.DataFrame:
         """Estimates next to known log hazard ratios (e.g. ``data.truth.hazard_coefficients``).
+
+        Parameters
+        ----------
+        true_coefficients : Series
+            True log hazard ratios by covariate (e.g.
+            ``data.truth.hazard_coefficients``).
 
         Returns
         -------
@@ -351,7 +362,15 @@ class ChurnModel(_SurvivalRegression):
         return notes
 
     def plot(self, ax=None, **kw):
-        """Forest plot of hazard ratios with their intervals (log scale)."""
+        """Forest plot of hazard ratios with their intervals (log scale).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         self._check_fitted("plot")
         from cxlab.survival._plots import forest_plot
 

@@ -100,6 +100,11 @@ class KaplanMeier(Estimator):
         Warns (:class:`StatisticalWarning`) for groups without any churn (their
         curve stays at 1 and their median is undefined) and
         (:class:`SmallSampleWarning`) for groups under 20 customers.
+
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`).
         """
         from lifelines import KaplanMeierFitter
 
@@ -178,6 +183,11 @@ class KaplanMeier(Estimator):
 
         Beyond a group's longest follow-up the curve is unknown: those rows are
         NaN and a :class:`StatisticalWarning` says so.
+
+        Parameters
+        ----------
+        horizons : sequence of float
+            Days after the start at which to read the curves.
         """
         self._check_fitted("retention")
         h = np.atleast_1d(np.asarray(horizons, dtype=float))
@@ -238,7 +248,13 @@ class KaplanMeier(Estimator):
         return pd.DataFrame(rows).set_index("group")
 
     def summary(self, horizons=(90, 180, 365)) -> pd.DataFrame:
-        """Per group: customers, churned, median lifetime (CI), retention at horizons."""
+        """Per group: customers, churned, median lifetime (CI), retention at horizons.
+
+        Parameters
+        ----------
+        horizons : sequence of float, default=(90, 180, 365)
+            Days at which retention is shown.
+        """
         self._check_fitted("summary")
         out = self.counts_.join(self.median_lifetime())
         if horizons is not None and len(horizons):
@@ -251,12 +267,28 @@ class KaplanMeier(Estimator):
         return out
 
     def logrank(self, *, pairwise: bool = True) -> pd.DataFrame:
-        """Log-rank tests between the groups (see :func:`logrank_test`)."""
+        """Log-rank tests between the groups (see :func:`logrank_test`).
+
+        Parameters
+        ----------
+        pairwise : bool, default=True
+            Also test every pair of groups, not only all groups together.
+        """
         self._check_fitted("logrank")
         return _logrank(self._d, self._e, self._labels, pairwise=pairwise)
 
     def plot(self, ax=None, *, ci: bool = True, title: str | None = None):
-        """Kaplan-Meier curves with confidence bands; returns the Axes."""
+        """Kaplan-Meier curves with confidence bands; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        ci : bool, default=True
+            Shade the confidence bands.
+        title : str, optional
+            Figure title; a default one when None.
+        """
         from cxlab.survival._plots import km_plot
 
         self._check_fitted("plot")
@@ -265,7 +297,20 @@ class KaplanMeier(Estimator):
 
 @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
 def kaplan_meier(table: pd.DataFrame, *, by=None, confidence: float = 0.95, **kw) -> KaplanMeier:
-    """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``."""
+    """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A survival table, one row per customer (:func:`cxlab.survival_table`).
+    by : str or list of str, optional
+        Column(s) that define the groups; None = everyone together.
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a deprecated
+        alias.
+    **kw
+        Other :class:`KaplanMeier` parameters (``duration_col``, ``event_col``).
+    """
     return KaplanMeier(by=by, confidence=confidence, **kw).fit(table)
 
 
@@ -287,6 +332,8 @@ def logrank_test(
         Column(s) defining two or more groups.
     pairwise : bool, default=True
         With three or more groups, also every pair (with Holm-adjusted p-values).
+    duration_col, event_col : str, default="tenure_days", "churned"
+        Columns of the durations and of the churn indicator.
 
     Returns
     -------

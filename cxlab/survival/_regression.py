@@ -149,6 +149,12 @@ class _SurvivalRegression(Estimator):
     def predict_median_remaining(self, table: pd.DataFrame) -> pd.DataFrame:
         """Median remaining lifetime of active customers, given their tenure so far.
 
+        Parameters
+        ----------
+        table : DataFrame
+            Customers to predict for, with the model's covariates and duration
+            column.
+
         Returns
         -------
         DataFrame

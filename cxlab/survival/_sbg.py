@@ -169,7 +169,13 @@ class ShiftedBetaGeometric(Estimator):
         )
 
     def survival(self, periods) -> np.ndarray:
-        """Share of the cohort still active after each number of periods."""
+        """Share of the cohort still active after each number of periods.
+
+        Parameters
+        ----------
+        periods : int or array-like of int
+            Periods after the start (0 gives 1).
+        """
         self._check_fitted("survival")
         t = np.asarray(periods, dtype=float)
         return np.exp(
@@ -177,7 +183,13 @@ class ShiftedBetaGeometric(Estimator):
         )
 
     def retention_rate(self, periods) -> np.ndarray:
-        """Retention rate in period t: share of those active at t-1 who renew (t >= 1)."""
+        """Retention rate in period t: share of those active at t-1 who renew (t >= 1).
+
+        Parameters
+        ----------
+        periods : int or array-like of int
+            Periods (1, 2, ...) whose retention rate ``S(t) / S(t - 1)`` is wanted.
+        """
         self._check_fitted("retention_rate")
         t = np.asarray(periods, dtype=float)
         return (self.beta_ + t - 1) / (self.alpha_ + self.beta_ + t - 1)
@@ -187,6 +199,13 @@ class ShiftedBetaGeometric(Estimator):
 
         Intervals use the delta method on the log scale of ``S(t)`` with the
         covariance of (alpha, beta).
+
+        Parameters
+        ----------
+        periods : int
+            Number of periods to project.
+        cohort_size : float, optional
+            Scale survival to customers (default: the fitted cohort's size).
 
         Returns
         -------
@@ -244,7 +263,15 @@ class ShiftedBetaGeometric(Estimator):
         return _derl(self.alpha_, self.beta_, discount_rate, renewals)
 
     def derl_interval(self, discount_rate: float, renewals: int = 0) -> tuple:
-        """DERL with a delta-method interval: ``(estimate, lower, upper)``."""
+        """DERL with a delta-method interval: ``(estimate, lower, upper)``.
+
+        Parameters
+        ----------
+        discount_rate : float
+            Discount rate per period.
+        renewals : int, default=0
+            Renewals the customer has already made.
+        """
         self._check_fitted("derl_interval")
         a, b = self.alpha_, self.beta_
         est = _derl(a, b, discount_rate, renewals)
@@ -268,7 +295,17 @@ class ShiftedBetaGeometric(Estimator):
         return float(est), float(est * np.exp(-z * se / est)), float(est * np.exp(z * se / est))
 
     def plot(self, periods: int | None = None, ax=None, **kw):
-        """Projected survival with its band and the observed counts."""
+        """Projected survival with its band and the observed counts.
+
+        Parameters
+        ----------
+        periods : int, optional
+            Periods to project (default: twice the fitted ones).
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import retention_plot
 
         self._check_fitted("plot")
