@@ -32,7 +32,9 @@ def public_callables():
             if inspect.isclass(obj):
                 if not _from_cxlab(obj):
                     continue
-                init = next((k.__dict__["__init__"] for k in obj.__mro__ if "__init__" in k.__dict__))
+                init = next(
+                    k.__dict__["__init__"] for k in obj.__mro__ if "__init__" in k.__dict__
+                )
                 members = [("__init__", init)] if _from_cxlab(init) else []
                 for klass in obj.__mro__:
                     if _from_cxlab(klass):
@@ -40,7 +42,9 @@ def public_callables():
                 for m, f in members:
                     if isinstance(f, classmethod | staticmethod):
                         f = f.__func__
-                    if not inspect.isfunction(f) or (m != "__init__" and _overrides_foreign_api(obj, m)):
+                    if not inspect.isfunction(f) or (
+                        m != "__init__" and _overrides_foreign_api(obj, m)
+                    ):
                         continue
                     if (f.__module__, f.__qualname__) not in seen:
                         seen.add((f.__module__, f.__qualname__))

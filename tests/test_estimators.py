@@ -35,7 +35,9 @@ def test_get_params_returns_the_constructor_parameters_and_clone_rebuilds_them(c
     assert type(twin) is cls
 
 
-@pytest.mark.parametrize(("cls", "params"), ESTIMATORS[:4], ids=lambda x: getattr(x, "__name__", ""))
+@pytest.mark.parametrize(
+    ("cls", "params"), ESTIMATORS[:4], ids=lambda x: getattr(x, "__name__", "")
+)
 def test_set_params_changes_the_model(cls, params):
     model = cls().set_params(confidence=0.5)
     assert model.confidence == 0.5

@@ -339,6 +339,20 @@ def compare_groups(
         The two group labels as :func:`~cxlab.score_table` shows them (e.g.
         ``"business"``, or ``"2025Q3"`` with ``by="period", period="Q"``).
     Other parameters as in :func:`compare_scores` and :func:`~cxlab.score_table`.
+    period : str, default="M"
+        Length of a ``"period"`` grouping (``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
+    confidence : float, default=0.95
+        Confidence level of the interval. ``level=`` is a deprecated alias.
+    method : str, optional
+        Interval method, as in :func:`compare_scores`.
+    min_n : int, default=30
+        Groups with fewer answers warn.
+    customers : DataFrame, optional
+        Customer attributes when ``data`` is a feedback table.
+    persona : Series, optional
+        Persona per ``customer_id``.
+    n_bootstrap, random_state
+        For the bootstrap. ``n_boot=`` is a deprecated alias.
 
     Examples
     --------

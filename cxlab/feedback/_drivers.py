@@ -119,7 +119,16 @@ class NPSDrivers(Estimator):
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, table: pd.DataFrame, y: str = "nps") -> NPSDrivers:
-        """Fit on a driver table (e.g. from :func:`driver_table`); returns self."""
+        """Fit on a driver table (e.g. from :func:`driver_table`); returns self.
+
+        Parameters
+        ----------
+        table : DataFrame
+            A driver table (:func:`driver_table`): one row per answer with the
+            drivers and the score.
+        y : str, default="nps"
+            Column of the 0-10 score.
+        """
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         if self.importance not in ("deviance", None):
@@ -332,7 +341,13 @@ class NPSDrivers(Estimator):
         return out
 
     def compare(self, truth: pd.Series) -> pd.DataFrame:
-        """Estimates next to known effects (e.g. ``data.truth.nps_effects``), with coverage."""
+        """Estimates next to known effects (e.g. ``data.truth.nps_effects``), with coverage.
+
+        Parameters
+        ----------
+        truth : Series
+            True coefficients by driver (e.g. ``data.truth.nps_effects``).
+        """
         self._check_fitted("compare")
         out = self.coef_[["coef", "lower", "upper"]].join(truth.rename("truth"), how="left")
         covered = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
@@ -340,7 +355,13 @@ class NPSDrivers(Estimator):
         return out
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
-        """P(score = k) for each row of a driver table (columns: the observed scores)."""
+        """P(score = k) for each row of a driver table (columns: the observed scores).
+
+        Parameters
+        ----------
+        table : DataFrame
+            Driver values, one row per customer.
+        """
         self._check_fitted("predict_proba")
         exog = self._exog_like(table)
         probs = self.result_.model.predict(self.result_.params.to_numpy(), exog=exog.to_numpy())
@@ -349,7 +370,13 @@ class NPSDrivers(Estimator):
         return pd.DataFrame(probs, index=table.index, columns=list(labels))
 
     def expected_nps(self, table: pd.DataFrame) -> float:
-        """NPS the model expects for the rows of ``table`` (e.g. after a what-if change)."""
+        """NPS the model expects for the rows of ``table`` (e.g. after a what-if change).
+
+        Parameters
+        ----------
+        table : DataFrame
+            Driver values of the customers, one row each.
+        """
         p = self.predict_proba(table)
         cols = np.asarray(p.columns, dtype=float)
         return float(
@@ -371,7 +398,15 @@ class NPSDrivers(Estimator):
         return out
 
     def plot(self, ax=None, *, standardized: bool = True):
-        """Forest plot of the effects with intervals; returns the Axes."""
+        """Forest plot of the effects with intervals; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        standardized : bool, default=True
+            Plot effects per standard deviation of each driver (else per unit).
+        """
         self._check_fitted("plot")
         from cxlab.feedback._plots import plot_drivers
 

@@ -133,7 +133,17 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
 
 
 def plot_drivers(model, ax=None, *, standardized: bool = True):
-    """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric)."""
+    """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric).
+
+    Parameters
+    ----------
+    model : NPSDrivers
+        A fitted drivers model.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    standardized : bool, default=True
+        Plot effects per standard deviation of each driver (else per unit).
+    """
     coef = model.coef_
     ax = _axes(ax, (7, max(2.5, 0.4 * len(coef) + 1)))
     use_std = standardized & coef["std_coef"].notna()
@@ -152,7 +162,15 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
 
 
 def plot_themes(themes: pd.DataFrame, ax=None):
-    """Comments per theme, split into the writers' negative/neutral/positive answers."""
+    """Comments per theme, split into the writers' negative/neutral/positive answers.
+
+    Parameters
+    ----------
+    themes : DataFrame
+        Theme table (``CommentThemes.themes_``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    """
     df = themes.iloc[::-1]
     ax = _axes(ax, (8, max(2.5, 0.35 * len(df) + 1)))
     y = np.arange(len(df))

@@ -85,7 +85,13 @@ __all__ = [
 
 
 def nps_category(scores) -> np.ndarray:
-    """``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10) for each score."""
+    """``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10) for each score.
+
+    Parameters
+    ----------
+    scores : array-like of int
+        Answers on 0-10.
+    """
     s = _check_scores(scores, "nps")
     return np.select(
         [s <= DETRACTOR_MAX, s >= PROMOTER_MIN], ["detractor", "promoter"], "passive"
@@ -181,6 +187,11 @@ class ScoreEstimate:
         CSAT: score test of one proportion (matches the Wilson interval);
         CES: one-sample t test. Returns ``difference``, ``statistic``,
         ``p_value`` and ``inside_interval``.
+
+        Parameters
+        ----------
+        value : float
+            The benchmark, in the metric's units.
         """
         counts = np.asarray(list(self.details["counts"].values()))[None, :]
         diff = self.score - value
@@ -224,7 +235,25 @@ def score(
     n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreEstimate:
-    """NPS, CSAT or CES of one sample, with its interval (see :func:`nps`)."""
+    """NPS, CSAT or CES of one sample, with its interval (see :func:`nps`).
+
+    Parameters
+    ----------
+    scores : array-like, optional
+        Answers on the metric's scale.
+    metric : {"nps", "csat", "ces"}, default="nps"
+    confidence : float, default=0.95
+        Confidence level of the interval. ``level=`` is a deprecated alias.
+    method : str, optional
+        Interval method (default per metric; see :func:`nps`, :func:`csat`,
+        :func:`ces`).
+    counts : tuple or dict, optional
+        Instead of ``scores``: answers per scale point.
+    min_n : int, default=30
+        Fewer answers warn.
+    n_bootstrap, random_state
+        For ``method="bootstrap"``. ``n_boot=`` is a deprecated alias.
+    """
     method = _check_method(metric, method)
     confidence = _check_confidence(confidence)
     if (scores is None) == (counts is None):

@@ -414,7 +414,15 @@ class CommentThemes(Estimator):
         return self.themes_.copy()
 
     def transform(self, comments, languages=None) -> pd.DataFrame:
-        """Theme and weight of new comments (language guessed from the script if not given)."""
+        """Theme and weight of new comments (language guessed from the script if not given).
+
+        Parameters
+        ----------
+        comments : sequence of str
+            New comments.
+        languages : sequence of str, optional
+            Language of each comment; guessed from the script when None.
+        """
         self._check_fitted("transform")
         df = self._inputs(list(comments), None, languages, None)
         out = pd.DataFrame(index=df.index, columns=["language", "theme", "weight"], dtype=object)
@@ -438,6 +446,11 @@ class CommentThemes(Estimator):
 
         Returns adjusted Rand index and purity (share of comments whose theme's
         majority true label is theirs) per language and overall.
+
+        Parameters
+        ----------
+        truth : Series
+            Known theme per comment (e.g. ``data.truth.comment_theme``).
         """
         from sklearn.metrics import adjusted_rand_score
 
@@ -460,7 +473,13 @@ class CommentThemes(Estimator):
         return pd.DataFrame(rows)
 
     def plot(self, ax=None):
-        """Share of comments per theme, split by the writers' sentiment; returns the Axes."""
+        """Share of comments per theme, split by the writers' sentiment; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        """
         self._check_fitted("plot")
         from cxlab.feedback._plots import plot_themes
 

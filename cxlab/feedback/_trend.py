@@ -72,6 +72,10 @@ def score_trend(
     adjust : str, default="holm"
         Any ``multipletests`` method (e.g. ``"holm"``, ``"fdr_bh"``), or ``"none"``.
     min_n : int, default=30
+    customers : DataFrame, optional
+        Customer attributes when ``data`` is a feedback table.
+    persona : Series, optional
+        Persona per ``customer_id``.
 
     Returns
     -------

@@ -75,6 +75,11 @@ def to_latin_digits(value):
 
     >>> to_latin_digits("۱۴۰۰/۰۱/۰۱")
     '1400/01/01'
+
+    Parameters
+    ----------
+    value : str or array-like of str
+        Text with Persian or Arabic-Indic digits.
     """
     return _translate(value, _TO_LATIN)
 
@@ -92,6 +97,13 @@ def localize_numeral(text: str, language: str | None = None) -> str:
     '\\u200e−۱٬۲۳۴٫۵٪'
     >>> localize_numeral("step 2", "fa")
     'step ۲'
+
+    Parameters
+    ----------
+    text : str
+        A number formatted the English way.
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     if not _uses_persian_digits(language):
         return text
@@ -180,6 +192,15 @@ def format_percent(value, decimals: int = 0, *, language: str | None = None) -> 
     '۱۲٫۵٪'
     >>> format_percent(-0.05, language="en")
     '-5%'
+
+    Parameters
+    ----------
+    value : float
+        A share (0.125 is 12.5%).
+    decimals : int, default=0
+        Digits after the decimal separator.
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     lang = resolve_language(language)
     if _is_missing(value):

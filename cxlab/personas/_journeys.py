@@ -96,7 +96,15 @@ class PersonaJourneys:
         return self.homogeneity.table.copy()
 
     def plot_funnels(self, ax=None, **kw):
-        """Share of each persona reaching each step, with intervals."""
+        """Share of each persona reaching each step, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_persona_funnels
 
         table = self.funnel.summary().rename(columns={self.funnel_by: "persona"})
@@ -111,7 +119,17 @@ class PersonaJourneys:
         return plot_persona_funnels(table, ax=ax, **kw)
 
     def plot_chain(self, persona, ax=None, **kw):
-        """Transition heatmap (with intervals) of one persona's chain."""
+        """Transition heatmap (with intervals) of one persona's chain.
+
+        Parameters
+        ----------
+        persona : str
+            The persona whose chain is drawn.
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         if persona not in self.chains:
             raise ParameterError(f"unknown persona {persona!r}; personas are {list(self.chains)}.")
         ax = self.chains[persona].plot_heatmap(ax=ax, **kw)

@@ -114,6 +114,15 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     """Timeline of one journey (from :func:`journey_of`): stage by day, marker by channel.
 
     Returns the Axes.
+
+    Parameters
+    ----------
+    journey : DataFrame
+        One customer's events (:func:`journey_of`).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    catalog : StageCatalog, optional
+        Stage order and names (default: the default catalog).
     """
     import matplotlib.pyplot as plt
 
@@ -144,6 +153,11 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
 
 def stage_touchpoints(data) -> pd.DataFrame:
     """Per stage: which part of the journey it is, how many customers reach it, main touchpoints.
+
+    Parameters
+    ----------
+    data : CXData
+        A study.
 
     Returns
     -------
@@ -355,6 +369,11 @@ def _require(data, what: str, *, stages=(), columns=()) -> None:
 def upsell_summary(data) -> pd.DataFrame:
     """Repeat orders and upsells of loyalty-club members and other purchasers.
 
+    Parameters
+    ----------
+    data : CXData
+        A study.
+
     Returns
     -------
     DataFrame
@@ -398,6 +417,11 @@ def referrals_by_nps(data) -> pd.DataFrame:
     advocacy events per active month (exact Poisson interval). For simulated
     data ``truth`` is the rate the simulator used (persona referral rate x 3
     for promoters, x 1 for passives, x 0.3 for detractors).
+
+    Parameters
+    ----------
+    data : CXData
+        A simulated study (its ``truth`` is used).
     """
     from cxlab import nps_category
 
