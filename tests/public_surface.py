@@ -32,9 +32,7 @@ def public_callables():
             if inspect.isclass(obj):
                 if not _from_cxlab(obj):
                     continue
-                init = next(
-                    k.__dict__["__init__"] for k in obj.__mro__ if "__init__" in k.__dict__
-                )
+                init = next(k.__dict__["__init__"] for k in obj.__mro__ if "__init__" in k.__dict__)
                 members = [("__init__", init)] if _from_cxlab(init) else []
                 for klass in obj.__mro__:
                     if _from_cxlab(klass):

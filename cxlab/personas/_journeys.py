@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable, p_text
+from cxlab._results import NotedResult
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
@@ -40,7 +41,7 @@ CAVEAT = (
 
 
 @dataclass
-class PersonaJourneys:
+class PersonaJourneys(NotedResult):
     """Funnels, Markov chains and the homogeneity test by persona.
 
     Attributes
@@ -153,9 +154,6 @@ class PersonaJourneys:
             f"PersonaJourneys(personas={self.personas.nunique()}, customers={len(self.personas):,}, "
             f"homogeneity {p})"
         )
-
-    def _repr_html_(self) -> str:
-        return self._readable().html()
 
 
 def persona_journeys(

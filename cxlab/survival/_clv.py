@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._display import notes_text
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
 from cxlab.survival._kaplan_meier import group_labels
@@ -88,7 +89,8 @@ class CLVResult:
     def __repr__(self) -> str:
         cols = ["n", "clv", "lower", "upper"]
         lines = [f"CLVResult(horizon_days={self.params['horizon_days']})", str(self.table[cols])]
-        lines += [f"[{i}] {n}" for i, n in enumerate(self.notes, 1)]
+        if self.notes:
+            lines.append(notes_text(self.notes))
         return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._display import notes_text
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
@@ -64,7 +66,8 @@ class AssumptionReport:
 
     def __repr__(self) -> str:
         lines = [f"AssumptionReport(ok={self.ok})"]
-        lines += [f"  [{i}] {n}" for i, n in enumerate(self.notes, 1)]
+        if self.notes:
+            lines.append(textwrap.indent(notes_text(self.notes), "  "))
         return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable
+from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError
 
 __all__ = [
@@ -247,7 +248,7 @@ def _who(who: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in who.items())
 
 
-class WhatIfResult:
+class WhatIfResult(NotedResult):
     """Metrics before and after one scenario, with intervals of the change.
 
     Attributes
@@ -372,7 +373,7 @@ class WhatIfResult:
         return ReadableTable(table, title=title, notes=self.notes, by_row=True).html()
 
 
-class ValueRanking:
+class ValueRanking(NotedResult):
     """Scenarios ranked by the value they create.
 
     ``summary()`` columns: ``scenario``, ``kind``, ``owner``, ``value_created``

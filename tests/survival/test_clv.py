@@ -103,7 +103,13 @@ def test_clv_by_persona_recovers_the_true_value():
     data = cxlab.simulate(n_customers=8000, random_state=11)
     table = cxlab.survival_table(data, extra=data.truth.persona)
     res = cxlab.survival_clv(
-        data, table=table, by="persona", horizon_days=365, margin=0.3, n_bootstrap=200, random_state=0
+        data,
+        table=table,
+        by="persona",
+        horizon_days=365,
+        margin=0.3,
+        n_bootstrap=200,
+        random_state=0,
     )
     # true CLV: margin x repeat revenue rate x discounted true survival, averaged over the
     # persona's purchasers (rates and hazards from the simulator's parameters)
@@ -180,7 +186,9 @@ def test_parameter_errors(small_data):
 def test_table_and_events_without_a_study(small_data):
     table = cxlab.survival_table(small_data)
     with_study = cxlab.survival_clv(small_data, table=table, n_bootstrap=20, random_state=1)
-    without = cxlab.survival_clv(table=table, events=small_data.events, n_bootstrap=20, random_state=1)
+    without = cxlab.survival_clv(
+        table=table, events=small_data.events, n_bootstrap=20, random_state=1
+    )
     pd.testing.assert_frame_equal(with_study.table, without.table)
     on_events = cxlab.survival_clv(small_data.events, table=table, n_bootstrap=20, random_state=1)
     pd.testing.assert_frame_equal(with_study.table, on_events.table)
