@@ -10,10 +10,16 @@ import cxlab
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab.exceptions import ParameterError
 
+pytestmark = pytest.mark.filterwarnings("ignore:aimed at the caller")
+
+
+class _Aimed(UserWarning):
+    """A warning the decorated function aims at its caller."""
+
 
 @renamed_parameter("n_boot", "n_bootstrap")
 def _resample(*, n_bootstrap=100):
-    warnings.warn("aimed at the caller", UserWarning, stacklevel=2)
+    warnings.warn("aimed at the caller", _Aimed, stacklevel=2)
     return n_bootstrap
 
 
@@ -42,7 +48,6 @@ def test_both_names_at_once_is_an_error():
 
 def test_the_new_name_gives_no_deprecation_warning():
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
         warnings.simplefilter("error", DeprecationWarning)
         assert _resample(n_bootstrap=3) == 3
 
