@@ -162,7 +162,7 @@ def _drivers(n_rows: int) -> list[dict]:
 
 
 def _themes(n_comments: int) -> list[dict]:
-    data = cxlab.simulate(n_customers=int(n_comments * 11.5), seed=3)
+    data = cxlab.simulate(n_customers=int(n_comments * 11.5), random_state=3)
     comments = int(data.feedback["comment"].notna().sum())
     themes = cxlab.CommentThemes(n_themes=10, random_state=0)
     seconds, _ = timed(themes.fit, data)

@@ -101,7 +101,7 @@ def _fit(method, features, **kw):
 
 def run(scale: float = 1.0) -> list[dict]:
     n = max(2_000, int(FULL * scale))
-    data = cxlab.simulate(n_customers=n, seed=0)
+    data = cxlab.simulate(n_customers=n, random_state=0)
     _STATE["data"] = data
     n_events = len(data.events)
     rows = []

@@ -55,7 +55,7 @@ def event_log(n_events: int, seed: int = 0) -> CXData:
     """Simulated study tiled (ids shifted) to about ``n_events`` events."""
     per_customer = 11.5  # events per simulated customer at the default settings
     n_base = int(min(BASE_CUSTOMERS, max(500, n_events / per_customer)))
-    base = cxlab.simulate(n_customers=n_base, seed=seed)
+    base = cxlab.simulate(n_customers=n_base, random_state=seed)
     copies = max(1, round(n_events / len(base.events)))
     if copies == 1:
         return base

@@ -28,7 +28,7 @@ N_CUSTOMERS = 200_000
 def _fit(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return cxlab.ValueModel(n_boot=200, random_state=0).fit(data)
+        return cxlab.ValueModel(n_bootstrap=200, random_state=0).fit(data)
 
 
 def _what_ifs(data):
@@ -43,8 +43,8 @@ def _what_ifs(data):
 
 def run(scale: float = 1.0) -> list[dict]:
     n = max(int(N_CUSTOMERS * scale), 500)
-    _what_ifs(cxlab.simulate(500, seed=1))  # import everything before forking the timed children
-    data = cxlab.simulate(n, seed=0)
+    _what_ifs(cxlab.simulate(500, random_state=1))  # import everything before forking the timed children
+    data = cxlab.simulate(n, random_state=0)
     n_events = len(data.events)
     fit_s, fit_mb = measure(_fit, data)
     all_s, all_mb = measure(_what_ifs, data)

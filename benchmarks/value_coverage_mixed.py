@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/value_coverage_mixed.py [first_seed] [last_seed] [n_boot] [one]
 
-Default: seeds 0..40, 5,000 customers (the demo's default personas), ``n_boot=60``, the three
+Default: seeds 0..40, 5,000 customers (the demo's default personas), ``n_bootstrap=60``, the three
 scenarios of notebook 06's truth check (10 checks per study), fitted three ways: ``groups="auto"``,
 the true personas and pooled. Prints the coverage per check, per study, how often "auto" fitted
 by persona, and the CSAT coefficient's mean and coverage. About 15 s per study on a 2-core
@@ -30,9 +30,9 @@ scenarios = [
 rows, coefs, chosen = [], [], []
 warnings.simplefilter("ignore")  # tied timestamps, open journeys: the same in every study
 for seed in range(first, last + 1):
-    data = cxlab.simulate(5000, seed=seed, personas=personas)
+    data = cxlab.simulate(5000, random_state=seed, personas=personas)
     for how, groups in (("auto", "auto"), ("true personas", data.truth.persona), ("pooled", None)):
-        model = cxlab.ValueModel(margin=0.3, n_boot=n_boot, random_state=seed)
+        model = cxlab.ValueModel(margin=0.3, n_bootstrap=n_boot, random_state=seed)
         model.fit(data, groups=groups)
         if how == "auto":
             chosen.append(model.grouping_.how)

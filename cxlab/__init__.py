@@ -1,7 +1,7 @@
 """cxlab: a workbench for customer-journey and customer-experience research.
 
 >>> import cxlab
->>> data = cxlab.simulate(n_customers=500, seed=0)
+>>> data = cxlab.simulate(n_customers=500, random_state=0)
 >>> data.events.columns.tolist()[:4]
 ['customer_id', 'timestamp', 'stage', 'channel']
 

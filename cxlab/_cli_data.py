@@ -63,7 +63,7 @@ def _simulate(args) -> int:
             file=sys.stderr,
         )
         return 1
-    data = simulate(n_customers=args.customers, seed=args.seed)
+    data = simulate(n_customers=args.customers, random_state=args.seed)
     folder = data.save(out, format=args.format)
     print(f"wrote {data!r} to {folder}")
     return 0

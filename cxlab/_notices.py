@@ -15,7 +15,7 @@ notebook moves on.
 Examples
 --------
 >>> import cxlab, pandas as pd
->>> data = cxlab.simulate(n_customers=300, seed=1)
+>>> data = cxlab.simulate(n_customers=300, random_state=1)
 >>> data.feedback = data.feedback.iloc[:0]
 >>> drivers = cxlab.attempt(cxlab.driver_table, data)
 >>> bool(drivers)
@@ -111,7 +111,13 @@ class Skipped:
 
 
 def notice(reason: str) -> Skipped:
-    """A one-sentence notice for a notebook section this study cannot fill."""
+    """A one-sentence notice for a notebook section this study cannot fill.
+
+    Parameters
+    ----------
+    reason : str
+        Why the step was skipped, shown to the reader.
+    """
     return Skipped(reason)
 
 
@@ -175,6 +181,15 @@ def available(table, names, *, what: str = "drivers") -> list:
     For notebook parameters that list columns a study may not have (e.g. the
     ``persona`` driver on data without personas): the analysis runs on the rest,
     and the report says what was left out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table the names should be columns of.
+    names : sequence of str
+        Wanted column names.
+    what : str, default="drivers"
+        What the names are, for the warning.
 
     Examples
     --------

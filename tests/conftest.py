@@ -16,7 +16,7 @@ def small_data():
     """2,000 simulated customers (default personas), seed 7."""
     import cxlab
 
-    return cxlab.simulate(n_customers=2_000, seed=7)
+    return cxlab.simulate(n_customers=2_000, random_state=7)
 
 
 @pytest.fixture(scope="session")

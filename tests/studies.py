@@ -115,7 +115,7 @@ def relabel(data, stages: dict, channels: dict | None = None):
 
 def simulated(n: int = 500, seed: int = 11):
     """The simulated study every shape starts from."""
-    return cxlab.simulate(n_customers=n, seed=seed)
+    return cxlab.simulate(n_customers=n, random_state=seed)
 
 
 def subscription(n: int = 500, seed: int = 11):

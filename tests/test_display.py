@@ -154,7 +154,7 @@ def test_escaped_everywhere():
 @pytest.fixture(scope="module")
 def html_names():
     """A simulated study whose segment and persona names are HTML."""
-    data = cxlab.simulate(n_customers=800, seed=3)
+    data = cxlab.simulate(n_customers=800, random_state=3)
     seg = data.customers["segment"].astype(str).map({"consumer": SCRIPT, "business": IMG})
     data.customers["segment"] = seg
     personas = data.truth.persona.astype(str).map(
@@ -200,8 +200,8 @@ def test_homogeneity_and_persona_journeys_escaped(html_names):
 
 
 def test_value_results_escaped():
-    data = cxlab.simulate(n_customers=1500, seed=2)
-    model = cxlab.ValueModel(n_boot=20, random_state=0).fit(data)
+    data = cxlab.simulate(n_customers=1500, random_state=2)
+    model = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(data)
     a = cxlab.Scenario.churn(0.9, name=SCRIPT)
     b = cxlab.Scenario.churn(0.8, name=IMG)
     res = model.what_if(a)
@@ -217,7 +217,7 @@ def test_value_results_escaped():
 def test_funnel_legend_names_boolean_groups():
     import matplotlib.pyplot as plt
 
-    data = cxlab.simulate(n_customers=1000, seed=1)
+    data = cxlab.simulate(n_customers=1000, random_state=1)
     res = cxlab.funnel(data, ["awareness", "purchase"], kind="closed", by="loyalty_member")
     ax = res.plot()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [

@@ -232,7 +232,7 @@ _scores = st.one_of(
 @given(st.lists(_scores, max_size=40))
 def test_nps_on_generated_scores(scores):
     with only_cxlab_problems():
-        est = cxlab.nps(pd.Series(scores, dtype=object), n_boot=50, random_state=0)
+        est = cxlab.nps(pd.Series(scores, dtype=object), n_bootstrap=50, random_state=0)
         assert -100 <= est.score <= 100
 
 
@@ -256,6 +256,6 @@ def test_churn_model_with_extreme_covariates(x):
 @pytest.mark.parametrize("n", [0, 1])
 def test_fuzz_helpers_accept_a_clean_study(n):
     """The generators build valid studies (a check of the tests themselves)."""
-    data = cxlab.simulate(n_customers=60, seed=n)
+    data = cxlab.simulate(n_customers=60, random_state=n)
     with only_cxlab_problems():
         cxlab.MarkovChain().fit(data)

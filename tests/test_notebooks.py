@@ -36,7 +36,7 @@ def small_study(tmp_path_factory) -> Path:
     import cxlab
 
     folder = tmp_path_factory.mktemp("study400")
-    cxlab.simulate(n_customers=400, seed=1).save(folder)
+    cxlab.simulate(n_customers=400, random_state=1).save(folder)
     return folder
 
 

@@ -64,7 +64,7 @@ def test_exact_copies_raise_or_are_dropped_or_summed(on_duplicates, n, total):
 
 
 def test_notice_and_attempt():
-    data = cxlab.simulate(n_customers=200, seed=1)
+    data = cxlab.simulate(n_customers=200, random_state=1)
     ok = cxlab.attempt(cxlab.funnel, data)
     assert ok.summary().shape[0] == 3
     bad = cxlab.attempt(cxlab.funnel, data, ["awareness", "nowhere"])

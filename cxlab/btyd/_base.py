@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     ConvergenceError,
     DataError,
@@ -41,7 +42,7 @@ from cxlab.exceptions import (
 _STEP = 1e-4
 
 
-class _Fitter:
+class _Fitter(Estimator):
     """Maximum likelihood on log parameters; ``params_``, ``cov_``, ``summary()``, draws."""
 
     _param_names: tuple = ()
@@ -191,6 +192,13 @@ class _Fitter:
 
     def param_draws(self, n_draws: int = 200, random_state=None) -> np.ndarray:
         """Draws of the parameters from their asymptotic (log-)normal distribution.
+
+        Parameters
+        ----------
+        n_draws : int, default=200
+            Parameter draws from the estimates' sampling distribution.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
 
         Returns
         -------
@@ -393,6 +401,17 @@ class _PurchaseModel(_Fitter):
     def p_alive(self, summary: pd.DataFrame, *, n_draws: int = 0, random_state=None):
         """Probability that each customer is still alive at the end of calibration.
 
+        Parameters
+        ----------
+        summary : DataFrame
+            Customer summary with ``frequency``, ``recency`` and ``T``
+            (:func:`cxlab.purchase_summary`).
+        n_draws : int, default=0
+            Parameter draws from the estimates' sampling distribution for an
+            interval; 0 gives the point estimate only.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
+
         Returns
         -------
         DataFrame
@@ -442,6 +461,15 @@ class _PurchaseModel(_Fitter):
     def expected_purchases_new(self, t, *, n_draws: int = 200, random_state=None):
         """Expected purchases of a newly acquired customer in their first ``t`` units.
 
+        Parameters
+        ----------
+        t : float or array-like
+            Time since the first purchase.
+        n_draws : int, default=200
+            Parameter draws from the estimates' sampling distribution.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
+
         Returns
         -------
         DataFrame
@@ -472,6 +500,23 @@ class _PurchaseModel(_Fitter):
         discounted by ``exp(-discount_rate * k * step)`` (``discount_rate``
         continuous, per time unit).
 
+        Parameters
+        ----------
+        summary : DataFrame
+            Customer summary with ``frequency``, ``recency`` and ``T``
+            (:func:`cxlab.purchase_summary`).
+        horizon : float
+            Length of the future window, in the summary's time unit.
+        discount_rate : float, default=0.0
+            Continuous discount rate per time unit.
+        step : float, default=1.0
+            Width of the time steps the discounted sum is taken over.
+        n_draws : int, default=0
+            Parameter draws from the estimates' sampling distribution for an
+            interval; 0 gives the point estimate only.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
+
         Returns
         -------
         DataFrame
@@ -496,6 +541,14 @@ class _PurchaseModel(_Fitter):
 
     def frequency_pmf(self, t, x_max: int):
         """P(X(t) = x) for x = 0..x_max-1 and P(X(t) >= x_max), for each t.
+
+        Parameters
+        ----------
+        t : float
+            Length of the period.
+        x_max : int
+            Largest number of repeat purchases shown (the last class holds the
+            rest).
 
         Returns
         -------

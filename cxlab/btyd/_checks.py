@@ -54,7 +54,15 @@ class FitCheck:
         return self.table
 
     def plot(self, ax=None, **kw):
-        """The check as a figure (bars or lines); returns the Axes."""
+        """The check as a figure (bars or lines); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.btyd import _plots
 
         if self.kind == "frequency":
@@ -80,6 +88,16 @@ def frequency_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck
 
     Bins with fewer than 5 expected customers are merged into the top bin for
     the chi-square test.
+
+    Parameters
+    ----------
+    model : BGNBD or ParetoNBD
+        A fitted purchase model.
+    summary : DataFrame
+        Customer summary with ``frequency``, ``recency`` and ``T``
+        (:func:`cxlab.purchase_summary`).
+    x_max : int, default=7
+        Largest repeat-purchase count shown (the last class holds the rest).
     """
     _fitted(model, "frequency_check")
     if int(x_max) < 2:
@@ -117,6 +135,15 @@ def holdout_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck:
     """Mean hold-out purchases by calibration frequency: observed and predicted.
 
     Needs a summary with a hold-out (``purchase_summary(..., calibration_end=...)``).
+
+    Parameters
+    ----------
+    model : BGNBD or ParetoNBD
+        A model fitted on the calibration period.
+    summary : DataFrame
+        A summary with a hold-out (``purchase_summary(..., calibration_end=...)``).
+    x_max : int, default=7
+        Largest calibration purchase count shown (the last class holds the rest).
     """
     _fitted(model, "holdout_check")
     for col in ("frequency_holdout", "duration_holdout"):
@@ -197,6 +224,16 @@ def tracking_check(model, summary: pd.DataFrame, *, period_days: int = 7) -> Fit
 
     Needs a summary from :func:`cxlab.purchase_summary` (it carries the
     daily repeat purchases and each customer's first purchase).
+
+    Parameters
+    ----------
+    model : BGNBD or ParetoNBD
+        A fitted purchase model.
+    summary : DataFrame
+        A summary from :func:`cxlab.purchase_summary` (with the daily repeat
+        purchases and each customer's first purchase).
+    period_days : int, default=7
+        Days per tracking period.
     """
     _fitted(model, "tracking_check")
     observed = repeat_purchases_by_day(summary)

@@ -183,6 +183,16 @@ class GammaGamma(_Fitter):
         Customers without a repeat purchase get the population mean
         ``p gamma / (q - 1)``.
 
+        Parameters
+        ----------
+        summary : DataFrame
+            Customer summary with ``frequency`` and ``monetary_value``.
+        n_draws : int, default=0
+            Parameter draws from the estimates' sampling distribution for an
+            interval; 0 gives the point estimate only.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
+
         Returns
         -------
         DataFrame

@@ -229,6 +229,11 @@ class ParetoNBD(_PurchaseModel):
         discount_rate : float
             Continuous discount rate per time unit (> 0), e.g.
             ``log(1.10) / 52`` for 10% a year with weekly units.
+        n_draws : int, default=0
+            Parameter draws from the estimates' sampling distribution for an
+            interval; 0 gives the point estimate only.
+        random_state : int, Generator or None, default=None
+            Seed of the draws.
 
         Returns
         -------

@@ -15,7 +15,17 @@ __all__ = ["frequency_plot", "holdout_plot", "tracking_plot", "p_alive_plot"]
 
 
 def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
-    """Customers by number of repeat purchases: observed and expected bars side by side."""
+    """Customers by number of repeat purchases: observed and expected bars side by side.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Observed and expected customers per purchase count (``FitCheck.table``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    """
     ax = _axes(ax)
     pos = np.arange(len(table))
     ax.bar(pos - 0.2, table["observed"], width=0.4, label="observed")
@@ -30,7 +40,18 @@ def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
 
 
 def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
-    """Mean hold-out purchases by calibration frequency: observed and predicted."""
+    """Mean hold-out purchases by calibration frequency: observed and predicted.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Observed and predicted hold-out purchases per calibration count
+        (``FitCheck.table``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    """
     ax = _axes(ax)
     pos = np.arange(len(table))
     ax.plot(pos, table["observed"], marker="o", label="observed")
@@ -47,7 +68,19 @@ def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
 def tracking_plot(
     table: pd.DataFrame, *, ax=None, title: str | None = None, cumulative: bool = True
 ):
-    """Repeat purchases over calendar time, observed and expected; cumulative or per period."""
+    """Repeat purchases over calendar time, observed and expected; cumulative or per period.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Observed and expected purchases per period (``FitCheck.table``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    cumulative : bool, default=True
+        Plot running totals instead of per-period counts.
+    """
     ax = _axes(ax)
     obs, exp = (
         ("observed_cumulative", "expected_cumulative") if cumulative else ("observed", "expected")
@@ -67,7 +100,19 @@ def tracking_plot(
 
 
 def p_alive_plot(p_alive: pd.Series, *, ax=None, title: str | None = None, bins: int = 20):
-    """Histogram of customers' probabilities of still being alive."""
+    """Histogram of customers' probabilities of still being alive.
+
+    Parameters
+    ----------
+    p_alive : Series
+        Probability each customer is still active.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    bins : int, default=20
+        Histogram bins.
+    """
     ax = _axes(ax)
     ax.hist(np.asarray(p_alive, dtype=float), bins=bins, range=(0, 1))
     ax.set_xlabel("P(alive)")

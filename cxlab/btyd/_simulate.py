@@ -59,6 +59,8 @@ class PurchaseSimulation:
     truth : dict
         ``model``, ``params`` and ``spend_params``.
     observation_end : Timestamp
+    notes : list of str
+        Caveats of the simulation.
     """
 
     transactions: pd.DataFrame

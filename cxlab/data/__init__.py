@@ -24,6 +24,7 @@ from cxlab.data._filters import (
     select_channels,
     select_stages,
 )
+from cxlab.data._groups import customer_groups
 from cxlab.data._io import (
     empty_feedback,
     load,
@@ -63,4 +64,5 @@ __all__ = [
     "select_stages",
     "select_channels",
     "eval_segment",
+    "customer_groups",
 ]

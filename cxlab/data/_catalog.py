@@ -121,7 +121,15 @@ class StageCatalog:
         return tuple(s for s in self.stages if s not in self.buyer_stages and s != self.churn_stage)
 
     def with_stages(self, stages, **kw) -> StageCatalog:
-        """A copy with other stages (and optionally other fields)."""
+        """A copy with other stages (and optionally other fields).
+
+        Parameters
+        ----------
+        stages : sequence
+            The new stages, in journey order.
+        **kw
+            Other fields of the catalog to replace.
+        """
         fields = {
             "stages": tuple(stages),
             "buyer_stages": tuple(s for s in self.buyer_stages if s in stages),
@@ -147,6 +155,13 @@ class StageCatalog:
 
     @classmethod
     def from_dict(cls, d: dict) -> StageCatalog:
+        """The catalog written by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict
+            A catalog as written by :meth:`to_dict`.
+        """
         d = dict(d)
         if "metrics" in d:
             d["metrics"] = {k: tuple(v) for k, v in d["metrics"].items()}
@@ -229,10 +244,17 @@ def observed_stages(data, stages=None) -> list:
     ``["purchase"]``, the demo ``["awareness", "consideration", "purchase"]``.
     When none occurs, all of them (the analyses then say the steps are empty).
 
+    Parameters
+    ----------
+    data : CXData or DataFrame
+        A study or its events table.
+    stages : sequence of str, optional
+        Candidate stages in order (default: the study's catalog).
+
     Examples
     --------
     >>> import cxlab
-    >>> observed_stages(cxlab.simulate(n_customers=200, seed=0))
+    >>> observed_stages(cxlab.simulate(n_customers=200, random_state=0))
     ['awareness', 'consideration', 'purchase']
     """
     catalog = study_catalog(data)

@@ -20,7 +20,7 @@ What each filter keeps, and what it does not do:
 Examples
 --------
 >>> import cxlab
->>> data = cxlab.simulate(n_customers=300, seed=1)
+>>> data = cxlab.simulate(n_customers=300, random_state=1)
 >>> sub = cxlab.filter_data(data, segment={"segment": "business"},
 ...                         start="2025-03-01", end="2026-01-01")
 >>> bool(sub.customers["segment"].eq("business").all())
@@ -181,7 +181,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=1)
+    >>> data = cxlab.simulate(n_customers=300, random_state=1)
     >>> sub = cxlab.filter_segment(data, {"loyalty_member": True})
     >>> bool(sub.customers["loyalty_member"].all())
     True
@@ -268,7 +268,7 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=1)
+    >>> data = cxlab.simulate(n_customers=300, random_state=1)
     >>> sub = cxlab.filter_dates(data, "2025-06-01", "2025-09-01", by="first_event")
     >>> bool(sub.events.groupby("customer_id")["timestamp"].min().ge("2025-06-01").all())
     True
@@ -371,7 +371,15 @@ def select_stages(data: CXData, stages) -> CXData:
 
 
 def select_channels(data: CXData, channels) -> CXData:
-    """Keep events (and feedback) of the given channels. See :func:`select_stages`."""
+    """Keep events (and feedback) of the given channels. See :func:`select_stages`.
+
+    Parameters
+    ----------
+    data : CXData
+        The study.
+    channels : str or sequence of str
+        Channels whose events are kept.
+    """
     return _select(data, "channel", channels)
 
 
@@ -414,7 +422,7 @@ def filter_data(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=1)
+    >>> data = cxlab.simulate(n_customers=300, random_state=1)
     >>> sub = cxlab.filter_data(data, stages=["awareness", "consideration", "purchase"])
     >>> sub.events["stage"].value_counts(sort=False).loc[lambda n: n > 0].index.tolist()
     ['awareness', 'consideration', 'purchase']

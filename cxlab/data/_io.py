@@ -96,7 +96,15 @@ _TEXT_SUFFIXES = (".csv",)
 
 
 def register_reader(suffix: str, reader: Callable[..., pd.DataFrame]) -> None:
-    """Teach the loaders a new file type, e.g. ``register_reader(".feather", pd.read_feather)``."""
+    """Teach the loaders a new file type, e.g. ``register_reader(".feather", pd.read_feather)``.
+
+    Parameters
+    ----------
+    suffix : str
+        File suffix the reader handles, e.g. ``".feather"``.
+    reader : callable
+        ``reader(path, **kw) -> DataFrame``.
+    """
     _READERS[suffix.lower()] = reader
 
 
@@ -282,7 +290,22 @@ def load_customers(
     query: str | None = None,
     encoding: str | None = None,
 ) -> pd.DataFrame:
-    """Load and validate a customers table (one row per ``customer_id``)."""
+    """Load and validate a customers table (one row per ``customer_id``).
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+        CSV, Parquet or DuckDB file (relative paths resolve against the project
+        folder when not found in the working directory), or a DataFrame.
+    columns : dict, optional
+        Your column names -> cxlab's, e.g. ``{"user": "customer_id"}``.
+    table : str, default="customers"
+        Table name inside a DuckDB database.
+    query : str, optional
+        SQL to run instead of reading ``table`` (DuckDB sources).
+    encoding : str, optional
+        Text encoding of a CSV file (default UTF-8).
+    """
     raw = read_table(source, table=table, query=query, encoding=encoding)
     clean, probs = check_customers(map_columns(raw, columns, "customers"))
     return _finish(clean, probs, "customers")
@@ -303,6 +326,24 @@ def load_feedback(
     """Load and validate a feedback table (NPS, CSAT, CES answers).
 
     Parameters as :func:`load_events` (without ``on_duplicates``).
+
+    Parameters
+    ----------
+    source : str, Path or DataFrame
+        CSV, Parquet or DuckDB file (relative paths resolve against the project
+        folder when not found in the working directory), or a DataFrame.
+    columns : dict, optional
+        Your column names -> cxlab's.
+    catalog : StageCatalog, optional
+        Stages and channels (default :data:`DEFAULT_CATALOG`).
+    table : str, default="feedback"
+        Table name inside a DuckDB database.
+    query : str, optional
+        SQL to run instead of reading ``table`` (DuckDB sources).
+    encoding : str, optional
+        Text encoding of a CSV file (default UTF-8).
+    dayfirst, timestamp_format, observation_end
+        How to read and check the timestamps, as in :func:`load_events`.
     """
     raw = read_table(source, table=table, query=query, encoding=encoding)
     clean, probs = check_feedback(

@@ -37,7 +37,7 @@ class CXData:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=1)
+    >>> data = cxlab.simulate(n_customers=300, random_state=1)
     >>> data.customers.shape[0]
     300
     """

@@ -27,7 +27,17 @@ __all__ = ["validate", "ValidationReport"]
 
 @dataclass
 class ValidationReport:
-    """Everything :func:`validate` found: errors, warnings and a summary."""
+    """Everything :func:`validate` found: errors, warnings and a summary.
+
+    Parameters
+    ----------
+    errors : list
+        Problems that stop loading (exceptions or messages).
+    warnings : list
+        Problems loading works around, said aloud.
+    summary : DataFrame, optional
+        Rows and columns read per table.
+    """
 
     errors: list
     warnings: list
@@ -68,6 +78,21 @@ def validate(
     each). Only a missing folder raises. The keyword arguments are those of
     :func:`cxlab.load`; rows dated after ``observation_end`` (default: now) are
     listed as warnings.
+
+    Parameters
+    ----------
+    source : path or CXData
+        A study folder (``events``, optional ``customers`` and ``feedback`` files) or a
+        loaded study.
+    catalog : StageCatalog, optional
+        Stages and channels (default: the folder's ``catalog.json``, else
+        :data:`DEFAULT_CATALOG`).
+    columns : dict, optional
+        Your column names -> cxlab's, per table or for all.
+    encoding : str, optional
+        Text encoding of CSV files (default UTF-8).
+    dayfirst, timestamp_format, observation_end
+        How to read and check the timestamps, as in :func:`load_events`.
 
     Examples
     --------

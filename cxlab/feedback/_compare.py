@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import EmptyTableError, ParameterError, SmallSampleWarning
 from cxlab.feedback._core import (
     ADJUSTED_WALD_PSEUDO,
@@ -31,7 +32,7 @@ from cxlab.feedback._core import (
     DEFAULT_MIN_N,
     LABELS,
     SAMPLING_NOTE,
-    _check_level,
+    _check_confidence,
     _check_method,
     _check_scores,
     _counts_histogram,
@@ -62,7 +63,9 @@ class ScoreDifference:
         ``estimate_a - estimate_b`` in the metric's units (NPS points,
         CSAT percentage points, CES scale points).
     se, lower, upper : float
-        Standard error and interval of the difference at ``level``.
+        Standard error and interval of the difference at ``confidence``.
+    confidence : float
+        Confidence level of the interval (``level`` reads the same value).
     statistic, p_value : float
         Test of "no difference" (z for NPS/CSAT, Welch t for CES).
     estimate_a, estimate_b : float
@@ -81,9 +84,14 @@ class ScoreDifference:
     estimate_b: float
     n_a: int
     n_b: int
-    level: float
+    confidence: float
     method: str
     notes: tuple = ()
+
+    @property
+    def level(self) -> float:
+        """The confidence level, under the name of its column in ``summary()``."""
+        return self.confidence
 
     @property
     def significant(self) -> bool:
@@ -93,7 +101,7 @@ class ScoreDifference:
     def __repr__(self) -> str:
         return (
             f"{LABELS[self.metric]} difference {self.difference:+.2f} "
-            f"({self.level:.0%} CI {self.lower:+.2f} to {self.upper:+.2f}, p={self.p_value:.3g}, "
+            f"({self.confidence:.0%} CI {self.lower:+.2f} to {self.upper:+.2f}, p={self.p_value:.3g}, "
             f"n={self.n_a:,} vs {self.n_b:,}, {self.method})"
         )
 
@@ -107,15 +115,15 @@ class ScoreDifference:
         return df
 
 
-def _difference(ha, hb, metric, method, level, n_boot, rng) -> dict[str, np.ndarray]:
+def _difference(ha, hb, metric, method, confidence, n_bootstrap, rng) -> dict[str, np.ndarray]:
     """Difference a - b for each row pair of two histograms (vectorised)."""
     ha, hb = np.asarray(ha, np.int64), np.asarray(hb, np.int64)
     na, nb = ha.sum(axis=1).astype(float), hb.sum(axis=1).astype(float)
     ea, eb = _point(ha, metric), _point(hb, metric)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = stats.norm.ppf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "bootstrap":
-            se, lower, upper = _bootstrap_difference(ha, hb, metric, level, n_boot, rng)
+            se, lower, upper = _bootstrap_difference(ha, hb, metric, confidence, n_bootstrap, rng)
             stat = (ea - eb) / se
             p = 2 * stats.norm.sf(np.abs(stat))
         elif metric == "nps":
@@ -147,7 +155,7 @@ def _difference(ha, hb, metric, method, level, n_boot, rng) -> dict[str, np.ndar
                 if method == "wilson"
                 else {"agresti-coull": "agresti-caffo"}.get(method, "wald")
             )
-            lo, hi = confint_proportions_2indep(ca, na, cb, nb, method=sm, alpha=1 - level)
+            lo, hi = confint_proportions_2indep(ca, na, cb, nb, method=sm, alpha=1 - confidence)
             lower, upper = 100 * np.asarray(lo), 100 * np.asarray(hi)
             test = test_proportions_2indep(
                 ca, na, cb, nb, method="score" if method == "wilson" else "wald"
@@ -162,7 +170,7 @@ def _difference(ha, hb, metric, method, level, n_boot, rng) -> dict[str, np.ndar
             )
             se = np.sqrt(va / na + vb / nb)
             df = se**4 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
-            tq = stats.t.ppf(0.5 + level / 2, df)
+            tq = stats.t.ppf(0.5 + confidence / 2, df)
             lower, upper = ea - eb - tq * se, ea - eb + tq * se
     return {
         "estimate_a": ea,
@@ -178,18 +186,18 @@ def _difference(ha, hb, metric, method, level, n_boot, rng) -> dict[str, np.ndar
     }
 
 
-def _bootstrap_difference(ha, hb, metric, level, n_boot, rng):
-    if int(n_boot) < 100:
-        raise ParameterError(f"n_boot={n_boot} is too few; use at least 1000.")
+def _bootstrap_difference(ha, hb, metric, confidence, n_bootstrap, rng):
+    if int(n_bootstrap) < 100:
+        raise ParameterError(f"n_bootstrap={n_bootstrap} is too few; use at least 1000.")
     g = len(ha)
     se, lower, upper = np.full(g, np.nan), np.full(g, np.nan), np.full(g, np.nan)
-    tail = 100 * (1 - level) / 2
+    tail = 100 * (1 - confidence) / 2
     for i in range(g):
         n1, n2 = int(ha[i].sum()), int(hb[i].sum())
         if n1 == 0 or n2 == 0:
             continue
-        d = _point(rng.multinomial(n1, ha[i] / n1, size=n_boot), metric) - _point(
-            rng.multinomial(n2, hb[i] / n2, size=n_boot), metric
+        d = _point(rng.multinomial(n1, ha[i] / n1, size=n_bootstrap), metric) - _point(
+            rng.multinomial(n2, hb[i] / n2, size=n_bootstrap), metric
         )
         se[i] = d.std(ddof=1)
         lower[i], upper[i] = np.percentile(d, [tail, 100 - tail])
@@ -224,15 +232,17 @@ def _difference_notes(metric, method, n_a, n_b, min_n) -> list[str]:
     return notes
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def compare_scores(
     a,
     b,
     *,
     metric: str | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
     min_n: int = DEFAULT_MIN_N,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreDifference:
     """Difference ``a - b`` between two independent samples' scores, with interval and test.
@@ -244,14 +254,15 @@ def compare_scores(
         :func:`~cxlab.ces` results (their counts are used).
     metric : {"nps", "csat", "ces"}, optional
         Default: the metric of ``a`` when it is a ScoreEstimate, else ``"nps"``.
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : str, optional
         NPS ``"adjusted-wald"`` (default), ``"wald"``, ``"bootstrap"``; CSAT
         ``"wilson"`` (Newcombe interval, score test), ``"wald"``,
         ``"agresti-coull"`` (Agresti-Caffo), ``"bootstrap"``; CES ``"t"``
         (Welch), ``"bootstrap"``.
     min_n : int, default=30
-    n_boot, random_state
+    n_bootstrap, random_state
         For the bootstrap.
 
     Returns
@@ -270,31 +281,36 @@ def compare_scores(
     if method is None and isinstance(a, ScoreEstimate) and a.metric == metric:
         method = a.method
     method = _check_method(metric, method)
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     ha, hb = _as_histogram(a, metric), _as_histogram(b, metric)
-    return _difference_result(ha, hb, metric, method, level, min_n, n_boot, random_state)
+    return _difference_result(ha, hb, metric, method, confidence, min_n, n_bootstrap, random_state)
 
 
-def _difference_result(ha, hb, metric, method, level, min_n, n_boot, random_state):
+def _difference_result(ha, hb, metric, method, confidence, min_n, n_bootstrap, random_state):
     n_a, n_b = int(ha.sum()), int(hb.sum())
     if n_a == 0 or n_b == 0:
         raise EmptyTableError(
             f"cannot compare: group {'a' if n_a == 0 else 'b'} has no {metric} answers", n_rows=0
         )
     rng = np.random.default_rng(random_state)
-    row = {k: v[0] for k, v in _difference(ha, hb, metric, method, level, n_boot, rng).items()}
+    row = {
+        k: v[0]
+        for k, v in _difference(ha, hb, metric, method, confidence, n_bootstrap, rng).items()
+    }
     notes = _difference_notes(metric, method, n_a, n_b, min_n)
     if min(n_a, n_b) < min_n:
         warnings.warn(notes[0], SmallSampleWarning, stacklevel=3)
     return ScoreDifference(
         metric=metric,
-        level=level,
+        confidence=confidence,
         method=method,
         notes=tuple(notes),
         **{k: (int(v) if k.startswith("n_") else float(v)) for k, v in row.items()},
     )
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def compare_groups(
     data,
     metric: str = "nps",
@@ -303,12 +319,12 @@ def compare_groups(
     b=None,
     *,
     period: str = "M",
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
     min_n: int = DEFAULT_MIN_N,
     customers=None,
     persona=None,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreDifference:
     """Difference between two groups (or two periods) of a feedback table.
@@ -323,11 +339,25 @@ def compare_groups(
         The two group labels as :func:`~cxlab.score_table` shows them (e.g.
         ``"business"``, or ``"2025Q3"`` with ``by="period", period="Q"``).
     Other parameters as in :func:`compare_scores` and :func:`~cxlab.score_table`.
+    period : str, default="M"
+        Length of a ``"period"`` grouping (``"W"``, ``"M"``, ``"Q"``, ``"Y"``).
+    confidence : float, default=0.95
+        Confidence level of the interval. ``level=`` is a deprecated alias.
+    method : str, optional
+        Interval method, as in :func:`compare_scores`.
+    min_n : int, default=30
+        Groups with fewer answers warn.
+    customers : DataFrame, optional
+        Customer attributes when ``data`` is a feedback table.
+    persona : Series, optional
+        Persona per ``customer_id``.
+    n_bootstrap, random_state
+        For the bootstrap. ``n_boot=`` is a deprecated alias.
 
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=3)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=3)
     >>> d = cxlab.compare_groups(data, "csat", "channel", "store", "call_centre")
     >>> d.difference > 0
     True
@@ -335,7 +365,7 @@ def compare_groups(
     from cxlab.feedback._frame import dimension_codes, metric_rows
 
     method = _check_method(metric, method)
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
     codes, labels = dimension_codes(rows, (by,), ctx, period=period)
     hist = _histogram(codes, ctx.scores, len(labels), metric)
@@ -346,15 +376,16 @@ def compare_groups(
                 f"{name}={g!r} is not a group of {by!r}; groups: {labels.tolist()[:20]}."
             )
         picked.append(hist[[labels.get_loc(str(g))]])
-    return _difference_result(*picked, metric, method, level, min_n, n_boot, random_state)
+    return _difference_result(*picked, metric, method, confidence, min_n, n_bootstrap, random_state)
 
 
+@renamed_parameter("level", "confidence")
 def survey_sample_size(
     metric: str = "nps",
     *,
     margin: float | None = None,
     difference: float | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     power: float = 0.8,
     promoters: float | None = None,
     detractors: float | None = None,
@@ -372,7 +403,8 @@ def survey_sample_size(
     difference : float, optional
         Smallest difference between two independent groups worth detecting
         (same units); the result is the size of *each* group.
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     power : float, default=0.8
         For ``difference``: chance of a significant result if the difference is real.
     promoters, detractors : float, optional
@@ -403,13 +435,13 @@ def survey_sample_size(
     """
     if (margin is None) == (difference is None):
         raise ParameterError("give margin= or difference= (one of them).")
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     if not 0 < power < 1:
         raise ParameterError(f"power={power} must be between 0 and 1 (e.g. 0.8).")
     target = margin if margin is not None else difference
     if target is None or not target > 0:
         raise ParameterError(f"the margin or difference must be positive, not {target}.")
-    za = stats.norm.ppf(0.5 + level / 2)
+    za = stats.norm.ppf(0.5 + confidence / 2)
     zb = stats.norm.ppf(power)
     if metric == "nps":
         if (promoters is None) != (detractors is None):
@@ -442,7 +474,7 @@ def survey_sample_size(
         if margin is not None:
             n = (za * sd / target) ** 2
             for _ in range(20):  # t quantile depends on n: iterate to a fixed point
-                n = (stats.t.ppf(0.5 + level / 2, max(n - 1, 1)) * sd / target) ** 2
+                n = (stats.t.ppf(0.5 + confidence / 2, max(n - 1, 1)) * sd / target) ** 2
         else:
             n = (za + zb) ** 2 * 2 * sd**2 / target**2
     else:

@@ -66,10 +66,10 @@ def _check_method(metric: str, method: str | None) -> str:
     return method
 
 
-def _check_level(level: float) -> float:
-    if not 0 < float(level) < 1:
-        raise ParameterError(f"level={level} must be between 0 and 1 (e.g. 0.95).")
-    return float(level)
+def _check_confidence(confidence: float) -> float:
+    if not 0 < float(confidence) < 1:
+        raise ParameterError(f"confidence={confidence} must be between 0 and 1 (e.g. 0.95).")
+    return float(confidence)
 
 
 def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) -> np.ndarray:
@@ -213,12 +213,12 @@ def nps_variance(promoters, detractors, n) -> np.ndarray:
 
 
 def _estimate(
-    hist: np.ndarray, metric: str, method: str, level: float, n_boot: int, rng
+    hist: np.ndarray, metric: str, method: str, confidence: float, n_bootstrap: int, rng
 ) -> dict[str, np.ndarray]:
     """Estimate, SE and interval (plus metric-specific columns) for each row of ``hist``."""
     hist = np.asarray(hist, dtype=np.int64)
     n = hist.sum(axis=1).astype(float)
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = stats.norm.ppf(0.5 + confidence / 2)
     est = _point(hist, metric)
     out: dict[str, np.ndarray] = {"n": hist.sum(axis=1), "estimate": est}
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -247,7 +247,7 @@ def _estimate(
             sat = hist[:, CSAT_SATISFIED_MIN - 1 :].sum(axis=1)
             p = sat / n
             se = 100 * np.sqrt(p * (1 - p) / n)
-            lower, upper = _proportion_interval(sat, hist.sum(axis=1), level, method)
+            lower, upper = _proportion_interval(sat, hist.sum(axis=1), confidence, method)
             out.update(mean=hist @ _levels(metric) / n, n_satisfied=sat)
         else:
             levels = _levels(metric)
@@ -255,18 +255,18 @@ def _estimate(
             var = (hist @ levels**2 - n * mean**2) / (n - 1)
             sd = np.sqrt(np.where(n > 1, np.maximum(var, 0.0), np.nan))
             se = sd / np.sqrt(n)
-            tq = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+            tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
             lower, upper = mean - tq * se, mean + tq * se
             top = hist[:, CES_TOP_BOX_MIN - 1 :].sum(axis=1)
-            tb_lo, tb_hi = _proportion_interval(top, hist.sum(axis=1), level, "wilson")
+            tb_lo, tb_hi = _proportion_interval(top, hist.sum(axis=1), confidence, "wilson")
             out.update(sd=sd, top_box=100 * top / n, top_box_lower=tb_lo, top_box_upper=tb_hi)
     if method == "bootstrap":
-        se, lower, upper = _bootstrap(hist, metric, level, n_boot, rng)
+        se, lower, upper = _bootstrap(hist, metric, confidence, n_bootstrap, rng)
     out.update(se=se, lower=lower, upper=upper)
     return out
 
 
-def _proportion_interval(count, nobs, level, method) -> tuple[np.ndarray, np.ndarray]:
+def _proportion_interval(count, nobs, confidence, method) -> tuple[np.ndarray, np.ndarray]:
     """Interval of a share in percent (statsmodels ``proportion_confint``); NaN where n = 0."""
     from statsmodels.stats.proportion import proportion_confint
 
@@ -275,22 +275,24 @@ def _proportion_interval(count, nobs, level, method) -> tuple[np.ndarray, np.nda
     ok = nobs > 0
     if ok.any():
         sm = _SM_PROPORTION.get(method, "wilson")
-        lo[ok], hi[ok] = proportion_confint(count[ok], nobs[ok], alpha=1 - level, method=sm)
+        lo[ok], hi[ok] = proportion_confint(count[ok], nobs[ok], alpha=1 - confidence, method=sm)
     return 100 * np.clip(lo, 0, 1), 100 * np.clip(hi, 0, 1)
 
 
-def _bootstrap(hist, metric, level, n_boot, rng) -> tuple[np.ndarray, ...]:
+def _bootstrap(hist, metric, confidence, n_bootstrap, rng) -> tuple[np.ndarray, ...]:
     """Percentile bootstrap: multinomial resamples of each group's histogram."""
-    if int(n_boot) < 100:
-        raise ParameterError(f"n_boot={n_boot} is too few; use at least 1000 for a 95% interval.")
+    if int(n_bootstrap) < 100:
+        raise ParameterError(
+            f"n_bootstrap={n_bootstrap} is too few; use at least 1000 for a 95% interval."
+        )
     g = len(hist)
     se, lower, upper = np.full(g, np.nan), np.full(g, np.nan), np.full(g, np.nan)
-    tail = 100 * (1 - level) / 2
+    tail = 100 * (1 - confidence) / 2
     for i in range(g):  # loop over groups, each vectorised over replicates
         n = int(hist[i].sum())
         if n == 0:
             continue
-        draws = rng.multinomial(n, hist[i] / n, size=int(n_boot))
+        draws = rng.multinomial(n, hist[i] / n, size=int(n_bootstrap))
         reps = _point(draws, metric)
         se[i] = reps.std(ddof=1)
         lower[i], upper[i] = np.percentile(reps, [tail, 100 - tail])

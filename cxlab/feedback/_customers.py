@@ -58,7 +58,7 @@ def feedback_features(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1000, seed=0)
+    >>> data = cxlab.simulate(n_customers=1000, random_state=0)
     >>> feats = cxlab.feedback_features(data)
     >>> feats.index.name, len(feats) == len(data.customers)
     ('customer_id', True)

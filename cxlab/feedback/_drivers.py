@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     ConvergenceError,
     DataWarning,
@@ -45,7 +47,7 @@ __all__ = ["NPSDrivers", "DEFAULT_DRIVERS"]
 DEFAULT_DRIVERS = ("csat", "support_contacts", "loyalty_member", "purchase_channel", "persona")
 
 
-class NPSDrivers:
+class NPSDrivers(Estimator):
     """Proportional-odds model of the 0-10 answer on its drivers, with importance.
 
     Parameters
@@ -56,8 +58,8 @@ class NPSDrivers:
     categorical : list of str, optional
         Drivers to dummy-code (first category is the reference). Default:
         non-numeric, non-boolean columns.
-    level : float, default=0.95
-        Level of every interval.
+    confidence : float, default=0.95
+        Confidence level of every interval. ``level=`` is a deprecated alias.
     importance : {"deviance", None}, default="deviance"
         Compute drop-one likelihood-ratio importance (one extra fit per driver).
     n_bootstrap : int, default=0
@@ -89,18 +91,19 @@ class NPSDrivers:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=4000, seed=0)
+    >>> data = cxlab.simulate(n_customers=4000, random_state=0)
     >>> model = cxlab.NPSDrivers().fit(cxlab.driver_table(data))
     >>> bool(model.coef_.loc["csat", "lower"] < 0.8 < model.coef_.loc["csat", "upper"])
     True
     """
 
+    @renamed_parameter("level", "confidence")
     def __init__(
         self,
         *,
         drivers=None,
         categorical=None,
-        level: float = 0.95,
+        confidence: float = 0.95,
         importance: str | None = "deviance",
         n_bootstrap: int = 0,
         random_state=None,
@@ -108,7 +111,7 @@ class NPSDrivers:
     ):
         self.drivers = drivers
         self.categorical = categorical
-        self.level = level
+        self.confidence = confidence
         self.importance = importance
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
@@ -116,9 +119,18 @@ class NPSDrivers:
 
     # -- fitting ---------------------------------------------------------------------
     def fit(self, table: pd.DataFrame, y: str = "nps") -> NPSDrivers:
-        """Fit on a driver table (e.g. from :func:`driver_table`); returns self."""
-        if not 0 < self.level < 1:
-            raise ParameterError(f"level={self.level} must be between 0 and 1.")
+        """Fit on a driver table (e.g. from :func:`driver_table`); returns self.
+
+        Parameters
+        ----------
+        table : DataFrame
+            A driver table (:func:`driver_table`): one row per answer with the
+            drivers and the score.
+        y : str, default="nps"
+            Column of the 0-10 score.
+        """
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         if self.importance not in ("deviance", None):
             raise ParameterError(f"importance={self.importance!r}; use 'deviance' or None.")
         if y not in table.columns:
@@ -134,7 +146,7 @@ class NPSDrivers:
             self.result_ = res
             k = exog.shape[1]
             params, bse = res.params.iloc[:k], res.bse.iloc[:k]
-            z = stats.norm.ppf(0.5 + self.level / 2)
+            z = stats.norm.ppf(0.5 + self.confidence / 2)
             coef = pd.DataFrame({"driver": [groups[c] for c in exog.columns]}, index=exog.columns)
             coef["coef"], coef["se"] = params.to_numpy(), bse.to_numpy()
             coef["lower"], coef["upper"] = (
@@ -299,7 +311,7 @@ class NPSDrivers:
                 shares.append(c / c.sum())
             if shares:
                 boot = pd.DataFrame(shares)
-                tail = (1 - self.level) / 2
+                tail = (1 - self.confidence) / 2
                 imp["share_lower"] = boot.quantile(tail).reindex(imp.index)
                 imp["share_upper"] = boot.quantile(1 - tail).reindex(imp.index)
                 imp.attrs["n_bootstrap_ok"] = len(shares)
@@ -319,7 +331,7 @@ class NPSDrivers:
         out = self.coef_.reset_index()
         out.attrs["notes"] = [
             f"Proportional-odds logit on {self.n_:,} answers (statsmodels OrderedModel); "
-            f"{self.level:.0%} Wald intervals.",
+            f"{self.confidence:.0%} Wald intervals.",
             "Coefficients are associations given the other drivers, not proven causes: "
             "drivers left out (e.g. persona) bias those kept in.",
             "std_coef: effect of one standard deviation of a numeric driver.",
@@ -329,7 +341,13 @@ class NPSDrivers:
         return out
 
     def compare(self, truth: pd.Series) -> pd.DataFrame:
-        """Estimates next to known effects (e.g. ``data.truth.nps_effects``), with coverage."""
+        """Estimates next to known effects (e.g. ``data.truth.nps_effects``), with coverage.
+
+        Parameters
+        ----------
+        truth : Series
+            True coefficients by driver (e.g. ``data.truth.nps_effects``).
+        """
         self._check_fitted("compare")
         out = self.coef_[["coef", "lower", "upper"]].join(truth.rename("truth"), how="left")
         covered = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
@@ -337,7 +355,13 @@ class NPSDrivers:
         return out
 
     def predict_proba(self, table: pd.DataFrame) -> pd.DataFrame:
-        """P(score = k) for each row of a driver table (columns: the observed scores)."""
+        """P(score = k) for each row of a driver table (columns: the observed scores).
+
+        Parameters
+        ----------
+        table : DataFrame
+            Driver values, one row per customer.
+        """
         self._check_fitted("predict_proba")
         exog = self._exog_like(table)
         probs = self.result_.model.predict(self.result_.params.to_numpy(), exog=exog.to_numpy())
@@ -346,7 +370,13 @@ class NPSDrivers:
         return pd.DataFrame(probs, index=table.index, columns=list(labels))
 
     def expected_nps(self, table: pd.DataFrame) -> float:
-        """NPS the model expects for the rows of ``table`` (e.g. after a what-if change)."""
+        """NPS the model expects for the rows of ``table`` (e.g. after a what-if change).
+
+        Parameters
+        ----------
+        table : DataFrame
+            Driver values of the customers, one row each.
+        """
         p = self.predict_proba(table)
         cols = np.asarray(p.columns, dtype=float)
         return float(
@@ -368,7 +398,15 @@ class NPSDrivers:
         return out
 
     def plot(self, ax=None, *, standardized: bool = True):
-        """Forest plot of the effects with intervals; returns the Axes."""
+        """Forest plot of the effects with intervals; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        standardized : bool, default=True
+            Plot effects per standard deviation of each driver (else per unit).
+        """
         self._check_fitted("plot")
         from cxlab.feedback._plots import plot_drivers
 

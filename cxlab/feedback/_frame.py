@@ -226,7 +226,7 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=500, seed=2)
+    >>> data = cxlab.simulate(n_customers=500, random_state=2)
     >>> facts = cxlab.journey_facts(data)
     >>> int(facts["purchased"].sum()) == int(data.truth.customers["purchased"].sum())
     True
@@ -302,7 +302,7 @@ def driver_table(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1000, seed=0)
+    >>> data = cxlab.simulate(n_customers=1000, random_state=0)
     >>> table = cxlab.driver_table(data)
     >>> table.columns[:5].tolist()
     ['customer_id', 'timestamp', 'nps', 'csat', 'support_contacts']

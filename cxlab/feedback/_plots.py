@@ -67,8 +67,8 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
     metric = df["metric"].iloc[0] if "metric" in df.columns else None
     ax.set_xlabel(_UNITS.get(metric, "score"))
-    level = df["level"].iloc[0] if "level" in df.columns else 0.95
-    ax.set_title(f"{metric.upper() if metric else 'Score'} with {level:.0%} intervals")
+    confidence = df["level"].iloc[0] if "level" in df.columns else 0.95
+    ax.set_title(f"{metric.upper() if metric else 'Score'} with {confidence:.0%} intervals")
     if metric == "nps":
         ax.axvline(0, color="0.8", lw=1, zorder=0)
     ax.legend(loc="best", fontsize="small")
@@ -133,7 +133,17 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
 
 
 def plot_drivers(model, ax=None, *, standardized: bool = True):
-    """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric)."""
+    """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric).
+
+    Parameters
+    ----------
+    model : NPSDrivers
+        A fitted drivers model.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    standardized : bool, default=True
+        Plot effects per standard deviation of each driver (else per unit).
+    """
     coef = model.coef_
     ax = _axes(ax, (7, max(2.5, 0.4 * len(coef) + 1)))
     use_std = standardized & coef["std_coef"].notna()
@@ -147,12 +157,20 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
     ax.set_yticks(y, labels)
     ax.axvline(0, color="0.6", lw=1)
     ax.set_xlabel("effect on the log-odds of a higher answer")
-    ax.set_title(f"What moves likelihood to recommend ({model.level:.0%} intervals)")
+    ax.set_title(f"What moves likelihood to recommend ({model.confidence:.0%} intervals)")
     return ax
 
 
 def plot_themes(themes: pd.DataFrame, ax=None):
-    """Comments per theme, split into the writers' negative/neutral/positive answers."""
+    """Comments per theme, split into the writers' negative/neutral/positive answers.
+
+    Parameters
+    ----------
+    themes : DataFrame
+        Theme table (``CommentThemes.themes_``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    """
     df = themes.iloc[::-1]
     ax = _axes(ax, (8, max(2.5, 0.35 * len(df) + 1)))
     y = np.arange(len(df))

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -60,7 +61,7 @@ from cxlab.feedback._core import (
     METHODS,
     PROMOTER_MIN,
     SCALES,
-    _check_level,
+    _check_confidence,
     _check_method,
     _check_scores,
     _counts_histogram,
@@ -84,7 +85,13 @@ __all__ = [
 
 
 def nps_category(scores) -> np.ndarray:
-    """``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10) for each score."""
+    """``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10) for each score.
+
+    Parameters
+    ----------
+    scores : array-like of int
+        Answers on 0-10.
+    """
     s = _check_scores(scores, "nps")
     return np.select(
         [s <= DETRACTOR_MAX, s >= PROMOTER_MIN], ["detractor", "promoter"], "passive"
@@ -106,10 +113,11 @@ class ScoreEstimate:
     se : float
         Standard error, in the units of ``score``.
     lower, upper : float
-        Interval at ``level``.
+        Interval at ``confidence``.
     n : int
         Number of answers.
-    level : float
+    confidence : float
+        Confidence level of the interval (``level`` reads the same value).
     method : str
     details : dict
         Metric-specific numbers: for NPS ``promoters``, ``passives``,
@@ -127,7 +135,7 @@ class ScoreEstimate:
     lower: float
     upper: float
     n: int
-    level: float
+    confidence: float
     method: str
     details: dict = field(default_factory=dict, repr=False)
     notes: tuple = ()
@@ -144,9 +152,14 @@ class ScoreEstimate:
         fmt = ".2f" if self.metric == "ces" else ".1f"
         return (
             f"{LABELS[self.metric]} {self.score:{sign}{fmt}}{unit} "
-            f"({self.level:.0%} CI {self.lower:{sign}{fmt}} to {self.upper:{sign}{fmt}}, "
+            f"({self.confidence:.0%} CI {self.lower:{sign}{fmt}} to {self.upper:{sign}{fmt}}, "
             f"{self.method}, n={self.n:,})"
         )
+
+    @property
+    def level(self) -> float:
+        """The confidence level, under the name of its column in ``summary()``."""
+        return self.confidence
 
     @property
     def margin(self) -> float:
@@ -174,6 +187,11 @@ class ScoreEstimate:
         CSAT: score test of one proportion (matches the Wilson interval);
         CES: one-sample t test. Returns ``difference``, ``statistic``,
         ``p_value`` and ``inside_interval``.
+
+        Parameters
+        ----------
+        value : float
+            The benchmark, in the metric's units.
         """
         counts = np.asarray(list(self.details["counts"].values()))[None, :]
         diff = self.score - value
@@ -204,20 +222,40 @@ class ScoreEstimate:
         )
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def score(
     scores=None,
     metric: str = "nps",
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
     counts=None,
     min_n: int = DEFAULT_MIN_N,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreEstimate:
-    """NPS, CSAT or CES of one sample, with its interval (see :func:`nps`)."""
+    """NPS, CSAT or CES of one sample, with its interval (see :func:`nps`).
+
+    Parameters
+    ----------
+    scores : array-like, optional
+        Answers on the metric's scale.
+    metric : {"nps", "csat", "ces"}, default="nps"
+    confidence : float, default=0.95
+        Confidence level of the interval. ``level=`` is a deprecated alias.
+    method : str, optional
+        Interval method (default per metric; see :func:`nps`, :func:`csat`,
+        :func:`ces`).
+    counts : tuple or dict, optional
+        Instead of ``scores``: answers per scale point.
+    min_n : int, default=30
+        Fewer answers warn.
+    n_bootstrap, random_state
+        For ``method="bootstrap"``. ``n_boot=`` is a deprecated alias.
+    """
     method = _check_method(metric, method)
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     if (scores is None) == (counts is None):
         raise ParameterError("give scores or counts (one of them).")
     if counts is not None:
@@ -229,7 +267,9 @@ def score(
     if n == 0:
         raise EmptyTableError(f"there are no {metric} answers to summarise", n_rows=0)
     rng = np.random.default_rng(random_state)
-    row = {k: v[0] for k, v in _estimate(hist, metric, method, level, n_boot, rng).items()}
+    row = {
+        k: v[0] for k, v in _estimate(hist, metric, method, confidence, n_bootstrap, rng).items()
+    }
     notes = _notes(metric, method, n, min_n)
     if n < min_n:
         warnings.warn(notes[0], SmallSampleWarning, stacklevel=3)
@@ -245,7 +285,7 @@ def score(
         lower=float(row["lower"]),
         upper=float(row["upper"]),
         n=n,
-        level=level,
+        confidence=confidence,
         method=method,
         details=details,
         notes=tuple(notes),
@@ -256,14 +296,16 @@ def _py(v):
     return int(v) if isinstance(v, np.integer) else float(v)
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def nps(
     scores=None,
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str = "adjusted-wald",
     counts=None,
     min_n: int = DEFAULT_MIN_N,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreEstimate:
     """Net Promoter Score with its standard error and interval.
@@ -279,7 +321,8 @@ def nps(
         Answers on 0-10. Values outside the scale, non-integers, text and
         missing values raise :class:`~cxlab.exceptions.ScoreRangeError` /
         :class:`~cxlab.exceptions.DataTypeError`.
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : {"adjusted-wald", "wald", "bootstrap"}, default="adjusted-wald"
         ``"adjusted-wald"`` adds 3 pseudo-answers (3/4 promoter, 3/2 passive,
         3/4 detractor) and uses the trinomial Wald interval on ``n + 3``
@@ -291,8 +334,8 @@ def nps(
         Instead of ``scores``: ``(detractors, passives, promoters)`` counts.
     min_n : int, default=30
         Fewer answers issue a :class:`~cxlab.exceptions.SmallSampleWarning`.
-    n_boot : int, default=2000
-        Bootstrap replicates (``method="bootstrap"``).
+    n_bootstrap : int, default=2000
+        Bootstrap replicates (``method="bootstrap"``). ``n_boot=`` is a deprecated alias.
     random_state : int, Generator or None
         For the bootstrap.
 
@@ -316,23 +359,25 @@ def nps(
     return score(
         scores,
         "nps",
-        level=level,
+        confidence=confidence,
         method=method,
         counts=counts,
         min_n=min_n,
-        n_boot=n_boot,
+        n_bootstrap=n_bootstrap,
         random_state=random_state,
     )
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def csat(
     scores=None,
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str = "wilson",
     counts=None,
     min_n: int = DEFAULT_MIN_N,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreEstimate:
     """Customer satisfaction: the share of satisfied answers (4 or 5 on 1-5), in percent.
@@ -341,13 +386,14 @@ def csat(
     ----------
     scores : array-like of int
         Answers on 1-5.
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : {"wilson", "wald", "agresti-coull", "jeffreys", "bootstrap"}, default="wilson"
         Interval of the share (statsmodels ``proportion_confint``). Wilson keeps
         its coverage near nominal for small n and shares near 0 or 100%.
     counts : dict, optional
         ``{score: count}`` instead of ``scores``.
-    min_n, n_boot, random_state
+    min_n, n_bootstrap, random_state
         As in :func:`nps`.
 
     Returns
@@ -365,23 +411,25 @@ def csat(
     return score(
         scores,
         "csat",
-        level=level,
+        confidence=confidence,
         method=method,
         counts=counts,
         min_n=min_n,
-        n_boot=n_boot,
+        n_bootstrap=n_bootstrap,
         random_state=random_state,
     )
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def ces(
     scores=None,
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str = "t",
     counts=None,
     min_n: int = DEFAULT_MIN_N,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
 ) -> ScoreEstimate:
     """Customer effort score: the mean answer on 1-7 (higher = easier), with a t interval.
@@ -393,11 +441,12 @@ def ces(
     ----------
     scores : array-like of int
         Answers on 1-7.
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : {"t", "bootstrap"}, default="t"
     counts : dict, optional
         ``{score: count}`` instead of ``scores``.
-    min_n, n_boot, random_state
+    min_n, n_bootstrap, random_state
         As in :func:`nps`.
 
     Examples
@@ -410,11 +459,11 @@ def ces(
     return score(
         scores,
         "ces",
-        level=level,
+        confidence=confidence,
         method=method,
         counts=counts,
         min_n=min_n,
-        n_boot=n_boot,
+        n_bootstrap=n_bootstrap,
         random_state=random_state,
     )
 
@@ -422,12 +471,14 @@ def ces(
 # -- tables by group ---------------------------------------------------------------------
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("n_boot", "n_bootstrap")
 def score_table(
     data,
     metric: str = "nps",
     by: str | Sequence = ("stage", "channel", "touchpoint"),
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
     period: str = "M",
     min_n: int = DEFAULT_MIN_N,
@@ -435,7 +486,7 @@ def score_table(
     include_empty: bool = False,
     customers: pd.DataFrame | None = None,
     persona: pd.Series | None = None,
-    n_boot: int = 2000,
+    n_bootstrap: int = 2000,
     random_state=None,
     skip_unavailable: bool = False,
 ) -> pd.DataFrame:
@@ -454,7 +505,8 @@ def score_table(
         ``"persona"``, ``"period"``, ``"purchase_channel"`` or
         ``"purchase_touchpoint"`` (where the customer bought; needs events). A
         tuple of dimensions crosses them (e.g. ``("segment", "period")``).
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : str, optional
         Interval method (:data:`METHODS`); default per metric.
     period : str, default="M"
@@ -472,7 +524,7 @@ def score_table(
     persona : Series, optional
         Persona per ``customer_id``. Default: a ``persona`` column of
         ``customers``, else (simulated data) the true persona in ``data.truth``.
-    n_boot, random_state
+    n_bootstrap, random_state
         For ``method="bootstrap"``.
     skip_unavailable : bool, default=False
         Leave out dimensions this study does not have (e.g. ``persona`` on real
@@ -491,7 +543,7 @@ def score_table(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=1)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=1)
     >>> t = cxlab.score_table(data, "csat", by=["channel", "segment"], min_n=10)
     >>> t.columns[:8].tolist()
     ['dimension', 'group', 'metric', 'n', 'estimate', 'se', 'lower', 'upper']
@@ -499,7 +551,7 @@ def score_table(
     from cxlab.feedback._frame import dimension_codes, metric_rows
 
     method = _check_method(metric, method)
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     dims = [by] if isinstance(by, str | tuple) else list(by)
     if not dims and not overall:
         raise ParameterError("by is empty and overall=False: nothing to tabulate.")
@@ -520,7 +572,7 @@ def score_table(
                 skipped.append(f"{' x '.join(spec)} ({err})")
                 continue
         hist = _histogram(codes, scores, len(labels), metric)
-        est = pd.DataFrame(_estimate(hist, metric, method, level, n_boot, rng))
+        est = pd.DataFrame(_estimate(hist, metric, method, confidence, n_bootstrap, rng))
         est.insert(0, "group", labels.astype(str))
         est.insert(0, "dimension", " x ".join(spec))
         if not include_empty and spec != ("(all)",):
@@ -528,7 +580,7 @@ def score_table(
         parts.append(est)
     table = pd.concat(parts, ignore_index=True)
     table.insert(2, "metric", metric)
-    table["level"], table["method"] = level, method
+    table["level"], table["method"] = confidence, method
     table["small_sample"] = table["n"] < min_n
     front = ["dimension", "group", "metric", "n", "estimate", "se", "lower", "upper"]
     front += ["level", "method", "small_sample"]

@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._estimator import Estimator
 from cxlab.exceptions import (
     DataTypeError,
     EmptyTableError,
@@ -119,7 +120,7 @@ def _language(text: pd.Series) -> np.ndarray:
     return np.where(text.str.contains(_ARABIC_SCRIPT), "fa", "other").astype(object)
 
 
-class CommentThemes:
+class CommentThemes(Estimator):
     """Comment themes from TF-IDF + NMF, per language, with sentiment from the score.
 
     Parameters
@@ -166,7 +167,7 @@ class CommentThemes:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=4000, seed=0)
+    >>> data = cxlab.simulate(n_customers=4000, random_state=0)
     >>> themes = cxlab.CommentThemes(n_themes=6, random_state=0).fit(data)
     >>> sorted(themes.themes_["language"].unique())
     ['en', 'fa']
@@ -413,7 +414,15 @@ class CommentThemes:
         return self.themes_.copy()
 
     def transform(self, comments, languages=None) -> pd.DataFrame:
-        """Theme and weight of new comments (language guessed from the script if not given)."""
+        """Theme and weight of new comments (language guessed from the script if not given).
+
+        Parameters
+        ----------
+        comments : sequence of str
+            New comments.
+        languages : sequence of str, optional
+            Language of each comment; guessed from the script when None.
+        """
         self._check_fitted("transform")
         df = self._inputs(list(comments), None, languages, None)
         out = pd.DataFrame(index=df.index, columns=["language", "theme", "weight"], dtype=object)
@@ -437,6 +446,11 @@ class CommentThemes:
 
         Returns adjusted Rand index and purity (share of comments whose theme's
         majority true label is theirs) per language and overall.
+
+        Parameters
+        ----------
+        truth : Series
+            Known theme per comment (e.g. ``data.truth.comment_theme``).
         """
         from sklearn.metrics import adjusted_rand_score
 
@@ -459,7 +473,13 @@ class CommentThemes:
         return pd.DataFrame(rows)
 
     def plot(self, ax=None):
-        """Share of comments per theme, split by the writers' sentiment; returns the Axes."""
+        """Share of comments per theme, split by the writers' sentiment; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        """
         self._check_fitted("plot")
         from cxlab.feedback._plots import plot_themes
 

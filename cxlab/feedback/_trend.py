@@ -15,12 +15,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from cxlab.exceptions import SmallSampleWarning
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab.exceptions import ParameterError, SmallSampleWarning
 from cxlab.feedback._compare import _difference
 from cxlab.feedback._core import (
     DEFAULT_MIN_N,
     SAMPLING_NOTE,
-    _check_level,
+    _check_confidence,
     _check_method,
     _histogram,
 )
@@ -29,15 +30,17 @@ from cxlab.feedback._scores import score_table
 __all__ = ["score_trend", "experience_gap"]
 
 
+@renamed_parameter("level", "confidence")
+@renamed_parameter("alpha", "signal_confidence", transform=alpha_to_confidence)
 def score_trend(
     data,
     metric: str = "nps",
     *,
     period: str = "M",
     by: str | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
-    alpha: float = 0.05,
+    signal_confidence: float = 0.95,
     adjust: str = "holm",
     min_n: int = DEFAULT_MIN_N,
     customers=None,
@@ -49,7 +52,7 @@ def score_trend(
     (independent samples, as in :func:`compare_scores`). The p-values of all
     comparisons in a series are adjusted for multiplicity
     (``statsmodels.stats.multitest.multipletests``), so with no real change the
-    chance of any false ``signal`` in the series is about ``alpha``.
+    chance of any false ``signal`` in the series is about ``1 - signal_confidence``.
 
     Parameters
     ----------
@@ -58,14 +61,21 @@ def score_trend(
     period : {"W", "M", "Q", "Y"} or "week", "month", "quarter", "year", default="M"
     by : str, optional
         One dimension to split the series by (e.g. ``"segment"``).
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval(s). ``level=`` is a deprecated alias.
     method : str, optional
         Interval method (default per metric).
-    alpha : float, default=0.05
-        Family-wise error rate of the ``signal`` flags (per series).
+    signal_confidence : float, default=0.95
+        Family-wise confidence of the ``signal`` flags (per series): with no real
+        change, no period is flagged with about this probability. ``alpha=``
+        (the family-wise error rate, 1 - signal_confidence) is a deprecated alias.
     adjust : str, default="holm"
         Any ``multipletests`` method (e.g. ``"holm"``, ``"fdr_bh"``), or ``"none"``.
     min_n : int, default=30
+    customers : DataFrame, optional
+        Customer attributes when ``data`` is a feedback table.
+    persona : Series, optional
+        Persona per ``customer_id``.
 
     Returns
     -------
@@ -80,7 +90,7 @@ def score_trend(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=4)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=4)
     >>> trend = cxlab.score_trend(data, "csat", period="Q", min_n=10)
     >>> {"estimate", "change", "signal"} <= set(trend.columns)
     True
@@ -90,8 +100,13 @@ def score_trend(
     from cxlab.feedback._frame import PERIODS, _dimension_values, metric_rows
     from cxlab.feedback._scores import _estimate
 
+    if not 0 < signal_confidence < 1:
+        raise ParameterError(
+            f"signal_confidence={signal_confidence} must be between 0 and 1 (e.g. 0.95)."
+        )
+    alpha = round(1 - signal_confidence, 12)  # family-wise error rate of the flags
     method = _check_method(metric, method)
-    level = _check_level(level)
+    confidence = _check_confidence(confidence)
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
     per = _dimension_values(rows, "period", ctx, period)
     full = pd.period_range(per.min(), per.max(), freq=PERIODS[period])
@@ -113,7 +128,7 @@ def score_trend(
         h = hist[g * len(full) : (g + 1) * len(full)]
         if h.sum() == 0:
             continue
-        est = pd.DataFrame(_estimate(h, metric, method, level, 2000, rng))
+        est = pd.DataFrame(_estimate(h, metric, method, confidence, 2000, rng))
         est = est[["n", "estimate", "se", "lower", "upper"]]
         est.insert(0, "period", full.astype(str))
         if by is not None:
@@ -125,7 +140,7 @@ def score_trend(
             est[col] = np.nan
         est["signal"] = False
         if len(have) > 1:
-            d = _difference(h[have[1:]], h[have[:-1]], metric, method, level, 2000, rng)
+            d = _difference(h[have[1:]], h[have[:-1]], metric, method, confidence, 2000, rng)
             idx = est.index[have[1:]]
             est.loc[idx, "change"] = d["difference"]
             est.loc[idx, "change_lower"] = d["lower"]
@@ -182,13 +197,14 @@ def _adjust(p: np.ndarray, alpha: float, method: str, multipletests) -> np.ndarr
     return multipletests(p, alpha=alpha, method=method)[1]
 
 
+@renamed_parameter("level", "confidence")
 def experience_gap(
     data,
     targets,
     metric: str = "csat",
     by: str = "touchpoint",
     *,
-    level: float = 0.95,
+    confidence: float = 0.95,
     method: str | None = None,
     min_n: int = DEFAULT_MIN_N,
     customers=None,
@@ -205,7 +221,7 @@ def experience_gap(
     metric : str, default="csat"
     by : str, default="touchpoint"
         Any dimension of :func:`~cxlab.score_table`.
-    level, method, min_n, customers, persona
+    confidence, method, min_n, customers, persona
         As in :func:`~cxlab.score_table`.
 
     Returns
@@ -221,7 +237,7 @@ def experience_gap(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=5)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=5)
     >>> gap = cxlab.experience_gap(data, {"store": 90, "web": 60}, "csat", by="channel")
     >>> gap.set_index("group").loc["store", "verdict"]
     'below target'
@@ -232,7 +248,7 @@ def experience_gap(
         data,
         metric,
         by=[by],
-        level=level,
+        confidence=confidence,
         method=method,
         min_n=min_n,
         overall=False,

@@ -92,6 +92,11 @@ def from_jalali(year: int, month: int, day: int) -> pd.Timestamp:
 
     >>> from_jalali(1400, 1, 1)
     Timestamp('2021-03-21 00:00:00+0000', tz='UTC')
+
+    Parameters
+    ----------
+    year, month, day : int
+        A Jalali (Solar Hijri) date.
     """
     try:
         gregorian = jdatetime.date(int(year), int(month), int(day)).togregorian()

@@ -72,6 +72,11 @@ def figure_rc(language: str | None = None) -> dict:
     {}
     >>> figure_rc("fa")["font.family"]
     ['Noto Sans Arabic', 'DejaVu Sans']
+
+    Parameters
+    ----------
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     info = language_info(language)
     if info["direction"] != "rtl":
@@ -96,6 +101,11 @@ def figure_style(language: str | None = None) -> Iterator[dict]:
     >>> ax.title.get_fontfamily()
     ['Noto Sans Arabic', 'DejaVu Sans']
     >>> plt.close(fig)
+
+    Parameters
+    ----------
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     rc = figure_rc(language)
     with matplotlib.rc_context(rc):
@@ -219,6 +229,11 @@ class JalaliMonthLocator(Locator):
 
     Spans shorter than about two months fall back to matplotlib's
     ``AutoDateLocator``. At most ``maxticks`` ticks.
+
+    Parameters
+    ----------
+    maxticks : int, default=7
+        Most ticks on an axis.
 
     Examples
     --------

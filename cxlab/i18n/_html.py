@@ -37,6 +37,11 @@ def page_attributes(language: str | None = None) -> dict[str, str]:
     {'lang': 'fa', 'dir': 'rtl'}
     >>> page_attributes("en")
     {'lang': 'en', 'dir': 'ltr'}
+
+    Parameters
+    ----------
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     info = language_info(language)
     return {"lang": info["code"], "dir": info["direction"]}

@@ -150,6 +150,11 @@ def use_language(language: str) -> Iterator[str]:
     'fa'
     >>> get_language()
     'en'
+
+    Parameters
+    ----------
+    language : str
+        Language code for the block (``"en"``, ``"fa"``).
     """
     token = _LANGUAGE.set(resolve_language(language))
     try:
@@ -164,5 +169,10 @@ def language_info(language: str | None = None) -> dict:
     >>> info = language_info("fa")
     >>> info["direction"], info["calendar"], info["digits"]
     ('rtl', 'jalali', 'persian')
+
+    Parameters
+    ----------
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     return dict(_load_file(resolve_language(language))["language"])

@@ -33,6 +33,11 @@ def message_keys(language: str | None = None) -> frozenset[str]:
 
     >>> "stage.purchase" in message_keys("fa")
     True
+
+    Parameters
+    ----------
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     return frozenset(_messages(resolve_language(language)))
 

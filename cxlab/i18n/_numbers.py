@@ -14,7 +14,7 @@ import numbers
 import re
 
 from cxlab.exceptions import ParameterError
-from cxlab.i18n._language import language_info, resolve_language
+from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, language_info, resolve_language
 
 __all__ = [
     "format_number",
@@ -75,6 +75,11 @@ def to_latin_digits(value):
 
     >>> to_latin_digits("۱۴۰۰/۰۱/۰۱")
     '1400/01/01'
+
+    Parameters
+    ----------
+    value : str or array-like of str
+        Text with Persian or Arabic-Indic digits.
     """
     return _translate(value, _TO_LATIN)
 
@@ -92,6 +97,13 @@ def localize_numeral(text: str, language: str | None = None) -> str:
     '\\u200e−۱٬۲۳۴٫۵٪'
     >>> localize_numeral("step 2", "fa")
     'step ۲'
+
+    Parameters
+    ----------
+    text : str
+        A number formatted the English way.
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     if not _uses_persian_digits(language):
         return text
@@ -113,9 +125,10 @@ def _is_missing(value) -> bool:
 
 
 def _missing_mark(language: str) -> str:
-    from cxlab.i18n._messages import t  # the catalog formats numbers, so import late
-
-    return t("value.missing", language=language)
+    # read straight from the catalog files: cxlab.i18n._messages formats numbers with this
+    # module, so importing it here would close an import cycle
+    mark = _load_file(language)["messages"].get("value.missing")
+    return mark if mark is not None else _load_file(DEFAULT_LANGUAGE)["messages"]["value.missing"]
 
 
 def _check_number(value, name: str = "value"):
@@ -179,6 +192,15 @@ def format_percent(value, decimals: int = 0, *, language: str | None = None) -> 
     '۱۲٫۵٪'
     >>> format_percent(-0.05, language="en")
     '-5%'
+
+    Parameters
+    ----------
+    value : float
+        A share (0.125 is 12.5%).
+    decimals : int, default=0
+        Digits after the decimal separator.
+    language : str or None, default=None
+        Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     lang = resolve_language(language)
     if _is_missing(value):

@@ -67,6 +67,8 @@ def markov_order_test(X, *, max_order: int = 3, chain=None, **params) -> ChainRe
     chain : MarkovChain, optional
         Settings to use (state, journey, ...); its ``order`` is ignored.
         Or pass the settings as keyword arguments.
+    **params
+        MarkovChain settings (``state``, ``journey``, ...) when ``chain`` is not given.
 
     Returns
     -------
@@ -156,6 +158,9 @@ def markov_homogeneity_test(
         Customer table holding the ``by`` column.
     chain : MarkovChain, optional
         Settings (state, journey, order); or pass them as keyword arguments.
+    **params
+        MarkovChain settings (``state``, ``journey``, ``order``, ...) when ``chain`` is
+        not given.
 
     Returns
     -------

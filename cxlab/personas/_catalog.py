@@ -152,7 +152,7 @@ def missing_report(X: pd.DataFrame, *, catalog=None, no_events=None) -> pd.DataF
     --------
     >>> import cxlab
     >>> from cxlab.personas import missing_report
-    >>> X = cxlab.customer_features(cxlab.simulate(n_customers=300, seed=1))
+    >>> X = cxlab.customer_features(cxlab.simulate(n_customers=300, random_state=1))
     >>> float(missing_report(X).loc["revenue", "share_missing"])
     0.0
     """

@@ -150,7 +150,7 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=500, seed=0)
+    >>> data = cxlab.simulate(n_customers=500, random_state=0)
     >>> X = cxlab.customer_features(data, features=["channels", "purchased"])
     >>> X.shape
     (500, 10)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable, p_text
+from cxlab._results import NotedResult
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
@@ -40,7 +41,7 @@ CAVEAT = (
 
 
 @dataclass
-class PersonaJourneys:
+class PersonaJourneys(NotedResult):
     """Funnels, Markov chains and the homogeneity test by persona.
 
     Attributes
@@ -96,7 +97,15 @@ class PersonaJourneys:
         return self.homogeneity.table.copy()
 
     def plot_funnels(self, ax=None, **kw):
-        """Share of each persona reaching each step, with intervals."""
+        """Share of each persona reaching each step, with intervals.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_persona_funnels
 
         table = self.funnel.summary().rename(columns={self.funnel_by: "persona"})
@@ -111,7 +120,17 @@ class PersonaJourneys:
         return plot_persona_funnels(table, ax=ax, **kw)
 
     def plot_chain(self, persona, ax=None, **kw):
-        """Transition heatmap (with intervals) of one persona's chain."""
+        """Transition heatmap (with intervals) of one persona's chain.
+
+        Parameters
+        ----------
+        persona : str
+            The persona whose chain is drawn.
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         if persona not in self.chains:
             raise ParameterError(f"unknown persona {persona!r}; personas are {list(self.chains)}.")
         ax = self.chains[persona].plot_heatmap(ax=ax, **kw)
@@ -135,9 +154,6 @@ class PersonaJourneys:
             f"PersonaJourneys(personas={self.personas.nunique()}, customers={len(self.personas):,}, "
             f"homogeneity {p})"
         )
-
-    def _repr_html_(self) -> str:
-        return self._readable().html()
 
 
 def persona_journeys(
@@ -183,7 +199,7 @@ def persona_journeys(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1500, seed=4)
+    >>> data = cxlab.simulate(n_customers=1500, random_state=4)
     >>> pj = cxlab.persona_journeys(data, data.truth.persona)
     >>> bool(pj.homogeneity.estimate < 0.001)
     True

@@ -166,7 +166,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1500, seed=3)
+    >>> data = cxlab.simulate(n_customers=1500, random_state=3)
     >>> X = cxlab.customer_features(data)
     >>> model = cxlab.PersonaModel(n_personas=4, n_bootstrap=0, random_state=0).fit(X)
     >>> model.n_personas_
@@ -432,6 +432,11 @@ class PersonaModel(ClusterMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Persona of new customers (same features as for ``fit``).
 
+        Parameters
+        ----------
+        X : DataFrame
+            Customer features with the columns the model was fitted on.
+
         Returns
         -------
         ndarray of shape (n_customers,)
@@ -507,7 +512,13 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         return cards
 
     def top_features(self, n: int = 3) -> pd.Series:
-        """The ``n`` features with the largest absolute standardised difference, as text."""
+        """The ``n`` features with the largest absolute standardised difference, as text.
+
+        Parameters
+        ----------
+        n : int, default=3
+            Features per persona.
+        """
         self._check_fitted("top_features")
         prof = self.profiles_.assign(size=self.profiles_["std_diff"].abs())
         out = {}
@@ -517,28 +528,62 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         return pd.Series(out, name="top_features").rename_axis("persona")
 
     def plot_projection(self, X, ax=None, **kw):
-        """2-D principal-component map of the customers, coloured by persona."""
+        """2-D principal-component map of the customers, coloured by persona.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Customer features (as given to :meth:`fit`).
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_projection
 
         self._check_fitted("plot_projection")
         return plot_projection(self, X, ax=ax, **kw)
 
     def plot_profiles(self, ax=None, **kw):
-        """Heatmap of standardised differences, persona x feature."""
+        """Heatmap of standardised differences, persona x feature.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_profiles
 
         self._check_fitted("plot_profiles")
         return plot_profiles(self, ax=ax, **kw)
 
     def plot_selection(self, ax=None, **kw):
-        """The criteria behind the number of personas, by k."""
+        """The criteria behind the number of personas, by k.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_selection
 
         self._check_fitted("plot_selection")
         return plot_selection(self, ax=ax, **kw)
 
     def plot_stability(self, ax=None, **kw):
-        """Bootstrap Jaccard similarity per persona with its 95% range."""
+        """Bootstrap Jaccard similarity per persona with its 95% range.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.personas._plots import plot_stability
 
         self._check_fitted("plot_stability")

@@ -46,6 +46,8 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
     random_state : int, default=0
     **kw
         Passed to ``ax.scatter``.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
     """
     from sklearn.decomposition import PCA
 
@@ -97,6 +99,16 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
     features : list of str, optional
         Features to show; default the ``top`` features with the largest absolute
         difference for any persona.
+    model : PersonaModel
+        A fitted persona model.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    top : int, default=14
+        Features shown (the most distinctive).
+    cmap : str, default="RdBu_r"
+        Matplotlib colormap.
+    **kw
+        Passed on to the plotting function.
     """
     model._check_fitted("plot_profiles")
     d = model.profiles_.pivot(index="persona", columns="feature", values="std_diff")
@@ -130,7 +142,17 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
 
 
 def plot_selection(model, ax=None, **kw):
-    """The criteria for each number of personas tried, scaled to 0-1 (1 = best)."""
+    """The criteria for each number of personas tried, scaled to 0-1 (1 = best).
+
+    Parameters
+    ----------
+    model : PersonaModel
+        A fitted persona model.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    **kw
+        Passed on to the plotting function.
+    """
     model._check_fitted("plot_selection")
     sel = model.selection_
     ax = _axes(ax)
@@ -164,7 +186,17 @@ def plot_selection(model, ax=None, **kw):
 
 
 def plot_stability(model, ax=None, **kw):
-    """Mean bootstrap Jaccard per persona with its 95% range; Hennig's thresholds dashed."""
+    """Mean bootstrap Jaccard per persona with its 95% range; Hennig's thresholds dashed.
+
+    Parameters
+    ----------
+    model : PersonaModel
+        A fitted persona model.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    **kw
+        Passed on to the plotting function.
+    """
     model._check_fitted("plot_stability")
     st = model.stability_
     if st is None:
@@ -191,6 +223,16 @@ def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
 
     ``funnels`` has columns ``persona``, ``stage``, ``share``, ``share_low`` and ``share_high``
     (the table :meth:`cxlab.personas.PersonaJourneys.plot_funnels` builds).
+
+    Parameters
+    ----------
+    funnels : DataFrame
+        Share reaching each step per persona, with intervals
+        (``PersonaJourneys.funnel``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    **kw
+        Passed on to the plotting function.
     """
     ax = _axes(ax)
     stages = list(dict.fromkeys(funnels["stage"]))

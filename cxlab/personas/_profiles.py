@@ -172,6 +172,15 @@ def persona_cards(frame: pd.DataFrame, labels: np.ndarray, k: int) -> pd.DataFra
     Columns present only when ``frame`` has the feature: conversion
     (``purchased``), revenue, average order value, NPS (score = % promoters -
     % detractors among customers with an NPS answer), CSAT and support contacts.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Customer features, one row per customer.
+    labels : ndarray of int
+        Persona code (0..k-1) of every row.
+    k : int
+        Number of personas.
     """
     n = len(labels)
     size = np.bincount(labels, minlength=k)
@@ -242,7 +251,7 @@ def persona_agreement(personas: pd.Series, truth: pd.Series):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=0)
+    >>> data = cxlab.simulate(n_customers=300, random_state=0)
     >>> res = persona_agreement(data.truth.persona, data.truth.persona)
     >>> float(res.estimate)
     1.0

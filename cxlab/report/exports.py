@@ -63,6 +63,17 @@ def export_figure(figure, name: str, out_dir=None, *, dpi: int = 100) -> Path | 
 
     The PNG carries no software or date metadata, so the same figure gives the
     same bytes on every run.
+
+    Parameters
+    ----------
+    figure : matplotlib Figure or Axes
+        The figure to save (an Axes' figure is used).
+    name : str
+        File name without suffix.
+    out_dir : str or Path, optional
+        Folder to write into; None saves nothing.
+    dpi : int, default=100
+        Resolution of the PNG.
     """
     path = _target(out_dir, "figures", name, ".png")
     if path is None or isinstance(figure, Skipped):

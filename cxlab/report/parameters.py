@@ -54,7 +54,23 @@ class CliValue(str):
 
 @dataclass(frozen=True)
 class NotebookParameter:
-    """One assignment of a notebook's ``parameters`` cell."""
+    """One assignment of a notebook's ``parameters`` cell.
+
+    Parameters
+    ----------
+    name : str
+        The variable's name.
+    default : any
+        Its value, when the default is a Python literal.
+    source : str
+        The default as written.
+    type_name : str
+        ``"int"``, ``"str"``, ... or ``"any"``.
+    help : str
+        The comment after the assignment.
+    literal : bool, default=True
+        False when the default is an expression (any value is accepted).
+    """
 
     name: str
     default: Any  # the value, when the default is a Python literal

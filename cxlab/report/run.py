@@ -62,6 +62,14 @@ def find_notebooks(
     ``language`` other than English, a notebook of ``notebooks/`` is replaced by
     its edition ``notebooks/<language>/<name>.ipynb`` where one exists (the
     Persian narrative for ``-p language=fa``); the others run as they are.
+
+    Parameters
+    ----------
+    notebooks : sequence of str or Path, or None
+        Notebook files or names (``"01-journey-map"``); None gives every notebook in
+        ``notebooks/``.
+    language : str, optional
+        The run's ``language`` parameter; ``None`` or ``"en"`` runs the notebooks as given.
     """
     if notebooks is None:
         found = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))

@@ -116,6 +116,10 @@ class Persona:
         Persona's log hazard ratio of churn (the first persona is the reference: 0).
     business_share : float
         Share of customers in the ``"business"`` segment.
+    upsell_share : float, default=0.2
+        Share of repeat purchases that are upsells.
+    extra : dict, optional
+        Free-form fields kept with the persona (written to ``to_dict``).
     """
 
     name: str

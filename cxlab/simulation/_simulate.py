@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.data._catalog import DEFAULT_CATALOG, DROP_STATE
 from cxlab.data._model import CXData
 from cxlab.exceptions import ParameterError
@@ -77,10 +78,10 @@ REGIONS = np.array(["north", "south", "east", "west", "central"])
 MAX_BUYER_STEPS = 80
 
 
+@renamed_parameter("seed", "random_state")
 def simulate(
     n_customers: int = 5_000,
     *,
-    seed=None,
     random_state=None,
     personas: list[Persona] | None = None,
     start: str = "2025-01-01",
@@ -99,9 +100,9 @@ def simulate(
     Parameters
     ----------
     n_customers : int, default=5000
-    seed, random_state : int, numpy Generator or None, default=None
-        Source of randomness (give one of them). The same value gives the same
-        data, bit for bit.
+    random_state : int, numpy Generator or None, default=None
+        Source of randomness. The same value gives the same data, bit for bit.
+        ``seed=`` is a deprecated alias.
     personas : list of Persona, optional
         Defaults to :func:`default_personas`. One persona gives a homogeneous
         population (a single Markov chain).
@@ -125,13 +126,11 @@ def simulate(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1000, seed=0)
+    >>> data = cxlab.simulate(n_customers=1000, random_state=0)
     >>> float(data.truth.transition_matrix.loc["consideration", "purchase"].round(3))
     0.364
     """
-    if seed is not None and random_state is not None:
-        raise ParameterError("give seed or random_state, not both (they mean the same).")
-    rng = np.random.default_rng(seed if seed is not None else random_state)
+    rng = np.random.default_rng(random_state)
     if int(n_customers) < 1:
         raise ParameterError(f"n_customers={n_customers} must be at least 1.")
     n = int(n_customers)
@@ -338,7 +337,7 @@ def simulate(
 
     params = {
         "n_customers": n,
-        "seed": None if seed is None else str(seed),
+        "seed": None if random_state is None else str(random_state),
         "start": start,
         "end": end,
         "nps_response_rate": nps_response_rate,

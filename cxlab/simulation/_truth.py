@@ -188,6 +188,13 @@ class Truth:
 
     # -- persistence: Parquet for tables, JSON for the rest ------------------
     def save(self, folder: str | Path) -> None:
+        """Write the truth into ``folder`` (Parquet tables and JSON).
+
+        Parameters
+        ----------
+        folder : str or Path
+            Folder to write the truth files into.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         meta = {}
@@ -207,6 +214,13 @@ class Truth:
 
     @classmethod
     def load(cls, folder: str | Path) -> Truth:
+        """Read a truth written by :meth:`save`.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Folder written by :meth:`save`.
+        """
         folder = Path(folder)
         meta = json.loads((folder / "truth.json").read_text())
         kw = {}

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import _SurvivalRegression, ratio_table
@@ -38,7 +39,7 @@ class AFTChurnModel(_SurvivalRegression):
     Parameters
     ----------
     distribution : {"weibull", "lognormal", "loglogistic"}, default="weibull"
-    covariates, categorical, duration_col, event_col, alpha, missing
+    covariates, categorical, duration_col, event_col, confidence, missing
         As in :class:`cxlab.ChurnModel`.
     penalizer : float, default=0.0
         Ridge penalty passed to lifelines.
@@ -60,7 +61,7 @@ class AFTChurnModel(_SurvivalRegression):
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=3000, seed=2))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=3000, random_state=2))
     >>> m = cxlab.AFTChurnModel(distribution="weibull", covariates=["csat"]).fit(table)
     >>> bool(m.time_ratios_.loc["csat", "ratio"] > 1)  # happier customers stay longer
     True
@@ -69,6 +70,7 @@ class AFTChurnModel(_SurvivalRegression):
     _model_name = "an AFT model"
     _allow_zero = False
 
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
     def __init__(
         self,
         *,
@@ -78,7 +80,7 @@ class AFTChurnModel(_SurvivalRegression):
         duration_col: str = "tenure_days",
         event_col: str = "churned",
         penalizer: float = 0.0,
-        alpha: float = 0.05,
+        confidence: float = 0.95,
         missing: str = "raise",
         fit_options: dict | None = None,
     ):
@@ -88,7 +90,7 @@ class AFTChurnModel(_SurvivalRegression):
         self.duration_col = duration_col
         self.event_col = event_col
         self.penalizer = penalizer
-        self.alpha = alpha
+        self.confidence = confidence
         self.missing = missing
         self.fit_options = fit_options
 
@@ -98,6 +100,12 @@ class AFTChurnModel(_SurvivalRegression):
 
     def fit(self, table: pd.DataFrame) -> AFTChurnModel:
         """Fit on a survival table; durations must be positive (AFT models log-time).
+
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`);
+            durations must be positive.
 
         Raises
         ------
@@ -121,7 +129,7 @@ class AFTChurnModel(_SurvivalRegression):
         df = X.copy()
         df["__duration"] = d
         df["__event"] = e
-        fitter = getattr(lifelines, cls_name)(penalizer=self.penalizer, alpha=self.alpha)
+        fitter = getattr(lifelines, cls_name)(penalizer=self.penalizer, alpha=self._alpha)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -146,7 +154,7 @@ class AFTChurnModel(_SurvivalRegression):
         self.log_likelihood_ = float(fitter.log_likelihood_)
         self._loc = loc
         self.time_ratios_ = ratio_table(
-            fitter.summary.xs(loc, level="param"), self.alpha, "ratio"
+            fitter.summary.xs(loc, level="param"), self._alpha, "ratio"
         ).drop(index="Intercept", errors="ignore")
         return self
 
@@ -154,7 +162,7 @@ class AFTChurnModel(_SurvivalRegression):
         """Tidy table of every parameter (location and shape), from lifelines."""
         self._check_fitted("summary")
         s = self.lifelines_.summary
-        level = f"{100 * (1 - self.alpha):g}%"
+        level = f"{100 * self.confidence:g}%"
         out = pd.DataFrame(
             {
                 "coef": s["coef"],
@@ -177,7 +185,15 @@ class AFTChurnModel(_SurvivalRegression):
         return float(self.lifelines_.concordance_index_)
 
     def plot(self, ax=None, **kw):
-        """Forest plot of time ratios (> 1: customers stay longer)."""
+        """Forest plot of time ratios (> 1: customers stay longer).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import forest_plot
 
         self._check_fitted("plot")
@@ -213,7 +229,7 @@ def compare_aft_models(
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=2))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, random_state=2))
     >>> cxlab.compare_aft_models(table, covariates=["csat"]).columns[:3].tolist()
     ['aic', 'delta_aic', 'akaike_weight']
     """

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._display import notes_text
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
 from cxlab.survival._kaplan_meier import group_labels
@@ -71,6 +73,15 @@ class CLVResult:
         return self.table
 
     def plot(self, ax=None, **kw):
+        """Plot the result; returns the matplotlib Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import clv_plot
 
         return clv_plot(self.table, ax=ax, **kw)
@@ -78,10 +89,13 @@ class CLVResult:
     def __repr__(self) -> str:
         cols = ["n", "clv", "lower", "upper"]
         lines = [f"CLVResult(horizon_days={self.params['horizon_days']})", str(self.table[cols])]
-        lines += [f"[{i}] {n}" for i, n in enumerate(self.notes, 1)]
+        if self.notes:
+            lines.append(notes_text(self.notes))
         return "\n".join(lines)
 
 
+@renamed_parameter("n_boot", "n_bootstrap")
+@renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
 def survival_clv(
     data=None,
     *,
@@ -92,8 +106,8 @@ def survival_clv(
     margin: float = 0.3,
     discount_rate: float = 0.10,
     include_first_purchase: bool = False,
-    n_boot: int = 200,
-    alpha: float = 0.05,
+    n_bootstrap: int = 200,
+    confidence: float = 0.95,
     total: bool = True,
     random_state=None,
 ) -> CLVResult:
@@ -121,10 +135,11 @@ def survival_clv(
     include_first_purchase : bool, default=False
         Count the first purchase too. By default CLV is the value *after*
         acquisition (the first order is already earned when the customer is won).
-    n_boot : int, default=200
-        Bootstrap replicates (0 for none).
-    alpha : float, default=0.05
-        1 - level of the percentile intervals.
+    n_bootstrap : int, default=200
+        Bootstrap replicates (0 for none). ``n_boot=`` is a deprecated alias.
+    confidence : float, default=0.95
+        Confidence level of the percentile intervals. ``alpha=`` (1 - confidence)
+        is a deprecated alias.
     total : bool, default=True
         Add a row ``"all"`` for everyone together.
     random_state : int, Generator or None
@@ -136,8 +151,8 @@ def survival_clv(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=4)
-    >>> res = cxlab.survival_clv(data, by="loyalty_member", n_boot=50, random_state=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=4)
+    >>> res = cxlab.survival_clv(data, by="loyalty_member", n_bootstrap=50, random_state=0)
     >>> res.table[["clv", "lower", "upper"]].shape
     (3, 3)
     """
@@ -150,8 +165,11 @@ def survival_clv(
         raise ParameterError(f"discount_rate={discount_rate} must be > -1 (annual rate).")
     if not horizon_days > 0:
         raise ParameterError(f"horizon_days={horizon_days} must be > 0.")
-    if n_boot < 0 or not 0 < alpha < 1:
-        raise ParameterError("n_boot must be >= 0 and alpha in (0, 1).")
+    if n_bootstrap < 0 or not 0 < confidence < 1:
+        raise ParameterError(
+            f"n_bootstrap={n_bootstrap} must be >= 0 and confidence={confidence} in (0, 1)."
+        )
+    n_boot, alpha = n_bootstrap, round(1 - confidence, 12)
     if events is None:
         events = data if isinstance(data, pd.DataFrame) else getattr(data, "events", None)
     if events is None:
@@ -254,8 +272,8 @@ def survival_clv(
         margin=margin,
         discount_rate=discount_rate,
         include_first_purchase=include_first_purchase,
-        n_boot=n_boot,
-        alpha=alpha,
+        n_bootstrap=n_bootstrap,
+        confidence=confidence,
         random_state=None if random_state is None else str(random_state),
     )
     return CLVResult(table=out, replicates=pd.DataFrame(reps), params=params, notes=notes)

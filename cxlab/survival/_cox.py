@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._display import notes_text
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
@@ -63,7 +66,8 @@ class AssumptionReport:
 
     def __repr__(self) -> str:
         lines = [f"AssumptionReport(ok={self.ok})"]
-        lines += [f"  [{i}] {n}" for i, n in enumerate(self.notes, 1)]
+        if self.notes:
+            lines.append(textwrap.indent(notes_text(self.notes), "  "))
         return "\n".join(lines)
 
 
@@ -89,8 +93,9 @@ class ChurnModel(_SurvivalRegression):
     strata : list of str, optional
         Columns to stratify on (a separate baseline per level), the remedy for
         a categorical covariate that breaks proportional hazards.
-    alpha : float, default=0.05
-        1 - confidence level of the intervals.
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a
+        deprecated alias.
     missing : {"raise", "drop"}, default="raise"
         Rows with missing covariates: error, or leave them out with a warning.
     fit_options : dict, optional
@@ -116,7 +121,7 @@ class ChurnModel(_SurvivalRegression):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=2)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=2)
     >>> table = cxlab.survival_table(data)
     >>> model = cxlab.ChurnModel(covariates=["loyalty_member", "csat"]).fit(table)
     >>> model.hazard_ratios_.columns.tolist()
@@ -125,6 +130,7 @@ class ChurnModel(_SurvivalRegression):
 
     _model_name = "the Cox model"
 
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
     def __init__(
         self,
         *,
@@ -135,7 +141,7 @@ class ChurnModel(_SurvivalRegression):
         penalizer: float = 0.0,
         l1_ratio: float = 0.0,
         strata=None,
-        alpha: float = 0.05,
+        confidence: float = 0.95,
         missing: str = "raise",
         fit_options: dict | None = None,
     ):
@@ -146,7 +152,7 @@ class ChurnModel(_SurvivalRegression):
         self.penalizer = penalizer
         self.l1_ratio = l1_ratio
         self.strata = strata
-        self.alpha = alpha
+        self.confidence = confidence
         self.missing = missing
         self.fit_options = fit_options
 
@@ -156,6 +162,11 @@ class ChurnModel(_SurvivalRegression):
 
     def fit(self, table: pd.DataFrame) -> ChurnModel:
         """Fit on a survival table (one row per customer).
+
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`).
 
         Raises
         ------
@@ -170,8 +181,8 @@ class ChurnModel(_SurvivalRegression):
         from lifelines import CoxPHFitter
         from lifelines.exceptions import ConvergenceError as LifelinesConvergenceError
 
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         if self.penalizer < 0:
             raise ParameterError(f"penalizer={self.penalizer} must be >= 0.")
         options = {**COX_FIT_OPTIONS, **self._fit_options()}
@@ -194,7 +205,7 @@ class ChurnModel(_SurvivalRegression):
             df[s] = table.loc[X.index, s].to_numpy()
         df["__duration"] = d
         df["__event"] = e
-        cph = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio, alpha=self.alpha)
+        cph = CoxPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio, alpha=self._alpha)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -208,7 +219,7 @@ class ChurnModel(_SurvivalRegression):
         self.n_events_ = int(e.sum())
         self.coef_ = cph.params_.rename("coef")
         self.coef_.index.name = "covariate"
-        self.hazard_ratios_ = ratio_table(cph.summary, self.alpha, "hazard_ratio")
+        self.hazard_ratios_ = ratio_table(cph.summary, self._alpha, "hazard_ratio")
         self._train = df
         self._strata = strata
         return self
@@ -225,7 +236,7 @@ class ChurnModel(_SurvivalRegression):
         """Tidy coefficient table (lifelines' summary with readable names)."""
         self._check_fitted("summary")
         s = self.lifelines_.summary
-        level = f"{100 * (1 - self.alpha):g}%"
+        level = f"{100 * self.confidence:g}%"
         out = pd.DataFrame(
             {
                 "coef": s["coef"],
@@ -244,6 +255,12 @@ class ChurnModel(_SurvivalRegression):
 
     def compare(self, true_coefficients: pd.Series) -> pd.DataFrame:
         """Estimates next to known log hazard ratios (e.g. ``data.truth.hazard_coefficients``).
+
+        Parameters
+        ----------
+        true_coefficients : Series
+            True log hazard ratios by covariate (e.g.
+            ``data.truth.hazard_coefficients``).
 
         Returns
         -------
@@ -348,7 +365,15 @@ class ChurnModel(_SurvivalRegression):
         return notes
 
     def plot(self, ax=None, **kw):
-        """Forest plot of hazard ratios with their intervals (log scale)."""
+        """Forest plot of hazard ratios with their intervals (log scale).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         self._check_fitted("plot")
         from cxlab.survival._plots import forest_plot
 

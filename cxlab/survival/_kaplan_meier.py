@@ -14,8 +14,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._estimator import Estimator
+from cxlab.data._groups import customer_groups
 from cxlab.exceptions import (
-    DataWarning,
     NotFittedError,
     ParameterError,
     SmallSampleWarning,
@@ -26,46 +28,26 @@ from cxlab.survival._table import survival_table
 
 __all__ = ["KaplanMeier", "kaplan_meier", "logrank_test", "survival_table", "group_labels"]
 
-MISSING_GROUP = "(missing)"
-
 
 def group_labels(table: pd.DataFrame, by) -> pd.Series:
     """One label per row from one or more columns (``"a / b"``); missing -> ``"(missing)"``.
 
-    The labels are an ordered categorical (the columns' category order, else sorted).
+    The labels are an ordered categorical (the columns' category order, else
+    sorted); ``by=None`` gives one group ``"all"``. The reading of ``by`` is
+    :func:`cxlab.data.customer_groups`'.
     """
     if by is None:
         return pd.Series(pd.Categorical(["all"] * len(table)), index=table.index, name="group")
-    cols = [by] if isinstance(by, str) else list(by)
-    unknown = [c for c in cols if c not in table.columns]
-    if unknown:
-        raise ParameterError(
-            f"by={unknown} are not columns of the table; it has {list(table.columns)}."
-        )
-    parts = []
-    for c in cols:
-        s = table[c]
-        if s.isna().any():
-            warnings.warn(
-                f"{int(s.isna().sum()):,} customers have no {c!r}; they form the group "
-                f"{MISSING_GROUP!r}.",
-                DataWarning,
-                stacklevel=3,
-            )
-        cat = pd.Categorical(s)
-        labels = pd.Series(cat.astype(str), index=table.index).where(s.notna(), MISSING_GROUP)
-        order = [str(x) for x in cat.categories] + [MISSING_GROUP]
-        parts.append((labels, order))
-    if len(parts) == 1:
-        labels, order = parts[0]
-    else:
-        labels = parts[0][0].str.cat([p[0] for p in parts[1:]], sep=" / ")
-        order = sorted(labels.unique())
-    present = [o for o in order if o in set(labels)]
-    return pd.Series(pd.Categorical(labels, categories=present), index=table.index, name="group")
+    labels = customer_groups(
+        [by] if isinstance(by, str) else list(by),
+        table,
+        missing="group",
+        stacklevel=4,  # the caller of KaplanMeier.fit, survival_clv, logrank_test
+    )
+    return pd.Series(labels.array, index=table.index, name="group")
 
 
-class KaplanMeier:
+class KaplanMeier(Estimator):
     """Kaplan-Meier survival curves by group (wraps ``lifelines.KaplanMeierFitter``).
 
     Parameters
@@ -73,8 +55,9 @@ class KaplanMeier:
     by : str or list of str, optional
         Column(s) that define the groups; None = everyone together.
     duration_col, event_col : str, default="tenure_days", "churned"
-    alpha : float, default=0.05
-        1 - confidence level (lifelines' exponential Greenwood intervals).
+    confidence : float, default=0.95
+        Confidence level of the intervals (lifelines' exponential Greenwood
+        intervals). ``alpha=`` (1 - confidence) is a deprecated alias.
 
     Attributes
     ----------
@@ -87,24 +70,25 @@ class KaplanMeier:
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, random_state=1))
     >>> km = cxlab.KaplanMeier(by="loyalty_member").fit(table)
     >>> km.retention([90, 180]).columns.tolist()
     ['group', 'horizon_days', 'retention', 'lower', 'upper', 'at_risk']
     """
 
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
     def __init__(
         self,
         *,
         by=None,
         duration_col: str = "tenure_days",
         event_col: str = "churned",
-        alpha: float = 0.05,
+        confidence: float = 0.95,
     ):
         self.by = by
         self.duration_col = duration_col
         self.event_col = event_col
-        self.alpha = alpha
+        self.confidence = confidence
 
     def __repr__(self) -> str:
         fitted = f", groups={self.groups_}" if hasattr(self, "groups_") else ""
@@ -116,11 +100,16 @@ class KaplanMeier:
         Warns (:class:`StatisticalWarning`) for groups without any churn (their
         curve stays at 1 and their median is undefined) and
         (:class:`SmallSampleWarning`) for groups under 20 customers.
+
+        Parameters
+        ----------
+        table : DataFrame
+            A survival table, one row per customer (:func:`cxlab.survival_table`).
         """
         from lifelines import KaplanMeierFitter
 
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         d, e = check_durations(
             table, self.duration_col, self.event_col, require_events=False, what="Kaplan-Meier"
         )
@@ -135,7 +124,7 @@ class KaplanMeier:
         self.fitters_, rows = {}, []
         for k, name in enumerate(labels.cat.categories):
             m = codes == k
-            kmf = KaplanMeierFitter(alpha=self.alpha)
+            kmf = KaplanMeierFitter(alpha=round(1 - self.confidence, 12))
             kmf.fit(d[m], e[m], label=name)
             self.fitters_[name] = kmf
             n, ev = int(m.sum()), int(e[m].sum())
@@ -194,6 +183,11 @@ class KaplanMeier:
 
         Beyond a group's longest follow-up the curve is unknown: those rows are
         NaN and a :class:`StatisticalWarning` says so.
+
+        Parameters
+        ----------
+        horizons : sequence of float
+            Days after the start at which to read the curves.
         """
         self._check_fitted("retention")
         h = np.atleast_1d(np.asarray(horizons, dtype=float))
@@ -254,7 +248,13 @@ class KaplanMeier:
         return pd.DataFrame(rows).set_index("group")
 
     def summary(self, horizons=(90, 180, 365)) -> pd.DataFrame:
-        """Per group: customers, churned, median lifetime (CI), retention at horizons."""
+        """Per group: customers, churned, median lifetime (CI), retention at horizons.
+
+        Parameters
+        ----------
+        horizons : sequence of float, default=(90, 180, 365)
+            Days at which retention is shown.
+        """
         self._check_fitted("summary")
         out = self.counts_.join(self.median_lifetime())
         if horizons is not None and len(horizons):
@@ -267,21 +267,51 @@ class KaplanMeier:
         return out
 
     def logrank(self, *, pairwise: bool = True) -> pd.DataFrame:
-        """Log-rank tests between the groups (see :func:`logrank_test`)."""
+        """Log-rank tests between the groups (see :func:`logrank_test`).
+
+        Parameters
+        ----------
+        pairwise : bool, default=True
+            Also test every pair of groups, not only all groups together.
+        """
         self._check_fitted("logrank")
         return _logrank(self._d, self._e, self._labels, pairwise=pairwise)
 
     def plot(self, ax=None, *, ci: bool = True, title: str | None = None):
-        """Kaplan-Meier curves with confidence bands; returns the Axes."""
+        """Kaplan-Meier curves with confidence bands; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        ci : bool, default=True
+            Shade the confidence bands.
+        title : str, optional
+            Figure title; a default one when None.
+        """
         from cxlab.survival._plots import km_plot
 
         self._check_fitted("plot")
         return km_plot(self.curves(), ax=ax, ci=ci, title=title, by=self.by)
 
 
-def kaplan_meier(table: pd.DataFrame, *, by=None, alpha: float = 0.05, **kw) -> KaplanMeier:
-    """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``."""
-    return KaplanMeier(by=by, alpha=alpha, **kw).fit(table)
+@renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
+def kaplan_meier(table: pd.DataFrame, *, by=None, confidence: float = 0.95, **kw) -> KaplanMeier:
+    """Fit :class:`KaplanMeier` in one call: ``kaplan_meier(table, by="segment")``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A survival table, one row per customer (:func:`cxlab.survival_table`).
+    by : str or list of str, optional
+        Column(s) that define the groups; None = everyone together.
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a deprecated
+        alias.
+    **kw
+        Other :class:`KaplanMeier` parameters (``duration_col``, ``event_col``).
+    """
+    return KaplanMeier(by=by, confidence=confidence, **kw).fit(table)
 
 
 def logrank_test(
@@ -302,6 +332,8 @@ def logrank_test(
         Column(s) defining two or more groups.
     pairwise : bool, default=True
         With three or more groups, also every pair (with Holm-adjusted p-values).
+    duration_col, event_col : str, default="tenure_days", "churned"
+        Columns of the durations and of the churn indicator.
 
     Returns
     -------
@@ -315,7 +347,7 @@ def logrank_test(
     Examples
     --------
     >>> import cxlab
-    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, seed=1))
+    >>> table = cxlab.survival_table(cxlab.simulate(n_customers=2000, random_state=1))
     >>> cxlab.logrank_test(table, "loyalty_member")["comparison"].tolist()
     ['all groups']
     """

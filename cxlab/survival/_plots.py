@@ -22,6 +22,20 @@ def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool
     ``group``, ``time``, ``survival``, ``lower``, ``upper``. ``by``, the
     grouping column, labels boolean groups in words ("loyalty member" /
     "not loyalty member", not "True" / "False").
+
+    Parameters
+    ----------
+    curves : DataFrame
+        Curves from :meth:`KaplanMeier.curves` (``time``, ``survival``, ``lower``,
+        ``upper``, ``group``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    ci : bool, default=True
+        Shade the confidence bands.
+    by : str, optional
+        Name of the grouping, for the legend title.
     """
     ax = _axes(ax)
     for name, g in curves.groupby("group", sort=False, observed=True):
@@ -45,6 +59,18 @@ def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, labe
     """Hazard (or time) ratios with intervals on a log axis; 1 = no effect.
 
     ``ratios`` has columns ``hazard_ratio`` (or ``ratio``), ``lower``, ``upper``.
+
+    Parameters
+    ----------
+    ratios : DataFrame
+        One row per covariate with the ratio and its ``lower``/``upper`` bounds (e.g.
+        ``ChurnModel.hazard_ratios_``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    label : str, default="hazard ratio"
+        Name of the ratio, for the axis label.
     """
     col = "hazard_ratio" if "hazard_ratio" in ratios else "ratio"
     r = ratios.iloc[::-1]
@@ -85,7 +111,17 @@ def _plain_log_ticks(ax, lo: float, hi: float) -> None:
 
 
 def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
-    """Bars of expected CLV per group with interval whiskers."""
+    """Bars of expected CLV per group with interval whiskers.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        CLV by group with ``clv``, ``lower``, ``upper`` (``CLVResult.table``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    """
     ax = _axes(ax)
     s = summary
     x = np.arange(len(s))
@@ -102,7 +138,20 @@ def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
 
 
 def retention_plot(projection: pd.DataFrame, observed=None, *, ax=None, title=None):
-    """Projected survival (with band) and, optionally, the observed share surviving."""
+    """Projected survival (with band) and, optionally, the observed share surviving.
+
+    Parameters
+    ----------
+    projection : DataFrame
+        Projected survival by period with ``lower``/``upper`` bounds
+        (:meth:`ShiftedBetaGeometric.project`).
+    observed : array-like, optional
+        Observed survivors by period, drawn as points.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    title : str, optional
+        Figure title; a default one when None.
+    """
     ax = _axes(ax)
     ax.plot(projection.index, projection["survival"], marker=".", label="sBG projection")
     ax.fill_between(projection.index, projection["lower"], projection["upper"], alpha=0.2)

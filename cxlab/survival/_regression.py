@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._estimator import Estimator
 from cxlab.exceptions import NotFittedError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import check_durations, design_matrix
 
@@ -31,11 +32,16 @@ def ratio_table(summary: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
     return out
 
 
-class _SurvivalRegression:
+class _SurvivalRegression(Estimator):
     """Shared plumbing of the Cox and AFT churn models (checks, design, predictions)."""
 
     _model_name = "the model"
     _allow_zero = True
+
+    @property
+    def _alpha(self) -> float:
+        """1 - ``confidence``, the level lifelines takes (0.95 gives 0.05 exactly)."""
+        return round(1 - self.confidence, 12)
 
     def _fit_options(self) -> dict:
         """``fit_options`` checked: a dict (or None) passed on to lifelines' ``fit``."""
@@ -142,6 +148,12 @@ class _SurvivalRegression:
 
     def predict_median_remaining(self, table: pd.DataFrame) -> pd.DataFrame:
         """Median remaining lifetime of active customers, given their tenure so far.
+
+        Parameters
+        ----------
+        table : DataFrame
+            Customers to predict for, with the model's covariates and duration
+            column.
 
         Returns
         -------

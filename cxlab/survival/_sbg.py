@@ -34,19 +34,21 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._estimator import Estimator
 from cxlab.exceptions import ConvergenceError, DataError, NotFittedError, ParameterError
 
 __all__ = ["ShiftedBetaGeometric"]
 
 
-class ShiftedBetaGeometric:
+class ShiftedBetaGeometric(Estimator):
     """Shifted-beta-geometric model of a contractual cohort (Fader & Hardie 2007).
 
     Parameters
     ----------
-    alpha : float, default=0.05
-        1 - level of the intervals (the name of the first shape parameter is
-        the fitted ``alpha_``).
+    confidence : float, default=0.95
+        Confidence level of the intervals. ``alpha=`` (1 - confidence) is a
+        deprecated alias; the fitted first shape parameter is ``alpha_``.
 
     Attributes
     ----------
@@ -70,8 +72,9 @@ class ShiftedBetaGeometric:
     (0.668, 3.806)
     """
 
-    def __init__(self, *, alpha: float = 0.05):
-        self.alpha = alpha
+    @renamed_parameter("alpha", "confidence", transform=alpha_to_confidence)
+    def __init__(self, *, confidence: float = 0.95):
+        self.confidence = confidence
 
     def __repr__(self) -> str:
         if not hasattr(self, "alpha_"):
@@ -100,8 +103,8 @@ class ShiftedBetaGeometric:
         ConvergenceError
             The likelihood has no interior maximum (e.g. no churn at all).
         """
-        if not 0 < self.alpha < 1:
-            raise ParameterError(f"alpha={self.alpha} must be between 0 and 1.")
+        if not 0 < self.confidence < 1:
+            raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
         s = _check_survivors(survivors)
         T = len(s) - 1
         lost = s[:-1] - s[1:]
@@ -151,7 +154,7 @@ class ShiftedBetaGeometric:
     def summary(self) -> pd.DataFrame:
         """``estimate``, ``se``, ``lower``, ``upper`` of alpha and beta (log-scale Wald intervals)."""
         self._check_fitted("summary")
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         est = np.array([self.alpha_, self.beta_])
         se = np.array([self.alpha_se_, self.beta_se_])
         log_se = se / est
@@ -166,7 +169,13 @@ class ShiftedBetaGeometric:
         )
 
     def survival(self, periods) -> np.ndarray:
-        """Share of the cohort still active after each number of periods."""
+        """Share of the cohort still active after each number of periods.
+
+        Parameters
+        ----------
+        periods : int or array-like of int
+            Periods after the start (0 gives 1).
+        """
         self._check_fitted("survival")
         t = np.asarray(periods, dtype=float)
         return np.exp(
@@ -174,7 +183,13 @@ class ShiftedBetaGeometric:
         )
 
     def retention_rate(self, periods) -> np.ndarray:
-        """Retention rate in period t: share of those active at t-1 who renew (t >= 1)."""
+        """Retention rate in period t: share of those active at t-1 who renew (t >= 1).
+
+        Parameters
+        ----------
+        periods : int or array-like of int
+            Periods (1, 2, ...) whose retention rate ``S(t) / S(t - 1)`` is wanted.
+        """
         self._check_fitted("retention_rate")
         t = np.asarray(periods, dtype=float)
         return (self.beta_ + t - 1) / (self.alpha_ + self.beta_ + t - 1)
@@ -184,6 +199,13 @@ class ShiftedBetaGeometric:
 
         Intervals use the delta method on the log scale of ``S(t)`` with the
         covariance of (alpha, beta).
+
+        Parameters
+        ----------
+        periods : int
+            Number of periods to project.
+        cohort_size : float, optional
+            Scale survival to customers (default: the fitted cohort's size).
 
         Returns
         -------
@@ -201,7 +223,7 @@ class ShiftedBetaGeometric:
         g_b = special.digamma(b + t) - special.digamma(b) + g_a
         G = np.stack([g_a, g_b], axis=1)
         var = np.einsum("ij,jk,ik->i", G, self.cov_, G)
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         half = z * np.sqrt(np.clip(var, 0, None))
         size = float(self.survivors_[0] if cohort_size is None else cohort_size)
         out = pd.DataFrame(
@@ -241,7 +263,15 @@ class ShiftedBetaGeometric:
         return _derl(self.alpha_, self.beta_, discount_rate, renewals)
 
     def derl_interval(self, discount_rate: float, renewals: int = 0) -> tuple:
-        """DERL with a delta-method interval: ``(estimate, lower, upper)``."""
+        """DERL with a delta-method interval: ``(estimate, lower, upper)``.
+
+        Parameters
+        ----------
+        discount_rate : float
+            Discount rate per period.
+        renewals : int, default=0
+            Renewals the customer has already made.
+        """
         self._check_fitted("derl_interval")
         a, b = self.alpha_, self.beta_
         est = _derl(a, b, discount_rate, renewals)
@@ -261,11 +291,21 @@ class ShiftedBetaGeometric:
             ]
         )
         se = float(np.sqrt(grad @ self.cov_ @ grad))
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         return float(est), float(est * np.exp(-z * se / est)), float(est * np.exp(z * se / est))
 
     def plot(self, periods: int | None = None, ax=None, **kw):
-        """Projected survival with its band and the observed counts."""
+        """Projected survival with its band and the observed counts.
+
+        Parameters
+        ----------
+        periods : int, optional
+            Periods to project (default: twice the fitted ones).
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        **kw
+            Passed on to the plotting function.
+        """
         from cxlab.survival._plots import retention_plot
 
         self._check_fitted("plot")

@@ -159,7 +159,7 @@ def survival_table(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=500, seed=1)
+    >>> data = cxlab.simulate(n_customers=500, random_state=1)
     >>> table = cxlab.survival_table(data)
     >>> table[["tenure_days", "churned", "support_contacts", "csat"]].shape[1]
     4

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -80,7 +81,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     --------
     >>> import cxlab
     >>> from cxlab.teaching import journey_of
-    >>> j = journey_of(cxlab.simulate(300, seed=1))
+    >>> j = journey_of(cxlab.simulate(300, random_state=1))
     >>> j.columns.tolist()[:4]
     ['timestamp', 'day', 'part', 'stage']
     """
@@ -113,6 +114,15 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     """Timeline of one journey (from :func:`journey_of`): stage by day, marker by channel.
 
     Returns the Axes.
+
+    Parameters
+    ----------
+    journey : DataFrame
+        One customer's events (:func:`journey_of`).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure by default.
+    catalog : StageCatalog, optional
+        Stage order and names (default: the default catalog).
     """
     import matplotlib.pyplot as plt
 
@@ -143,6 +153,11 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
 
 def stage_touchpoints(data) -> pd.DataFrame:
     """Per stage: which part of the journey it is, how many customers reach it, main touchpoints.
+
+    Parameters
+    ----------
+    data : CXData
+        A study.
 
     Returns
     -------
@@ -226,9 +241,10 @@ def _outcomes(data, horizon: float = 365.0) -> dict:
     }
 
 
+@renamed_parameter("seed", "random_state")
 def experiment(
     n_customers: int = 3000,
-    seed: int = 0,
+    random_state: int = 0,
     *,
     persona_changes: dict | None = None,
     transition: tuple | None = None,
@@ -239,8 +255,8 @@ def experiment(
     Parameters
     ----------
     n_customers : int, default=3000
-    seed : int, default=0
-        The same seed drives both runs.
+    random_state : int, default=0
+        Seed of both runs (the same for each). ``seed=`` is a deprecated alias.
     persona_changes : dict, optional
         Persona fields set for every persona, e.g. ``{"loyalty_rate": 0.8}``
         or ``{"support_per_onboarding": 1.2}`` (see :class:`cxlab.Persona`).
@@ -262,7 +278,7 @@ def experiment(
     Examples
     --------
     >>> from cxlab.teaching import experiment
-    >>> t = experiment(800, seed=1, transition=("consideration", "purchase", 0.1))
+    >>> t = experiment(800, random_state=1, transition=("consideration", "purchase", 0.1))
     >>> bool(t.loc[("conversion rate", "truth"), "change"] > 0)
     True
     """
@@ -272,10 +288,10 @@ def experiment(
         raise ParameterError(
             "nothing to change: give persona_changes, transition or simulate_changes."
         )
-    base = simulate(n_customers, seed=seed)
+    base = simulate(n_customers, random_state=random_state)
     changed = simulate(
         n_customers,
-        seed=seed,
+        random_state=random_state,
         personas=_changed_personas(persona_changes, transition),
         **(simulate_changes or {}),
     )
@@ -353,6 +369,11 @@ def _require(data, what: str, *, stages=(), columns=()) -> None:
 def upsell_summary(data) -> pd.DataFrame:
     """Repeat orders and upsells of loyalty-club members and other purchasers.
 
+    Parameters
+    ----------
+    data : CXData
+        A study.
+
     Returns
     -------
     DataFrame
@@ -396,6 +417,11 @@ def referrals_by_nps(data) -> pd.DataFrame:
     advocacy events per active month (exact Poisson interval). For simulated
     data ``truth`` is the rate the simulator used (persona referral rate x 3
     for promoters, x 1 for passives, x 0.3 for detractors).
+
+    Parameters
+    ----------
+    data : CXData
+        A simulated study (its ``truth`` is used).
     """
     from cxlab import nps_category
 

@@ -283,7 +283,7 @@ def journey_explorer(
     --------
     >>> import cxlab
     >>> from cxlab.teaching._journey_explorer import journey_explorer
-    >>> ex = journey_explorer(cxlab.simulate(300, seed=1).truth.transition_matrix)
+    >>> ex = journey_explorer(cxlab.simulate(300, random_state=1).truth.transition_matrix)
     >>> ex.controls["consideration -> purchase"].value = 0.1
     >>> bool(ex.table.loc["P(a new lead buys)", "change"] > 0)
     True

@@ -37,7 +37,12 @@ def _counts(promoters: float, detractors: float, n: int) -> tuple[int, int, int]
 
 
 def nps_state(
-    promoters: float, detractors: float, n: int, *, difference: float = 5.0, level: float = 0.95
+    promoters: float,
+    detractors: float,
+    n: int,
+    *,
+    difference: float = 5.0,
+    confidence: float = 0.95,
 ) -> pd.Series:
     """NPS of ``n`` answers with the given shares, its interval and the answers needed.
 
@@ -49,7 +54,8 @@ def nps_state(
         Answers (the shares are rounded to whole answers).
     difference : float, default=5
         Change in NPS points a comparison of two groups should detect (80% power).
-    level : float, default=0.95
+    confidence : float, default=0.95
+        Confidence level of the interval.
 
     Returns
     -------
@@ -75,7 +81,7 @@ def nps_state(
     det, pas, pro = _counts(promoters, detractors, n)
     with warnings.catch_warnings():  # a small n is the lesson here, not a mistake
         warnings.simplefilter("ignore", SmallSampleWarning)
-        est = nps(counts=(det, pas, pro), level=level)
+        est = nps(counts=(det, pas, pro), confidence=confidence)
     p, d = pro / n, det / n
     return pd.Series(
         {
@@ -84,10 +90,10 @@ def nps_state(
             "upper": est.upper,
             "margin": (est.upper - est.lower) / 2,
             "needed_per_group": survey_sample_size(
-                "nps", difference=difference, level=level, promoters=p, detractors=d
+                "nps", difference=difference, confidence=confidence, promoters=p, detractors=d
             ),
             "needed_for_margin": survey_sample_size(
-                "nps", margin=difference / 2, level=level, promoters=p, detractors=d
+                "nps", margin=difference / 2, confidence=confidence, promoters=p, detractors=d
             ),
             "promoters": 100 * p,
             "detractors": 100 * d,

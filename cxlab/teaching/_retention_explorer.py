@@ -76,7 +76,7 @@ class RetentionBase:
         horizon_days: float = 365.0,
         margin: float = 0.3,
         discount_rate: float = 0.10,
-        n_boot: int = 200,
+        n_bootstrap: int = 200,
         random_state=0,
     ) -> RetentionBase:
         """Fit today's curve (:class:`cxlab.KaplanMeier`) and CLV (:func:`cxlab.survival_clv`)."""
@@ -98,7 +98,7 @@ class RetentionBase:
             horizon_days=horizon_days,
             margin=margin,
             discount_rate=discount_rate,
-            n_boot=n_boot,
+            n_bootstrap=n_bootstrap,
             random_state=random_state,
         ).table.iloc[0]
         u, r, _ = _revenue_events(data.events, table, False, horizon_days)
@@ -233,7 +233,7 @@ def retention_explorer(
     --------
     >>> import cxlab
     >>> from cxlab.teaching._retention_explorer import retention_explorer
-    >>> ex = retention_explorer(cxlab.simulate(1500, seed=2), hazard_ratio=1.0)
+    >>> ex = retention_explorer(cxlab.simulate(1500, random_state=2), hazard_ratio=1.0)
     >>> float(ex.table.iloc[:, 2].abs().max())
     0.0
     """

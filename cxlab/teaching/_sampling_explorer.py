@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import renamed_parameter
 from cxlab.exceptions import ParameterError
 from cxlab.teaching._lab import Explorer, log_axis, message, new_figure, slider
 
@@ -189,19 +190,22 @@ def plot_sampling_state(est: pd.DataFrame, pop: SamplingPopulation, axes=None):
     return axes
 
 
-def sampling_explorer(population=None, *, n: int = 500, n_population: int = 20_000, seed: int = 0,
-                      horizon_days: float = 365.0):  # fmt: skip
+@renamed_parameter("seed", "random_state")
+def sampling_explorer(population=None, *, n: int = 500, n_population: int = 20_000,
+                      random_state: int = 0, horizon_days: float = 365.0):  # fmt: skip
     """A slider for the study size (and the draw): estimates and intervals against the truth.
 
     Parameters
     ----------
     population : CXData, optional
-        Simulated data to draw studies from. Default: ``cxlab.simulate(n_population, seed=seed)``.
+        Simulated data to draw studies from. Default:
+        ``cxlab.simulate(n_population, random_state=random_state)``.
     n : int, default=500
         Starting study size.
     n_population : int, default=20000
         Size of the simulated population when ``population`` is not given.
-    seed : int, default=0
+    random_state : int, default=0
+        Seed of the simulated population. ``seed=`` is a deprecated alias.
     horizon_days : float, default=365
 
     Returns
@@ -212,7 +216,7 @@ def sampling_explorer(population=None, *, n: int = 500, n_population: int = 20_0
     --------
     >>> import cxlab
     >>> from cxlab.teaching._sampling_explorer import sampling_explorer
-    >>> ex = sampling_explorer(cxlab.simulate(2000, seed=3), n=200)
+    >>> ex = sampling_explorer(cxlab.simulate(2000, random_state=3), n=200)
     >>> ex.controls["n"].value = 1600
     >>> float(ex.table.loc["conversion rate (%)", "interval width"]) < 6
     True
@@ -220,7 +224,7 @@ def sampling_explorer(population=None, *, n: int = 500, n_population: int = 20_0
     from cxlab.simulation._simulate import simulate
 
     if population is None:
-        population = simulate(n_population, seed=seed)
+        population = simulate(n_population, random_state=random_state)
     pop = SamplingPopulation.from_data(population, horizon_days=horizon_days)
     top = min(pop.size, 20_000)
     controls = {

@@ -51,6 +51,13 @@ def chain_vs_truth(data, *, confidence: float = 0.95) -> pd.DataFrame:
 
     The truth is the pooled chain the simulator implies (``data.truth.transition_matrix``),
     plus the overall conversion probability (interval from the chain's Dirichlet draws).
+
+    Parameters
+    ----------
+    data : CXData
+        A simulated study (its ``truth`` is used).
+    confidence : float, default=0.95
+        Confidence level of the estimates' intervals.
     """
     from cxlab import MarkovChain
 
@@ -87,6 +94,13 @@ def retention_vs_truth(data, horizons=(90, 180, 365)) -> pd.DataFrame:
     The simulator knows each purchaser's churn time even beyond the end of the
     data, so the truth is the share of the same purchasers with a churn time
     past the horizon.
+
+    Parameters
+    ----------
+    data : CXData
+        A simulated study (its ``truth`` is used).
+    horizons : sequence of float, default=(90, 180, 365)
+        Days at which retention is compared.
     """
     from cxlab import kaplan_meier, survival_table
 
@@ -112,6 +126,11 @@ def nps_vs_truth(data) -> pd.DataFrame:
 
     Half the purchasers answer at random in the simulator, so the answers are a
     fair sample; the interval should cover the truth about 95% of the time.
+
+    Parameters
+    ----------
+    data : CXData
+        A simulated study (its ``truth`` is used).
     """
     from cxlab import nps
 

@@ -34,6 +34,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxlab._deprecation import renamed_parameter
+from cxlab._estimator import Estimator
 from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
 from cxlab.value._chain import conversion, fit_chain, open_journeys
 from cxlab.value._engine import (
@@ -58,7 +60,7 @@ __all__ = ["ValueModel", "Scenario", "WhatIfResult", "ValueRanking", "touchpoint
 _CHURN_COVARIATES = ("loyalty_member", "support_contacts", "csat")
 
 
-class ValueModel:
+class ValueModel(Estimator):
     """Fit the journey's economics once, then ask what improvements are worth.
 
     Parameters
@@ -85,8 +87,9 @@ class ValueModel:
     spend_by : str or None, default="loyalty_member"
         Purchaser column the repeat-revenue rate depends on (within each group).
         The default on a study without that column: one rate per group (noted).
-    n_boot : int, default=200
+    n_bootstrap : int, default=200
         Bootstrap replicates / parametric draws behind every interval.
+        ``n_boot=`` is a deprecated alias.
     confidence : float, default=0.90
         Level of the percentile intervals.
     observation_end : str or Timestamp, optional
@@ -125,13 +128,14 @@ class ValueModel:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=1)
-    >>> vm = cxlab.ValueModel(n_boot=50, random_state=0).fit(data)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=1)
+    >>> vm = cxlab.ValueModel(n_bootstrap=50, random_state=0).fit(data)
     >>> res = vm.what_if(cxlab.Scenario.transition("consideration", "purchase", add=0.05))
     >>> bool(res.summary().loc["conversion_rate", "change"] > 0)
     True
     """
 
+    @renamed_parameter("n_boot", "n_bootstrap")
     def __init__(
         self,
         *,
@@ -143,7 +147,7 @@ class ValueModel:
         churn_covariates=_CHURN_COVARIATES,
         churn_breakpoints=(),
         spend_by: str | None = "loyalty_member",
-        n_boot: int = 200,
+        n_bootstrap: int = 200,
         confidence: float = 0.90,
         observation_end=None,
         random_state=None,
@@ -156,10 +160,15 @@ class ValueModel:
         self.churn_covariates = churn_covariates
         self.churn_breakpoints = churn_breakpoints
         self.spend_by = spend_by
-        self.n_boot = n_boot
+        self.n_bootstrap = n_bootstrap
         self.confidence = confidence
         self.observation_end = observation_end
         self.random_state = random_state
+
+    @property
+    def n_boot(self) -> int:
+        """``n_bootstrap`` under its former name (kept for one release)."""
+        return self.n_bootstrap
 
     def __repr__(self) -> str:
         if not hasattr(self, "conversion_"):
@@ -176,7 +185,7 @@ class ValueModel:
             (self.discount_rate >= 0, f"discount_rate={self.discount_rate} must be >= 0"),
             (self.horizon_days > 0, f"horizon_days={self.horizon_days} must be > 0"),
             (self.onboarding_days >= 0, f"onboarding_days={self.onboarding_days} must be >= 0"),
-            (int(self.n_boot) >= 20, f"n_boot={self.n_boot} must be at least 20"),
+            (int(self.n_bootstrap) >= 20, f"n_bootstrap={self.n_bootstrap} must be at least 20"),
             (0 < self.confidence < 1, f"confidence={self.confidence} must be in (0, 1)"),
             (self.n_leads is None or self.n_leads > 0, f"n_leads={self.n_leads} must be > 0"),
         ]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable
+from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError
 
 __all__ = [
@@ -105,6 +106,10 @@ class Scenario:
             the row shrinks in proportion to its size (``p_j * (1 - p'_t) / (1 - p_t)``),
             so their ratios stay as they are. With a state (e.g. ``"(drop-off)"``)
             only that entry gives up (or receives) the change.
+        name : str, optional
+            Label of the scenario (default: made from its parameters).
+        owner : str, optional
+            Team that owns the change (default: by the kind of change).
         """
         if (add is None) == (relative is None):
             raise ParameterError("give exactly one of add= (absolute) or relative= (share).")
@@ -125,7 +130,20 @@ class Scenario:
     def row(
         cls, source: str, probabilities: dict, *, name: str | None = None, owner: str | None = None
     ) -> Scenario:
-        """Replace the whole row of ``source`` by ``probabilities`` (must sum to one)."""
+        """Replace the whole row of ``source`` by ``probabilities`` (must sum to one).
+
+        Parameters
+        ----------
+        source : str
+            The state whose row of transition probabilities is replaced.
+        probabilities : dict
+            Target state -> new probability (the rest of the row keeps its
+            proportions).
+        name : str, optional
+            Label of the scenario (default: made from its parameters).
+        owner : str, optional
+            Team that owns the change (default: by the kind of change).
+        """
         if not isinstance(probabilities, dict) or not probabilities:
             raise ParameterError("probabilities must be a non-empty dict {next state: p}.")
         probs = {k: _finite(v, f"probabilities[{k!r}]") for k, v in probabilities.items()}
@@ -158,6 +176,10 @@ class Scenario:
         mediated : bool, default=True
             Also let the better experience reduce support contacts (fitted
             Poisson model), which in turn lowers churn.
+        name : str, optional
+            Label of the scenario (default: made from its parameters).
+        owner : str, optional
+            Team that owns the change (default: by the kind of change).
         """
         csat = _finite(csat, "csat")
         where = touchpoint or channel or ("all purchases" if not who else None)
@@ -182,6 +204,18 @@ class Scenario:
 
         ``who`` restricts it to some purchasers, e.g. ``{"contacted_support": True}``
         (churn at the service stage) or ``{"loyalty_member": False}``.
+
+        Parameters
+        ----------
+        hazard_ratio : float
+            Multiplier of the churn hazard (0.9 = 10% less churn).
+        who : dict, optional
+            Customers it applies to, e.g. ``{"loyalty_member": True}`` (default:
+            everyone).
+        name : str, optional
+            Label of the scenario (default: made from its parameters).
+        owner : str, optional
+            Team that owns the change (default: by the kind of change).
         """
         hr = _finite(hazard_ratio, "hazard_ratio")
         if hr <= 0:
@@ -214,7 +248,7 @@ def _who(who: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in who.items())
 
 
-class WhatIfResult:
+class WhatIfResult(NotedResult):
     """Metrics before and after one scenario, with intervals of the change.
 
     Attributes
@@ -227,11 +261,13 @@ class WhatIfResult:
     confidence : float
     notes : list of str
         Caveats.
+    settings : dict
+        The model's settings behind the numbers (margin, discount rate, horizon, ...).
 
     Examples
     --------
     >>> import cxlab
-    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> model = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(cxlab.simulate(1500, random_state=2))
     >>> res = model.what_if(cxlab.Scenario.churn(0.8))
     >>> row = res.summary().loc["retention"]
     >>> bool(row["lower"] <= row["change"] <= row["upper"])
@@ -248,7 +284,13 @@ class WhatIfResult:
         self.settings = settings
 
     def change(self, metric: str) -> np.ndarray:
-        """After minus before for the point estimate and every replicate."""
+        """After minus before for the point estimate and every replicate.
+
+        Parameters
+        ----------
+        metric : str
+            A metric of ``before``/``after`` (e.g. ``"value"``, ``"retention"``).
+        """
         return self.after[metric] - self.before[metric]
 
     def summary(self) -> pd.DataFrame:
@@ -290,6 +332,14 @@ class WhatIfResult:
         """Relative change (%) of each metric with its interval; returns the Axes.
 
         NPS is left out (its change is in points, see :meth:`summary`).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        metrics : sequence of str
+            Metrics shown (default: conversion rate, retention, CLV, revenue,
+            value).
         """
         import matplotlib.pyplot as plt
 
@@ -323,7 +373,7 @@ class WhatIfResult:
         return ReadableTable(table, title=title, notes=self.notes, by_row=True).html()
 
 
-class ValueRanking:
+class ValueRanking(NotedResult):
     """Scenarios ranked by the value they create.
 
     ``summary()`` columns: ``scenario``, ``kind``, ``owner``, ``value_created``
@@ -332,10 +382,17 @@ class ValueRanking:
     all scenarios share the same replicates), and the changes in conversion
     rate, retention and lifetime value.
 
+    Parameters
+    ----------
+    results : list of WhatIfResult
+        The scenarios' results (from one model, so they share replicates).
+    confidence : float
+        Confidence level of the intervals.
+
     Examples
     --------
     >>> import cxlab
-    >>> model = cxlab.ValueModel(n_boot=30, random_state=0).fit(cxlab.simulate(1500, seed=2))
+    >>> model = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(cxlab.simulate(1500, random_state=2))
     >>> small = cxlab.Scenario.churn(0.95)
     >>> big = cxlab.Scenario.churn(0.8)
     >>> model.rank([small, big]).summary()["scenario"].tolist()
@@ -376,7 +433,13 @@ class ValueRanking:
         return out.set_index("rank")
 
     def plot(self, ax=None):
-        """Value created by each scenario with its interval; returns the Axes."""
+        """Value created by each scenario with its interval; returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on; a new figure by default.
+        """
         import matplotlib.pyplot as plt
 
         s = self.summary()

@@ -56,8 +56,8 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1500, seed=3)
-    >>> vm = cxlab.ValueModel(n_boot=30, random_state=0).fit(data)
+    >>> data = cxlab.simulate(n_customers=1500, random_state=3)
+    >>> vm = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(data)
     >>> s = cxlab.Scenario.churn(0.8)
     >>> bool(cxlab.truth_what_if(vm, data, s).loc["retention", "change"] > 0)
     True

@@ -48,7 +48,7 @@ def teaching_lab_page(tmp_path_factory, browser):
 
     base = tmp_path_factory.mktemp("teaching_lab")
     study = base / "study"
-    cxlab.simulate(n_customers=400, seed=1).save(study)
+    cxlab.simulate(n_customers=400, random_state=1).save(study)
     nb = notebook_copy(base / "lab", study)
     lab = Lab(base / "lab", base / "jupyter.log")
     try:

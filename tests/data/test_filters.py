@@ -15,7 +15,7 @@ from cxlab.exceptions import (
 
 @pytest.fixture(scope="module")
 def data():
-    return cxlab.simulate(n_customers=400, seed=3)
+    return cxlab.simulate(n_customers=400, random_state=3)
 
 
 def test_segment_dict_keeps_matching_customers_and_their_rows(data):

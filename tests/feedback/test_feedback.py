@@ -242,14 +242,14 @@ def test_empty_and_single_answer():
 def test_bad_parameters():
     with pytest.raises(ParameterError, match="method"):
         cxlab.nps([9, 10], method="wilson")
-    with pytest.raises(ParameterError, match="level"):
-        cxlab.nps([9, 10], level=95)
+    with pytest.raises(ParameterError, match="confidence"):
+        cxlab.nps([9, 10], confidence=95)
     with pytest.raises(ParameterError, match="counts"):
         cxlab.nps(counts=(1, 2))
     with pytest.raises(ParameterError, match="one of them"):
         cxlab.nps([9], counts=(1, 2, 3))
-    with pytest.raises(ParameterError, match="n_boot"):
-        cxlab.nps([9] * 40, method="bootstrap", n_boot=10)
+    with pytest.raises(ParameterError, match="n_bootstrap"):
+        cxlab.nps([9] * 40, method="bootstrap", n_bootstrap=10)
 
 
 # -- tables by group ---------------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_score_table_all_dimensions_in_one_call(small_data):
 
 def test_score_table_recovers_true_csat_channel_order():
     # truth.csat_effects: store +0.6 > app +0.3 > web 0 > call_centre -0.6
-    data = cxlab.simulate(n_customers=6000, seed=11)
+    data = cxlab.simulate(n_customers=6000, random_state=11)
     t = cxlab.score_table(data, "csat", by="channel", overall=False).set_index("group")
     order = t["estimate"].sort_values(ascending=False).index.tolist()
     assert order == ["store", "app", "web", "call_centre"]

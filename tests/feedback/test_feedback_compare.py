@@ -95,7 +95,7 @@ def test_nps_difference_coverage_and_type_one_error(n, method):
 
 def test_compare_groups_on_simulated_truth():
     # CSAT by purchase channel: truth.csat_effects has store 0.6 above call_centre -0.6.
-    data = cxlab.simulate(n_customers=8000, seed=21)
+    data = cxlab.simulate(n_customers=8000, random_state=21)
     d = cxlab.compare_groups(data, "csat", "channel", "store", "call_centre")
     # expected shares given each respondent's true latent score: P(csat >= 4) = 1 - F(-0.6 - eta)
     truth = data.truth

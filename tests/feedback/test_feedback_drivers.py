@@ -22,7 +22,7 @@ from cxlab.feedback._drivers import _ordered_logit_class
 @pytest.fixture(scope="module")
 def big():
     """20,000 simulated customers (about 5,000 NPS answers) and their fitted drivers."""
-    data = cxlab.simulate(n_customers=20_000, seed=0)
+    data = cxlab.simulate(n_customers=20_000, random_state=0)
     table = cxlab.driver_table(data)
     return data, table, cxlab.NPSDrivers().fit(table)
 
@@ -115,7 +115,7 @@ def test_expected_nps_and_what_if(big):
 def test_driver_interval_coverage_over_replications():
     covered, total = 0, 0
     for seed in range(10):  # loop over replicate studies
-        data = cxlab.simulate(n_customers=6_000, seed=100 + seed)
+        data = cxlab.simulate(n_customers=6_000, random_state=100 + seed)
         model = cxlab.NPSDrivers(
             drivers=["csat", "support_contacts", "loyalty_member", "persona"], importance=None
         ).fit(cxlab.driver_table(data))

@@ -22,7 +22,7 @@ ZWNJ = "\u200c"
 @pytest.fixture(scope="module")
 def study():
     """20,000 customers: about 1,700 comments, a quarter of them in Persian."""
-    return cxlab.simulate(n_customers=20_000, seed=0)
+    return cxlab.simulate(n_customers=20_000, random_state=0)
 
 
 # -- tokenization -------------------------------------------------------------------------

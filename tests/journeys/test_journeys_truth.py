@@ -53,7 +53,7 @@ def simulate(**kw):
 
 @pytest.fixture(scope="module")
 def big():
-    return simulate(n_customers=30_000, seed=11)
+    return simulate(n_customers=30_000, random_state=11)
 
 
 def test_open_funnel_covers_true_conversion(big):
@@ -175,7 +175,7 @@ def test_interval_coverage_over_repeated_simulations():
     misses = {"conversion": 0, "followed": 0, "median_wait": 0, "mean_wait": 0}
     reps = 100
     for seed in range(reps):  # loop over replicate simulations
-        data = simulate(n_customers=400, seed=1000 + seed, personas=[p])
+        data = simulate(n_customers=400, random_state=1000 + seed, personas=[p])
         f = cxlab.funnel(data, [AW, CON, PUR]).summary().iloc[2]
         misses["conversion"] += not (f["conversion_ci_low"] <= conv <= f["conversion_ci_high"])
         d = cxlab.designed_vs_lived(data, [AW, CON, PUR]).summary().iloc[0]

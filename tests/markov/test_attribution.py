@@ -93,7 +93,7 @@ def test_lists_whitespace_and_repeats():
 
 
 def test_event_log_and_its_path_table_give_the_same_credit():
-    data = cxlab.simulate(n_customers=800, seed=4)
+    data = cxlab.simulate(n_customers=800, random_state=4)
     table = cxlab.conversion_paths(data)
     buyers = data.events.query("stage == 'purchase'")["customer_id"].nunique()
     assert table["conversions"].sum() == buyers
@@ -110,7 +110,7 @@ def test_event_log_and_its_path_table_give_the_same_credit():
 
 
 def test_exact_removal_effects_are_deterministic_and_bootstrap_is_reproducible():
-    data = cxlab.simulate(n_customers=600, seed=8)
+    data = cxlab.simulate(n_customers=600, random_state=8)
     a = cxlab.channel_attribution(data, n_bootstrap=50, random_state=1)
     b = cxlab.channel_attribution(data, n_bootstrap=50, random_state=1)
     c = cxlab.channel_attribution(data, n_bootstrap=50, random_state=2)
@@ -126,7 +126,7 @@ def test_exact_removal_effects_are_deterministic_and_bootstrap_is_reproducible()
 
 
 def test_stage_channel_chain_recovers_the_causal_removal_effect_of_one_persona():
-    data = cxlab.simulate(n_customers=6000, seed=31, personas=[PERSONA])
+    data = cxlab.simulate(n_customers=6000, random_state=31, personas=[PERSONA])
     res = cxlab.channel_attribution(
         data, state=["stage", "channel"], methods=["markov"], n_bootstrap=150, random_state=0
     )
@@ -143,7 +143,7 @@ def test_bootstrap_intervals_of_removal_effects_cover_the_truth():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for rep in range(16):
-            data = cxlab.simulate(n_customers=2500, seed=700 + rep, personas=[PERSONA])
+            data = cxlab.simulate(n_customers=2500, random_state=700 + rep, personas=[PERSONA])
             res = cxlab.channel_attribution(
                 data,
                 state=["stage", "channel"],

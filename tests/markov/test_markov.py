@@ -24,12 +24,12 @@ PERSONA = cxlab.default_personas()[0]
 @pytest.fixture(scope="module")
 def one_persona():
     """A homogeneous population: the buyer's journey is exactly first-order."""
-    return cxlab.simulate(n_customers=6000, seed=5, personas=[PERSONA])
+    return cxlab.simulate(n_customers=6000, random_state=5, personas=[PERSONA])
 
 
 @pytest.fixture(scope="module")
 def mixed():
-    return cxlab.simulate(n_customers=3000, seed=6)
+    return cxlab.simulate(n_customers=3000, random_state=6)
 
 
 def _events(seqs, start="2025-01-01"):
@@ -390,7 +390,7 @@ def test_journey_graph_labels_keep_apart():
     """Edge labels of the buyer's-journey graph overlap neither each other nor a node's name."""
     import matplotlib.pyplot as plt
 
-    data = cxlab.simulate(n_customers=3000, seed=0)
+    data = cxlab.simulate(n_customers=3000, random_state=0)
     chain = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data)
     ax = chain.plot_graph()
     fig = ax.figure

@@ -29,7 +29,7 @@ def _tolerance(n_checks: int, p: float = 0.95) -> float:
 def datasets():
     """REPS independent simulations (computed once)."""
     return [
-        cxlab.simulate(N_CUSTOMERS, seed=1000 + rep, personas=[PERSONA]).events
+        cxlab.simulate(N_CUSTOMERS, random_state=1000 + rep, personas=[PERSONA]).events
         for rep in range(REPS)
     ]
 
@@ -46,7 +46,7 @@ def fits(datasets):
 
 
 def _truth():
-    tm = cxlab.simulate(10, seed=0, personas=[PERSONA]).truth.transition_matrix_by_persona
+    tm = cxlab.simulate(10, random_state=0, personas=[PERSONA]).truth.transition_matrix_by_persona
     return tm[PERSONA.name]
 
 

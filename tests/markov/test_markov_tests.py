@@ -14,12 +14,12 @@ PERSONA = cxlab.default_personas()[0]
 
 @pytest.fixture(scope="module")
 def mixed():
-    return cxlab.simulate(n_customers=5000, seed=21)
+    return cxlab.simulate(n_customers=5000, random_state=21)
 
 
 @pytest.fixture(scope="module")
 def homogeneous():
-    return [cxlab.simulate(600, seed=300 + r, personas=[PERSONA]) for r in range(40)]
+    return [cxlab.simulate(600, random_state=300 + r, personas=[PERSONA]) for r in range(40)]
 
 
 def test_order_test_by_hand_on_a_tiny_example():

@@ -82,7 +82,7 @@ def test_personas_match_the_truth_one_to_one(small_data, X7, fitted):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_recovery_on_fresh_simulations(seed):
-    data = cxlab.simulate(n_customers=2_000, seed=seed)
+    data = cxlab.simulate(n_customers=2_000, random_state=seed)
     X = cxlab.customer_features(data)
     model = PersonaModel(random_state=seed, n_bootstrap=0, k_range=(2, 6)).fit(X)
     assert model.n_personas_ == 4

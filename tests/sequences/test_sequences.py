@@ -20,7 +20,7 @@ from cxlab.sequences._layout import collapse_runs, is_ordered, transition_counts
 
 @pytest.fixture(scope="module")
 def events():
-    return cxlab.simulate(n_customers=600, seed=11).events
+    return cxlab.simulate(n_customers=600, random_state=11).events
 
 
 def _naive_pairs(ev, col, states):

@@ -17,7 +17,7 @@ from cxlab.exceptions import ParameterError
 
 @pytest.fixture(scope="module")
 def big():
-    return cxlab.simulate(n_customers=30_000, seed=11)
+    return cxlab.simulate(n_customers=30_000, random_state=11)
 
 
 def _buyer_transitions(events: pd.DataFrame) -> pd.DataFrame:
@@ -46,19 +46,19 @@ def _within(counts: pd.DataFrame, truth: pd.DataFrame, z: float = 4.0) -> None:
 
 
 def test_same_seed_same_data_bit_for_bit():
-    a = cxlab.simulate(n_customers=500, seed=5)
-    b = cxlab.simulate(n_customers=500, seed=5)
+    a = cxlab.simulate(n_customers=500, random_state=5)
+    b = cxlab.simulate(n_customers=500, random_state=5)
     for name in ("events", "customers", "feedback"):
         pdt.assert_frame_equal(getattr(a, name), getattr(b, name))
-    c = cxlab.simulate(n_customers=500, seed=6)
+    c = cxlab.simulate(n_customers=500, random_state=6)
     assert not a.events["timestamp"].equals(c.events["timestamp"])
     rng_a = cxlab.simulate(n_customers=200, random_state=np.random.default_rng(3))
-    rng_b = cxlab.simulate(n_customers=200, seed=3)
+    rng_b = cxlab.simulate(n_customers=200, random_state=3)
     pdt.assert_frame_equal(rng_a.events, rng_b.events)
 
 
 def test_demo_data_regenerates_to_identical_files(tmp_path):
-    cxlab.simulate(n_customers=5000, seed=0).save(tmp_path)
+    cxlab.simulate(n_customers=5000, random_state=0).save(tmp_path)
     committed = sorted(
         p.relative_to(DEMO_DATA_DIR)
         for p in DEMO_DATA_DIR.rglob("*")
@@ -188,11 +188,11 @@ def test_nps_effects_recovered_by_ordinal_logit(big):
 
 
 def test_persona_shares_and_one_persona_population():
-    data = cxlab.simulate(n_customers=4000, seed=2)
+    data = cxlab.simulate(n_customers=4000, random_state=2)
     shares = data.truth.persona.value_counts(normalize=True)
     for p in cxlab.default_personas():
         assert abs(shares[p.name] - p.weight) < 4 * np.sqrt(p.weight * (1 - p.weight) / 4000)
-    one = cxlab.simulate(n_customers=300, seed=2, personas=[cxlab.default_personas()[1]])
+    one = cxlab.simulate(n_customers=300, random_state=2, personas=[cxlab.default_personas()[1]])
     assert one.truth.persona.nunique() == 1
     pdt.assert_frame_equal(
         one.truth.transition_matrix, one.truth.transition_matrix_by_persona["store loyalists"]
@@ -204,7 +204,7 @@ def test_bad_parameters():
         cxlab.simulate(n_customers=0)
     with pytest.raises(ParameterError, match="unknown effects"):
         cxlab.simulate(n_customers=10, hazard_coefficients={"age": 0.1})
-    with pytest.raises(ParameterError, match="seed or random_state"):
+    with pytest.raises(ParameterError, match="seed= and random_state="):
         cxlab.simulate(n_customers=10, seed=1, random_state=1)
     with pytest.raises(ValueError, match="sum"):
         cxlab.Persona(

@@ -49,7 +49,7 @@ def _tiny():
 def test_ghosh_lin_by_hand():
     data, table = _tiny()
     res = cxlab.survival_clv(
-        data, table=table, by=None, horizon_days=40, margin=1.0, discount_rate=0.0, n_boot=0
+        data, table=table, by=None, horizon_days=40, margin=1.0, discount_rate=0.0, n_bootstrap=0
     )
     # KM: S = 1 until day 10, 2/3 from day 10 (3 at risk), 0 at day 30 (1 at risk).
     # day 5: S(5-) = 1, Y = 3 -> (100 + 30) / 3
@@ -67,11 +67,11 @@ def test_ghosh_lin_by_hand():
         margin=0.5,
         discount_rate=0.0,
         include_first_purchase=True,
-        n_boot=0,
+        n_bootstrap=0,
     )
     assert with_first.table.loc["all", "clv"] == pytest.approx(0.5 * (expect + 70))
     disc = cxlab.survival_clv(
-        data, table=table, by=None, horizon_days=40, margin=1.0, discount_rate=0.10, n_boot=0
+        data, table=table, by=None, horizon_days=40, margin=1.0, discount_rate=0.10, n_bootstrap=0
     )
     f = lambda d: 1.1 ** (-d / 365)  # noqa: E731
     expect_d = 130 / 3 * f(5) + (2 / 3) * 25 * f(15) + (2 / 3) * 60 * f(25)
@@ -100,10 +100,16 @@ def test_weighted_estimator_with_unit_weights_is_lifelines_kaplan_meier():
 
 
 def test_clv_by_persona_recovers_the_true_value():
-    data = cxlab.simulate(n_customers=8000, seed=11)
+    data = cxlab.simulate(n_customers=8000, random_state=11)
     table = cxlab.survival_table(data, extra=data.truth.persona)
     res = cxlab.survival_clv(
-        data, table=table, by="persona", horizon_days=365, margin=0.3, n_boot=200, random_state=0
+        data,
+        table=table,
+        by="persona",
+        horizon_days=365,
+        margin=0.3,
+        n_bootstrap=200,
+        random_state=0,
     )
     # true CLV: margin x repeat revenue rate x discounted true survival, averaged over the
     # persona's purchasers (rates and hazards from the simulator's parameters)
@@ -148,13 +154,13 @@ def test_clv_by_persona_recovers_the_true_value():
 
 
 def test_reproducible_and_warns_beyond_follow_up(small_data):
-    a = cxlab.survival_clv(small_data, by="segment", n_boot=50, random_state=3)
-    b = cxlab.survival_clv(small_data, by="segment", n_boot=50, random_state=3)
+    a = cxlab.survival_clv(small_data, by="segment", n_bootstrap=50, random_state=3)
+    b = cxlab.survival_clv(small_data, by="segment", n_bootstrap=50, random_state=3)
     pd.testing.assert_frame_equal(a.table, b.table)
-    c = cxlab.survival_clv(small_data, by="segment", n_boot=50, random_state=4)
+    c = cxlab.survival_clv(small_data, by="segment", n_bootstrap=50, random_state=4)
     assert not np.allclose(a.replicates, c.replicates)
     with pytest.warns(StatisticalWarning, match="shorter than the 3000-day horizon"):
-        far = cxlab.survival_clv(small_data, by=None, horizon_days=3000, n_boot=0)
+        far = cxlab.survival_clv(small_data, by=None, horizon_days=3000, n_bootstrap=0)
     assert any("underestimate" in n for n in far.notes)
     assert "CLVResult" in repr(a)
     ax = a.plot()
@@ -170,7 +176,7 @@ def test_parameter_errors(small_data):
         ({"margin": 1.5}, "margin"),
         ({"horizon_days": 0}, "horizon_days"),
         ({"discount_rate": -1}, "discount_rate"),
-        ({"n_boot": -1}, "n_boot"),
+        ({"n_bootstrap": -1}, "n_bootstrap"),
         ({"by": "nope"}, "not columns"),
     ]:
         with pytest.raises(ParameterError, match=match):
@@ -179,10 +185,12 @@ def test_parameter_errors(small_data):
 
 def test_table_and_events_without_a_study(small_data):
     table = cxlab.survival_table(small_data)
-    with_study = cxlab.survival_clv(small_data, table=table, n_boot=20, random_state=1)
-    without = cxlab.survival_clv(table=table, events=small_data.events, n_boot=20, random_state=1)
+    with_study = cxlab.survival_clv(small_data, table=table, n_bootstrap=20, random_state=1)
+    without = cxlab.survival_clv(
+        table=table, events=small_data.events, n_bootstrap=20, random_state=1
+    )
     pd.testing.assert_frame_equal(with_study.table, without.table)
-    on_events = cxlab.survival_clv(small_data.events, table=table, n_boot=20, random_state=1)
+    on_events = cxlab.survival_clv(small_data.events, table=table, n_bootstrap=20, random_state=1)
     pd.testing.assert_frame_equal(with_study.table, on_events.table)
     with pytest.raises(ParameterError, match="events="):
         cxlab.survival_clv(table=table)

@@ -27,7 +27,7 @@ T0 = pd.Timestamp("2025-01-01")
 
 @pytest.fixture(scope="module")
 def sim():
-    return cxlab.simulate(n_customers=4000, seed=3)
+    return cxlab.simulate(n_customers=4000, random_state=3)
 
 
 @pytest.fixture(scope="module")
@@ -293,7 +293,7 @@ def test_kaplan_meier_recovers_true_exponential_churn():
     one = cxlab.default_personas()[:1]
     data = cxlab.simulate(
         n_customers=6000,
-        seed=11,
+        random_state=11,
         personas=one,
         hazard_coefficients={"loyalty_member": 0, "support_contacts": 0, "csat": 0},
         baseline_hazard=1 / 120,

@@ -23,7 +23,7 @@ COVS = ["loyalty_member", "support_contacts", "csat"]
 
 @pytest.fixture(scope="module")
 def table():
-    data = cxlab.simulate(n_customers=4000, seed=21)
+    data = cxlab.simulate(n_customers=4000, random_state=21)
     return cxlab.survival_table(data, extra=data.truth.persona)
 
 
@@ -52,7 +52,7 @@ def test_cox_intervals_cover_true_hazard_coefficients():
     """40 simulations of 3,000 customers: pooled coverage of 95% intervals ~ 0.95."""
     hits = []
     for rep in range(40):
-        data = cxlab.simulate(n_customers=3000, seed=1000 + rep)
+        data = cxlab.simulate(n_customers=3000, random_state=1000 + rep)
         tab = cxlab.survival_table(data, extra=data.truth.persona)
         m = cxlab.ChurnModel(covariates=COVS, categorical=["persona"]).fit(tab)
         truth = data.truth.hazard_coefficients.reindex(m.covariates_)
@@ -68,7 +68,7 @@ def test_cox_intervals_cover_true_hazard_coefficients():
 
 
 def test_cox_point_estimates_close_on_large_sample():
-    data = cxlab.simulate(n_customers=16_000, seed=5)
+    data = cxlab.simulate(n_customers=16_000, random_state=5)
     tab = cxlab.survival_table(data, extra=data.truth.persona)
     m = cxlab.ChurnModel(covariates=COVS, categorical=["persona"]).fit(tab)
     truth = data.truth.hazard_coefficients.reindex(m.covariates_)
@@ -111,7 +111,7 @@ def test_results_are_lifelines_own(table, model):
 
 
 def test_compare_with_truth(table, model):
-    truth = cxlab.simulate(n_customers=10, seed=0).truth.hazard_coefficients
+    truth = cxlab.simulate(n_customers=10, random_state=0).truth.hazard_coefficients
     cmp_ = model.compare(truth)
     assert list(cmp_.columns) == ["coef", "lower", "upper", "true", "covered"]
     assert cmp_["true"].notna().all() and cmp_["covered"].mean() >= 0.5

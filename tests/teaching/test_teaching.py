@@ -47,7 +47,7 @@ def test_stage_touchpoints_counts(small_data):
 
 def test_experiment_transition_matches_absorbing_algebra():
     add = 0.1
-    t = teaching.experiment(600, seed=3, transition=("consideration", "purchase", add))
+    t = teaching.experiment(600, random_state=3, transition=("consideration", "purchase", add))
     # the true change is the weighted change of each persona's exact conversion
     personas = cxlab.default_personas()
     w = np.array([p.weight for p in personas])
@@ -68,20 +68,20 @@ def test_experiment_transition_matches_absorbing_algebra():
     assert t.loc[("conversion rate", "truth"), "change"] == pytest.approx(true_change)
     assert t.loc[("conversion rate", "observed"), "change"] > 0
     with pytest.raises(ParameterError, match="nothing to change"):
-        teaching.experiment(100, seed=0)
+        teaching.experiment(100, random_state=0)
     with pytest.raises(ParameterError, match="outside"):
-        teaching.experiment(100, seed=0, transition=("consideration", "purchase", 0.9))
+        teaching.experiment(100, random_state=0, transition=("consideration", "purchase", 0.9))
 
 
 def test_experiment_loyalty_raises_retention_not_conversion():
-    t = teaching.experiment(1500, seed=4, persona_changes={"loyalty_rate": 0.9})
+    t = teaching.experiment(1500, random_state=4, persona_changes={"loyalty_rate": 0.9})
     assert t.loc[("conversion rate", "truth"), "change"] == 0
     assert t.loc[("retention at 365 days", "truth"), "change"] > 0.03
     assert t.loc[("revenue per customer", "observed"), "change"] > 0
 
 
 def test_retention_vs_acquisition_identity(small_data):
-    vm = cxlab.ValueModel(n_boot=30, random_state=0).fit(small_data)
+    vm = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(small_data)
     t = teaching.retention_vs_acquisition(vm, hazard_ratio=0.8, cost_per_lead=10.0)
     est = t.loc["estimate"]
     assert est["leads_needed"] * est["value_per_lead"] == pytest.approx(est["value_from_retention"])
@@ -125,7 +125,7 @@ def test_truth_tables_need_truth(small_data):
     real = dataclasses.replace(small_data, truth=None)
     with pytest.raises(ParameterError, match="simulated data"):
         teaching_truth.chain_vs_truth(real)
-    vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(real)
+    vm = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(real)
     empty = teaching_truth.whatif_vs_truth(vm, real, [cxlab.Scenario.churn(0.9)])
     assert isinstance(empty, pd.DataFrame) and empty.empty
     full = teaching_truth.whatif_vs_truth(vm, small_data, [cxlab.Scenario.churn(0.9)])
@@ -136,7 +136,7 @@ def test_truth_tables_need_truth(small_data):
 def test_churn_effects_vs_truth(small_data):
     from cxlab.simulation import DEFAULT_HAZARD
 
-    vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(
+    vm = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(
         small_data, groups=small_data.truth.persona
     )
     tab = teaching_truth.churn_effects_vs_truth(vm, small_data)

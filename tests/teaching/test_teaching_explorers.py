@@ -72,7 +72,7 @@ def test_journey_outcomes_equal_markov_chain_absorption(small_data):
 
 @pytest.fixture(scope="module")
 def value_model(small_data):
-    return cxlab.ValueModel(margin=0.3, n_boot=40, random_state=0).fit(small_data)
+    return cxlab.ValueModel(margin=0.3, n_bootstrap=40, random_state=0).fit(small_data)
 
 
 def test_value_of_change_equals_value_model_what_if(value_model):
@@ -104,7 +104,7 @@ def test_journey_explorer_updates_numbers_and_figure(value_model):
 
 
 def test_journey_explorer_refuses_a_grouped_model(small_data):
-    vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(small_data, groups="segment")
+    vm = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(small_data, groups="segment")
     with pytest.raises(ParameterError, match="ungrouped"):
         lab.journey_explorer(vm)
 
@@ -112,14 +112,14 @@ def test_journey_explorer_refuses_a_grouped_model(small_data):
 # -- retention ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def retention_base(small_data):
-    return RetentionBase.from_data(small_data, n_boot=50)
+    return RetentionBase.from_data(small_data, n_bootstrap=50)
 
 
 def test_retention_projection_without_change_is_todays_km_and_clv(small_data, retention_base):
     now = retention_projection(retention_base, hazard_ratio=1.0, reach=1.0)
     table = cxlab.survival_table(small_data)
     km = cxlab.kaplan_meier(table)
-    clv = cxlab.survival_clv(small_data, table=table, by=None, n_boot=0).table.iloc[0]
+    clv = cxlab.survival_clv(small_data, table=table, by=None, n_bootstrap=0).table.iloc[0]
     assert now["median"] == pytest.approx(km.median_lifetime().iloc[0]["median_days"])
     assert now["retention"] == pytest.approx(km.retention([365]).iloc[0]["retention"])
     assert now["clv"] == pytest.approx(clv["clv"])
@@ -215,7 +215,7 @@ def test_nps_explorer_caps_shares_and_updates():
 # -- sampling -------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def population():
-    return SamplingPopulation.from_data(cxlab.simulate(6000, seed=11))
+    return SamplingPopulation.from_data(cxlab.simulate(6000, random_state=11))
 
 
 def test_km_interval_equals_lifelines(population):

@@ -63,8 +63,8 @@ def _row_changed(persona, source, target, add):
 @pytest.fixture(scope="module")
 def one_persona():
     """A homogeneous population (one persona: the buyer's journey is exactly Markov)."""
-    data = cxlab.simulate(3000, seed=11, personas=[_persona()])
-    model = cxlab.ValueModel(n_boot=100, random_state=0).fit(data)
+    data = cxlab.simulate(3000, random_state=11, personas=[_persona()])
+    model = cxlab.ValueModel(n_bootstrap=100, random_state=0).fit(data)
     return data, model
 
 
@@ -182,7 +182,7 @@ def test_lifetime_finite_horizon_onboarding_and_pieces():
 
 # -- fitted model against simulated truth --------------------------------------------------
 def test_conversion_matches_markov_chain_and_observed_share(small_data):
-    vm = cxlab.ValueModel(n_boot=30, random_state=0).fit(small_data)
+    vm = cxlab.ValueModel(n_bootstrap=30, random_state=0).fit(small_data)
     mc = cxlab.MarkovChain(journey="buyer").fit(small_data.events)
     absorbed = mc.absorption().probabilities.loc["(start)", "purchase"]
     assert vm.conversion_ == pytest.approx(absorbed, abs=1e-12)
@@ -202,7 +202,9 @@ def test_transition_what_if_matches_truth_of_modified_persona(one_persona):
         res = vm.what_if(cxlab.Scenario.transition(source, "purchase", add=add))
         changed = _row_changed(persona, source, "purchase", add)
         # the truth of the changed journey: simulate with the changed persona (exact value)
-        truth = cxlab.simulate(50, seed=0, personas=[changed]).truth.conversion_probability["all"]
+        truth = cxlab.simulate(50, random_state=0, personas=[changed]).truth.conversion_probability[
+            "all"
+        ]
         assert truth == pytest.approx(conversion_probability(changed))
         row = res.summary().loc["conversion_rate"]
         assert row["after_lower"] <= truth <= row["after_upper"]
@@ -221,9 +223,9 @@ def test_transition_what_if_matches_truth_of_modified_persona(one_persona):
 def test_constant_hazard_retention_and_lifetime_closed_form():
     h = 1 / 120
     zero = {"loyalty_member": 0.0, "support_contacts": 0.0, "csat": 0.0}
-    data = cxlab.simulate(2500, seed=5, personas=[_persona()], hazard_coefficients=zero,
+    data = cxlab.simulate(2500, random_state=5, personas=[_persona()], hazard_coefficients=zero,
                           baseline_hazard=h)  # fmt: skip
-    common = dict(churn_covariates=(), n_boot=100, random_state=1, onboarding_days=28.0)
+    common = dict(churn_covariates=(), n_bootstrap=100, random_state=1, onboarding_days=28.0)
     vm = cxlab.ValueModel(horizon_days=np.inf, **common).fit(data)
     res = vm.what_if(cxlab.Scenario.churn(0.8)).summary()
     # expected active days = onboarding + 1 / hazard (no discounting of days)
@@ -290,7 +292,7 @@ def test_experience_note_names_the_shared_csat_effect(one_persona):
 
 def test_groups_model_personas(small_data):
     persona = small_data.truth.persona
-    vm = cxlab.ValueModel(n_boot=60, random_state=2).fit(small_data, groups=persona)
+    vm = cxlab.ValueModel(n_bootstrap=60, random_state=2).fit(small_data, groups=persona)
     assert sorted(vm.groups_) == sorted(persona.cat.categories)
     assert vm.transition_matrix_.index.names == ["group", "from"]
     assert vm.conversion_ == pytest.approx(small_data.truth.customers["purchased"].mean())
@@ -362,8 +364,8 @@ def test_touchpoint_owners_cover_the_data(small_data):
 
 
 def test_reproducible(small_data):
-    a = cxlab.ValueModel(n_boot=25, random_state=4).fit(small_data)
-    b = cxlab.ValueModel(n_boot=25, random_state=4).fit(small_data)
+    a = cxlab.ValueModel(n_bootstrap=25, random_state=4).fit(small_data)
+    b = cxlab.ValueModel(n_bootstrap=25, random_state=4).fit(small_data)
     s = cxlab.Scenario.experience(0.5)
     pd.testing.assert_frame_equal(a.what_if(s).summary(), b.what_if(s).summary())
     pd.testing.assert_frame_equal(a.baseline_, b.baseline_)
@@ -379,7 +381,7 @@ def test_not_fitted():
     "params, match",
     [
         ({"margin": 0}, "margin"),
-        ({"n_boot": 5}, "n_boot"),
+        ({"n_bootstrap": 5}, "n_bootstrap"),
         ({"confidence": 1.5}, "confidence"),
         ({"discount_rate": -0.1}, "discount_rate"),
         ({"horizon_days": 0}, "horizon_days"),
@@ -416,10 +418,10 @@ def test_bad_scenarios(one_persona):
 
 def test_bad_groups(small_data):
     with pytest.raises(ParameterError, match="not a column"):
-        cxlab.ValueModel(n_boot=20).fit(small_data, groups="favourite_colour")
+        cxlab.ValueModel(n_bootstrap=20).fit(small_data, groups="favourite_colour")
     partial = small_data.truth.persona.iloc[:100]
     with pytest.raises(DataError, match="no group label") as err:
-        cxlab.ValueModel(n_boot=20).fit(small_data, groups=partial)
+        cxlab.ValueModel(n_bootstrap=20).fit(small_data, groups=partial)
     assert err.value.n_rows == len(small_data.customers) - 100
     assert len(err.value.example_ids) == 5
 
@@ -438,8 +440,8 @@ def test_interval_coverage_repeated_simulation():
     metric = {"transition": "conversion_rate", "churn": "retention", "experience": "retention"}
     hits = {k: [] for k in scenarios}
     for rep in range(40):
-        data = cxlab.simulate(1200, seed=1000 + rep, personas=[persona])
-        vm = cxlab.ValueModel(n_boot=60, random_state=rep).fit(data)
+        data = cxlab.simulate(1200, random_state=1000 + rep, personas=[persona])
+        vm = cxlab.ValueModel(n_bootstrap=60, random_state=rep).fit(data)
         for key, s in scenarios.items():
             row = vm.what_if(s).summary().loc[metric[key]]
             truth = cxlab.truth_what_if(vm, data, s).loc[metric[key], "change"]
@@ -464,13 +466,13 @@ def test_csat_effect_coverage_on_mixed_personas():
     est = {"personas": [], "pooled": []}
     hits = []
     for rep in range(60):
-        data = cxlab.simulate(3000, seed=2000 + rep)
-        by = cxlab.ValueModel(n_boot=20, random_state=rep).fit(data, groups=data.truth.persona)
+        data = cxlab.simulate(3000, random_state=2000 + rep)
+        by = cxlab.ValueModel(n_bootstrap=20, random_state=rep).fit(data, groups=data.truth.persona)
         h = by.hazard_
         est["personas"].append(h.loc[["csat", "loyalty_member"], "coef"].to_numpy())
         lo, hi = np.log(h.loc["csat", ["lower", "upper"]].to_numpy(float))
         hits.append(lo <= truth["csat"] <= hi)
-        pooled = cxlab.ValueModel(n_boot=20, random_state=rep).fit(data)
+        pooled = cxlab.ValueModel(n_bootstrap=20, random_state=rep).fit(data)
         est["pooled"].append(pooled.hazard_.loc[["csat", "loyalty_member"], "coef"].to_numpy())
     coverage = np.mean(hits)
     assert 0.80 <= coverage <= 0.98, coverage  # binomial band around 0.90 for 60 studies
@@ -485,7 +487,7 @@ def test_csat_effect_coverage_on_mixed_personas():
 def test_without_csat_or_nps_answers(small_data):
     no_feedback = dataclasses.replace(small_data, feedback=small_data.feedback.iloc[:0])
     with pytest.warns(cxlab.exceptions.DataWarning, match="csat"):
-        vm = cxlab.ValueModel(n_boot=20, random_state=0).fit(no_feedback)
+        vm = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(no_feedback)
     assert "csat" not in vm.hazard_.index
     assert vm.what_if(cxlab.Scenario.churn(0.9)).summary().loc["retention", "change"] > 0
     with pytest.raises(ParameterError, match="no CSAT"):
@@ -493,7 +495,7 @@ def test_without_csat_or_nps_answers(small_data):
     fb = small_data.feedback
     no_nps = dataclasses.replace(small_data, feedback=fb[(fb["metric"] != "nps").to_numpy()])
     res = (
-        cxlab.ValueModel(n_boot=20, random_state=0)
+        cxlab.ValueModel(n_bootstrap=20, random_state=0)
         .fit(no_nps)
         .what_if(cxlab.Scenario.experience(0.5))
     )

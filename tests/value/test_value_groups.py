@@ -12,13 +12,13 @@ from cxlab.value._groups import HOMOGENEITY_ALPHA, choose_groups, habit_features
 
 @pytest.fixture(scope="module")
 def mixture():
-    return cxlab.simulate(n_customers=2_500, seed=11)
+    return cxlab.simulate(n_customers=2_500, random_state=11)
 
 
 def test_auto_finds_personas_when_pooled_chain_rejected(mixture):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = cxlab.ValueModel(n_boot=20, random_state=0).fit(mixture, groups="auto")
+        model = cxlab.ValueModel(n_bootstrap=20, random_state=0).fit(mixture, groups="auto")
     choice = model.grouping_
     assert choice.how == "personas"
     assert choice.homogeneity_p < HOMOGENEITY_ALPHA
@@ -41,7 +41,7 @@ def test_auto_on_one_persona_stays_near_pooled():
     (Forced to find two or more, the clustering split buyers from browsers, the homogeneity test
     rejected one chain by construction and the transition what-if came out 8.4% below the
     pooled one.)"""
-    one = cxlab.simulate(n_customers=2_500, seed=11, personas=cxlab.default_personas()[:1])
+    one = cxlab.simulate(n_customers=2_500, random_state=11, personas=cxlab.default_personas()[:1])
     scenarios = [
         cxlab.Scenario.transition("consideration", "purchase", add=0.05),
         cxlab.Scenario.churn(0.9),
@@ -50,7 +50,7 @@ def test_auto_on_one_persona_stays_near_pooled():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for groups in (None, "auto"):
-            model = cxlab.ValueModel(n_boot=100, random_state=0).fit(one, groups=groups)
+            model = cxlab.ValueModel(n_bootstrap=100, random_state=0).fit(one, groups=groups)
             values[groups] = [model.what_if(s).value_created for s in scenarios]
     assert model.grouping_.how == "pooled"
     assert model.grouping_.n_personas == 1

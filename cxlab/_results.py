@@ -1,0 +1,33 @@
+"""The base of results shown as one table with numbered notes (statsmodels' ``Summary`` idea).
+
+A result keeps its numbers in ``table`` (full precision, for code) and its caveats in
+``notes``; the base shows both through :class:`cxlab._display.ReadableTable`, the one
+renderer of notes: a readable table, then ``[1] ...`` notes as text, or an HTML table with a
+numbered list in a notebook, every label and note escaped.
+"""
+
+from __future__ import annotations
+
+from cxlab._display import ReadableTable
+
+__all__ = ["NotedResult"]
+
+
+class NotedResult:
+    """Mixin for a result with a ``table`` and ``notes``: text and escaped HTML display.
+
+    Subclasses hold ``table`` (DataFrame) and ``notes`` (list of str), or override
+    :meth:`_readable` to choose the title, columns or rows shown. A subclass may keep
+    its own ``__repr__``; the notebook view is ``_repr_html_``.
+    """
+
+    _title: str | None = None
+
+    def _readable(self) -> ReadableTable:
+        return ReadableTable(self.table, title=self._title, notes=self.notes)
+
+    def __repr__(self) -> str:
+        return self._readable().text()
+
+    def _repr_html_(self) -> str:
+        return self._readable().html()

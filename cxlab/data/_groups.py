@@ -1,0 +1,184 @@
+"""The one reading of ``by=``: which group each customer belongs to.
+
+Every analysis that splits customers into groups (curves, CLV, funnels,
+chains, what-if models) accepts the same ``by``:
+
+- ``None`` or ``""``: no grouping (one group);
+- a column name, or a list of column names, of a table with one row per
+  customer (several columns are crossed into labels ``"a / b"``);
+- a column of the events that is constant within each customer;
+- a Series or dict mapping ``customer_id`` to a group (e.g. ``data.truth.persona``).
+
+>>> import pandas as pd
+>>> table = pd.DataFrame({"segment": ["a", "b", "a"], "region": ["n", "n", "s"]},
+...                      index=pd.Index([1, 2, 3], name="customer_id"))
+>>> customer_groups(["segment", "region"], table).tolist()
+['a / n', 'b / n', 'a / s']
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from cxlab.exceptions import DataError, DataWarning, ParameterError
+
+__all__ = ["MISSING_GROUP", "customer_groups"]
+
+MISSING_GROUP = "(missing)"
+
+
+def customer_groups(
+    by,
+    table: pd.DataFrame | None = None,
+    *,
+    events: pd.DataFrame | None = None,
+    customer: str = "customer_id",
+    missing: str = "raise",
+    what: str = "table",
+    stacklevel: int = 2,
+) -> pd.Series | None:
+    """The group of every customer, as an ordered categorical Series.
+
+    Parameters
+    ----------
+    by : None, str, list of str, Series or dict
+        The grouping (see the module's description). ``None`` or ``""`` gives None.
+    table : DataFrame, optional
+        One row per customer: the customer id in column ``customer`` or, without
+        that column, in the index. Column names in ``by`` are looked up here.
+    events : DataFrame, optional
+        Events with a ``customer`` column: a single column name not in ``table``
+        is looked up here and must be constant within each customer.
+    customer : str, default="customer_id"
+        Name of the customer id column.
+    missing : {"raise", "group"}, default="raise"
+        Customers without a group value: raise a :class:`~cxlab.exceptions.DataError`
+        naming them, or put them in a group ``"(missing)"`` with a
+        :class:`~cxlab.exceptions.DataWarning`.
+    what : str, default="table"
+        How error messages name ``table`` (e.g. ``"customers table"``).
+    stacklevel : int, default=2
+        As in :func:`warnings.warn`, counted from the caller of this function:
+        where the ``"(missing)"`` warning points.
+
+    Returns
+    -------
+    Series or None
+        Indexed by customer id (the rows of ``table`` for column names, the
+        given index for a Series or dict), categorical with the columns'
+        category order (else sorted), named after the grouping. None without
+        a grouping.
+
+    Raises
+    ------
+    ParameterError
+        ``by`` is of another type, names columns that neither table has, or
+        ``missing`` is unknown.
+    DataError
+        A Series/dict gives several groups to one customer, an events column
+        varies within a customer, or (``missing="raise"``) customers have no group.
+    """
+    if missing not in ("raise", "group"):
+        raise ParameterError(f"missing={missing!r}; use 'raise' or 'group'.")
+    if by is None or (isinstance(by, str) and by == ""):
+        return None
+    if isinstance(by, pd.Series | Mapping):
+        values = by.copy() if isinstance(by, pd.Series) else pd.Series(by)
+        name = str(values.name) if values.name is not None else "group"
+        _check_unique(values.index, name)
+        return _finish(values.rename(name), [name], missing, stacklevel)
+    if isinstance(by, str) or (
+        isinstance(by, list | tuple) and by and all(isinstance(c, str) for c in by)
+    ):
+        cols = [by] if isinstance(by, str) else list(by)
+        have = [] if table is None else list(table.columns)
+        unknown = [c for c in cols if c not in have]
+        if (
+            len(cols) == 1
+            and unknown
+            and events is not None
+            and cols[0] in events.columns
+            and customer in events.columns
+        ):
+            return _finish(_from_events(events, cols[0], customer), cols, missing, stacklevel)
+        if unknown:
+            raise ParameterError(
+                f"by={unknown} are not columns of the {what}; it has {have}. Fix: name a "
+                "column it has, or pass by=Series mapping customer_id to group."
+            )
+        frame = table.set_index(customer) if customer in table.columns else table
+        return _finish(frame[cols], cols, missing, stacklevel)
+    raise ParameterError(
+        "by must be None, a column name (or a list of them) or a Series/dict "
+        f"customer_id -> group, not {type(by).__name__}."
+    )
+
+
+def _check_unique(index: pd.Index, name: str) -> None:
+    if not index.is_unique:
+        dup = index[index.duplicated()].unique()
+        raise DataError(
+            f"the grouping {name!r} gives several groups to the same customer",
+            column=name,
+            n_rows=len(dup),
+            example_ids=dup[:5].tolist(),
+            fix="give each customer_id one group",
+        )
+
+
+def _from_events(events: pd.DataFrame, column: str, customer: str) -> pd.Series:
+    g = events.groupby(customer, sort=False, observed=True)[column]
+    n = g.nunique(dropna=False)
+    varying = n[n > 1]
+    if len(varying):
+        raise DataError(
+            f"{column!r} changes within a customer's journey, so it cannot split customers "
+            "into groups",
+            column=column,
+            n_rows=len(varying),
+            example_ids=varying.index[:5].tolist(),
+            fix="group by a customer attribute instead",
+        )
+    return g.first()
+
+
+def _finish(values, cols: list[str], missing: str, stacklevel: int) -> pd.Series:
+    """Labels (crossed for several columns) as an ordered categorical Series."""
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    absent = frame.isna().any(axis=1).to_numpy()
+    if absent.any() and missing == "raise":
+        raise DataError(
+            f"customers have no {' / '.join(cols)!r} group",
+            column=" / ".join(cols),
+            n_rows=int(absent.sum()),
+            example_ids=frame.index[absent][:5].tolist(),
+            fix="fill in their group, or filter them out first (cxlab.filter_customers)",
+        )
+    parts = []
+    for c in frame.columns:
+        s = frame[c]
+        if s.isna().any():
+            warnings.warn(
+                f"{int(s.isna().sum()):,} customers have no {c!r}; they form the group "
+                f"{MISSING_GROUP!r}.",
+                DataWarning,
+                stacklevel=stacklevel + 1,
+            )
+        cat = pd.Categorical(s)
+        labels = pd.Series(np.asarray(cat.astype(str), dtype=object), index=frame.index)
+        labels = labels.where(s.notna(), MISSING_GROUP)
+        parts.append((labels, [str(x) for x in cat.categories] + [MISSING_GROUP]))
+    if len(parts) == 1:
+        labels, order = parts[0]
+    else:
+        labels = parts[0][0].str.cat([p[0] for p in parts[1:]], sep=" / ")
+        order = sorted(labels.unique())
+    seen = set(labels)
+    present = [o for o in order if o in seen]
+    return pd.Series(
+        pd.Categorical(labels, categories=present), index=frame.index, name=" / ".join(cols)
+    )
