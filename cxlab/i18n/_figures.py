@@ -26,7 +26,8 @@ from cxlab.exceptions import CxlabError
 from cxlab.i18n._dates import format_date, from_jalali, jalali_parts
 from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
-from cxlab.i18n._numbers import localize_numeral
+from cxlab.i18n._numbers import localize_numbers, localize_numeral
+from cxlab.i18n._tables import known_name
 
 __all__ = [
     "JalaliDateFormatter",
@@ -35,6 +36,7 @@ __all__ = [
     "figure_rc",
     "figure_style",
     "localize_axes",
+    "localize_figure",
 ]
 
 #: The first matplotlib that shapes Arabic-script text itself (libraqm).
@@ -103,7 +105,7 @@ def figure_style(language: str | None = None) -> Iterator[dict]:
 
 
 class LocalizedFormatter(Formatter):
-    """Wrap a tick formatter so its labels use the digits and separators of a language.
+    """Wrap a tick formatter so its labels read in a language: digits, separators, names.
 
     Parameters
     ----------
@@ -125,7 +127,10 @@ class LocalizedFormatter(Formatter):
         self.language = resolve_language(language)
 
     def _localize(self, text: str) -> str:
-        return localize_numeral(text, self.language) if text and "$" not in text else text
+        if not text or "$" in text:
+            return text
+        shown = known_name(text, self.language)  # a stage or channel name as a tick label
+        return shown if shown != text else localize_numeral(text, self.language)
 
     def set_axis(self, axis):
         super().set_axis(axis)
@@ -280,7 +285,7 @@ def _localize_axis(axis, language: str, calendar: str) -> None:
 def _localize_text(text, language: str) -> None:
     content = text.get_text()
     if content and "$" not in content:
-        text.set_text(localize_numeral(content, language))
+        text.set_text(localize_numbers(content, language))
 
 
 def localize_axes(target, language: str | None = None, *, texts: bool = True):
@@ -343,4 +348,58 @@ def localize_axes(target, language: str | None = None, *, texts: bool = True):
             figure_texts.append(target._suptitle)
         for item in figure_texts:
             _localize_text(item, code)
+    return target
+
+
+def _reader_label(text, language: str):
+    """A tick label, legend entry or annotation as a reader of ``language`` sees it."""
+    if not isinstance(text, str) or not text or "$" in text:
+        return text
+    shown = known_name(text, language)
+    return shown if shown != text else localize_numbers(text, language)
+
+
+def _localize_names(ax, language: str) -> None:
+    legend = ax.get_legend()
+    texts = [*ax.texts, *(legend.get_texts() if legend is not None else [])]
+    for item in texts:
+        item.set_text(_reader_label(item.get_text(), language))
+
+
+def localize_figure(target, language: str | None = None):
+    """Make a finished figure read right for ``language``: fonts, names, numbers, dates.
+
+    Tick labels get the language's font (also those matplotlib makes when it
+    draws), names of the default catalog's stages, channels and metrics on
+    ticks, legends and annotations are shown in the language (a user's own
+    names stay as given), and numbers and dates are rewritten as
+    :func:`localize_axes` does. English figures are returned untouched. Draw
+    the figure inside :func:`figure_style` so its titles and labels get the
+    font too (``cxlab`` plot functions do both).
+
+    Parameters
+    ----------
+    target : Axes, Figure, a list of Axes, or anything else (returned as is)
+    language : str or None, default=None
+
+    Returns
+    -------
+    The ``target``.
+    """
+    info = language_info(language)
+    if info["code"] == "en":
+        return target
+    try:
+        axes = _axes_of(target)
+    except TypeError:  # not a figure (e.g. a skipped step)
+        return target
+    rc = figure_rc(info["code"])
+    code = info["code"]
+    for ax in axes:
+        if rc:
+            ax.tick_params(which="both", labelfontfamily=rc["font.family"])
+        _localize_names(ax, code)
+    figures = {id(ax.figure): ax.figure for ax in axes}
+    for figure in figures.values():
+        localize_axes(figure, code)
     return target

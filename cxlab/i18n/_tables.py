@@ -11,9 +11,9 @@ import pandas as pd
 from cxlab.i18n._dates import format_date
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
-from cxlab.i18n._numbers import format_number
+from cxlab.i18n._numbers import format_number, localize_numbers
 
-__all__ = ["localize_frame"]
+__all__ = ["localize_frame", "localize_text_frame"]
 
 #: columns whose values are names from the catalog, and the kind of name
 NAME_COLUMNS = {
@@ -31,6 +31,103 @@ NAME_COLUMNS = {
 def _header(name, code: str, keys: frozenset) -> str:
     key = f"column.{name}"
     return t(key, code) if key in keys else str(name)
+
+
+def known_name(text, language: str, catalog=None) -> str:
+    """``text`` in ``language`` when it is a name the catalog knows, else ``text`` as given.
+
+    Tried in order as a stage (and Markov state), a channel, a metric and an
+    NPS category of the default catalog (or the catalog's own display names).
+
+    >>> known_name("call_centre", "fa"), known_name("my own stage", "fa")
+    ('مرکز تماس', 'my own stage')
+    """
+    if not isinstance(text, str):
+        return text
+    for kind in ("stage", "channel", "metric", "nps_category"):
+        shown = display_name(text, catalog, language, kind=kind)
+        if shown != text:
+            return shown
+    return text
+
+
+def _reader_header(name, code: str, keys: frozenset) -> str:
+    key = f"column.{name}"
+    return t(key, code) if key in keys else known_name(localize_numbers(str(name), code), code)
+
+
+def _reader_cell(text, code: str, words: dict) -> str:
+    if not isinstance(text, str) or not text:
+        return text
+    if text in words:
+        return words[text]
+    shown = known_name(text, code)
+    return shown if shown != text else localize_numbers(text, code)
+
+
+def _reader_labels(index: pd.Index, code: str, keys: frozenset, words: dict) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        levels = [
+            _reader_labels(index.get_level_values(i), code, keys, words)
+            for i in range(index.nlevels)
+        ]
+        return pd.MultiIndex.from_arrays(levels, names=levels and [lv.name for lv in levels])
+    name = None if index.name is None else _reader_header(index.name, code, keys)
+    return pd.Index([_reader_cell(v, code, words) for v in index], name=name, dtype=object)
+
+
+def localize_text_frame(
+    frame: pd.DataFrame, source: pd.DataFrame, language: str | None = None, *, id_columns=()
+) -> pd.DataFrame:
+    """A table already formatted as text (English rules) rewritten for ``language``.
+
+    Headers from the catalog (``column.<name>``), else a known stage or channel
+    name, else as given; cells that are a name of the default catalog in the
+    language; numbers in running text with the language's digits and
+    separators (``0.533 (0.490\u20130.570)``); ``yes``/``no`` in the language;
+    date columns of ``source`` in the language's calendar. Columns in
+    ``id_columns`` (identifiers) are kept as they are.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Text cells, e.g. from ``cxlab.readable(...).frame()`` in English.
+    source : DataFrame
+        The numbers it was formatted from (read for date columns; same index).
+    language : str or None, default=None
+    id_columns : sequence, default=()
+
+    Returns
+    -------
+    DataFrame
+    """
+    code = resolve_language(language)
+    info = language_info(code)
+    if code == "en" or (info["digits"] == "latin" and info["calendar"] == "gregorian"):
+        return frame
+    keys = message_keys(code)
+    words = {"yes": t("value.yes", code), "no": t("value.no", code)}
+    by_name = {str(c): c for c in getattr(source, "columns", [])}
+    columns = {}
+    for name in frame.columns:
+        cells = frame[name]
+        original = by_name.get(str(name))
+        if name in id_columns:
+            pass
+        elif original is not None and pd.api.types.is_datetime64_any_dtype(source[original]):
+            times = pd.DatetimeIndex(source[original].dropna())
+            whole_days = len(times) > 0 and bool((times == times.normalize()).all())
+            fmt = None if whole_days else "%Y/%m/%d %H:%M"
+            shown = format_date(source[original], fmt, language=code)
+            cells = shown.where(source[original].notna().to_numpy(), "")
+        elif str(name) == "dimension":
+            cells = cells.map(lambda v: _reader_header(v, code, keys) if v else v)
+        else:
+            cells = cells.map(lambda v: _reader_cell(v, code, words))
+        columns[_reader_header(name, code, keys)] = list(cells)
+    out = pd.DataFrame(columns, index=_reader_labels(frame.index, code, keys, words))
+    out.columns.name = frame.columns.name
+    return out
 
 
 def localize_frame(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 from cxlab.data._catalog import DEFAULT_CATALOG
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
 LABEL_POSITION = 0.35
 
 
+@localized
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):
     """Heatmap of ``chain.transition_matrix_`` (rows = from), annotated with intervals.
 
@@ -102,6 +104,7 @@ def _layout(chain):
     return pos
 
 
+@localized
 def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     """Journey graph: nodes are states, arrows transitions, width ~ probability.
 
@@ -210,6 +213,7 @@ def _catalog(chain):
     return getattr(chain, "catalog", None) or getattr(spec, "catalog", None) or DEFAULT_CATALOG
 
 
+@localized
 def plot_absorption(result, ax=None, **kw):
     """Stacked bars: probability of ending in each absorbing state, from each state.
 
@@ -244,6 +248,7 @@ def plot_absorption(result, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_chain_result(result, ax=None, **kw):
     """Forecast: one line per state over steps with interval bands; otherwise bars."""
     ax = _axes(ax)
@@ -271,6 +276,7 @@ def plot_chain_result(result, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
     """Grouped bars: ``what`` credited to each channel by each method, with intervals."""
     wide = result.pivot(what)

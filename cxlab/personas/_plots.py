@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 from cxlab.exceptions import DataError
 
 __all__ = [
@@ -32,6 +33,7 @@ def _colors(k):
     return [cmap(i % cmap.N) for i in range(k)]
 
 
+@localized
 def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **kw):
     """Customers on the first two principal components, coloured by persona.
 
@@ -89,6 +91,7 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
     return ax
 
 
+@localized
 def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r", **kw):
     """Heatmap of standardised differences (persona vs the rest), annotated.
 
@@ -129,6 +132,7 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
     return ax
 
 
+@localized
 def plot_selection(model, ax=None, **kw):
     """The criteria for each number of personas tried, scaled to 0-1 (1 = best)."""
     model._check_fitted("plot_selection")
@@ -163,6 +167,7 @@ def plot_selection(model, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_stability(model, ax=None, **kw):
     """Mean bootstrap Jaccard per persona with its 95% range; Hennig's thresholds dashed."""
     model._check_fitted("plot_stability")
@@ -186,6 +191,7 @@ def plot_stability(model, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
     """Share of each persona reaching each stage, lines with 95% intervals.
 

@@ -11,10 +11,12 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
 
+@localized
 def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None):
     """Step curves with shaded confidence bands.
 
@@ -41,6 +43,7 @@ def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool
     return ax
 
 
+@localized
 def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, label="hazard ratio"):
     """Hazard (or time) ratios with intervals on a log axis; 1 = no effect.
 
@@ -84,6 +87,7 @@ def _plain_log_ticks(ax, lo: float, hi: float) -> None:
     ax.set_xticklabels([f"{t:g}" for t in ticks])
 
 
+@localized
 def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     """Bars of expected CLV per group with interval whiskers."""
     ax = _axes(ax)
@@ -101,6 +105,7 @@ def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     return ax
 
 
+@localized
 def retention_plot(projection: pd.DataFrame, observed=None, *, ax=None, title=None):
     """Projected survival (with band) and, optionally, the observed share surviving."""
     ax = _axes(ax)

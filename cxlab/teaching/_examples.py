@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._plots import localized
 from cxlab.exceptions import DataError, ParameterError
 
 __all__ = [
@@ -109,6 +110,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     return rows
 
 
+@localized
 def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     """Timeline of one journey (from :func:`journey_of`): stage by day, marker by channel.
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable
+from cxlab._plots import localized
 from cxlab.exceptions import ParameterError
 
 __all__ = [
@@ -286,6 +287,7 @@ class WhatIfResult:
         s = self.summary().loc["value"]
         return pd.Series({"estimate": s["change"], "lower": s["lower"], "upper": s["upper"]})
 
+    @localized
     def plot(self, ax=None, *, metrics=("conversion_rate", "retention", "clv", "revenue", "value")):
         """Relative change (%) of each metric with its interval; returns the Axes.
 
@@ -375,6 +377,7 @@ class ValueRanking:
         out.insert(0, "rank", np.arange(1, len(out) + 1))
         return out.set_index("rank")
 
+    @localized
     def plot(self, ax=None):
         """Value created by each scenario with its interval; returns the Axes."""
         import matplotlib.pyplot as plt
