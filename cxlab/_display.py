@@ -119,6 +119,16 @@ def format_number(x, decimals: int | None = 3) -> str:
     return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
 
 
+def _interval_to() -> str:
+    """The word between interval bounds when one is negative (" to " in English)."""
+    code = _language()
+    if code == "en":
+        return " to "
+    from cxlab.i18n._messages import t
+
+    return t("interval.to", code)
+
+
 def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     """An estimate with its interval: ``0.533 (0.490–0.570)``; bounds left out when missing.
 
@@ -128,7 +138,7 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     if _missing(lower) and _missing(upper):
         return est
     lo, hi = format_number(lower, decimals), format_number(upper, decimals)
-    sep = " to " if lo.startswith("-") or hi.startswith("-") else DASH
+    sep = _interval_to() if lo.startswith("-") or hi.startswith("-") else DASH
     return f"{est} ({lo}{sep}{hi})".strip()
 
 

@@ -76,6 +76,18 @@ def _reader_labels(index: pd.Index, code: str, keys: frozenset, words: dict) -> 
     return pd.Index([_reader_cell(v, code, words) for v in index], name=name, dtype=object)
 
 
+def _period_starts(values: pd.Series) -> pd.Series | None:
+    """First days of a column of periods (``Period`` values or text such as ``2025Q1``)."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.start_time
+    if values.name != "period" or values.dtype.kind not in "OUT":
+        return None
+    try:
+        return values.map(lambda v: pd.Period(v).start_time if isinstance(v, str) else pd.NaT)
+    except ValueError:
+        return None
+
+
 def localize_text_frame(
     frame: pd.DataFrame, source: pd.DataFrame, language: str | None = None, *, id_columns=()
 ) -> pd.DataFrame:
@@ -120,6 +132,11 @@ def localize_text_frame(
             fmt = None if whole_days else "%Y/%m/%d %H:%M"
             shown = format_date(source[original], fmt, language=code)
             cells = shown.where(source[original].notna().to_numpy(), "")
+        elif original is not None and _period_starts(source[original]) is not None:
+            starts = _period_starts(source[original])  # a Gregorian period, by its first day
+            cells = format_date(starts, language=code).where(starts.notna().to_numpy(), "")
+            columns[t("column.period_start", code)] = list(cells)
+            continue
         elif str(name) == "dimension":
             cells = cells.map(lambda v: _reader_header(v, code, keys) if v else v)
         else:
