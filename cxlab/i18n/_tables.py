@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cxlab.i18n._dates import format_date
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
-from cxlab.i18n._numbers import format_number, localize_numbers
+from cxlab.i18n._numbers import format_number, localize_numbers, to_persian_digits
 
 __all__ = ["localize_frame", "localize_text_frame"]
 
@@ -51,9 +53,18 @@ def known_name(text, language: str, catalog=None) -> str:
     return text
 
 
+_STEP_COLUMN = re.compile(r"^step_(\d+)$")
+_PATH_SEPARATORS = (" > ", " -> ", " → ")
+
+
 def _reader_header(name, code: str, keys: frozenset) -> str:
     key = f"column.{name}"
-    return t(key, code) if key in keys else known_name(localize_numbers(str(name), code), code)
+    if key in keys:
+        return t(key, code)
+    step = _STEP_COLUMN.match(str(name))
+    if step:  # step_1, step_2, ... of a path table
+        return t("column.step_n", code, n=int(step.group(1)))
+    return known_name(localize_numbers(str(name), code), code)
 
 
 def _reader_cell(text, code: str, words: dict) -> str:
@@ -62,7 +73,17 @@ def _reader_cell(text, code: str, words: dict) -> str:
     if text in words:
         return words[text]
     shown = known_name(text, code)
-    return shown if shown != text else localize_numbers(text, code)
+    if shown != text:
+        return shown
+    for sep in _PATH_SEPARATORS:  # a path of stages: each name in the language
+        if sep in text:
+            return sep.join(_reader_cell(part, code, words) for part in text.split(sep))
+    return localize_numbers(text, code)
+
+
+def _reader_id(text, code: str):
+    """An identifier: all-digit ids (``1024``) in the language's digits, others as given."""
+    return to_persian_digits(text) if isinstance(text, str) and text.isdigit() else text
 
 
 def _reader_labels(index: pd.Index, code: str, keys: frozenset, words: dict) -> pd.Index:
@@ -125,7 +146,9 @@ def localize_text_frame(
         cells = frame[name]
         original = by_name.get(str(name))
         if name in id_columns:
-            pass
+            cells = (
+                cells.map(lambda v: _reader_id(v, code)) if info["digits"] == "persian" else cells
+            )
         elif original is not None and pd.api.types.is_datetime64_any_dtype(source[original]):
             times = pd.DatetimeIndex(source[original].dropna())
             whole_days = len(times) > 0 and bool((times == times.normalize()).all())
