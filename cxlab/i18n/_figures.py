@@ -87,6 +87,21 @@ def figure_rc(language: str | None = None) -> dict:
     }
 
 
+def _load_backend() -> None:
+    """Set the plotting backend up now, outside any ``rc_context``.
+
+    The backend is loaded with the first figure. In Jupyter, loading the inline
+    backend turns interactive mode on and applies its settings; inside an
+    ``rc_context`` that would be undone when the block ends, and later figures
+    of the notebook would no longer be shown.
+    """
+    import matplotlib.pyplot as plt
+
+    load = getattr(plt, "_get_backend_mod", None)
+    if load is not None:
+        load()
+
+
 @contextmanager
 def figure_style(language: str | None = None) -> Iterator[dict]:
     """Draw figures made inside the block in ``language``'s font and letter forms.
@@ -100,6 +115,7 @@ def figure_style(language: str | None = None) -> Iterator[dict]:
     >>> plt.close(fig)
     """
     rc = figure_rc(language)
+    _load_backend()
     with matplotlib.rc_context(rc):
         yield rc
 
