@@ -26,8 +26,9 @@ from cxlab.exceptions import CxlabError
 from cxlab.i18n._dates import format_date, from_jalali, jalali_parts
 from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
+from cxlab.i18n._messages import message_keys, t
 from cxlab.i18n._numbers import localize_numbers, localize_numeral
-from cxlab.i18n._tables import known_name
+from cxlab.i18n._tables import reader_label
 
 __all__ = [
     "JalaliDateFormatter",
@@ -145,8 +146,8 @@ class LocalizedFormatter(Formatter):
     def _localize(self, text: str) -> str:
         if not text or "$" in text:
             return text
-        shown = known_name(text, self.language)  # a stage or channel name as a tick label
-        return shown if shown != text else localize_numeral(text, self.language)
+        # stage and channel names (and labels made of them) as tick labels; digits
+        return reader_label(text, self.language, digits=localize_numeral)
 
     def set_axis(self, axis):
         super().set_axis(axis)
@@ -367,19 +368,17 @@ def localize_axes(target, language: str | None = None, *, texts: bool = True):
     return target
 
 
-def _reader_label(text, language: str):
-    """A tick label, legend entry or annotation as a reader of ``language`` sees it."""
-    if not isinstance(text, str) or not text or "$" in text:
-        return text
-    shown = known_name(text, language)
-    return shown if shown != text else localize_numbers(text, language)
-
-
 def _localize_names(ax, language: str) -> None:
     legend = ax.get_legend()
     texts = [*ax.texts, *(legend.get_texts() if legend is not None else [])]
     for item in texts:
-        item.set_text(_reader_label(item.get_text(), language))
+        if "$" not in item.get_text():
+            item.set_text(reader_label(item.get_text(), language))
+    if legend is not None:  # a legend titled by a column (``segment``): its header
+        title = legend.get_title()
+        key = f"column.{title.get_text()}"
+        if title.get_text() and key in message_keys(language):
+            title.set_text(t(key, language))
 
 
 def localize_figure(target, language: str | None = None):

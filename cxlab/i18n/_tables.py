@@ -15,7 +15,7 @@ from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
 from cxlab.i18n._numbers import format_number, localize_numbers, to_persian_digits
 
-__all__ = ["localize_frame", "localize_text_frame"]
+__all__ = ["localize_frame", "localize_text_frame", "reader_label"]
 
 #: columns whose values are names from the catalog, and the kind of name
 NAME_COLUMNS = {
@@ -54,7 +54,10 @@ def known_name(text, language: str, catalog=None) -> str:
 
 
 _STEP_COLUMN = re.compile(r"^step_(\d+)$")
-_PATH_SEPARATORS = (" > ", " -> ", " → ")
+#: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
+_SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
+#: arrows as a right-to-left reader reads them (the first part is on the right)
+_RTL_ARROWS = {" -> ": " \u2190 ", " \u2192 ": " \u2190 "}
 
 
 def _reader_header(name, code: str, keys: frozenset) -> str:
@@ -63,22 +66,43 @@ def _reader_header(name, code: str, keys: frozenset) -> str:
         return t(key, code)
     step = _STEP_COLUMN.match(str(name))
     if step:  # step_1, step_2, ... of a path table
-        return t("column.step_n", code, n=int(step.group(1)))
+        return t("header.step_n", code, n=int(step.group(1)))
     return known_name(localize_numbers(str(name), code), code)
 
 
-def _reader_cell(text, code: str, words: dict) -> str:
-    if not isinstance(text, str) or not text:
+def reader_label(text, language: str | None = None, *, digits=localize_numbers):
+    """A label from a table or a figure as a reader of ``language`` sees it.
+
+    A name the catalog knows (stage, channel, metric, NPS category, or a word
+    with a ``value.<text>`` message) is shown in the language; a label made of
+    such names (``awareness > purchase``, ``consideration -> purchase / web``,
+    ``[purchase]``) has each part shown so, with arrows pointing the reader's
+    way; the rest keeps its words and gets the language's digits (``digits``).
+
+    >>> reader_label("consideration -> purchase / call_centre", "fa")
+    'بررسی ← خرید / مرکز تماس'
+    """
+    code = resolve_language(language)
+    if not isinstance(text, str) or not text or code == "en":
         return text
-    if text in words:
-        return words[text]
     shown = known_name(text, code)
     if shown != text:
         return shown
-    for sep in _PATH_SEPARATORS:  # a path of stages: each name in the language
+    key = f"value.{text}"
+    if key in message_keys(code):
+        return t(key, code)
+    if len(text) > 2 and text[0] == "[" and text[-1] == "]":  # an anchor stage
+        return "[" + reader_label(text[1:-1], code, digits=digits) + "]"
+    rtl = language_info(code)["direction"] == "rtl"
+    for sep in _SEPARATORS:
         if sep in text:
-            return sep.join(_reader_cell(part, code, words) for part in text.split(sep))
-    return localize_numbers(text, code)
+            parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
+            return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
+    return digits(text, code)
+
+
+def _reader_cell(text, code: str) -> str:
+    return reader_label(text, code)
 
 
 def _reader_id(text, code: str):
@@ -86,15 +110,17 @@ def _reader_id(text, code: str):
     return to_persian_digits(text) if isinstance(text, str) and text.isdigit() else text
 
 
-def _reader_labels(index: pd.Index, code: str, keys: frozenset, words: dict) -> pd.Index:
+def _reader_labels(index: pd.Index, code: str, keys: frozenset) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         levels = [
-            _reader_labels(index.get_level_values(i), code, keys, words)
-            for i in range(index.nlevels)
+            _reader_labels(index.get_level_values(i), code, keys) for i in range(index.nlevels)
         ]
         return pd.MultiIndex.from_arrays(levels, names=levels and [lv.name for lv in levels])
     name = None if index.name is None else _reader_header(index.name, code, keys)
-    return pd.Index([_reader_cell(v, code, words) for v in index], name=name, dtype=object)
+    labels = [  # row labels are often column names of a transposed table
+        t(f"column.{v}", code) if f"column.{v}" in keys else _reader_cell(v, code) for v in index
+    ]
+    return pd.Index(labels, name=name, dtype=object)
 
 
 def _period_starts(values: pd.Series) -> pd.Series | None:
@@ -139,7 +165,6 @@ def localize_text_frame(
     if code == "en" or (info["digits"] == "latin" and info["calendar"] == "gregorian"):
         return frame
     keys = message_keys(code)
-    words = {"yes": t("value.yes", code), "no": t("value.no", code)}
     by_name = {str(c): c for c in getattr(source, "columns", [])}
     columns = {}
     for name in frame.columns:
@@ -163,9 +188,9 @@ def localize_text_frame(
         elif str(name) == "dimension":
             cells = cells.map(lambda v: _reader_header(v, code, keys) if v else v)
         else:
-            cells = cells.map(lambda v: _reader_cell(v, code, words))
+            cells = cells.map(lambda v: _reader_cell(v, code))
         columns[_reader_header(name, code, keys)] = list(cells)
-    out = pd.DataFrame(columns, index=_reader_labels(frame.index, code, keys, words))
+    out = pd.DataFrame(columns, index=_reader_labels(frame.index, code, keys))
     out.columns.name = frame.columns.name
     return out
 
