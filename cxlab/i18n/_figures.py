@@ -13,6 +13,7 @@ formatters here do.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -147,7 +148,7 @@ class LocalizedFormatter(Formatter):
         if not text or "$" in text:
             return text
         # stage and channel names (and labels made of them) as tick labels; digits
-        return reader_label(text, self.language, digits=localize_numeral)
+        return _rtl_base(reader_label(text, self.language, digits=localize_numeral))
 
     def set_axis(self, axis):
         super().set_axis(axis)
@@ -368,6 +369,37 @@ def localize_axes(target, language: str | None = None, *, texts: bool = True):
     return target
 
 
+RLM = "\u200f"
+
+
+def _rtl_base(text):
+    """Text with right-to-left letters starts with a right-to-left mark.
+
+    The shaper takes a line's direction from its first strong letter, so a
+    Persian title starting with a Latin word ("NPS با بازه‌های ۹۵٪") would be
+    laid out left to right, its words and percent sign out of order. The mark
+    (invisible) makes the line right to left.
+    """
+    if not isinstance(text, str) or not text or text.startswith(RLM):
+        return text
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):  # a right-to-left letter
+        return RLM + text
+    return text
+
+
+def _figure_texts(figure) -> list:
+    items = list(figure.texts)
+    if getattr(figure, "_suptitle", None) is not None:
+        items.append(figure._suptitle)
+    for ax in figure.axes:
+        items += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        items += ax.texts
+        legend = ax.get_legend()
+        if legend is not None:
+            items += [*legend.get_texts(), legend.get_title()]
+    return items
+
+
 def _localize_names(ax, language: str) -> None:
     legend = ax.get_legend()
     texts = [*ax.texts, *(legend.get_texts() if legend is not None else [])]
@@ -417,4 +449,7 @@ def localize_figure(target, language: str | None = None):
     figures = {id(ax.figure): ax.figure for ax in axes}
     for figure in figures.values():
         localize_axes(figure, code)
+        if info["direction"] == "rtl":
+            for item in _figure_texts(figure):
+                item.set_text(_rtl_base(item.get_text()))
     return target

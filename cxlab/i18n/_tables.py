@@ -15,7 +15,7 @@ from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
 from cxlab.i18n._numbers import format_number, localize_numbers, to_persian_digits
 
-__all__ = ["localize_frame", "localize_text_frame", "reader_label"]
+__all__ = ["localize_frame", "localize_text_frame", "reader_label", "reader_text"]
 
 #: columns whose values are names from the catalog, and the kind of name
 NAME_COLUMNS = {
@@ -99,6 +99,25 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
             return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
     return digits(text, code)
+
+
+def reader_text(text: str, *keys: str, language: str | None = None) -> str:
+    """A one-line English summary (a result's ``repr``) for a reader of ``language``.
+
+    Each message in ``keys`` holds a phrase of the summary (its English text, as
+    it appears in ``text``) and is swapped for the language's; numbers get the
+    language's digits. English text is returned unchanged.
+
+    >>> text = "NPS +32.5 (95% CI +15.1 to +47.6, n=80)"
+    >>> reader_text(text, "repr.ci", "interval.to", language="fa")
+    'NPS +۳۲٫۵ (۹۵٪ بازه\\u200cی اطمینان +۱۵٫۱ تا +۴۷٫۶, n=۸۰)'
+    """
+    code = resolve_language(language)
+    if code == "en":
+        return text
+    for key in keys:
+        text = text.replace(t(key, "en"), t(key, code))
+    return localize_numbers(text, code)
 
 
 def _reader_cell(text, code: str) -> str:

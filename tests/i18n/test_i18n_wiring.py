@@ -17,6 +17,7 @@ from cxlab.i18n import figure_style, use_language
 from cxlab.report.html import localize_page, notebook_language, notebook_to_html, write_index
 
 LATIN_DIGIT = re.compile(r"[0-9]")
+RLM = "\u200f"
 
 
 @pytest.fixture(autouse=True)
@@ -106,11 +107,13 @@ def test_a_cxlab_figure_in_persian_is_shaped_with_persian_names_and_digits(study
         ax = funnel.plot()
     ax.figure.canvas.draw()
     labels = [t for t in ax.get_yticklabels() if t.get_text()]
-    assert [t.get_text() for t in labels] == ["آگاهی", "بررسی", "خرید"]
+    # each Persian text starts with a right-to-left mark: laid out right to left even
+    # when its first word is Latin ("NPS ...")
+    assert [t.get_text() for t in labels] == [RLM + "آگاهی", RLM + "بررسی", RLM + "خرید"]
     word = labels[2]
     assert word.get_fontfamily()[0] == "Noto Sans Arabic"
     assert ax.title.get_fontfamily()[0] == "Noto Sans Arabic"
-    assert ax.get_title() == "قیف باز (بازه‌های ویلسون ۹۵٪)"
+    assert ax.get_title() == RLM + "قیف باز (بازه‌های ویلسون ۹۵٪)"
     # drawn shaped: as wide as the joined presentation forms, not the isolated letters
     size = word.get_fontsize()
     width = word.get_window_extent(ax.figure.canvas.get_renderer()).width
@@ -121,6 +124,24 @@ def test_a_cxlab_figure_in_persian_is_shaped_with_persian_names_and_digits(study
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ticks and not [t for t in ticks if LATIN_DIGIT.search(t)]
     assert not [t.get_text() for t in ax.texts if LATIN_DIGIT.search(t.get_text())]
+
+
+def test_a_persian_title_starting_with_a_latin_word_reads_right_to_left(study):
+    scores = cxlab.score_table(study, "nps", by=["segment"])
+    with use_language("fa"):
+        ax = cxlab.plot_scores(scores)
+    assert ax.get_title() == RLM + "NPS با بازه‌های ۹۵٪"
+    assert ax.get_xlabel() == RLM + "NPS (امتیاز)"
+    assert not ax.get_yticklabels()[0].get_text().startswith(RLM)  # no Persian letter
+
+
+def test_result_summaries_in_persian():
+    estimate = cxlab.nps(counts=(14, 26, 40))
+    assert repr(estimate) == "NPS +32.5 (95% CI +15.1 to +47.6, adjusted-wald, n=80)"
+    with use_language("fa"):
+        assert repr(estimate) == (
+            "NPS +۳۲٫۵ (۹۵٪ بازه‌ی اطمینان +۱۵٫۱ تا +۴۷٫۶, adjusted-wald, n=۸۰)"
+        )
 
 
 def test_english_figures_are_drawn_as_before(study):
