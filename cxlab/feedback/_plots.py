@@ -17,6 +17,7 @@ from cxlab._plots import get_axes, localized
 from cxlab.exceptions import ParameterError
 from cxlab.feedback._core import LABELS
 from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import column_header, period_label
 
 _axes = partial(get_axes, layout="constrained")
 
@@ -65,7 +66,7 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
         ax.scatter(df["target"], y, marker="x", color="C1", zorder=4, label=_t("legend.target"))
     labels = df["group"].astype(str)
     if dimension is None and "dimension" in df.columns and df["dimension"].nunique() > 1:
-        labels = df["dimension"].astype(str) + ": " + labels
+        labels = df["dimension"].map(column_header).astype(str) + ": " + labels
     ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
     metric = df["metric"].iloc[0] if "metric" in df.columns else None
     ax.set_xlabel(_t(f"unit.{metric}") if metric in _UNITS else _t("axis.score"))
@@ -125,7 +126,8 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
                 label=_t("legend.change_beyond_chance") if i == 0 else None,
             )
     step = max(1, len(periods) // 12)
-    ax.set_xticks(np.arange(len(periods))[::step], periods[::step], rotation=45, ha="right")
+    shown = [period_label(p) for p in periods[::step]]
+    ax.set_xticks(np.arange(len(periods))[::step], shown, rotation=45, ha="right")
     metric = trend.attrs.get("metric")
     ax.set_ylabel(_t(f"trend.ylabel.{metric}") if metric in LABELS else _t("axis.score"))
     name = LABELS[metric].split(" ")[0] if metric in LABELS else _t("figure.scores.score")

@@ -15,7 +15,14 @@ from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
 from cxlab.i18n._numbers import format_number, localize_numbers, to_persian_digits
 
-__all__ = ["localize_frame", "localize_text_frame", "reader_label", "reader_text"]
+__all__ = [
+    "column_header",
+    "localize_frame",
+    "localize_text_frame",
+    "period_label",
+    "reader_label",
+    "reader_text",
+]
 
 #: columns whose values are names from the catalog, and the kind of name
 NAME_COLUMNS = {
@@ -68,6 +75,37 @@ def _reader_header(name, code: str, keys: frozenset) -> str:
     if step:  # step_1, step_2, ... of a path table
         return t("header.step_n", code, n=int(step.group(1)))
     return known_name(localize_numbers(str(name), code), code)
+
+
+def column_header(name, language: str | None = None) -> str:
+    """A column name as a header in ``language`` (``column.<name>``), else as given.
+
+    >>> column_header("segment", "fa"), column_header("segment", "en")
+    ('بخش مشتریان', 'segment')
+    """
+    code = resolve_language(language)
+    return name if code == "en" else _reader_header(name, code, message_keys(code))
+
+
+def period_label(period, language: str | None = None) -> str:
+    """A period (``2025Q1``, ``2025-03``) as a reader of ``language`` names it.
+
+    In English, as given; in a language with another calendar, its first day in
+    that calendar (the period's bounds are Gregorian, so it has no name there).
+
+    >>> period_label("2025Q1", "fa"), period_label("2025Q1", "en")
+    ('۱۴۰۳/۱۰/۱۲', '2025Q1')
+    """
+    code = resolve_language(language)
+    if code == "en":
+        return period
+    if language_info(code)["calendar"] == "gregorian":
+        return localize_numbers(str(period), code)
+    try:
+        start = pd.Period(str(period)).start_time
+    except ValueError:
+        return localize_numbers(str(period), code)
+    return format_date(start, language=code)
 
 
 def reader_label(text, language: str | None = None, *, digits=localize_numbers):
