@@ -27,7 +27,7 @@ from cxlab.exceptions import CxlabError
 from cxlab.i18n._dates import format_date, from_jalali, jalali_parts
 from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
-from cxlab.i18n._messages import message_keys, t
+from cxlab.i18n._messages import message_keys, phrasebook, t
 from cxlab.i18n._numbers import localize_numbers, localize_numeral
 from cxlab.i18n._tables import reader_label
 
@@ -446,10 +446,11 @@ def localize_figure(target, language: str | None = None):
         if rc:
             ax.tick_params(which="both", labelfontfamily=rc["font.family"])
         _localize_names(ax, code)
+    phrases = phrasebook(code)  # titles and labels written in English in the plot code
     figures = {id(ax.figure): ax.figure for ax in axes}
     for figure in figures.values():
         localize_axes(figure, code)
-        if info["direction"] == "rtl":
-            for item in _figure_texts(figure):
-                item.set_text(_rtl_base(item.get_text()))
+        for item in _figure_texts(figure):
+            text = phrases.get(item.get_text(), item.get_text())
+            item.set_text(_rtl_base(text) if info["direction"] == "rtl" else text)
     return target

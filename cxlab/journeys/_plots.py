@@ -14,9 +14,9 @@ import pandas as pd
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
 from cxlab._plots import localized
-from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word as _word
 from cxlab.i18n._tables import known_name
 
 __all__ = [
@@ -34,14 +34,6 @@ def _err(df: pd.DataFrame, col: str) -> np.ndarray:
     lo = (df[col] - df[f"{col}_ci_low"]).clip(lower=0).fillna(0)
     hi = (df[f"{col}_ci_high"] - df[col]).clip(lower=0).fillna(0)
     return np.vstack([lo.to_numpy(), hi.to_numpy()])
-
-
-def _word(prefix: str, word: str) -> str:
-    """``word`` in the reader's language when the catalog has ``<prefix>.<word>``."""
-    try:
-        return _t(f"{prefix}.{word}")
-    except ParameterError:
-        return word
 
 
 def _group_col(table: pd.DataFrame, known) -> str | None:

@@ -16,6 +16,7 @@ import pandas as pd
 from cxlab._plots import get_axes as _axes
 from cxlab._plots import localized
 from cxlab.exceptions import DataError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "plot_projection",
@@ -84,8 +85,8 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
             **kw,
         )
     ev = pca.explained_variance_ratio_
-    ax.set_xlabel(f"PC1 ({ev[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC2 ({ev[1]:.0%} of variance)")
+    ax.set_xlabel(_t("figure.pca.axis", k=1, share=ev[0]))
+    ax.set_ylabel(_t("figure.pca.axis", k=2, share=ev[1]))
     ax.set_title("Customers on the first two principal components")
     ax.legend(fontsize=8, markerscale=2, loc="best", frameon=False)
     return ax
@@ -161,7 +162,7 @@ def plot_selection(model, ax=None, **kw):
             ax.axvspan(k - 0.4, k + 0.4, color="grey", alpha=0.15, lw=0)
     ax.set_xlabel("number of personas (k; shaded = a persona below min_share)")
     ax.set_ylabel("criterion, scaled (1 = best)")
-    ax.set_title(f"Choosing the number of personas: k = {model.n_personas_}")
+    ax.set_title(_t("figure.selection.title", k=model.n_personas_))
     ax.set_xticks(list(sel.index))
     ax.legend(frameon=False, fontsize=8)
     return ax

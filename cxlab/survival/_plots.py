@@ -12,6 +12,8 @@ import pandas as pd
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
 from cxlab._plots import localized
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word as _word
 
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
@@ -66,7 +68,7 @@ def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, labe
     _plain_log_ticks(ax, float(r["lower"].min()), float(r["upper"].max()))
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in r.index])
-    ax.set_xlabel(f"{label} (log scale; < 1 keeps customers, > 1 drives churn)")
+    ax.set_xlabel(_t("figure.forest.xlabel", label=_word("what", label)))
     if title:
         ax.set_title(title)
     return ax

@@ -25,6 +25,7 @@ from scipy import stats
 
 from cxlab._plots import localized
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "journey_of",
@@ -138,7 +139,7 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
             ha="right", va="top", fontsize=8, color="#4C72B0")  # fmt: skip
     ax.set_yticks(range(len(catalog.stages)), catalog.stages)
     ax.set_xlabel("days since the first contact")
-    ax.set_title(f"the journey of customer {journey.attrs.get('customer_id', '')}")
+    ax.set_title(_t("figure.journey.title", customer=journey.attrs.get("customer_id", "")))
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax
 

@@ -18,6 +18,7 @@ import pandas as pd
 from cxlab._display import ReadableTable
 from cxlab._plots import localized
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "Scenario",
@@ -308,7 +309,7 @@ class WhatIfResult:
         ax.errorbar(rel, y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3)
         ax.set_yticks(y, s.index)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"change (%) with {self.confidence:.0%} interval")
+        ax.set_xlabel(_t("figure.whatif.xlabel", confidence=self.confidence))
         ax.set_title(self.scenario.name)
         return ax
 
@@ -391,7 +392,7 @@ class ValueRanking:
         ax.errorbar(s["value_created"], y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3)
         ax.set_yticks(y, s["scenario"])
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"value created with {self.confidence:.0%} interval")
+        ax.set_xlabel(_t("figure.ranking.xlabel", confidence=self.confidence))
         return ax
 
     def _readable(self) -> ReadableTable:
