@@ -245,3 +245,49 @@ def test_every_persian_figure_of_a_notebook_is_shown():
         any("image/png" in out.get("data", {}) for out in cell.outputs) for cell in nb.cells[1:]
     ]
     assert shown == [True, True, True]
+
+
+def _curves():
+    return pd.DataFrame(
+        {
+            "group": ["all"] * 3,
+            "time": [0.0, 30.0, 60.0],
+            "survival": [1.0, 0.8, 0.6],
+            "lower": [1.0, 0.7, 0.5],
+            "upper": [1.0, 0.9, 0.7],
+        }
+    )
+
+
+def test_fixed_figure_labels_by_their_english_text():
+    from cxlab.survival import forest_plot, km_plot
+
+    ax = km_plot(_curves())
+    assert (ax.get_xlabel(), ax.get_ylabel()) == (
+        "days since first purchase",
+        "share still a customer",
+    )
+    with use_language("fa"):
+        ax = km_plot(_curves())
+    assert ax.get_xlabel() == RLM + "روز از نخستین خرید"
+    assert ax.get_ylabel() == RLM + "سهم کسانی که هنوز مشتری‌اند"
+    ratios = pd.DataFrame(
+        {"hazard_ratio": [0.8], "lower": [0.6], "upper": [1.1]}, index=pd.Index(["loyalty_member"])
+    )
+    ax = forest_plot(ratios)
+    assert ax.get_xlabel() == "hazard ratio (log scale; < 1 keeps customers, > 1 drives churn)"
+    with use_language("fa"):
+        ax = forest_plot(ratios)
+    assert ax.get_xlabel().startswith(RLM + "نسبت خطر (مقیاس لگاریتمی")
+
+
+def test_phrasebook_and_word():
+    from cxlab.i18n._messages import phrasebook, word
+
+    book = phrasebook("fa")
+    assert book["share surviving"] == "سهم ماندگار" and book["Funnel by persona"]
+    assert not [text for text in book if "{" in text]
+    assert phrasebook("en")["share surviving"] == "share surviving"
+    assert word("what", "conversions", "fa") == "تبدیل‌ها"
+    assert word("what", "clicks", "fa") == "clicks"
+    assert word("what", "conversions", "en") == "conversions"
