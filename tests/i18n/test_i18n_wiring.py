@@ -272,7 +272,8 @@ def test_fixed_figure_labels_by_their_english_text():
     assert ax.get_xlabel() == RLM + "روز از نخستین خرید"
     assert ax.get_ylabel() == RLM + "سهم کسانی که هنوز مشتری‌اند"
     ratios = pd.DataFrame(
-        {"hazard_ratio": [0.8], "lower": [0.6], "upper": [1.1]}, index=pd.Index(["loyalty_member"])
+        {"hazard_ratio": [0.8, 1.2], "lower": [0.6, 1.0], "upper": [1.1, 1.4]},
+        index=pd.Index(["loyalty_member", "support_contacts"]),
     )
     ax = forest_plot(ratios)
     assert ax.get_xlabel() == "hazard ratio (log scale; < 1 keeps customers, > 1 drives churn)"
