@@ -297,7 +297,7 @@ def _notebook_row(nb: dict[str, Any], language: str = "en") -> str:
     duration = "" if seconds is None else _seconds(seconds, language, format_number)
     ltr = "" if language == "en" else ' dir="ltr"'  # parameters are code: left to right
     return (
-        f"<tr><td><strong>{escape(nb['name'])}</strong><br><small{ltr}>{escape(params)}</small>"
+        f"<tr><td><strong{ltr}>{escape(nb['name'])}</strong><br><small{ltr}>{escape(params)}</small>"
         f'</td><td class="{cls}">{escape(_status_word(status, language))}{detail}</td>'
         f"<td>{duration}</td><td>{' · '.join(x for x in links if x)}</td>"
         f"<td>{'<br>'.join(exports)}</td></tr>"
@@ -353,7 +353,9 @@ def write_index(path: Path, manifest: dict[str, Any], *, language: str | None = 
         t("report.finished", code): when(manifest["finished"]),
         t("report.duration", code): _seconds(manifest["duration_seconds"], code, format_number),
         t("report.git_commit", code): commit,
-        t("report.python", code): f"{env.get('python')} on {env.get('platform')}",
+        t("report.python", code): t(
+            "report.python_on", code, python=env.get("python"), platform=env.get("platform")
+        ),
         t("report.kernel", code): manifest.get("options", {}).get("kernel"),
     }
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts.items())

@@ -132,7 +132,9 @@ def test_a_persian_title_starting_with_a_latin_word_reads_right_to_left(study):
         ax = cxlab.plot_scores(scores)
     assert ax.get_title() == RLM + "NPS با بازه‌های ۹۵٪"
     assert ax.get_xlabel() == RLM + "NPS (امتیاز)"
-    assert not ax.get_yticklabels()[0].get_text().startswith(RLM)  # no Persian letter
+    # the dimension by its Persian header, the group (data) as given, n in Persian digits
+    label = ax.get_yticklabels()[0].get_text()
+    assert re.fullmatch(RLM + r"بخش مشتریان: \w+  \(n=[۰-۹]+\)", label), label
 
 
 def test_result_summaries_in_persian():
