@@ -119,6 +119,16 @@ def format_number(x, decimals: int | None = 3) -> str:
     return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
 
 
+def _interval_to() -> str:
+    """The word between interval bounds when one is negative (" to " in English)."""
+    code = _language()
+    if code == "en":
+        return " to "
+    from cxlab.i18n._messages import t
+
+    return t("interval.to", code)
+
+
 def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     """An estimate with its interval: ``0.533 (0.490–0.570)``; bounds left out when missing.
 
@@ -128,7 +138,7 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     if _missing(lower) and _missing(upper):
         return est
     lo, hi = format_number(lower, decimals), format_number(upper, decimals)
-    sep = " to " if lo.startswith("-") or hi.startswith("-") else DASH
+    sep = _interval_to() if lo.startswith("-") or hi.startswith("-") else DASH
     return f"{est} ({lo}{sep}{hi})".strip()
 
 
@@ -388,9 +398,33 @@ def _explicit(kind, s: pd.Series):
 
 
 # -- notes and HTML ---------------------------------------------------------------
+def _language() -> str:
+    from cxlab.i18n._language import get_language
+
+    return get_language()
+
+
+def _reader_text(text, language: str) -> str:
+    """Running text (a title, a note) with the numbers written for ``language``."""
+    if language == "en":
+        return text
+    from cxlab.i18n._numbers import localize_numbers
+
+    return localize_numbers(str(text), language)
+
+
+def _notes_heading(language: str) -> str:
+    if language == "en":
+        return "Notes:"
+    from cxlab.i18n._messages import t
+
+    return t("note.heading", language)
+
+
 def notes_text(notes) -> str:
     """Numbered caveats, one a line: ``[1] ...``."""
-    return "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1))
+    code = _language()
+    return "\n".join(_reader_text(f"[{i}] {n}", code) for i, n in enumerate(notes, 1))
 
 
 def notes_html(notes) -> str:
@@ -398,8 +432,48 @@ def notes_html(notes) -> str:
     notes = [n for n in notes if n]
     if not notes:
         return ""
-    items = "".join(f"<li>{html.escape(str(n))}</li>" for n in notes)
-    return f"<p>Notes:</p><ol>{items}</ol>"
+    code = _language()
+    items = "".join(f"<li>{html.escape(_reader_text(n, code))}</li>" for n in notes)
+    return f"<p>{html.escape(_notes_heading(code))}</p><ol>{items}</ol>"
+
+
+def localize_readable(frame: pd.DataFrame, source: pd.DataFrame, language: str) -> pd.DataFrame:
+    """A formatted text table (from :func:`readable_frame`) as a reader of ``language`` sees it.
+
+    Headers from the message catalog (``column.<name>``), names of the default
+    catalog's stages, channels, metrics and NPS categories in the language (a
+    user's own names stay as given), numbers with the language's digits and
+    separators, dates in its calendar, yes/no in its words. Identifier columns
+    (``id``, ``*_id``) stay as they are. English tables are returned unchanged.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The text table.
+    source : DataFrame
+        The data it was formatted from (read for date columns).
+    language : str
+
+    Returns
+    -------
+    DataFrame
+    """
+    if language == "en":
+        return frame
+    from cxlab.i18n._tables import localize_text_frame
+
+    return localize_text_frame(
+        frame, source, language, id_columns=[c for c in frame.columns if _is_id(c)]
+    )
+
+
+def _rows_shown(shown: int, total: int) -> str:
+    code = _language()
+    if code == "en":
+        return f"first {shown:,} of {total:,} rows"
+    from cxlab.i18n._messages import t
+
+    return t("table.first_rows", code, shown=shown, total=total)
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
@@ -407,7 +481,7 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
     body = shown.to_html(escape=True, na_rep="", border=0, classes="cxlab-table")
     if len(frame) > max_rows:
-        body += f"<p>first {max_rows:,} of {len(frame):,} rows</p>"
+        body += f"<p>{html.escape(_rows_shown(max_rows, len(frame)))}</p>"
     return body
 
 
@@ -416,7 +490,7 @@ def table_text(frame: pd.DataFrame, *, max_rows: int = 30) -> str:
     with pd.option_context("display.width", 120, "display.max_columns", 12):
         text = shown.to_string()
     if len(frame) > max_rows:
-        text += f"\n(first {max_rows:,} of {len(frame):,} rows)"
+        text += f"\n({_rows_shown(max_rows, len(frame))})"
     return text
 
 
@@ -475,6 +549,7 @@ class ReadableTable:
             formats=self.formats,
             by_row=self.by_row,
         )
+        frame = localize_readable(frame, self.data, _language())
         return frame.T if self.transpose else frame
 
     def summary(self) -> pd.DataFrame:
@@ -482,14 +557,16 @@ class ReadableTable:
         return self.data.copy()
 
     def text(self) -> str:
-        parts = [self.title] if self.title else []
+        code = _language()
+        parts = [_reader_text(self.title, code)] if self.title else []
         parts.append(table_text(self.frame(), max_rows=self.max_rows))
         if self.notes:
-            parts += ["Notes:", notes_text(self.notes)]
+            parts += [_notes_heading(code), notes_text(self.notes)]
         return "\n".join(parts)
 
     def html(self) -> str:
-        title = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
+        code = _language()
+        title = f"<p><b>{html.escape(_reader_text(self.title, code))}</b></p>" if self.title else ""
         table = table_html(self.frame(), max_rows=self.max_rows)
         return title + table + notes_html(self.notes)
 

@@ -45,6 +45,18 @@ log = logging.getLogger(__name__)
 MARKER = "Not shown for this study:"
 
 
+def _marker() -> str:
+    """:data:`MARKER` in the reader's language."""
+    from cxlab.i18n._language import get_language
+
+    code = get_language()
+    if code == "en":
+        return MARKER
+    from cxlab.i18n._messages import t
+
+    return t("notice.marker", code)
+
+
 class Skipped:
     """A notebook step that cannot run on this study, with the reason in one sentence.
 
@@ -62,7 +74,7 @@ class Skipped:
 
     def text(self) -> str:
         where = f"{self.step}: " if self.step else ""
-        return f"{MARKER} {where}{self.reason}"
+        return f"{_marker()} {where}{self.reason}"
 
     def __repr__(self) -> str:
         return self.text()
@@ -71,12 +83,12 @@ class Skipped:
 
     def _repr_markdown_(self) -> str:
         where = f"`{self.step}`: " if self.step else ""
-        return f"> **{MARKER}** {where}{self.reason}"
+        return f"> **{_marker()}** {where}{self.reason}"
 
     def _repr_html_(self) -> str:
         where = f"<code>{html.escape(self.step)}</code>: " if self.step else ""
         return (
-            f'<p class="cxlab-notice"><strong>{html.escape(MARKER)}</strong> '
+            f'<p class="cxlab-notice"><strong>{html.escape(_marker())}</strong> '
             f"{where}{html.escape(self.reason)}</p>"
         )
 

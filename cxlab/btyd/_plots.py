@@ -10,10 +10,12 @@ import numpy as np
 import pandas as pd
 
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 
 __all__ = ["frequency_plot", "holdout_plot", "tracking_plot", "p_alive_plot"]
 
 
+@localized
 def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Customers by number of repeat purchases: observed and expected bars side by side.
 
@@ -39,6 +41,7 @@ def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     return ax
 
 
+@localized
 def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Mean hold-out purchases by calibration frequency: observed and predicted.
 
@@ -65,6 +68,7 @@ def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     return ax
 
 
+@localized
 def tracking_plot(
     table: pd.DataFrame, *, ax=None, title: str | None = None, cumulative: bool = True
 ):
@@ -99,6 +103,7 @@ def tracking_plot(
     return ax
 
 
+@localized
 def p_alive_plot(p_alive: pd.Series, *, ax=None, title: str | None = None, bins: int = 20):
     """Histogram of customers' probabilities of still being alive.
 

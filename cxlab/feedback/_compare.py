@@ -43,6 +43,7 @@ from cxlab.feedback._core import (
     nps_variance,
 )
 from cxlab.feedback._scores import ScoreEstimate
+from cxlab.i18n._tables import reader_text
 
 __all__ = [
     "compare_scores",
@@ -99,11 +100,12 @@ class ScoreDifference:
         return bool(self.lower > 0 or self.upper < 0)
 
     def __repr__(self) -> str:
-        return (
+        text = (
             f"{LABELS[self.metric]} difference {self.difference:+.2f} "
             f"({self.confidence:.0%} CI {self.lower:+.2f} to {self.upper:+.2f}, p={self.p_value:.3g}, "
             f"n={self.n_a:,} vs {self.n_b:,}, {self.method})"
         )
+        return reader_text(text, "repr.ci", "interval.to", "repr.difference", "repr.vs")
 
     def summary(self) -> pd.DataFrame:
         """A one-row tidy table; caveats in ``.attrs["notes"]``."""

@@ -13,17 +13,20 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import group_label
-from cxlab._plots import get_axes
+from cxlab._plots import get_axes, localized
 from cxlab.exceptions import ParameterError
 from cxlab.feedback._core import LABELS
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import column_header, period_label
 
 _axes = partial(get_axes, layout="constrained")
 
 __all__ = ["plot_scores", "plot_score_trend", "plot_drivers", "plot_themes"]
 
-_UNITS = {"nps": "NPS (points)", "csat": "% satisfied (4-5)", "ces": "CES mean (1-7)"}
+_UNITS = ("nps", "csat", "ces")  # metrics with a unit label (unit.<metric>)
 
 
+@localized
 def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     """Forest plot of a :func:`~cxlab.score_table`: one row per group with its interval.
 
@@ -49,7 +52,7 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     y = np.arange(len(df))
     small = df["small_sample"].to_numpy() if "small_sample" in df else np.zeros(len(df), bool)
     ax.hlines(y, df["lower"], df["upper"], color="0.3", lw=2)
-    ax.scatter(df[est][~small], y[~small], color="C0", zorder=3, label="estimate")
+    ax.scatter(df[est][~small], y[~small], color="C0", zorder=3, label=_t("legend.estimate"))
     if small.any():
         ax.scatter(
             df[est][small],
@@ -57,24 +60,26 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
             facecolor="white",
             edgecolor="C3",
             zorder=3,
-            label="small sample",
+            label=_t("legend.small_sample"),
         )
     if "target" in df.columns:
-        ax.scatter(df["target"], y, marker="x", color="C1", zorder=4, label="target")
+        ax.scatter(df["target"], y, marker="x", color="C1", zorder=4, label=_t("legend.target"))
     labels = df["group"].astype(str)
     if dimension is None and "dimension" in df.columns and df["dimension"].nunique() > 1:
-        labels = df["dimension"].astype(str) + ": " + labels
+        labels = df["dimension"].map(column_header).astype(str) + ": " + labels
     ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
     metric = df["metric"].iloc[0] if "metric" in df.columns else None
-    ax.set_xlabel(_UNITS.get(metric, "score"))
-    confidence = df["level"].iloc[0] if "level" in df.columns else 0.95
-    ax.set_title(f"{metric.upper() if metric else 'Score'} with {confidence:.0%} intervals")
+    ax.set_xlabel(_t(f"unit.{metric}") if metric in _UNITS else _t("axis.score"))
+    level = df["level"].iloc[0] if "level" in df.columns else 0.95
+    name = metric.upper() if metric else _t("figure.scores.score")
+    ax.set_title(_t("figure.scores.title", metric=name, confidence=level))
     if metric == "nps":
         ax.axvline(0, color="0.8", lw=1, zorder=0)
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
+@localized
 def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
     """Score per period with its interval band; periods with a ``signal`` are ringed.
 
@@ -106,7 +111,7 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
                 facecolor="white",
                 edgecolor=color,
                 zorder=5,
-                label="partial period" if i == 0 else None,
+                label=_t("legend.partial_period") if i == 0 else None,
             )
         sig = part["signal"].to_numpy(dtype=bool)
         if sig.any():
@@ -118,20 +123,22 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
                 edgecolor="C3",
                 lw=2,
                 zorder=4,
-                label="change beyond chance" if i == 0 else None,
+                label=_t("legend.change_beyond_chance") if i == 0 else None,
             )
     step = max(1, len(periods) // 12)
-    ax.set_xticks(np.arange(len(periods))[::step], periods[::step], rotation=45, ha="right")
+    shown = [period_label(p) for p in periods[::step]]
+    ax.set_xticks(np.arange(len(periods))[::step], shown, rotation=45, ha="right")
     metric = trend.attrs.get("metric")
-    ax.set_ylabel(LABELS.get(metric, "score") if metric else "score")
-    name = LABELS.get(metric, "Score").split(" ")[0] if metric else "Score"
-    ax.set_title(f"{name} by period (band: interval; ring: change beyond chance)")
+    ax.set_ylabel(_t(f"trend.ylabel.{metric}") if metric in LABELS else _t("axis.score"))
+    name = LABELS[metric].split(" ")[0] if metric in LABELS else _t("figure.scores.score")
+    ax.set_title(_t("figure.score_trend.by_period", name=name))
     has_partial = "partial" in trend and bool(trend["partial"].any())
     if by is not None or trend["signal"].any() or has_partial:
         ax.legend(fontsize="small")
     return ax
 
 
+@localized
 def plot_drivers(model, ax=None, *, standardized: bool = True):
     """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric).
 
@@ -153,14 +160,15 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
     y = np.arange(len(coef))[::-1]
     ax.hlines(y, lo, hi, color="0.3", lw=2)
     ax.scatter(est, y, color=np.where(hi < 0, "C3", np.where(lo > 0, "C2", "0.5")), zorder=3)
-    labels = [f"{t} (per SD)" if s else t for t, s in zip(coef.index, use_std)]
+    labels = [_t("figure.drivers.per_sd", term=t) if s else t for t, s in zip(coef.index, use_std)]
     ax.set_yticks(y, labels)
     ax.axvline(0, color="0.6", lw=1)
-    ax.set_xlabel("effect on the log-odds of a higher answer")
-    ax.set_title(f"What moves likelihood to recommend ({model.confidence:.0%} intervals)")
+    ax.set_xlabel(_t("figure.drivers.xlabel"))
+    ax.set_title(_t("figure.drivers.title", confidence=model.confidence))
     return ax
 
 
+@localized
 def plot_themes(themes: pd.DataFrame, ax=None):
     """Comments per theme, split into the writers' negative/neutral/positive answers.
 
@@ -177,10 +185,10 @@ def plot_themes(themes: pd.DataFrame, ax=None):
     left = np.zeros(len(df))
     for col, color in (("negative", "C3"), ("neutral", "0.7"), ("positive", "C2")):
         width = df["n"].to_numpy() * df[col].to_numpy()
-        ax.barh(y, width, left=left, color=color, label=col)
+        ax.barh(y, width, left=left, color=color, label=_t(f"sentiment.{col}"))
         left += width
     ax.set_yticks(y, df["label"])
-    ax.set_xlabel("comments (colour: sentiment from the writer's score)")
-    ax.set_title("Comment themes")
+    ax.set_xlabel(_t("figure.themes.xlabel"))
+    ax.set_title(_t("figure.themes.title"))
     ax.legend(fontsize="small", loc="lower right")
     return ax

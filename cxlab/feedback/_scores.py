@@ -70,6 +70,7 @@ from cxlab.feedback._core import (
     _notes,
     _nps_parts,
 )
+from cxlab.i18n._tables import reader_text
 
 __all__ = [
     "nps",
@@ -150,11 +151,12 @@ class ScoreEstimate:
         sign = "+" if self.metric == "nps" else ""
         unit = "%" if self.metric == "csat" else ""
         fmt = ".2f" if self.metric == "ces" else ".1f"
-        return (
+        text = (
             f"{LABELS[self.metric]} {self.score:{sign}{fmt}}{unit} "
             f"({self.confidence:.0%} CI {self.lower:{sign}{fmt}} to {self.upper:{sign}{fmt}}, "
             f"{self.method}, n={self.n:,})"
         )
+        return reader_text(text, "repr.ci", "interval.to")
 
     @property
     def level(self) -> float:

@@ -13,6 +13,7 @@ formatters here do.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,7 +27,9 @@ from cxlab.exceptions import CxlabError
 from cxlab.i18n._dates import format_date, from_jalali, jalali_parts
 from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
-from cxlab.i18n._numbers import localize_numeral
+from cxlab.i18n._messages import message_keys, phrasebook, t
+from cxlab.i18n._numbers import localize_numbers, localize_numeral
+from cxlab.i18n._tables import reader_label
 
 __all__ = [
     "JalaliDateFormatter",
@@ -35,6 +38,7 @@ __all__ = [
     "figure_rc",
     "figure_style",
     "localize_axes",
+    "localize_figure",
 ]
 
 #: The first matplotlib that shapes Arabic-script text itself (libraqm).
@@ -90,6 +94,21 @@ def figure_rc(language: str | None = None) -> dict:
     }
 
 
+def _load_backend() -> None:
+    """Set the plotting backend up now, outside any ``rc_context``.
+
+    The backend is loaded with the first figure. In Jupyter, loading the inline
+    backend turns interactive mode on and applies its settings; inside an
+    ``rc_context`` that would be undone when the block ends, and later figures
+    of the notebook would no longer be shown.
+    """
+    import matplotlib.pyplot as plt
+
+    load = getattr(plt, "_get_backend_mod", None)
+    if load is not None:
+        load()
+
+
 @contextmanager
 def figure_style(language: str | None = None) -> Iterator[dict]:
     """Draw figures made inside the block in ``language``'s font and letter forms.
@@ -108,12 +127,13 @@ def figure_style(language: str | None = None) -> Iterator[dict]:
         Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
     rc = figure_rc(language)
+    _load_backend()
     with matplotlib.rc_context(rc):
         yield rc
 
 
 class LocalizedFormatter(Formatter):
-    """Wrap a tick formatter so its labels use the digits and separators of a language.
+    """Wrap a tick formatter so its labels read in a language: digits, separators, names.
 
     Parameters
     ----------
@@ -135,7 +155,10 @@ class LocalizedFormatter(Formatter):
         self.language = resolve_language(language)
 
     def _localize(self, text: str) -> str:
-        return localize_numeral(text, self.language) if text and "$" not in text else text
+        if not text or "$" in text:
+            return text
+        # stage and channel names (and labels made of them) as tick labels; digits
+        return _rtl_base(reader_label(text, self.language, digits=localize_numeral))
 
     def set_axis(self, axis):
         super().set_axis(axis)
@@ -295,7 +318,7 @@ def _localize_axis(axis, language: str, calendar: str) -> None:
 def _localize_text(text, language: str) -> None:
     content = text.get_text()
     if content and "$" not in content:
-        text.set_text(localize_numeral(content, language))
+        text.set_text(localize_numbers(content, language))
 
 
 def localize_axes(target, language: str | None = None, *, texts: bool = True):
@@ -358,4 +381,91 @@ def localize_axes(target, language: str | None = None, *, texts: bool = True):
             figure_texts.append(target._suptitle)
         for item in figure_texts:
             _localize_text(item, code)
+    return target
+
+
+RLM = "\u200f"
+
+
+def _rtl_base(text):
+    """Text with right-to-left letters starts with a right-to-left mark.
+
+    The shaper takes a line's direction from its first strong letter, so a
+    Persian title starting with a Latin word ("NPS با بازه‌های ۹۵٪") would be
+    laid out left to right, its words and percent sign out of order. The mark
+    (invisible) makes the line right to left.
+    """
+    if not isinstance(text, str) or not text or text.startswith(RLM):
+        return text
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):  # a right-to-left letter
+        return RLM + text
+    return text
+
+
+def _figure_texts(figure) -> list:
+    items = list(figure.texts)
+    if getattr(figure, "_suptitle", None) is not None:
+        items.append(figure._suptitle)
+    for ax in figure.axes:
+        items += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        items += ax.texts
+        legend = ax.get_legend()
+        if legend is not None:
+            items += [*legend.get_texts(), legend.get_title()]
+    return items
+
+
+def _localize_names(ax, language: str) -> None:
+    legend = ax.get_legend()
+    texts = [*ax.texts, *(legend.get_texts() if legend is not None else [])]
+    for item in texts:
+        if "$" not in item.get_text():
+            item.set_text(reader_label(item.get_text(), language))
+    if legend is not None:  # a legend titled by a column (``segment``): its header
+        title = legend.get_title()
+        key = f"column.{title.get_text()}"
+        if title.get_text() and key in message_keys(language):
+            title.set_text(t(key, language))
+
+
+def localize_figure(target, language: str | None = None):
+    """Make a finished figure read right for ``language``: fonts, names, numbers, dates.
+
+    Tick labels get the language's font (also those matplotlib makes when it
+    draws), names of the default catalog's stages, channels and metrics on
+    ticks, legends and annotations are shown in the language (a user's own
+    names stay as given), and numbers and dates are rewritten as
+    :func:`localize_axes` does. English figures are returned untouched. Draw
+    the figure inside :func:`figure_style` so its titles and labels get the
+    font too (``cxlab`` plot functions do both).
+
+    Parameters
+    ----------
+    target : Axes, Figure, a list of Axes, or anything else (returned as is)
+    language : str or None, default=None
+
+    Returns
+    -------
+    The ``target``.
+    """
+    info = language_info(language)
+    if info["code"] == "en":
+        return target
+    try:
+        axes = _axes_of(target)
+    except TypeError:  # not a figure (e.g. a skipped step)
+        return target
+    rc = figure_rc(info["code"])
+    code = info["code"]
+    for ax in axes:
+        if rc:
+            ax.tick_params(which="both", labelfontfamily=rc["font.family"])
+        _localize_names(ax, code)
+    phrases = phrasebook(code)  # titles and labels written in English in the plot code
+    figures = {id(ax.figure): ax.figure for ax in axes}
+    for figure in figures.values():
+        localize_axes(figure, code)
+        for item in _figure_texts(figure):
+            text = phrases.get(item.get_text(), item.get_text())
+            item.set_text(_rtl_base(text) if info["direction"] == "rtl" else text)
     return target

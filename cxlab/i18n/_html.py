@@ -19,6 +19,8 @@ font-family:"%(family)s","DejaVu Sans",Tahoma,sans-serif;line-height:1.7}
 :root[dir="rtl"] h1,:root[dir="rtl"] h2,:root[dir="rtl"] h3,:root[dir="rtl"] h4,
 :root[dir="rtl"] p,:root[dir="rtl"] li,:root[dir="rtl"] dl,:root[dir="rtl"] caption{direction:rtl;text-align:right}
 :root[dir="rtl"] ul,:root[dir="rtl"] ol{padding-right:2em;padding-left:0}
+:root[dir="rtl"] h1,:root[dir="rtl"] h2,:root[dir="rtl"] h3,:root[dir="rtl"] h4,
+:root[dir="rtl"] p,:root[dir="rtl"] li{unicode-bidi:plaintext;text-align:start}
 :root[dir="rtl"] table{direction:rtl;margin-right:0;margin-left:auto}
 :root[dir="rtl"] th,:root[dir="rtl"] td{text-align:right}
 :root[dir="rtl"] pre,:root[dir="rtl"] code,:root[dir="rtl"] kbd,:root[dir="rtl"] samp,

@@ -12,13 +12,14 @@ import difflib
 import numbers
 import string
 from collections.abc import Mapping
+from functools import cache
 
 from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, resolve_language
 from cxlab.i18n._numbers import localize_numeral
 
-__all__ = ["display_name", "message_keys", "t"]
+__all__ = ["display_name", "message_keys", "phrasebook", "t", "word"]
 
 _KINDS = ("stage", "channel", "metric", "nps_category", "column")
 _STATE_KEYS = {START_STATE: "state.start", DROP_STATE: "state.drop_off", END_STATE: "state.end"}
@@ -108,6 +109,45 @@ def t(key: str, language: str | None = None, **fmt) -> str:
             f"message {key!r} needs a value for {err.args[0]!r}: {template!r}. "
             f"Fix: call t({key!r}, {err.args[0]}=...)."
         ) from None
+
+
+def word(prefix: str, text, language: str | None = None):
+    """``text`` in ``language`` when the catalog has the message ``<prefix>.<text>``, else as given.
+
+    >>> word("what", "conversions", "fa"), word("what", "clicks", "fa")
+    ('تبدیل‌ها', 'clicks')
+    """
+    key = f"{prefix}.{text}"
+    if isinstance(text, str) and key in _messages(DEFAULT_LANGUAGE):
+        return t(key, language)
+    return text
+
+
+#: message groups whose English text is looked up as it stands in a figure
+_PHRASE_PREFIXES = ("phrase.", "axis.", "legend.", "figure.")
+
+
+def phrasebook(language: str | None = None) -> dict[str, str]:
+    """English figure texts and their ``language`` version, for texts made without ``t()``.
+
+    Messages under ``phrase.``, ``axis.``, ``legend.`` and ``figure.`` without
+    placeholders, by their English text (as gettext keys messages by it).
+
+    >>> phrasebook("fa")["share surviving"]
+    'سهم ماندگار'
+    """
+    code = resolve_language(language)
+    return _phrasebook(code)
+
+
+@cache
+def _phrasebook(code: str) -> dict[str, str]:
+    english = _messages(DEFAULT_LANGUAGE)
+    return {
+        text: t(key, code)
+        for key, text in english.items()
+        if key.startswith(_PHRASE_PREFIXES) and "{" not in text
+    }
 
 
 def _catalog_names(catalog, code: str) -> Mapping[str, str]:

@@ -20,6 +20,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "localize_numeral",
+    "localize_numbers",
     "to_latin_digits",
     "to_persian_digits",
 ]
@@ -116,6 +117,30 @@ def localize_numeral(text: str, language: str | None = None) -> str:
     elif body[0] == "+":
         sign, body = "+", body[1:]
     return sign + body.translate(_NUMERAL_SYMBOLS).translate(_TO_PERSIAN)
+
+
+# a number inside running text: not part of a word or identifier (``C0012``, ``x2``)
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<![\w.])[-\u2212+]?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?%?(?![\w])"
+)
+
+
+def localize_numbers(text: str, language: str | None = None) -> str:
+    """Rewrite every number in running text (``"0.53 (0.49\u20130.57)"``) for ``language``.
+
+    Each number standing on its own gets the language's digits, separators and
+    minus sign (as :func:`localize_numeral`); digits inside words and
+    identifiers (``C0012``, ``step2``) stay as they are. English text is
+    returned unchanged.
+
+    >>> localize_numbers("1,234 customers (35% of previous)", "fa")
+    '۱٬۲۳۴ customers (۳۵٪ of previous)'
+    >>> localize_numbers("C0012 in Q3", "fa")
+    'C0012 in Q3'
+    """
+    if not _uses_persian_digits(language) or not text:
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: localize_numeral(m.group(0), language), text)
 
 
 def _is_missing(value) -> bool:

@@ -6,14 +6,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cxlab.i18n._dates import format_date
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import display_name, message_keys, t
-from cxlab.i18n._numbers import format_number
+from cxlab.i18n._numbers import format_number, localize_numbers, to_persian_digits
 
-__all__ = ["localize_frame"]
+__all__ = [
+    "column_header",
+    "localize_frame",
+    "localize_text_frame",
+    "period_label",
+    "reader_label",
+    "reader_text",
+]
 
 #: columns whose values are names from the catalog, and the kind of name
 NAME_COLUMNS = {
@@ -31,6 +40,216 @@ NAME_COLUMNS = {
 def _header(name, code: str, keys: frozenset) -> str:
     key = f"column.{name}"
     return t(key, code) if key in keys else str(name)
+
+
+def known_name(text, language: str, catalog=None) -> str:
+    """``text`` in ``language`` when it is a name the catalog knows, else ``text`` as given.
+
+    Tried in order as a stage (and Markov state), a channel, a metric and an
+    NPS category of the default catalog (or the catalog's own display names).
+
+    >>> known_name("call_centre", "fa"), known_name("my own stage", "fa")
+    ('مرکز تماس', 'my own stage')
+    """
+    if not isinstance(text, str):
+        return text
+    for kind in ("stage", "channel", "metric", "nps_category"):
+        shown = display_name(text, catalog, language, kind=kind)
+        if shown != text:
+            return shown
+    return text
+
+
+_STEP_COLUMN = re.compile(r"^step_(\d+)$")
+#: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
+_SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
+#: arrows as a right-to-left reader reads them (the first part is on the right)
+_RTL_ARROWS = {" -> ": " \u2190 ", " \u2192 ": " \u2190 "}
+
+
+def _reader_header(name, code: str, keys: frozenset) -> str:
+    key = f"column.{name}"
+    if key in keys:
+        return t(key, code)
+    step = _STEP_COLUMN.match(str(name))
+    if step:  # step_1, step_2, ... of a path table
+        return t("header.step_n", code, n=int(step.group(1)))
+    return known_name(localize_numbers(str(name), code), code)
+
+
+def column_header(name, language: str | None = None) -> str:
+    """A column name as a header in ``language`` (``column.<name>``), else as given.
+
+    >>> column_header("segment", "fa"), column_header("segment", "en")
+    ('بخش مشتریان', 'segment')
+    """
+    code = resolve_language(language)
+    return name if code == "en" else _reader_header(name, code, message_keys(code))
+
+
+def period_label(period, language: str | None = None) -> str:
+    """A period (``2025Q1``, ``2025-03``) as a reader of ``language`` names it.
+
+    In English, as given; in a language with another calendar, its first day in
+    that calendar (the period's bounds are Gregorian, so it has no name there).
+
+    >>> period_label("2025Q1", "fa"), period_label("2025Q1", "en")
+    ('۱۴۰۳/۱۰/۱۲', '2025Q1')
+    """
+    code = resolve_language(language)
+    if code == "en":
+        return period
+    if language_info(code)["calendar"] == "gregorian":
+        return localize_numbers(str(period), code)
+    try:
+        start = pd.Period(str(period)).start_time
+    except ValueError:
+        return localize_numbers(str(period), code)
+    return format_date(start, language=code)
+
+
+def reader_label(text, language: str | None = None, *, digits=localize_numbers):
+    """A label from a table or a figure as a reader of ``language`` sees it.
+
+    A name the catalog knows (stage, channel, metric, NPS category, or a word
+    with a ``value.<text>`` message) is shown in the language; a label made of
+    such names (``awareness > purchase``, ``consideration -> purchase / web``,
+    ``[purchase]``) has each part shown so, with arrows pointing the reader's
+    way; the rest keeps its words and gets the language's digits (``digits``).
+
+    >>> reader_label("consideration -> purchase / call_centre", "fa")
+    'بررسی ← خرید / مرکز تماس'
+    """
+    code = resolve_language(language)
+    if not isinstance(text, str) or not text or code == "en":
+        return text
+    shown = known_name(text, code)
+    if shown != text:
+        return shown
+    key = f"value.{text}"
+    if key in message_keys(code):
+        return t(key, code)
+    if len(text) > 2 and text[0] == "[" and text[-1] == "]":  # an anchor stage
+        return "[" + reader_label(text[1:-1], code, digits=digits) + "]"
+    rtl = language_info(code)["direction"] == "rtl"
+    for sep in _SEPARATORS:
+        if sep in text:
+            parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
+            return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
+    return digits(text, code)
+
+
+def reader_text(text: str, *keys: str, language: str | None = None) -> str:
+    """A one-line English summary (a result's ``repr``) for a reader of ``language``.
+
+    Each message in ``keys`` holds a phrase of the summary (its English text, as
+    it appears in ``text``) and is swapped for the language's; numbers get the
+    language's digits. English text is returned unchanged.
+
+    >>> text = "NPS +32.5 (95% CI +15.1 to +47.6, n=80)"
+    >>> reader_text(text, "repr.ci", "interval.to", language="fa")
+    'NPS +۳۲٫۵ (۹۵٪ بازه\\u200cی اطمینان +۱۵٫۱ تا +۴۷٫۶, n=۸۰)'
+    """
+    code = resolve_language(language)
+    if code == "en":
+        return text
+    for key in keys:
+        text = text.replace(t(key, "en"), t(key, code))
+    return localize_numbers(text, code)
+
+
+def _reader_cell(text, code: str) -> str:
+    return reader_label(text, code)
+
+
+def _reader_id(text, code: str):
+    """An identifier: all-digit ids (``1024``) in the language's digits, others as given."""
+    return to_persian_digits(text) if isinstance(text, str) and text.isdigit() else text
+
+
+def _reader_labels(index: pd.Index, code: str, keys: frozenset) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        levels = [
+            _reader_labels(index.get_level_values(i), code, keys) for i in range(index.nlevels)
+        ]
+        return pd.MultiIndex.from_arrays(levels, names=levels and [lv.name for lv in levels])
+    name = None if index.name is None else _reader_header(index.name, code, keys)
+    labels = [  # row labels are often column names of a transposed table
+        t(f"column.{v}", code) if f"column.{v}" in keys else _reader_cell(v, code) for v in index
+    ]
+    return pd.Index(labels, name=name, dtype=object)
+
+
+def _period_starts(values: pd.Series) -> pd.Series | None:
+    """First days of a column of periods (``Period`` values or text such as ``2025Q1``)."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.start_time
+    if values.name != "period" or values.dtype.kind not in "OUT":
+        return None
+    try:
+        return values.map(lambda v: pd.Period(v).start_time if isinstance(v, str) else pd.NaT)
+    except ValueError:
+        return None
+
+
+def localize_text_frame(
+    frame: pd.DataFrame, source: pd.DataFrame, language: str | None = None, *, id_columns=()
+) -> pd.DataFrame:
+    """A table already formatted as text (English rules) rewritten for ``language``.
+
+    Headers from the catalog (``column.<name>``), else a known stage or channel
+    name, else as given; cells that are a name of the default catalog in the
+    language; numbers in running text with the language's digits and
+    separators (``0.533 (0.490\u20130.570)``); ``yes``/``no`` in the language;
+    date columns of ``source`` in the language's calendar. Columns in
+    ``id_columns`` (identifiers) are kept as they are.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Text cells, e.g. from ``cxlab.readable(...).frame()`` in English.
+    source : DataFrame
+        The numbers it was formatted from (read for date columns; same index).
+    language : str or None, default=None
+    id_columns : sequence, default=()
+
+    Returns
+    -------
+    DataFrame
+    """
+    code = resolve_language(language)
+    info = language_info(code)
+    if code == "en" or (info["digits"] == "latin" and info["calendar"] == "gregorian"):
+        return frame
+    keys = message_keys(code)
+    by_name = {str(c): c for c in getattr(source, "columns", [])}
+    columns = {}
+    for name in frame.columns:
+        cells = frame[name]
+        original = by_name.get(str(name))
+        if name in id_columns:
+            cells = (
+                cells.map(lambda v: _reader_id(v, code)) if info["digits"] == "persian" else cells
+            )
+        elif original is not None and pd.api.types.is_datetime64_any_dtype(source[original]):
+            times = pd.DatetimeIndex(source[original].dropna())
+            whole_days = len(times) > 0 and bool((times == times.normalize()).all())
+            fmt = None if whole_days else "%Y/%m/%d %H:%M"
+            shown = format_date(source[original], fmt, language=code)
+            cells = shown.where(source[original].notna().to_numpy(), "")
+        elif original is not None and _period_starts(source[original]) is not None:
+            starts = _period_starts(source[original])  # a Gregorian period, by its first day
+            cells = format_date(starts, language=code).where(starts.notna().to_numpy(), "")
+            columns[t("column.period_start", code)] = list(cells)
+            continue
+        elif str(name) == "dimension":
+            cells = cells.map(lambda v: _reader_header(v, code, keys) if v else v)
+        else:
+            cells = cells.map(lambda v: _reader_cell(v, code))
+        columns[_reader_header(name, code, keys)] = list(cells)
+    out = pd.DataFrame(columns, index=_reader_labels(frame.index, code, keys))
+    out.columns.name = frame.columns.name
+    return out
 
 
 def localize_frame(

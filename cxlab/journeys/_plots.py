@@ -13,7 +13,12 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 from cxlab.data._catalog import END_STATE
+from cxlab.i18n._language import get_language
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word as _word
+from cxlab.i18n._tables import known_name
 
 __all__ = [
     "plot_funnel",
@@ -37,11 +42,12 @@ def _group_col(table: pd.DataFrame, known) -> str | None:
     return None if first in known else first
 
 
-def _level(result) -> str:
-    """The result's interval level as a percentage (``"95%"``)."""
-    return f"{result.params.get('confidence', 0.95):.0%}"
+def _confidence(result) -> float:
+    """The result's interval level (0.95 unless it was asked otherwise)."""
+    return result.params.get("confidence", 0.95)
 
 
+@localized
 def plot_funnel(result, *, ax=None, title: str | None = None):
     """Share of entrants reaching each step (bars) with Wilson intervals.
 
@@ -78,7 +84,7 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
         for yi, (_, r) in zip(y, sub.iterrows()):
             txt = f"{int(r['customers']):,}"
             if r["step_index"] > 0 and np.isfinite(r["step_conversion"]):
-                txt += f"  ({r['step_conversion']:.0%} of previous)"
+                txt += _t("figure.funnel.of_previous", share=r["step_conversion"])
             ax.text(
                 r["conversion_ci_high"] + 0.01,
                 yi,
@@ -90,13 +96,15 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
     ax.set_yticks(np.arange(len(steps)), steps)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.35)
-    ax.set_xlabel("share of customers who entered the funnel")
+    ax.set_xlabel(_t("axis.share_entered"))
     if gcol is not None:
         ax.legend(frameon=False, title=gcol, loc="lower right")
-    ax.set_title(title or f"{result.kind} funnel ({_level(result)} Wilson intervals)")
+    kind = _t(f"funnel.kind.{result.kind}") if result.kind in ("open", "closed") else result.kind
+    ax.set_title(title or _t("figure.funnel.title", kind=kind, confidence=_confidence(result)))
     return ax
 
 
+@localized
 def plot_variants(
     result, *, ax=None, top: int = 12, label: str = "variant", count: str = "journeys", title=None
 ):
@@ -131,14 +139,15 @@ def plot_variants(
         colors = cmap(t["conversion_rate"].fillna(0).to_numpy())
         ax.barh(y, t["share"], color=colors)
         sm = mpl.cm.ScalarMappable(cmap=cmap, norm=mpl.colors.Normalize(0, 1))
-        ax.figure.colorbar(sm, ax=ax, label="conversion rate", fraction=0.04, pad=0.02)
+        ax.figure.colorbar(sm, ax=ax, label=_t("figure.variants.colorbar"), fraction=0.04, pad=0.02)
     else:
         ax.barh(y, t["share"])
     ax.errorbar(t["share"], y, xerr=_err(t, "share"), fmt="none", ecolor="black", lw=1)
     labels = [s if len(s) <= 60 else s[:57] + "..." for s in t[label].astype(str)]
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel(f"share of {count}")
-    ax.set_title(title or f"most common {label}s ({_level(result)} Wilson intervals)")
+    ax.set_xlabel(_t("figure.variants.xlabel", count=_word("figure.variants", count)))
+    label = _word("figure.variants", label)
+    ax.set_title(title or _t("figure.variants.title", label=label, confidence=_confidence(result)))
     return ax
 
 
@@ -162,6 +171,7 @@ def _bezier_band(ax, x0, x1, y0a, y0b, y1a, y1b, color, alpha=0.35):
     ax.add_patch(PathPatch(Path(verts, codes), facecolor=color, edgecolor="none", alpha=alpha))
 
 
+@localized
 def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None = None):
     """A Sankey diagram of the first steps: columns = steps, bands = journeys moving on.
 
@@ -215,7 +225,10 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
                 mpl.patches.Rectangle((c - width / 2, y - h), width, h, color=color[s], lw=0)
             )
             if h > 0.025:
-                ax.text(c + width / 2 + 0.02, y - h / 2, f"{s} {int(v):,}", va="center", fontsize=7)
+                name = known_name(s, get_language())
+                ax.text(
+                    c + width / 2 + 0.02, y - h / 2, f"{name} {int(v):,}", va="center", fontsize=7
+                )
             y -= h + pad
     incur = {k: v[0] for k, v in ypos.items()}
     t = t.assign(_o=t["target"].map({s: i for i, s in enumerate(order)}))
@@ -232,14 +245,15 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
     ax.set_xlim(-0.3, n_cols - 0.4)
     lows = [v[1] for v in ypos.values()]
     ax.set_ylim(min(lows, default=0) - 0.02, 1.02)
-    ax.set_xticks(range(n_cols), [f"step {c + 1}" for c in range(n_cols)])
+    ax.set_xticks(range(n_cols), [_t("figure.sankey.step", step=c + 1) for c in range(n_cols)])
     ax.set_yticks([])
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.set_title(title or f"first {n_cols} steps of the journeys (band width = journeys)")
+    ax.set_title(title or _t("figure.sankey.title", n=n_cols))
     return ax
 
 
+@localized
 def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
     """The longest median waits, with their intervals and quartile ranges (days).
 
@@ -269,7 +283,9 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
         for row in t[keys].itertuples(index=False)
     ]
     y = np.arange(len(t))
-    ax.hlines(y, t["q25_days"], t["q75_days"], color="lightgray", lw=6, label="quartiles")
+    ax.hlines(
+        y, t["q25_days"], t["q75_days"], color="lightgray", lw=6, label=_t("figure.waits.quartiles")
+    )
     ax.errorbar(
         t["median_days"],
         y,
@@ -285,15 +301,16 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
         ),
         fmt="o",
         color="C0",
-        label=f"median ({_level(result)} interval)",
+        label=_t("figure.waits.median", confidence=_confidence(result)),
     )
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("days until the next event")
+    ax.set_xlabel(_t("axis.days_until_next"))
     ax.legend(frameon=False, loc="lower right")
-    ax.set_title(title or "where customers wait longest")
+    ax.set_title(title or _t("figure.waits.title"))
     return ax
 
 
+@localized
 def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
     """Exit rate at each point (share of journeys reaching it that ended there).
 
@@ -321,15 +338,20 @@ def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
     ax.errorbar(t["exit_rate"], y, xerr=_err(t, "exit_rate"), fmt="none", ecolor="black", lw=1)
     for yi, (_, r) in zip(y, t.iterrows()):
         ax.text(
-            r["exit_rate_ci_high"] + 0.01, yi, f"{int(r['exits']):,} left", va="center", fontsize=8
+            r["exit_rate_ci_high"] + 0.01,
+            yi,
+            _t("figure.drop_off.left", n=int(r["exits"])),
+            va="center",
+            fontsize=8,
         )
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, min(1.0, float(t["exit_rate_ci_high"].max()) + 0.2) if len(t) else 1)
-    ax.set_xlabel("exit rate: of journeys that got here, share whose last step was here")
-    ax.set_title(title or f"drop-off points ({_level(result)} Wilson intervals)")
+    ax.set_xlabel(_t("figure.drop_off.xlabel"))
+    ax.set_title(title or _t("figure.drop_off.title", confidence=_confidence(result)))
     return ax
 
 
+@localized
 def plot_deviations(result, *, ax=None, top: int = 10, title=None):
     """The most common deviations from the designed journey (share of journeys).
 
@@ -354,21 +376,28 @@ def plot_deviations(result, *, ax=None, top: int = 10, title=None):
     y = np.arange(len(d))
     ax.barh(y, d["share"], color=[colors[k] for k in d["kind"]])
     ax.errorbar(d["share"], y, xerr=_err(d, "share"), fmt="none", ecolor="black", lw=1)
-    labels = [
-        f"{k}: {a} -> {b}" if a else f"{k}: {b}" for k, a, b in zip(d["kind"], d["from"], d["to"])
-    ]
+    code = get_language()
+    kinds = [_word("deviation", k) for k in d["kind"]]
+    names = [[known_name(v, code) if v else v for v in d[c]] for c in ("from", "to")]
+    labels = [f"{k}: {a} -> {b}" if a else f"{k}: {b}" for k, a, b in zip(kinds, *names)]
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("share of journeys with this deviation")
+    ax.set_xlabel(_t("figure.deviations.xlabel"))
     st = result.table
     if "status" in st and len(st) == 3:
         f = st.set_index("status")["share"]
-        sub = f"followed the design: {f.iloc[0]:.1%}, on track: {f.iloc[1]:.1%}, deviated: {f.iloc[2]:.1%}"
+        sub = _t(
+            "figure.deviations.subtitle",
+            followed=f.iloc[0],
+            on_track=f.iloc[1],
+            deviated=f.iloc[2],
+        )
     else:
         sub = ""
-    ax.set_title((title or "designed vs lived journey: deviations") + (f"\n{sub}" if sub else ""))
+    ax.set_title((title or _t("figure.deviations.title")) + (f"\n{sub}" if sub else ""))
     return ax
 
 
+@localized
 def plot_lengths(result, *, ax=None, title=None):
     """Histogram of journey lengths (steps), cut at the 99th percentile.
 
@@ -389,7 +418,7 @@ def plot_lengths(result, *, ax=None, title=None):
     ax = _axes(ax)
     top = int(np.percentile(lengths, 99)) if len(lengths) else 1
     ax.hist(np.minimum(lengths, top), bins=np.arange(0.5, top + 1.5), color="C0")
-    ax.set_xlabel(f"steps per journey (>= {top} pooled)")
-    ax.set_ylabel("journeys")
-    ax.set_title(title or "journey lengths")
+    ax.set_xlabel(_t("figure.lengths.xlabel", top=top))
+    ax.set_ylabel(_t("axis.journeys"))
+    ax.set_title(title or _t("figure.lengths.title"))
     return ax

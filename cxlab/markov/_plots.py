@@ -17,7 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word as _word
 
 __all__ = [
     "plot_transition_heatmap",
@@ -32,6 +35,7 @@ __all__ = [
 LABEL_POSITION = 0.35
 
 
+@localized
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):
     """Heatmap of ``chain.transition_matrix_`` (rows = from), annotated with intervals.
 
@@ -82,7 +86,7 @@ def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blu
     ax.set_yticks(range(n), P.index)
     ax.set_xlabel("to (next state)")
     ax.set_ylabel("from")
-    ax.set_title(f"Transition probabilities ({chain.confidence:.0%} intervals)")
+    ax.set_title(_t("figure.transitions.title", confidence=chain.confidence))
     ax.figure.colorbar(im, ax=ax, fraction=0.04, label="probability")
     return ax
 
@@ -119,6 +123,7 @@ def _layout(chain):
     return pos
 
 
+@localized
 def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     """Journey graph: nodes are states, arrows transitions, width ~ probability.
 
@@ -231,6 +236,7 @@ def _catalog(chain):
     return getattr(chain, "catalog", None) or getattr(spec, "catalog", None) or DEFAULT_CATALOG
 
 
+@localized
 def plot_absorption(result, ax=None, **kw):
     """Stacked bars: probability of ending in each absorbing state, from each state.
 
@@ -273,11 +279,12 @@ def plot_absorption(result, ax=None, **kw):
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("probability of ending in ...")
-    ax.set_title(f"Where journeys end ({result.confidence:.0%} interval on '{first}')")
+    ax.set_title(_t("figure.absorption.title", confidence=result.confidence, first=first))
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
 
+@localized
 def plot_chain_result(result, ax=None, **kw):
     """Forecast: one line per state over steps with interval bands; otherwise bars.
 
@@ -319,6 +326,7 @@ def plot_chain_result(result, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
     """Grouped bars: ``what`` credited to each channel by each method, with intervals.
 
@@ -359,8 +367,8 @@ def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
             error_kw={"lw": 0.8},
         )
     ax.set_xticks(x, wide.index, rotation=30, ha="right")
-    ax.set_ylabel(f"attributed {what}")
-    ci = f" ({result.confidence:.0%} bootstrap intervals)" if has_ci else ""
-    ax.set_title(f"Channel attribution{ci}")
+    ax.set_ylabel(_t("figure.attribution.ylabel", what=_word("what", what)))
+    ci = _t("figure.attribution.intervals", confidence=result.confidence) if has_ci else ""
+    ax.set_title(_t("figure.attribution.title") + ci)
     ax.legend(fontsize=8)
     return ax

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
 from cxlab.exceptions import DataError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "plot_projection",
@@ -32,6 +34,7 @@ def _colors(k):
     return [cmap(i % cmap.N) for i in range(k)]
 
 
+@localized
 def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **kw):
     """Customers on the first two principal components, coloured by persona.
 
@@ -84,13 +87,14 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
             **kw,
         )
     ev = pca.explained_variance_ratio_
-    ax.set_xlabel(f"PC1 ({ev[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC2 ({ev[1]:.0%} of variance)")
+    ax.set_xlabel(_t("figure.pca.axis", k=1, share=ev[0]))
+    ax.set_ylabel(_t("figure.pca.axis", k=2, share=ev[1]))
     ax.set_title("Customers on the first two principal components")
     ax.legend(fontsize=8, markerscale=2, loc="best", frameon=False)
     return ax
 
 
+@localized
 def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r", **kw):
     """Heatmap of standardised differences (persona vs the rest), annotated.
 
@@ -141,6 +145,7 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
     return ax
 
 
+@localized
 def plot_selection(model, ax=None, **kw):
     """The criteria for each number of personas tried, scaled to 0-1 (1 = best).
 
@@ -179,12 +184,13 @@ def plot_selection(model, ax=None, **kw):
             ax.axvspan(k - 0.4, k + 0.4, color="grey", alpha=0.15, lw=0)
     ax.set_xlabel("number of personas (k; shaded = a persona below min_share)")
     ax.set_ylabel("criterion, scaled (1 = best)")
-    ax.set_title(f"Choosing the number of personas: k = {model.n_personas_}")
+    ax.set_title(_t("figure.selection.title", k=model.n_personas_))
     ax.set_xticks(list(sel.index))
     ax.legend(frameon=False, fontsize=8)
     return ax
 
 
+@localized
 def plot_stability(model, ax=None, **kw):
     """Mean bootstrap Jaccard per persona with its 95% range; Hennig's thresholds dashed.
 
@@ -218,6 +224,7 @@ def plot_stability(model, ax=None, **kw):
     return ax
 
 
+@localized
 def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
     """Share of each persona reaching each stage, lines with 95% intervals.
 

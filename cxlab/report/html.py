@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 
 from cxlab import _paths as paths
 
-__all__ = ["notebook_to_html", "write_index"]
+__all__ = ["notebook_language", "notebook_to_html", "write_index"]
 
 
 class _NoAltTextNoise(logging.Filter):
@@ -156,7 +157,62 @@ def _sanitizer():
     return _ReportSanitizer(tags=list(SAFE_TAGS), attributes=SAFE_ATTRIBUTES, strip=False)
 
 
-def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
+def notebook_language(nb) -> str:
+    """The language a notebook ran in: its ``language`` parameter (papermill records
+    the parameters in the notebook's metadata), ``"en"`` when it has none.
+
+    Raises
+    ------
+    ParameterError
+        The parameter names a language cxlab does not have.
+    """
+    from cxlab.i18n._language import DEFAULT_LANGUAGE, resolve_language
+
+    params = (nb.get("metadata", {}).get("papermill") or {}).get("parameters") or {}
+    return resolve_language(params.get("language") or DEFAULT_LANGUAGE)
+
+
+_HTML_TAG = re.compile(r"<html\b[^>]*>", re.IGNORECASE)
+_BODY_TAG = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def _dated_heading(language: str, when) -> str:
+    """``generated on <date>``: the date in the language's calendar, the Gregorian one as
+    its tooltip (and in a ``<time>`` element's ``datetime``)."""
+    from cxlab.i18n import format_date, t
+
+    day = pd.Timestamp(when or pd.Timestamp.now(tz="UTC"))
+    shown = format_date(day, language=language)
+    gregorian = format_date(day, language=language, calendar="gregorian")
+    stamp = f'<time datetime="{day:%Y-%m-%d}" title="{escape(gregorian)}">{escape(shown)}</time>'
+    text = escape(t("report.generated_on", language, date="\0")).replace("\0", stamp)
+    return f'<p class="cxlab-report-date">{text}</p>'
+
+
+def localize_page(page: str, language: str, *, when=None) -> str:
+    """A finished HTML page in ``language``: ``<html lang dir>``, the language's style
+    sheet (an embedded font, right-to-left text and tables, code left to right) and,
+    unless English, the date it was made in the language's calendar under the top.
+
+    English pages get ``lang="en"`` only; nothing else changes.
+    """
+    from cxlab.i18n import page_attributes, page_css
+
+    attrs = page_attributes(language)
+    tag = f'<html lang="{attrs["lang"]}" dir="{attrs["dir"]}">' if language != "en" else None
+    page = _HTML_TAG.sub(lambda m: tag or m.group(0), page, count=1)
+    if language == "en":
+        return page
+    css = page_css(language)
+    if css:
+        page = page.replace("</head>", f'<style type="text/css">\n{css}</style>\n</head>', 1)
+    heading = _dated_heading(language, when)
+    return _BODY_TAG.sub(lambda m: m.group(0) + heading, page, count=1)
+
+
+def notebook_to_html(
+    nb, path: Path, *, hide_code: bool = False, language: str | None = None, when=None
+) -> Path:
     """Write a notebook (a NotebookNode) as a self-contained, sanitised HTML page.
 
     Figures are embedded as PNG data; the page loads nothing from the network
@@ -173,6 +229,12 @@ def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
     hide_code : bool, default=False
         Leave out code cells' input and the ``In``/``Out`` prompts, for readers
         who want the results and the text only.
+    language : str or None, default=None
+        The page's language; None reads the notebook's ``language`` parameter
+        (:func:`notebook_language`). Persian pages are right to left with the
+        Persian font embedded and the Jalali date under the top.
+    when : timestamp or None, default=None
+        The date shown on a non-English page; None is today (UTC).
     """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
@@ -188,7 +250,8 @@ def notebook_to_html(nb, path: Path, *, hide_code: bool = False) -> Path:
     )
     exporter.register_preprocessor(_sanitizer(), enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.from_dict(nb))
-    path.write_text(body, encoding="utf-8")
+    code = notebook_language(nb) if language is None else language
+    path.write_text(localize_page(body, code, when=when), encoding="utf-8")
     return path
 
 
@@ -209,50 +272,105 @@ def _link(rel: str | None, text: str | None = None) -> str:
     return f'<a href="{escape(rel)}">{escape(text or Path(rel).name)}</a>'
 
 
-def _notebook_row(nb: dict[str, Any]) -> str:
+def _status_word(status: str, language: str) -> str:
+    from cxlab.i18n import message_keys, t
+
+    key = f"report.status.{status}"
+    return t(key, language) if key in message_keys(language) else status
+
+
+def _notebook_row(nb: dict[str, Any], language: str = "en") -> str:
+    from cxlab.i18n import format_number, t
+
     status = nb["status"]
     cls = {"succeeded": "ok"}.get(status, status)
     files = nb.get("files", {})
-    links = [_link(files.get("html"), "report"), _link(files.get("notebook"), "notebook")]
+    links = [
+        _link(files.get("html"), t("report.report", language)),
+        _link(files.get("notebook"), t("report.notebook", language)),
+    ]
     exports = [_link(p) for p in files.get("tables", []) + files.get("figures", [])]
     params = ", ".join(f"{k}={v!r}" for k, v in nb["parameters"].items() if k != "out_dir")
     params = params.replace(str(paths.PROJECT_DIR) + os.sep, "")  # project files: relative
     error = nb.get("error")
     detail = f"<pre>{escape(error['message'])}</pre>" if error else ""
-    duration = "" if nb.get("duration_seconds") is None else f"{nb['duration_seconds']:.1f} s"
+    seconds = nb.get("duration_seconds")
+    duration = "" if seconds is None else _seconds(seconds, language, format_number)
+    ltr = "" if language == "en" else ' dir="ltr"'  # parameters are code: left to right
     return (
-        f"<tr><td><strong>{escape(nb['name'])}</strong><br><small>{escape(params)}</small></td>"
-        f'<td class="{cls}">{escape(status)}{detail}</td><td>{duration}</td>'
-        f"<td>{' · '.join(x for x in links if x)}</td><td>{'<br>'.join(exports)}</td></tr>"
+        f"<tr><td><strong{ltr}>{escape(nb['name'])}</strong><br><small{ltr}>{escape(params)}</small>"
+        f'</td><td class="{cls}">{escape(_status_word(status, language))}{detail}</td>'
+        f"<td>{duration}</td><td>{' · '.join(x for x in links if x)}</td>"
+        f"<td>{'<br>'.join(exports)}</td></tr>"
     )
 
 
-def write_index(path: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``index.html`` from the run's manifest: status, timings and links to every file."""
+def _seconds(value: float, language: str, format_number) -> str:
+    from cxlab.i18n import t
+
+    text = format_number(value, 1, language=language, grouping=False)
+    return t("report.seconds", language, seconds=text)
+
+
+def run_language(manifest: dict[str, Any]) -> str:
+    """The language of a run: the ``language`` parameter its notebooks share, else English."""
+    from cxlab.i18n._language import DEFAULT_LANGUAGE, resolve_language
+
+    found = {
+        str(nb.get("parameters", {}).get("language") or DEFAULT_LANGUAGE)
+        for nb in manifest.get("notebooks", [])
+    }
+    return resolve_language(found.pop()) if len(found) == 1 else DEFAULT_LANGUAGE
+
+
+def write_index(path: Path, manifest: dict[str, Any], *, language: str | None = None) -> Path:
+    """Write ``index.html`` from the run's manifest: status, timings and links to every file.
+
+    Parameters
+    ----------
+    path : Path
+    manifest : dict
+    language : str or None, default=None
+        The page's language; None takes the run's (:func:`run_language`). A Persian
+        index is right to left with Persian words, digits and Jalali dates.
+    """
+    from cxlab.i18n import format_date, format_number, t
+
+    code = run_language(manifest) if language is None else language
     git = manifest.get("git", {})
-    commit = git.get("commit") or "unknown (no git)"
+    commit = git.get("commit") or t("report.unknown_commit", code)
     if git.get("dirty"):
-        commit += " (with uncommitted changes)"
+        commit += " " + t("report.uncommitted", code)
     env = manifest.get("environment", {})
+
+    def when(stamp):
+        if code == "en" or not stamp:
+            return stamp
+        return format_date(pd.Timestamp(stamp), "%Y/%m/%d %H:%M:%S", language=code)
+
     facts = {
-        "status": manifest["status"],
-        "started": manifest["started"],
-        "finished": manifest["finished"],
-        "duration": f"{manifest['duration_seconds']:.1f} s",
-        "git commit": commit,
-        "python": f"{env.get('python')} on {env.get('platform')}",
-        "kernel": manifest.get("options", {}).get("kernel"),
+        t("report.status", code): _status_word(manifest["status"], code),
+        t("report.started", code): when(manifest["started"]),
+        t("report.finished", code): when(manifest["finished"]),
+        t("report.duration", code): _seconds(manifest["duration_seconds"], code, format_number),
+        t("report.git_commit", code): commit,
+        t("report.python", code): t(
+            "report.python_on", code, python=env.get("python"), platform=env.get("platform")
+        ),
+        t("report.kernel", code): manifest.get("options", {}).get("kernel"),
     }
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in facts.items())
-    rows = "".join(_notebook_row(nb) for nb in manifest["notebooks"])
-    title = f"cxlab report: {manifest['status']}"
+    rows = "".join(_notebook_row(nb, code) for nb in manifest["notebooks"])
+    title = t("report.title", code, status=_status_word(manifest["status"], code))
+    heads = ("notebook", "status", "time", "open", "exports")
+    head = "".join(f"<th>{escape(t(f'report.{h}', code))}</th>" for h in heads)
+    manifest_link = '<a href="manifest.json">manifest.json</a>'
+    reproduce = escape(t("report.reproduce", code, manifest="\0")).replace("\0", manifest_link)
     html = (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"<style>{_CSS}</style></head><body><h1>{escape(title)}</h1><dl>{dl}</dl>"
-        "<table><thead><tr><th>notebook</th><th>status</th><th>time</th><th>open</th>"
-        f"<th>exported tables and figures</th></tr></thead><tbody>{rows}</tbody></table>"
-        "<p>Everything needed to reproduce this run (parameters, input hashes, package versions) is in "
-        '<a href="manifest.json">manifest.json</a>.</p></body></html>\n'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        f"<p>{reproduce}</p></body></html>\n"
     )
-    path.write_text(html, encoding="utf-8")
+    path.write_text(localize_page(html, code), encoding="utf-8")
     return path

@@ -11,10 +11,14 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
+from cxlab._plots import localized
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word as _word
 
 __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
 
+@localized
 def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None):
     """Step curves with shaded confidence bands.
 
@@ -55,6 +59,7 @@ def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool
     return ax
 
 
+@localized
 def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, label="hazard ratio"):
     """Hazard (or time) ratios with intervals on a log axis; 1 = no effect.
 
@@ -89,7 +94,7 @@ def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, labe
     _plain_log_ticks(ax, float(r["lower"].min()), float(r["upper"].max()))
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in r.index])
-    ax.set_xlabel(f"{label} (log scale; < 1 keeps customers, > 1 drives churn)")
+    ax.set_xlabel(_t("figure.forest.xlabel", label=_word("what", label)))
     if title:
         ax.set_title(title)
     return ax
@@ -110,6 +115,7 @@ def _plain_log_ticks(ax, lo: float, hi: float) -> None:
     ax.set_xticklabels([f"{t:g}" for t in ticks])
 
 
+@localized
 def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     """Bars of expected CLV per group with interval whiskers.
 
@@ -137,6 +143,7 @@ def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     return ax
 
 
+@localized
 def retention_plot(projection: pd.DataFrame, observed=None, *, ax=None, title=None):
     """Projected survival (with band) and, optionally, the observed share surviving.
 

@@ -24,7 +24,9 @@ import pandas as pd
 from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
+from cxlab._plots import localized
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "journey_of",
@@ -110,6 +112,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     return rows
 
 
+@localized
 def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     """Timeline of one journey (from :func:`journey_of`): stage by day, marker by channel.
 
@@ -146,7 +149,7 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
             ha="right", va="top", fontsize=8, color="#4C72B0")  # fmt: skip
     ax.set_yticks(range(len(catalog.stages)), catalog.stages)
     ax.set_xlabel("days since the first contact")
-    ax.set_title(f"the journey of customer {journey.attrs.get('customer_id', '')}")
+    ax.set_title(_t("figure.journey.title", customer=journey.attrs.get("customer_id", "")))
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return ax
 

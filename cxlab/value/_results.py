@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable
+from cxlab._plots import localized
 from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
 
 __all__ = [
     "Scenario",
@@ -328,6 +330,7 @@ class WhatIfResult(NotedResult):
         s = self.summary().loc["value"]
         return pd.Series({"estimate": s["change"], "lower": s["lower"], "upper": s["upper"]})
 
+    @localized
     def plot(self, ax=None, *, metrics=("conversion_rate", "retention", "clv", "revenue", "value")):
         """Relative change (%) of each metric with its interval; returns the Axes.
 
@@ -356,7 +359,7 @@ class WhatIfResult(NotedResult):
         ax.errorbar(rel, y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3)
         ax.set_yticks(y, s.index)
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"change (%) with {self.confidence:.0%} interval")
+        ax.set_xlabel(_t("figure.whatif.xlabel", confidence=self.confidence))
         ax.set_title(self.scenario.name)
         return ax
 
@@ -432,6 +435,7 @@ class ValueRanking(NotedResult):
         out.insert(0, "rank", np.arange(1, len(out) + 1))
         return out.set_index("rank")
 
+    @localized
     def plot(self, ax=None):
         """Value created by each scenario with its interval; returns the Axes.
 
@@ -451,7 +455,7 @@ class ValueRanking(NotedResult):
         ax.errorbar(s["value_created"], y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3)
         ax.set_yticks(y, s["scenario"])
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(f"value created with {self.confidence:.0%} interval")
+        ax.set_xlabel(_t("figure.ranking.xlabel", confidence=self.confidence))
         return ax
 
     def _readable(self) -> ReadableTable:
