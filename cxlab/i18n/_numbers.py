@@ -133,6 +133,13 @@ def localize_numbers(text: str, language: str | None = None) -> str:
     identifiers (``C0012``, ``step2``) stay as they are. English text is
     returned unchanged.
 
+    Parameters
+    ----------
+    text : str
+        Running text with numbers in it.
+    language : str, optional
+        Language code; the current setting (:func:`cxlab.set_language`) by default.
+
     >>> localize_numbers("1,234 customers (35% of previous)", "fa")
     '۱٬۲۳۴ customers (۳۵٪ of previous)'
     >>> localize_numbers("C0012 in Q3", "fa")
