@@ -221,9 +221,9 @@ def draw_interval(vals: np.ndarray, confidence: float):
     """Central ``confidence`` interval over parameter draws (axis 0), from the draws
     whose value is finite.
 
-    A draw far out in the tail of a poorly determined parameter (BG/NBD's ``a`` and
-    ``b`` on data where drop-out hardly varies) can make a prediction overflow. Such
-    draws are left out and a :class:`~cxlab.exceptions.StatisticalWarning` says how
+    A prediction that still overflows for a draw far out in the tail of a poorly
+    determined parameter (the BG/NBD family's expected purchases no longer do, see
+    :func:`cxlab.btyd._bgnbd.alive_purchases`) is left out and a :class:`~cxlab.exceptions.StatisticalWarning` says how
     many; with fewer than half of the draws finite the interval is NaN (unknown).
     """
     vals = np.asarray(vals, dtype=float)
@@ -487,7 +487,7 @@ class _PurchaseModel(_Fitter):
         disc = np.exp(-discount_rate * grid)
 
         def value(th):
-            cum = np.stack([self._conditional(th, x, t_x, T, g) for g in grid])
+            cum = self._conditional(th, x, t_x, T, grid[:, None])
             inc = np.diff(np.vstack([np.zeros(len(x)), cum]), axis=0)
             return disc @ inc
 

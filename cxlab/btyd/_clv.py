@@ -111,7 +111,7 @@ def customer_value(
     disc = np.exp(-delta * grid)
 
     def parts(th_purchase, th_spend):
-        cum = np.stack([purchases._conditional(th_purchase, ux, ut, uT, g) for g in grid])
+        cum = purchases._conditional(th_purchase, ux, ut, uT, grid[:, None])
         inc = np.diff(np.vstack([np.zeros(len(ux)), cum]), axis=0)
         p, q, g = th_spend
         with np.errstate(divide="ignore", invalid="ignore"):
