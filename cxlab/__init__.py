@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cxlab._notices import attempt, available, caveats, notice
     from cxlab.btyd import (
         BGNBD,
+        MBGNBD,
         GammaGamma,
         ParetoNBD,
         compare_fits,
@@ -255,6 +256,7 @@ _EXPORTS = {
     # customer value without cancellations ("buy till you die")
     "purchase_summary": "cxlab.btyd",
     "BGNBD": "cxlab.btyd",
+    "MBGNBD": "cxlab.btyd",
     "ParetoNBD": "cxlab.btyd",
     "GammaGamma": "cxlab.btyd",
     "customer_value": "cxlab.btyd",
