@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         holdout_check,
         p_alive_plot,
         purchase_summary,
+        retention_whatif,
         simulate_purchases,
         tracking_check,
     )
@@ -260,6 +261,7 @@ _EXPORTS = {
     "ParetoNBD": "cxlab.btyd",
     "GammaGamma": "cxlab.btyd",
     "customer_value": "cxlab.btyd",
+    "retention_whatif": "cxlab.btyd",
     "compare_fits": "cxlab.btyd",
     "frequency_check": "cxlab.btyd",
     "holdout_check": "cxlab.btyd",
