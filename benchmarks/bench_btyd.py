@@ -109,22 +109,13 @@ def run(scale: float = 1.0) -> list[dict]:
         )
         row("purchase summary (weeks)", ver, len(log), t, "summary_data_from_transaction_data")
         f, r, T = summary["frequency"], summary["recency"], summary["T"]
-        t, ref = _time(lambda: lifetimes.BetaGeoFitter().fit(f, r, T))
-        row(
-            "BG/NBD fit",
-            ver,
-            len(summary),
-            t,
-            "BetaGeoFitter; " + ", ".join(f"{k}={v:.3f}" for k, v in ref.params_.items()),
-        )
-        t, ref = _time(lambda: lifetimes.ModifiedBetaGeoFitter().fit(f, r, T))
-        row(
-            "MBG/NBD fit",
-            ver,
-            len(summary),
-            t,
-            "ModifiedBetaGeoFitter; " + ", ".join(f"{k}={v:.3f}" for k, v in ref.params_.items()),
-        )
+        for task, fitter in (
+            ("BG/NBD fit", lifetimes.BetaGeoFitter),
+            ("MBG/NBD fit", lifetimes.ModifiedBetaGeoFitter),
+        ):
+            t, ref = _time(lambda fitter=fitter: fitter().fit(f, r, T))
+            est = ", ".join(f"{k}={v:.3f}" for k, v in ref.params_.items())
+            row(task, ver, len(summary), t, f"{fitter.__name__}; {est}")
         # lifetimes' Pareto/NBD takes about 1 s per 1,000 customers: timed on a 10% sample
         part = summary.iloc[: max(1000, len(summary) // 10)]
         t, _ = _time(
