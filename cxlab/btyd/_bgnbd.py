@@ -81,34 +81,42 @@ def alive_purchases(r, a, b1, x, z) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     z = np.asarray(z, dtype=float)
     out = np.zeros(x.shape)
-    xu, xi = np.unique(x, return_inverse=True)
-    for j, xv in enumerate(xu):
-        idx = np.flatnonzero((xi == j) & (z > 0))
-        if idx.size:
-            out[idx] = _alive_one_x(r + xv, a, b1 + xv, z[idx])
+    pos = np.flatnonzero(z > 0)
+    order = pos[np.argsort(x[pos], kind="stable")]
+    xs = x[order]
+    edges = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1], True])
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        idx = order[lo:hi]
+        out[idx] = _alive_one_x(r + xs[lo], a, b1 + xs[lo], z[idx])
     return out
+
+
+def _terms_needed(k, z):
+    """Terms of NB(k, z) beyond which the tail is below 1e-18 (mean, 12 sd, then geometric)."""
+    mean = k * z / (1 - z)
+    sd = np.sqrt(k * z) / (1 - z)
+    return np.ceil(mean + 12 * sd + 45.0 / -np.log(z) + 20)
 
 
 def _alive_one_x(k, a, bx, z):
     """The series for one ``x`` (``k = r + x``, ``bx = b1 + x``) at the points ``z``.
 
     The points are taken in bands of ``z`` within which the terms span at most
-    ``exp(300)``; in each band the coefficients ``(k)_n / n! z_hi^n C(n)`` are
-    scaled by their largest and the series is summed by Horner's rule in
-    ``z / z_hi`` (all terms positive, so the rounding error stays near machine
-    precision).
+    ``exp(300)`` and the number of terms needed is within a factor of two; in
+    each band the coefficients ``(k)_n / n! z_hi^n C(n)`` are scaled by their
+    largest and the series is summed by Horner's rule in ``z / z_hi`` (all
+    terms positive, so the rounding error stays near machine precision).
     """
     out = np.empty(z.shape)
     lz = -np.log1p(-z)  # grows with z
-    width = 300.0 / k
-    band = np.floor((lz - lz.min()) / width).astype(np.int64)
+    band = np.floor((lz - lz.min()) / (300.0 / k))
+    need = np.log2(_terms_needed(k, z))
+    band = band * 64 + np.floor(need - need.min())
     for bnd in np.unique(band):
         sel = np.flatnonzero(band == bnd)
         zs = z[sel]
         zhi = zs.max()
-        mean = k * zhi / (1 - zhi)
-        sd = np.sqrt(k * zhi) / (1 - zhi)
-        n_terms = int(min(np.ceil(mean + 12 * sd + 45.0 / -np.log(zhi) + 20), 1e6))
+        n_terms = int(min(_terms_needed(k, zhi), 1e6))
         n = np.arange(n_terms + 1, dtype=float)
         i = n[:-1]
         with np.errstate(divide="ignore"):
@@ -236,11 +244,12 @@ class BGNBD(_PurchaseModel):
 
     def _conditional(self, theta, x, t_x, T, t):
         r, alpha, a, b = theta
-        x, t_x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, t)))
+        p_alive = self._p_alive(theta, x, t_x, T)  # before broadcasting over t
+        x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, T, t)))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(t > 0, t / (alpha + T + t), 0.0)
         alive = alive_purchases(r, a, b + self._shift, x.ravel(), z.ravel()).reshape(x.shape)
-        return alive * self._p_alive(theta, x, t_x, T)
+        return alive * p_alive
 
     def _unconditional(self, theta, t):
         zero = np.zeros_like(t)
