@@ -91,6 +91,26 @@ def test_no_reduction_no_gain_and_intervals_bracket_the_estimate():
     pd.testing.assert_frame_equal(out, again)  # random_state fixes the draws
 
 
+def test_whatif_runs_through_attempt_with_its_own_step():
+    sim = cxlab.simulate_purchases(800, random_state=0)
+    m, g = cxlab.BGNBD().fit(sim.summary), cxlab.GammaGamma().fit(sim.summary)
+    out = cxlab.attempt(
+        cxlab.retention_whatif,
+        m,
+        g,
+        sim.summary,
+        dropout_reduction=0.1,
+        horizon=8,
+        step=4,
+        n_draws=0,
+    )
+    assert out.attrs["total"]["gain"] > 0
+    skipped = cxlab.attempt(
+        cxlab.retention_whatif, m, g, sim.summary, dropout_reduction=2, horizon=8
+    )
+    assert not skipped and "dropout_reduction" in str(skipped)
+
+
 def test_whatif_errors_name_the_problem():
     sim = cxlab.simulate_purchases(500, random_state=0)
     m, g = cxlab.BGNBD().fit(sim.summary), cxlab.GammaGamma().fit(sim.summary)
