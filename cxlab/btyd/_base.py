@@ -322,7 +322,8 @@ class _PurchaseModel(_Fitter):
     """Predictions shared by BG/NBD and Pareto/NBD; each model supplies the closed forms.
 
     A model defines ``_loglik(theta, d)``, ``_p_alive(theta, x, t_x, T)``,
-    ``_conditional(theta, x, t_x, T, t)`` (expected purchases in the next t),
+    ``_conditional(theta, x, t_x, T, t)`` (expected purchases in the next t; ``t``
+    may be a column of horizons, shape (G, 1), giving a (G, n) table in one call),
     ``_unconditional(theta, t)`` (expected purchases of a new customer in t)
     and ``_pmf(theta, t, x_max)`` (P(X(t) = x), x = 0..x_max).
     """

@@ -52,7 +52,7 @@ def customer_value(
 
     Parameters
     ----------
-    purchases : BGNBD or ParetoNBD
+    purchases : BGNBD, MBGNBD or ParetoNBD
         Fitted purchase model.
     spend : GammaGamma
         Fitted spend model.
