@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cxlab._notices import attempt, available, caveats, notice
     from cxlab.btyd import (
         BGNBD,
+        MBGNBD,
         GammaGamma,
         ParetoNBD,
         compare_fits,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         holdout_check,
         p_alive_plot,
         purchase_summary,
+        retention_whatif,
         simulate_purchases,
         tracking_check,
     )
@@ -255,9 +257,11 @@ _EXPORTS = {
     # customer value without cancellations ("buy till you die")
     "purchase_summary": "cxlab.btyd",
     "BGNBD": "cxlab.btyd",
+    "MBGNBD": "cxlab.btyd",
     "ParetoNBD": "cxlab.btyd",
     "GammaGamma": "cxlab.btyd",
     "customer_value": "cxlab.btyd",
+    "retention_whatif": "cxlab.btyd",
     "compare_fits": "cxlab.btyd",
     "frequency_check": "cxlab.btyd",
     "holdout_check": "cxlab.btyd",

@@ -133,7 +133,7 @@ def notice(reason: str) -> Skipped:
     return Skipped(reason)
 
 
-def attempt(step, *args, min_n=None, **kwargs):
+def attempt(step, /, *args, min_n=None, **kwargs):
     """Run ``step(*args, **kwargs)``; a :class:`Skipped` when the study lacks what it needs.
 
     Parameters
@@ -141,7 +141,8 @@ def attempt(step, *args, min_n=None, **kwargs):
     step : callable
         A cxlab function or a fitted model's method, e.g. ``cxlab.funnel``.
     *args, **kwargs
-        Passed to ``step``.
+        Passed to ``step`` (``step`` itself is positional-only, so a keyword
+        named ``step``, e.g. a discounting grid, reaches the function).
     min_n : int, optional
         Passed to ``step`` as ``min_n=`` when given; if the result's
         ``summary()`` is then empty, the notice says that no group reached this

@@ -229,9 +229,9 @@ def draw_interval(vals: np.ndarray, confidence: float):
     """Central ``confidence`` interval over parameter draws (axis 0), from the draws
     whose value is finite.
 
-    A draw far out in the tail of a poorly determined parameter (BG/NBD's ``a`` and
-    ``b`` on data where drop-out hardly varies) can make a prediction overflow. Such
-    draws are left out and a :class:`~cxlab.exceptions.StatisticalWarning` says how
+    A prediction that still overflows for a draw far out in the tail of a poorly
+    determined parameter (the BG/NBD family's expected purchases no longer do, see
+    :func:`cxlab.btyd._bgnbd.alive_purchases`) is left out and a :class:`~cxlab.exceptions.StatisticalWarning` says how
     many; with fewer than half of the draws finite the interval is NaN (unknown).
     """
     vals = np.asarray(vals, dtype=float)
@@ -330,7 +330,8 @@ class _PurchaseModel(_Fitter):
     """Predictions shared by BG/NBD and Pareto/NBD; each model supplies the closed forms.
 
     A model defines ``_loglik(theta, d)``, ``_p_alive(theta, x, t_x, T)``,
-    ``_conditional(theta, x, t_x, T, t)`` (expected purchases in the next t),
+    ``_conditional(theta, x, t_x, T, t)`` (expected purchases in the next t; ``t``
+    may be a column of horizons, shape (G, 1), giving a (G, n) table in one call),
     ``_unconditional(theta, t)`` (expected purchases of a new customer in t)
     and ``_pmf(theta, t, x_max)`` (P(X(t) = x), x = 0..x_max).
     """
@@ -532,7 +533,7 @@ class _PurchaseModel(_Fitter):
         disc = np.exp(-discount_rate * grid)
 
         def value(th):
-            cum = np.stack([self._conditional(th, x, t_x, T, g) for g in grid])
+            cum = self._conditional(th, x, t_x, T, grid[:, None])
             inc = np.diff(np.vstack([np.zeros(len(x)), cum]), axis=0)
             return disc @ inc
 

@@ -186,7 +186,8 @@ def compare_fits(models: dict, summary: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     models : dict of str to fitted model
-        E.g. ``{"BG/NBD": bgnbd, "Pareto/NBD": pareto}``. A model that could not be
+        E.g. ``{"BG/NBD": bgnbd, "MBG/NBD": mbgnbd, "Pareto/NBD": pareto}`` (all
+        have four parameters, so the log-likelihoods compare directly). A model that could not be
         fitted on this study (a :class:`cxlab.notices.Skipped`, falsy) is left out.
     summary : DataFrame
         The :func:`cxlab.purchase_summary` the models were fitted on.

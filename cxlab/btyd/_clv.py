@@ -29,7 +29,7 @@ import pandas as pd
 from cxlab.btyd._base import draw_interval
 from cxlab.exceptions import NotFittedError, ParameterError
 
-__all__ = ["customer_value", "PERIODS_PER_YEAR"]
+__all__ = ["customer_value", "Valuation", "PERIODS_PER_YEAR"]
 
 #: time units per year
 PERIODS_PER_YEAR = {"days": 365.25, "weeks": 365.25 / 7}
@@ -52,7 +52,7 @@ def customer_value(
 
     Parameters
     ----------
-    purchases : BGNBD or ParetoNBD
+    purchases : BGNBD, MBGNBD or ParetoNBD
         Fitted purchase model.
     spend : GammaGamma
         Fitted spend model.
@@ -81,47 +81,14 @@ def customer_value(
         ``attrs["total"]`` holds the sum of ``clv`` over the customers with its
         interval (from the same draws).
     """
-    for model, what in ((purchases, "purchases"), (spend, "spend")):
-        if not hasattr(model, "params_"):
-            raise NotFittedError(f"{what} model is not fitted yet; call fit(summary) first.")
-    if not horizon > 0 or not step > 0:
-        raise ParameterError(f"horizon={horizon} and step={step} must be > 0.")
-    if not discount_rate >= 0 or not margin > 0:
-        raise ParameterError(f"discount_rate={discount_rate} must be >= 0 and margin={margin} > 0.")
-    if periods_per_year is None:
-        unit = getattr(purchases, "time_unit_", "unknown")
-        if unit not in PERIODS_PER_YEAR:
-            raise ParameterError(
-                f"the purchase model's time unit is {unit!r}; pass periods_per_year= "
-                "(e.g. 52.18 for weeks)."
-            )
-        periods_per_year = PERIODS_PER_YEAR[unit]
-    delta = np.log1p(discount_rate) / periods_per_year
-    x, t_x, T, inv = purchases._unique_customers(summary)
-    from cxlab.btyd._gamma_gamma import _spend_columns
-
-    fx, mx = _spend_columns(summary)
-    mx = np.where(fx > 0, mx, 0.0)
-    # distinct (x, t_x, T, m_x) rows
-    keys = np.stack([x[inv], t_x[inv], T[inv], mx], axis=1)
-    uniq, inv2 = np.unique(keys, axis=0, return_inverse=True)
-    inv2 = inv2.reshape(-1)
-    ux, ut, uT, um = uniq.T
-    grid = np.arange(step, horizon + step / 2, step)
-    disc = np.exp(-delta * grid)
-
-    def parts(th_purchase, th_spend):
-        cum = np.stack([purchases._conditional(th_purchase, ux, ut, uT, g) for g in grid])
-        inc = np.diff(np.vstack([np.zeros(len(ux)), cum]), axis=0)
-        p, q, g = th_spend
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spend_ = np.where((q > 1) | (ux > 0), p * (g + ux * um) / (p * ux + q - 1), np.inf)
-        return cum[-1], spend_, margin * spend_ * (disc @ inc)
-
+    v = Valuation(purchases, spend, summary, horizon, discount_rate, margin, step, periods_per_year)
+    periods_per_year = v.periods_per_year
+    inv2, ux, ut, uT = v.inv, v.x, v.t_x, v.T
+    parts = v.parts
     th_p = purchases.params_.to_numpy()
     th_s = spend.params_.to_numpy()
     n_buy, e_spend, clv = parts(th_p, th_s)
-    counts = np.bincount(inv2, minlength=len(ux))
+    counts = v.counts
     out = pd.DataFrame(
         {
             "p_alive": purchases._p_alive(th_p, ux, ut, uT)[inv2],
@@ -142,7 +109,7 @@ def customer_value(
         out["lower"], out["upper"] = lower[inv2], upper[inv2]
         tot = np.where(np.isfinite(vals).all(axis=1), vals @ counts, np.nan)
         total["lower"], total["upper"] = (
-            float(v) for v in draw_interval(tot, purchases.confidence)
+            float(b) for b in draw_interval(tot, purchases.confidence)
         )
     out.attrs["total"] = total
     out.attrs["customer_value"] = {
@@ -153,3 +120,69 @@ def customer_value(
         "n_draws": n_draws,
     }
     return out
+
+
+class Valuation:
+    """The checked inputs of a CLV calculation and its value at given parameters.
+
+    Customers are reduced to distinct ``(x, t_x, T, m_x)`` rows (``inv`` maps
+    them back, ``counts`` counts them). :meth:`parts` gives, at purchase-model
+    parameters ``th_p`` and spend parameters ``th_s``, the undiscounted expected
+    purchases over the horizon, the expected spend and the discounted margin
+    per distinct row. ``keep`` (default 1) multiplies every customer's drop-out
+    (BG/NBD's p, Pareto/NBD's mu) from now on; the models' expected purchases
+    then become ``E[Y(keep * t)] / keep`` (see :func:`cxlab.retention_whatif`).
+
+    Parameters
+    ----------
+    purchases, spend, summary, horizon, discount_rate, margin, step, periods_per_year
+        As for :func:`customer_value`.
+    """
+
+    def __init__(
+        self, purchases, spend, summary, horizon, discount_rate, margin, step, periods_per_year
+    ):
+        for model, what in ((purchases, "purchases"), (spend, "spend")):
+            if not hasattr(model, "params_"):
+                raise NotFittedError(f"{what} model is not fitted yet; call fit(summary) first.")
+        if not horizon > 0 or not step > 0:
+            raise ParameterError(f"horizon={horizon} and step={step} must be > 0.")
+        if not discount_rate >= 0 or not margin > 0:
+            raise ParameterError(
+                f"discount_rate={discount_rate} must be >= 0 and margin={margin} > 0."
+            )
+        if periods_per_year is None:
+            unit = getattr(purchases, "time_unit_", "unknown")
+            if unit not in PERIODS_PER_YEAR:
+                raise ParameterError(
+                    f"the purchase model's time unit is {unit!r}; pass periods_per_year= "
+                    "(e.g. 52.18 for weeks)."
+                )
+            periods_per_year = PERIODS_PER_YEAR[unit]
+        self.purchases, self.margin, self.periods_per_year = purchases, margin, periods_per_year
+        delta = np.log1p(discount_rate) / periods_per_year
+        x, t_x, T, inv = purchases._unique_customers(summary)
+        from cxlab.btyd._gamma_gamma import _spend_columns
+
+        fx, mx = _spend_columns(summary)
+        mx = np.where(fx > 0, mx, 0.0)
+        keys = np.stack([x[inv], t_x[inv], T[inv], mx], axis=1)
+        uniq, inv2 = np.unique(keys, axis=0, return_inverse=True)
+        self.inv = inv2.reshape(-1)
+        self.x, self.t_x, self.T, self.m = uniq.T
+        self.counts = np.bincount(self.inv, minlength=len(self.x))
+        self.grid = np.arange(step, horizon + step / 2, step)
+        self.disc = np.exp(-delta * self.grid)
+
+    def parts(self, th_purchase, th_spend, keep: float = 1.0):
+        """Expected purchases (horizon), expected spend, discounted margin; per distinct row."""
+        ux = self.x
+        g = self.grid[:, None] * keep
+        cum = self.purchases._conditional(th_purchase, ux, self.t_x, self.T, g) / keep
+        inc = np.diff(np.vstack([np.zeros(len(ux)), cum]), axis=0)
+        p, q, gam = th_spend
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spend_ = np.where(
+                (q > 1) | (ux > 0), p * (gam + ux * self.m) / (p * ux + q - 1), np.inf
+            )
+        return cum[-1], spend_, self.margin * spend_ * (self.disc @ inc)

@@ -7,6 +7,9 @@ Each customer makes a first purchase at a time uniform over the first
     purchase rate ``lambda ~ Gamma(r, alpha)`` (per week), drop-out
     probability ``p ~ Beta(a, b)``: after each repeat purchase the customer
     leaves for good with probability ``p`` (Fader, Hardie & Lee 2005).
+``model="mbgnbd"``
+    as ``"bgnbd"``, and the customer may also leave right after the first
+    purchase, with the same probability ``p`` (Batislam et al. 2007).
 ``model="pareto"``
     ``lambda ~ Gamma(r, alpha)``, lifetime exponential with rate
     ``mu ~ Gamma(s, beta)`` (Schmittlein et al. 1987).
@@ -93,9 +96,9 @@ def simulate_purchases(
     Parameters
     ----------
     n_customers : int, default=5000
-    model : {"bgnbd", "pareto"}, default="bgnbd"
+    model : {"bgnbd", "mbgnbd", "pareto"}, default="bgnbd"
     params : dict, optional
-        ``r, alpha, a, b`` (BG/NBD) or ``r, alpha, s, beta`` (Pareto/NBD), per
+        ``r, alpha, a, b`` (BG/NBD, MBG/NBD) or ``r, alpha, s, beta`` (Pareto/NBD), per
         week. Default: Fader, Hardie & Lee's (2005) CDNOW estimates.
     spend_params : dict, optional
         Gamma-Gamma ``p, q, gamma``. Default the CDNOW estimates (6.25, 3.74, 15.44).
@@ -117,8 +120,8 @@ def simulate_purchases(
     >>> sim.transactions.columns.tolist()
     ['customer_id', 'timestamp', 'revenue']
     """
-    if model not in ("bgnbd", "pareto"):
-        raise ParameterError(f"model={model!r} must be 'bgnbd' or 'pareto'.")
+    if model not in ("bgnbd", "mbgnbd", "pareto"):
+        raise ParameterError(f"model={model!r} must be 'bgnbd', 'mbgnbd' or 'pareto'.")
     n = int(n_customers)
     if n < 1:
         raise ParameterError(f"n_customers={n_customers} must be >= 1.")
@@ -127,7 +130,7 @@ def simulate_purchases(
             f"acquisition_weeks={acquisition_weeks} must be >= 0 and below "
             f"observation_weeks={observation_weeks}."
         )
-    default = CDNOW_BGNBD if model == "bgnbd" else CDNOW_PARETO
+    default = CDNOW_PARETO if model == "pareto" else CDNOW_BGNBD
     par = {**default, **(params or {})}
     if set(par) != set(default) or any(not v > 0 for v in par.values()):
         raise ParameterError(f"params must be positive values of {sorted(default)}; got {params}.")
@@ -139,11 +142,12 @@ def simulate_purchases(
     first = rng.random(n) * acquisition_weeks
     T = observation_weeks - first
     lam = rng.gamma(par["r"], 1.0 / par["alpha"], n)
-    if model == "bgnbd":
+    if model != "pareto":
         dropout = rng.beta(par["a"], par["b"], n)
         window = T
         n_pot = rng.poisson(lam * window)
-        dies_after = rng.geometric(dropout)  # repeat purchase after which the customer leaves
+        # repeat purchase after which the customer leaves (0: right after the first)
+        dies_after = rng.geometric(dropout) - (model == "mbgnbd")
         x = np.minimum(n_pot, dies_after)
         alive = dies_after > n_pot
     else:

@@ -17,15 +17,6 @@ from cxlab.exceptions import (
 )
 
 lifetimes = pytest.importorskip("lifetimes")
-from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def cdnow():
-    """Fader, Hardie & Lee's CDNOW sample: 2,357 customers, weeks, with mean spend."""
-    d = load_cdnow_summary_data_with_monetary_value()
-    d.attrs["purchase_summary"] = {"time_unit": "weeks"}
-    return d
 
 
 @pytest.fixture(scope="module")
