@@ -3,10 +3,12 @@
 Written once on narwhals (:mod:`cxlab.engines`): the same plan runs on pandas in memory,
 in DuckDB out of core and on Spark, and only per-customer results come back (as pandas):
 
-- ``cells``: events per customer, stage and channel (long: one row per combination seen);
-- ``per_customer``: events, first event, first purchase, first churn, last buyer-stage
-  event (as int64 nanoseconds, -1 where none), events before the first purchase, paid
-  orders and revenue.
+- ``cells``: one grouping of the events by customer, stage and channel (one row per
+  combination seen): events, first and last time, events before the customer's first
+  purchase, paid orders and revenue;
+- ``per_customer``, derived from the cells with numpy: events, first event, first
+  purchase, first churn, last buyer-stage event (int64 nanoseconds, -1 where none),
+  events before the first purchase, paid orders and revenue.
 
 "Before the first purchase" follows the study's event order: by time, and at equal
 times by catalog stage order (the order :func:`cxlab.load` sorts events in).
@@ -24,6 +26,7 @@ from cxlab.exceptions import DataError, MissingColumnError
 __all__ = ["event_aggregates"]
 
 _NONE = -1
+_MAX, _MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
 _TIMES = ("first_t", "last_t", "purchase_t", "churn_t", "last_buyer_t")
 
 
@@ -49,7 +52,8 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
     Returns
     -------
     cells : DataFrame
-        ``customer_id``, ``stage``, ``channel`` (text), ``n``.
+        ``customer_id``, ``stage``, ``channel``, ``n``, ``first_t``, ``last_t``,
+        ``before_purchase``, ``orders``, ``revenue``.
     per_customer : DataFrame
         Sorted by ``customer_id``: ``n_events``, ``before_purchase``, ``orders``,
         ``revenue`` and the int64 nanosecond times ``first_t``, ``last_t``,
@@ -75,61 +79,75 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
     stage, t = nw.col("stage"), nw.col("timestamp")
     purchase = catalog.purchase_stage
     p_rank = catalog.stages.index(purchase)
-    buyer = [s for s in catalog.buyer_stages if s != purchase]
     revenue = nw.col("revenue") if "revenue" in names else nw.lit(0.0)
-    churn = (
-        _when(stage == catalog.churn_stage, t)
-        if catalog.churn_stage is not None
-        else _when(nw.lit(False), t)
-    )
-    marked = lf.select(
-        "customer_id",
-        "timestamp",
-        "stage",
-        _when(stage == purchase, t).alias("purchase_t"),
-        churn.alias("churn_t"),
-        _when(stage.is_in(buyer), t).alias("last_buyer_t"),
-        _flag(revenue > 0).alias("paid"),
-        revenue.cast(nw.Float64).alias("revenue"),
-    ).with_columns(nw.col("purchase_t").min().over("customer_id").alias("first_purchase"))
-    first_p = nw.col("first_purchase")
+    first_p = nw.col("_first_purchase")
     before = (t < first_p) | ((t == first_p) & stage.is_in(list(catalog.stages[:p_rank])))
-    per_customer = (
-        marked.with_columns(_flag(before).alias("before_purchase"))
-        .group_by("customer_id")
+    # one grouping over the events: everything per customer follows from these cells
+    cells = (
+        lf.select(
+            "customer_id",
+            "timestamp",
+            "stage",
+            "channel",
+            _flag(revenue > 0).alias("paid"),
+            revenue.cast(nw.Float64).alias("revenue"),
+            nw.when(stage == purchase).then(t).alias("_purchase_t"),
+        )
+        .with_columns(nw.col("_purchase_t").min().over("customer_id").alias("_first_purchase"))
+        .with_columns(_flag(before).alias("before_purchase"))
+        .group_by("customer_id", "stage", "channel")
         .agg(
-            nw.len().alias("n_events"),
+            nw.len().alias("n"),
             nw.col("timestamp").min().alias("first_t"),
             nw.col("timestamp").max().alias("last_t"),
-            nw.col("purchase_t").min(),
-            nw.col("churn_t").min(),
-            nw.col("last_buyer_t").max(),
             nw.col("before_purchase").sum(),
             nw.col("paid").sum().alias("orders"),
             nw.col("revenue").sum(),
         )
     )
-    cells = lf.group_by("customer_id", "stage", "channel").agg(nw.len().alias("n"))
-    per = to_pandas(per_customer)
-    if len(per) == 0:
+    cells = to_pandas(cells)
+    if len(cells) == 0:
         raise DataError("the event log is empty", table="events", n_rows=0)
-    if per["customer_id"].isna().any():
+    if cells["customer_id"].isna().any():
         raise DataError(
             "customer_id is missing",
             table="events",
             column="customer_id",
-            n_rows=int(per.loc[per["customer_id"].isna(), "n_events"].sum()),
+            n_rows=int(cells.loc[cells["customer_id"].isna(), "n"].sum()),
             fix="every event needs its customer; load with cxlab.load to validate",
         )
-    per = per.sort_values("customer_id", kind="stable").reset_index(drop=True)
-    for col in _TIMES:
-        per[col] = _nanoseconds(per[col])
-    for col in ("n_events", "before_purchase", "orders"):
-        per[col] = per[col].to_numpy(dtype=np.int64)
-    per["revenue"] = per["revenue"].to_numpy(dtype=float)
-    cells = to_pandas(cells)
-    cells["n"] = cells["n"].to_numpy(dtype=np.int64)
-    return cells, per
+    for col in ("n", "before_purchase", "orders"):
+        cells[col] = cells[col].to_numpy(dtype=np.int64)
+    for col in ("first_t", "last_t"):
+        cells[col] = _nanoseconds(cells[col])
+    return cells, _per_customer(cells, catalog)
+
+
+def _per_customer(cells: pd.DataFrame, catalog) -> pd.DataFrame:
+    """Per-customer counts and times from the cells (one row per customer, stage, channel)."""
+    ids, pos = np.unique(cells["customer_id"].to_numpy(), return_inverse=True)
+    n = len(ids)
+    stage = cells["stage"].astype(object).to_numpy()
+    first, last = cells["first_t"].to_numpy(), cells["last_t"].to_numpy()
+    out = {"customer_id": ids}
+    for col in ("n", "before_purchase", "orders"):
+        out[col] = np.bincount(pos, weights=cells[col].to_numpy(), minlength=n).astype(np.int64)
+    out["n_events"] = out.pop("n")
+    out["revenue"] = np.bincount(pos, weights=cells["revenue"].to_numpy(float), minlength=n)
+
+    def earliest(mask, times, reduce=np.minimum, start=_MAX):
+        acc = np.full(n, start, dtype=np.int64)
+        reduce.at(acc, pos[mask], times[mask])
+        return np.where(acc == start, _NONE, acc)
+
+    out["first_t"] = earliest(np.ones(len(pos), bool), first)
+    out["last_t"] = earliest(np.ones(len(pos), bool), last, np.maximum, _MIN)
+    out["purchase_t"] = earliest(stage == catalog.purchase_stage, first)
+    out["churn_t"] = earliest(stage == catalog.churn_stage, first)
+    buyer = [s for s in catalog.buyer_stages if s != catalog.purchase_stage]
+    out["last_buyer_t"] = earliest(np.isin(stage, buyer), last, np.maximum, _MIN)
+    per = pd.DataFrame(out)
+    return per[["customer_id", "n_events", *_TIMES, "before_purchase", "orders", "revenue"]]
 
 
 def _nanoseconds(values: pd.Series) -> np.ndarray:

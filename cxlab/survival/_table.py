@@ -80,8 +80,9 @@ def survival_table(
 
     Parameters
     ----------
-    data : CXData
-        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``).
+    data : CXData or LazyStudy
+        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``). A lazy
+        study's event columns are read into memory (not engine-aware yet).
     churn : {"event", "inactivity", "either", "auto"}, default="event"
         What counts as churn (see the module docstring): an explicit churn
         event, a silence longer than ``inactivity_days`` (churn dated at the
@@ -187,7 +188,7 @@ def survival_table(
         if name is not None:
             check_names(name, catalog, argument=param)
     support_stage = support_stage or catalog.support_stage
-    events = data.events
+    events = _events_in_memory(data)
     if len(events) == 0:
         raise DataError("the events table is empty", table="events", fix="load some events")
 
@@ -493,6 +494,33 @@ def _join_covariates(table, data, start_stage, window_days, extra, persona) -> p
     return table
 
 
+def _events_in_memory(data) -> pd.DataFrame:
+    """The events as pandas; a lazy study's columns this table needs are read into memory.
+
+    The survival table is not engine-aware yet: on a :class:`~cxlab.engines.LazyStudy`
+    it reads ``customer_id``, ``timestamp``, ``stage``, ``channel`` and ``revenue``
+    (about 30 bytes per event) and runs in pandas.
+    """
+    if isinstance(data.events, pd.DataFrame):
+        return data.events
+    from cxlab.data._schema import sort_events
+    from cxlab.engines._frames import to_lazy, to_pandas
+
+    lf = to_lazy(data.events)
+    names = lf.collect_schema().names()
+    keep = [c for c in ("customer_id", "timestamp", "stage", "channel", "revenue") if c in names]
+    events = to_pandas(lf.select(keep))
+    events["timestamp"] = pd.to_datetime(events["timestamp"]).astype("datetime64[ns]")
+    catalog = data.catalog
+    events["stage"] = pd.Categorical(events["stage"].astype(object), categories=catalog.stages)
+    channels = sorted(set(events["channel"].dropna().astype(str)) - set(catalog.channels))
+    events["channel"] = pd.Categorical(
+        events["channel"].astype(object), categories=[*catalog.channels, *channels]
+    )
+    log.info("survival table: %d events of a %s study read into memory", len(events), "lazy")
+    return sort_events(events).reset_index(drop=True)
+
+
 # -- helpers ----------------------------------------------------------------------
 
 
@@ -559,9 +587,16 @@ def _column(events, name, order, dtype):
 def _auto_churn(data, catalog) -> str:
     """``"event"`` when the events hold the catalog's churn stage, else ``"inactivity"``."""
     stage = catalog.churn_stage
-    if stage is not None and (data.events["stage"] == stage).any():
-        return "event"
-    return "inactivity"
+    if stage is None:
+        return "inactivity"
+    if isinstance(data.events, pd.DataFrame):
+        return "event" if (data.events["stage"] == stage).any() else "inactivity"
+    import narwhals as nw
+
+    from cxlab.engines._frames import to_lazy, to_pandas
+
+    found = to_lazy(data.events).filter(nw.col("stage") == stage).select(nw.len())
+    return "event" if int(to_pandas(found).iloc[0, 0]) else "inactivity"
 
 
 def _stage_code(names: list, stage: str, param: str) -> int:
