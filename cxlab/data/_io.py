@@ -422,13 +422,28 @@ def read_folder(source, *, encoding: str | None = None, errors: list | None = No
     for name in TABLES:
         try:
             f = _find(path, name)
-            raw[name] = read_table(f, encoding=encoding) if f is not None else None
+            if f is None and (path / name).is_dir():  # a folder of Parquet partitions
+                raw[name] = _read_partitions(path / name)
+            else:
+                raw[name] = read_table(f, encoding=encoding) if f is not None else None
         except ReadError as exc:
             if errors is None:
                 raise
             errors.append(exc)
             raw[name] = None
     return raw, catalog
+
+
+def _read_partitions(folder: Path) -> pd.DataFrame:
+    """All Parquet files under ``folder`` (in path order) as one table."""
+    files = sorted(folder.rglob("*.parquet"))
+    if not files:
+        raise ReadError(
+            f"the folder {folder} holds no Parquet files",
+            table=folder.name,
+            fix=f"write the {folder.name} table as Parquet files there, or remove the folder",
+        )
+    return pd.concat([read_table(f) for f in files], ignore_index=True)
 
 
 def customers_from_events(events: pd.DataFrame) -> pd.DataFrame:
