@@ -120,13 +120,13 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
             )
             row = con.execute(sql).fetchone()
             check = float(sum(row[1:]))
-    else:  # pandas in memory
+    else:  # pandas in memory; exact copies of an event (if any) dropped, as cxlab.load offers
         if task == "validation":  # reading, typing, checking and ordering: cxlab.load
             start = time.perf_counter()
-            data = cxlab.load(folder, engine="pandas")
+            data = cxlab.load(folder, engine="pandas", on_duplicates="drop")
             check = 0.0
         else:
-            data = cxlab.load(folder, engine="pandas")
+            data = cxlab.load(folder, engine="pandas", on_duplicates="drop")
             start = time.perf_counter()
             if task == "features":
                 out = cxlab.customer_features(data)
@@ -171,6 +171,9 @@ def main(argv=None) -> None:
     parser.add_argument("--dir", default=None, help="study folder (default /tmp/cxlab-scale-<N>)")
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--no-pandas", action="store_true", help="skip the in-memory rows")
+    parser.add_argument(
+        "--tasks", nargs="+", default=["validation", "features", "survival"], help="rows to run"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -195,7 +198,7 @@ def main(argv=None) -> None:
             )
         )
     impls = ["cxlab-duckdb", "duckdb-sql"] + ([] if args.no_pandas else ["cxlab-pandas"])
-    for task in ("validation", "features", "survival"):
+    for task in args.tasks:
         for impl in impls:
             rows.append(
                 (

@@ -53,7 +53,8 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
     -------
     cells : DataFrame
         ``customer_id``, ``stage``, ``channel``, ``n``, ``first_t``, ``last_t``,
-        ``before_purchase``, ``orders``, ``revenue``.
+        ``before_purchase``, ``orders``, ``revenue``, and ``pos`` (the customer's row in
+        ``per_customer``), ``stage_code`` and ``channel_code`` (catalog order, -1 missing).
     per_customer : DataFrame
         Sorted by ``customer_id``: ``n_events``, ``before_purchase``, ``orders``,
         ``revenue`` and the int64 nanosecond times ``first_t``, ``last_t``,
@@ -64,7 +65,7 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
     MissingColumnError
         ``customer_id``, ``timestamp``, ``stage`` or ``channel`` is missing.
     DataError
-        An empty event log, or missing customer ids.
+        An empty event log, missing customer ids, stages or channels outside the catalog.
     """
     lf = to_lazy(events)
     names = lf.collect_schema().names()
@@ -120,14 +121,41 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
         cells[col] = cells[col].to_numpy(dtype=np.int64)
     for col in ("first_t", "last_t"):
         cells[col] = _nanoseconds(cells[col])
-    return cells, _per_customer(cells, catalog)
+    pos, ids = pd.factorize(cells["customer_id"], sort=True)
+    cells["pos"] = pos.astype(np.int64)
+    channels = catalog.channels
+    for col, names in (("stage", catalog.stages), ("channel", channels)):
+        cells[f"{col}_code"] = _catalog_codes(cells[col], names, col, cells["n"].to_numpy())
+    return cells, _per_customer(cells, np.asarray(ids), catalog)
 
 
-def _per_customer(cells: pd.DataFrame, catalog) -> pd.DataFrame:
+def _catalog_codes(values: pd.Series, names, column: str, weights) -> np.ndarray:
+    """Codes of a stage or channel column in catalog order (-1 where missing).
+
+    Raises a :class:`DataError` naming the values outside the catalog and how many events
+    have them (``weights``: events per row).
+    """
+    codes, uniques = pd.factorize(values)
+    uniques = [str(u) for u in uniques]
+    unknown = [u for u in uniques if u not in names]
+    if unknown:
+        bad = np.isin(codes, [uniques.index(u) for u in unknown])
+        raise DataError(
+            f"values {unknown[:5]} are not in the catalog's {column}s",
+            table="events",
+            column=column,
+            n_rows=int(np.asarray(weights)[bad].sum()),
+            fix="load the data with cxlab.load (which validates it) or extend the StageCatalog",
+        )
+    lookup = np.array([*(list(names).index(u) for u in uniques), -1], dtype=np.int64)
+    return lookup[codes]
+
+
+def _per_customer(cells: pd.DataFrame, ids: np.ndarray, catalog) -> pd.DataFrame:
     """Per-customer counts and times from the cells (one row per customer, stage, channel)."""
-    ids, pos = np.unique(cells["customer_id"].to_numpy(), return_inverse=True)
-    n = len(ids)
-    stage = cells["stage"].astype(object).to_numpy()
+    pos, n = cells["pos"].to_numpy(), len(ids)
+    stage = cells["stage_code"].to_numpy()
+    code = {name: i for i, name in enumerate(catalog.stages)}
     first, last = cells["first_t"].to_numpy(), cells["last_t"].to_numpy()
     out = {"customer_id": ids}
     for col in ("n", "before_purchase", "orders"):
@@ -142,9 +170,9 @@ def _per_customer(cells: pd.DataFrame, catalog) -> pd.DataFrame:
 
     out["first_t"] = earliest(np.ones(len(pos), bool), first)
     out["last_t"] = earliest(np.ones(len(pos), bool), last, np.maximum, _MIN)
-    out["purchase_t"] = earliest(stage == catalog.purchase_stage, first)
-    out["churn_t"] = earliest(stage == catalog.churn_stage, first)
-    buyer = [s for s in catalog.buyer_stages if s != catalog.purchase_stage]
+    out["purchase_t"] = earliest(stage == code[catalog.purchase_stage], first)
+    out["churn_t"] = earliest(stage == code.get(catalog.churn_stage, -2), first)
+    buyer = [code[s] for s in catalog.buyer_stages if s != catalog.purchase_stage]
     out["last_buyer_t"] = earliest(np.isin(stage, buyer), last, np.maximum, _MIN)
     per = pd.DataFrame(out)
     return per[["customer_id", "n_events", *_TIMES, "before_purchase", "orders", "revenue"]]

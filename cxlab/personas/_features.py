@@ -63,22 +63,6 @@ def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]
     return names
 
 
-def _codes(series: pd.Series, categories, column: str, weights) -> np.ndarray:
-    """Integer codes of a column in catalog order (-1 for missing); ``weights``: events per row."""
-    cat = pd.Categorical(series.astype(object), categories=list(categories))
-    unknown = cat.isna() & series.notna().to_numpy()
-    if unknown.any():
-        bad = pd.unique(series[unknown].astype(object))[:5].tolist()
-        raise DataError(
-            f"values {bad} are not in the catalog's {column}s",
-            table="events",
-            column=column,
-            n_rows=int(np.asarray(weights)[unknown].sum()),
-            fix="load the data with cxlab.load (which validates it) or extend the StageCatalog",
-        )
-    return cat.codes.astype(np.int64)
-
-
 def customer_features(data, *, features="all", attributes=None, end=None) -> pd.DataFrame:
     """Build one row per customer of documented journey, value and feedback features.
 
@@ -131,10 +115,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     ids = per["customer_id"].to_numpy()
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
-    pos = pd.Index(ids).get_indexer(cells["customer_id"].to_numpy())
-    stage = _codes(cells["stage"], catalog.stages, "stage", cells["n"])
-    chan = _codes(cells["channel"], catalog.channels, "channel", cells["n"])
-    weight = cells["n"].to_numpy(dtype=np.int64)
+    pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
+    stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
     t0 = int(per["first_t"].min())
 
     def day(ns):  # float days since the first event; NaN where there is no such event
@@ -146,17 +128,22 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
         end_day = (pd.Timestamp(end).value - t0) / DAY_NS
     out: dict[str, np.ndarray] = {}
 
-    # events per (stage, channel) cell and customer, from the engine's long cell counts
+    # events per (stage, channel) cell and customer: the engine's cells grouped by cell
+    # (a counting sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
-    cell = stage * n_ch + chan
-    by_cell = np.bincount(
-        pos[has_ch] * (n_st * n_ch) + cell[has_ch], weights=weight[has_ch], minlength=n * n_st * n_ch
-    ).astype(np.int64).reshape(n, n_st * n_ch)
-    ch_counts = by_cell.reshape(n, n_st, n_ch).sum(axis=1)
+    cell = np.where(has_ch, stage * n_ch + chan, n_st * n_ch)
+    by_cell = np.argsort(cell, kind="stable")
+    bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
     cells_out = {}
-    for j in np.flatnonzero(by_cell.any(axis=0)):
-        cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = by_cell[:, j]
-    del by_cell
+    for j in range(n_st * n_ch):
+        rows = by_cell[bounds[j] : bounds[j + 1]]
+        if len(rows):
+            counts = np.bincount(pos[rows], weights=weight[rows], minlength=n).astype(np.int64)
+            cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
+    ch_counts = np.bincount(
+        pos[has_ch] * n_ch + chan[has_ch], weights=weight[has_ch], minlength=n * n_ch
+    )
+    ch_counts = ch_counts.astype(np.int64).reshape(n, n_ch)
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
