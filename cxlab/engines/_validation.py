@@ -246,13 +246,12 @@ def _check_revenue(lf, schema, counts, probs) -> None:
 
 
 def _check_duplicates(lf, columns, probs) -> None:
+    """Exact copies of a row: one grouping over every column; only repeated rows come back."""
     groups = lf.group_by(columns).agg(nw.len().alias("_n")).filter(nw.col("_n") > 1)
-    found = to_pandas(
-        groups.select((nw.col("_n") - 1).sum().alias("extra"), nw.len().alias("groups"))
-    ).iloc[0]
-    extra = int(found["extra"]) if found["extra"] == found["extra"] else 0
+    found = to_pandas(groups.select("customer_id", "_n"))
+    extra = int((found["_n"] - 1).sum())
     if extra:
-        ids = to_pandas(groups.select("customer_id").unique().sort("customer_id").head(5))
+        ids = found["customer_id"].drop_duplicates().sort_values().head(5).tolist()
         probs.errors.append(
             DuplicateEventError(
                 "the same event (identical in every column, revenue included) appears more "
@@ -260,7 +259,7 @@ def _check_duplicates(lf, columns, probs) -> None:
                 table=_TABLE,
                 column="timestamp",
                 n_rows=extra,
-                example_ids=ids["customer_id"].tolist(),
+                example_ids=ids,
                 fix="remove the copies upstream (an engine study is not rewritten by cxlab), "
                 "or load the study in memory with on_duplicates='drop'",
             )

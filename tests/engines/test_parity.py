@@ -1,6 +1,6 @@
 """Same answers on every engine: pandas in memory, DuckDB (lazy, from Parquet) and Spark.
 
-Each reduction runs on the demo study and on a simulated one; counts must be identical
+Each reduction runs on the demo study and on a simulated one (and on a polars LazyFrame); counts must be identical
 and floats equal to 1e-9 relative. Spark runs in local mode (marked slow; skipped with
 one line where Java or pyspark is missing).
 """
@@ -17,7 +17,7 @@ import cxlab
 from cxlab.engines import event_problem_counts
 from cxlab.exceptions import DataError, UnknownCategoryError
 
-ENGINES = ["pandas", "duckdb", pytest.param("spark", marks=pytest.mark.slow)]
+ENGINES = ["pandas", "duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)]
 STUDIES = ["demo", "simulated"]
 RTOL = 1e-9
 
@@ -47,6 +47,16 @@ def _study(engine, name, studies, tmp_path_factory, request):
         study = cxlab.load(folder, engine="duckdb", memory_limit="1GB")
         assert isinstance(study, cxlab.LazyStudy) and study.engine == "duckdb"
         return study
+    if engine == "polars":
+        pl = pytest.importorskip("polars")
+        events = pl.from_pandas(data.events.astype({"stage": str, "channel": str})).lazy()
+        return cxlab.lazy_study(
+            events,
+            customers=data.customers,
+            feedback=data.feedback,
+            catalog=data.catalog,
+            truth=data.truth,
+        )
     spark = request.getfixturevalue("spark")
     study = cxlab.lazy_study(
         _spark_events(spark, data.events),
