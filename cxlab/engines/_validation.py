@@ -76,9 +76,7 @@ def event_problem_counts(frame, catalog: StageCatalog) -> dict:
     return {k: int(v) if v == v else 0 for k, v in row.items()}
 
 
-def check_events_in_engine(
-    frame, catalog: StageCatalog, *, duplicates: bool = True
-) -> Problems:
+def check_events_in_engine(frame, catalog: StageCatalog, *, duplicates: bool = True) -> Problems:
     """The problems of an event table, counted where it lives.
 
     Parameters
