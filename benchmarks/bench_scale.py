@@ -102,7 +102,7 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
             check = float(out["tenure_days"].sum())
         else:
             probs = check_events_in_engine(study.events, study.catalog)
-            check = float(len(probs.errors))
+            check = float(sum(e.n_rows or 0 for e in probs.errors))  # rows with a problem
     elif impl == "duckdb-sql":
         con = duckdb_connection(memory_limit=memory_limit)
         cat = cxlab.DEFAULT_CATALOG
