@@ -321,7 +321,7 @@ def _churn(d, rng) -> None:
     d.churn_abs = d.tp + d.churn_after
     d.churned = d.churn_abs < d.window
     active_end = np.minimum(d.churn_abs, d.window)
-    d.tenure = active_end - d.tp
+    d.tenure = np.maximum(active_end - d.tp, 0.0)  # 0 for a purchase after the window end
 
 
 def _owner_journey(d, rng) -> None:

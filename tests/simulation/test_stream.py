@@ -70,3 +70,15 @@ def test_cli_streams_parquet_in_chunks(tmp_path):
     assert len(list((out / "events").glob("part-*.parquet"))) == 3
     study = cxlab.load(out, engine="duckdb")
     assert isinstance(study, cxlab.LazyStudy) and len(study.customers) == 500
+
+
+def test_a_purchase_after_the_window_end_does_not_break_the_draw():
+    # slow buyers purchase after the window closes; their tenure is 0, not negative
+    from dataclasses import replace
+
+    from cxlab.simulation import default_personas
+
+    slow = [replace(p, dwell_days=dict.fromkeys(p.dwell_days, 300.0)) for p in default_personas()]
+    data = cxlab.simulate(n_customers=400, seed=0, personas=slow)
+    assert data.truth.params["events_after_window_dropped"] > 0
+    assert (data.truth.customers["tenure_days"].dropna() >= 0).all()
