@@ -87,13 +87,17 @@ def to_lazy(frame) -> nw.LazyFrame:
     return nf.lazy() if isinstance(nf, nw.DataFrame) else nf
 
 
-def to_pandas(frame) -> pd.DataFrame:
+def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
     """Collect a (small) result to pandas.
 
     Parameters
     ----------
     frame : narwhals DataFrame or LazyFrame, or a native frame
         A reduction's result: one row per customer or less.
+    categorical : sequence of str, default=()
+        Text columns with few distinct values (stages, channels) to return as
+        categoricals: from a lazy engine they travel dictionary-encoded through Arrow
+        instead of as one Python string per row.
 
     Returns
     -------
@@ -101,6 +105,16 @@ def to_pandas(frame) -> pd.DataFrame:
     """
     nf = _native_frame(frame)
     if isinstance(nf, nw.LazyFrame):
+        if categorical:
+            import pyarrow.compute as pc
+
+            table = nf.collect(backend="pyarrow").to_native()
+            for name in categorical:
+                i = table.schema.get_field_index(name)
+                column = table.column(i)
+                if not hasattr(column.type, "index_type"):  # not dictionary-encoded yet
+                    table = table.set_column(i, name, pc.dictionary_encode(column))
+            return table.to_pandas()
         nf = nf.collect(backend="pandas")
     out = nf.to_native()
     return out if isinstance(out, pd.DataFrame) else nf.to_pandas()

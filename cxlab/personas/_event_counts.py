@@ -106,7 +106,7 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
             nw.col("revenue").sum(),
         )
     )
-    cells = to_pandas(cells)
+    cells = to_pandas(cells, categorical=("stage", "channel"))
     if len(cells) == 0:
         raise DataError("the event log is empty", table="events", n_rows=0)
     if cells["customer_id"].isna().any():
