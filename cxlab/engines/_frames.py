@@ -114,7 +114,7 @@ def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
                 column = table.column(i)
                 if not hasattr(column.type, "index_type"):  # not dictionary-encoded yet
                     table = table.set_column(i, name, pc.dictionary_encode(column))
-            return table.to_pandas()
+            return table.to_pandas(split_blocks=True, self_destruct=True)
         nf = nf.collect(backend="pandas")
     out = nf.to_native()
     return out if isinstance(out, pd.DataFrame) else nf.to_pandas()
