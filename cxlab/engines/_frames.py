@@ -105,7 +105,7 @@ def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
     """
     nf = _native_frame(frame)
     if isinstance(nf, nw.LazyFrame):
-        if categorical:
+        if categorical and nf.implementation is not nw.Implementation.PANDAS:
             import pyarrow.compute as pc
 
             table = nf.collect(backend="pyarrow").to_native()
