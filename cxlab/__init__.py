@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         select_stages,
         validate,
     )
+    from cxlab.engines import LazyStudy, lazy_study
     from cxlab.exceptions import CxlabError
     from cxlab.feedback import (
         CommentThemes,
@@ -156,6 +157,7 @@ _TOPICS = (
     "teaching",
     "report",
     "i18n",
+    "engines",
 )
 
 # public name -> the public module (a topic's face) that exports it. Add a line
@@ -175,6 +177,9 @@ _EXPORTS = {
     "empty_feedback": "cxlab.data",
     "validate": "cxlab.data",
     "ValidationReport": "cxlab.data",
+    # studies whose events stay in DuckDB, Spark or polars
+    "LazyStudy": "cxlab.engines",
+    "lazy_study": "cxlab.engines",
     # simulation (ground truth)
     "simulate": "cxlab.simulation",
     "Persona": "cxlab.simulation",

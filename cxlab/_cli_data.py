@@ -18,6 +18,13 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="output folder, e.g. data/demo")
     p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     p.add_argument(
+        "--chunk",
+        type=int,
+        default=None,
+        help="with --format parquet: draw and write this many customers at a time (bounded "
+        "memory, any size; default 250000 when --customers is larger, else all at once)",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="write into a folder that already holds files (they may be overwritten)",
@@ -49,6 +56,7 @@ def register(sub) -> None:
 
 def _simulate(args) -> int:
     from cxlab.simulation._simulate import simulate
+    from cxlab.simulation._stream import DEFAULT_CHUNK_CUSTOMERS, simulate_to_parquet
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -63,6 +71,16 @@ def _simulate(args) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.format == "parquet" and (args.chunk or args.customers > DEFAULT_CHUNK_CUSTOMERS):
+        folder = simulate_to_parquet(
+            out,
+            args.customers,
+            random_state=args.seed,
+            chunk_customers=args.chunk or DEFAULT_CHUNK_CUSTOMERS,
+            progress=True,
+        )
+        print(f"wrote {args.customers:,} simulated customers in chunks to {folder}")
+        return 0
     data = simulate(n_customers=args.customers, random_state=args.seed)
     folder = data.save(out, format=args.format)
     print(f"wrote {data!r} to {folder}")

@@ -463,13 +463,28 @@ def read_folder(source, *, encoding: str | None = None, errors: list | None = No
     for name in TABLES:
         try:
             f = _find(path, name)
-            raw[name] = read_table(f, encoding=encoding) if f is not None else None
+            if f is None and (path / name).is_dir():  # a folder of Parquet partitions
+                raw[name] = _read_partitions(path / name)
+            else:
+                raw[name] = read_table(f, encoding=encoding) if f is not None else None
         except ReadError as exc:
             if errors is None:
                 raise
             errors.append(exc)
             raw[name] = None
     return raw, catalog
+
+
+def _read_partitions(folder: Path) -> pd.DataFrame:
+    """All Parquet files under ``folder`` (in path order) as one table."""
+    files = sorted(folder.rglob("*.parquet"))
+    if not files:
+        raise ReadError(
+            f"the folder {folder} holds no Parquet files",
+            table=folder.name,
+            fix=f"write the {folder.name} table as Parquet files there, or remove the folder",
+        )
+    return pd.concat([read_table(f) for f in files], ignore_index=True)
 
 
 def customers_from_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -521,7 +536,10 @@ def load(
     dayfirst: bool | None = None,
     timestamp_format: str | None = None,
     observation_end=None,
-) -> CXData:
+    engine: str = "auto",
+    memory_limit: str = "auto",
+    temp_directory=None,
+):
     """Load a study: a folder with ``events``, ``customers`` and ``feedback`` files.
 
     Files may be Parquet or CSV (one file per table); a ``catalog.json`` sets the
@@ -532,10 +550,17 @@ def load(
     day), without a feedback table the study has no answers
     (:func:`empty_feedback`); a :class:`DataWarning` says so in each case.
 
+    With ``engine="duckdb"`` (or ``"auto"`` on large files) the events stay in DuckDB:
+    the result is a :class:`~cxlab.engines.LazyStudy`, validated by counts inside
+    DuckDB, on which the engine-aware analyses run out of core (``docs/scale.md``).
+
     Parameters
     ----------
-    source : str or Path
-        The folder, or a DuckDB file.
+    source : str, Path or frame
+        The folder, or a DuckDB file. With ``engine="duckdb"`` also Parquet file(s), a
+        glob (``"big/events/*.parquet"``) or a folder of Parquet partitions. A PySpark
+        DataFrame, polars LazyFrame or DuckDB relation is taken as the events table of a
+        lazy study (:func:`cxlab.engines.lazy_study`).
     catalog : StageCatalog, optional
         Overrides the folder's ``catalog.json`` (default catalog without one).
     columns : dict, optional
@@ -546,6 +571,21 @@ def load(
         See :func:`load_events`.
     encoding, dayfirst, timestamp_format, observation_end
         How to read the files and their timestamps; see :func:`load_events`.
+    engine : {"auto", "pandas", "duckdb"}, default="auto"
+        Where the events live: in memory (``"pandas"``, a :class:`CXData`) or in DuckDB
+        (a :class:`~cxlab.engines.LazyStudy`). ``"auto"`` picks DuckDB when the event
+        files (Parquet or a DuckDB database) are larger than
+        :data:`cxlab.engines.AUTO_DUCKDB_BYTES` (256 MiB, about 2e7 events) on disk;
+        CSV studies always load into pandas.
+    memory_limit : str, default="auto"
+        DuckDB's memory limit (e.g. ``"2GB"``); ``"auto"``: half the machine's memory, at
+        most 4 GB. DuckDB spills to ``temp_directory`` past it.
+    temp_directory : str or Path, optional
+        DuckDB's spill folder; default ``cxlab-duckdb`` in the system's temporary folder.
+
+    Returns
+    -------
+    CXData or LazyStudy
 
     Examples
     --------
@@ -554,6 +594,23 @@ def load(
     >>> sorted(data.events.columns)[:3]
     ['channel', 'customer_id', 'revenue']
     """
+    if engine not in ("auto", "pandas", "duckdb"):
+        raise ParameterError(f"engine={engine!r}; use 'auto', 'pandas' or 'duckdb'.")
+    if not isinstance(source, str | Path):
+        from cxlab.engines._load import lazy_study
+
+        return lazy_study(source, catalog=catalog, columns=columns)
+    if engine == "duckdb" or engine == "auto":
+        from cxlab.engines._load import load_lazy, use_duckdb
+
+        if engine == "duckdb" or use_duckdb(source):
+            return load_lazy(
+                source,
+                catalog=catalog,
+                columns=columns,
+                memory_limit=memory_limit,
+                temp_directory=temp_directory,
+            )
     raw, stored = read_folder(source, encoding=encoding)
     catalog = catalog or stored
     if raw["events"] is None:

@@ -18,8 +18,11 @@ Customers in the customers table without any event have no journey to
 describe: they are left out and a :class:`~cxlab.exceptions.DataWarning` says
 how many (the report lists them as ``(no events)``).
 
-All work is vectorised over events (``np.bincount`` on integer customer codes;
-the log is sorted only when it is not already in customer/time order).
+The work over events is one plan written on narwhals
+(:mod:`cxlab.personas._event_counts`): it runs inside the engine that holds the events
+(pandas in memory, DuckDB out of core, Spark, polars) and returns per-customer counts and
+times; the features are derived from those with numpy. A lazy study
+(:class:`~cxlab.engines.LazyStudy`) works unchanged.
 """
 
 from __future__ import annotations
@@ -31,10 +34,12 @@ import pandas as pd
 
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
 from cxlab.personas._catalog import FEATURE_GROUPS, feature_catalog, missing_report
+from cxlab.personas._event_counts import event_aggregates
 
 __all__ = ["customer_features", "feature_catalog", "missing_report", "FEATURE_GROUPS"]
 
 DAY_NS = 86_400 * 10**9
+_NO_EVENT = -1  # event_aggregates' time where a customer has no such event
 
 
 def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]:
@@ -58,67 +63,14 @@ def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]
     return names
 
 
-def _codes(series: pd.Series, categories, column: str) -> np.ndarray:
-    """Integer codes of a column in catalog order (-1 for missing)."""
-    if isinstance(series.dtype, pd.CategoricalDtype) and list(series.cat.categories) == list(
-        categories
-    ):
-        return series.cat.codes.to_numpy().astype(np.int64)
-    cat = pd.Categorical(series, categories=list(categories))
-    unknown = cat.isna() & series.notna().to_numpy()
-    if unknown.any():
-        bad = pd.unique(series[unknown])[:5].tolist()
-        raise DataError(
-            f"values {bad} are not in the catalog's {column}s",
-            table="events",
-            column=column,
-            n_rows=int(unknown.sum()),
-            fix="load the data with cxlab.load (which validates it) or extend the StageCatalog",
-        )
-    return cat.codes.astype(np.int64)
-
-
-def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code of every event's customer (0..n-1 in id order) and the ids."""
-    values = ids.to_numpy()
-    if ids.isna().any():
-        raise DataError(
-            "customer_id is missing",
-            table="events",
-            column="customer_id",
-            n_rows=int(ids.isna().sum()),
-            fix="every event needs its customer; load with cxlab.load to validate",
-        )
-    if values.dtype.kind in "iu" and len(values) and (values[1:] >= values[:-1]).all():
-        new = np.r_[True, values[1:] != values[:-1]]  # sorted ids: codes by run
-        return np.cumsum(new) - 1, values[new]
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
-
-
-def _in_customer_time_order(codes: np.ndarray, ts: np.ndarray) -> bool:
-    """True when events are grouped by customer (ascending codes) and in time order."""
-    if len(codes) < 2 or not (codes[1:] >= codes[:-1]).all():
-        return len(codes) < 2
-    back = np.flatnonzero(ts[1:] < ts[:-1])  # time goes back only at a customer change
-    return bool((codes[back + 1] != codes[back]).all())
-
-
-def _group_firsts(codes: np.ndarray) -> np.ndarray:
-    """Positions where a new run of equal (sorted) codes starts."""
-    if len(codes) == 0:
-        return np.empty(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-
-
 def customer_features(data, *, features="all", attributes=None, end=None) -> pd.DataFrame:
     """Build one row per customer of documented journey, value and feedback features.
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or LazyStudy
         Events, customers, feedback and catalog (from :func:`cxlab.load` or
-        :func:`cxlab.simulate`).
+        :func:`cxlab.simulate`); the events may stay in DuckDB, Spark or polars.
     features : "all", str or list of str, default="all"
         Feature groups (``"channels"``, ``"journey"``, ``"stages"``, ``"value"``,
         ``"feedback"``) and/or feature names; see :func:`feature_catalog`.
@@ -159,95 +111,68 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     """
     catalog = data.catalog
     table = feature_catalog(catalog)
-    ev = data.events
-    missing_cols = [c for c in ("customer_id", "timestamp", "stage", "channel") if c not in ev]
-    if missing_cols:
-        raise MissingColumnError(
-            f"required column {missing_cols[0]!r} is missing; found {list(ev.columns)}",
-            table="events",
-            column=missing_cols[0],
-            fix="load the data with cxlab.load(..., columns=...) to map your column names",
-        )
-    if len(ev) == 0:
-        raise DataError("the event log is empty", table="events", n_rows=0)
-
-    codes, ids = _customer_codes(ev["customer_id"])
-    ts = ev["timestamp"].to_numpy().astype("datetime64[ns]").view(np.int64)
-    stage = _codes(ev["stage"], catalog.stages, "stage")
-    chan = _codes(ev["channel"], catalog.channels, "channel")
-    revenue = (
-        ev["revenue"].to_numpy(dtype=float) if "revenue" in ev else np.zeros(len(ev), dtype=float)
-    )
-    if not _in_customer_time_order(codes, ts):
-        order = np.lexsort((stage, ts, codes))
-        codes, ts, stage, chan, revenue = (a[order] for a in (codes, ts, stage, chan, revenue))
-
+    cells, per = event_aggregates(data.events, catalog)
+    ids = per["customer_id"].to_numpy()
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
-    t0 = ts.min()
+    pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
+    stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
+    t0 = int(per["first_t"].min())
 
-    def day(idx):  # float days since the first event, only where needed
-        return (ts[idx] - t0) / DAY_NS
+    def day(ns):  # float days since the first event; NaN where there is no such event
+        return np.where(ns == _NO_EVENT, np.nan, (ns - t0) / DAY_NS)
 
-    end_day = float(day(np.argmax(ts))) if end is None else (pd.Timestamp(end).value - t0) / DAY_NS
+    if end is None:
+        end_day = float((int(per["last_t"].max()) - t0) / DAY_NS)
+    else:
+        end_day = (pd.Timestamp(end).value - t0) / DAY_NS
     out: dict[str, np.ndarray] = {}
 
-    # events per (stage, channel) cell and customer: group events by cell (a counting
-    # sort of small integers), then one bincount over customers per cell
+    # events per (stage, channel) cell and customer: the engine's cells grouped by cell
+    # (a counting sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
-    cell = np.where(has_ch, stage.astype(np.int64) * n_ch + chan, n_st * n_ch)
+    cell = np.where(has_ch, stage * n_ch + chan, n_st * n_ch)
     by_cell = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
-    sorted_codes = codes[by_cell]
-    del by_cell
-    ch_counts = np.zeros((n, n_ch), dtype=np.int64)
-    cells = {}
+    cells_out = {}
     for j in range(n_st * n_ch):
-        lo, hi = bounds[j], bounds[j + 1]
-        if hi > lo:
-            counts = np.bincount(sorted_codes[lo:hi], minlength=n)
-            cells[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
-            ch_counts[:, j % n_ch] += counts
-    del sorted_codes
+        rows = by_cell[bounds[j] : bounds[j + 1]]
+        if len(rows):
+            counts = np.bincount(pos[rows], weights=weight[rows], minlength=n).astype(np.int64)
+            cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
+    ch_counts = np.bincount(
+        pos[has_ch] * n_ch + chan[has_ch], weights=weight[has_ch], minlength=n * n_ch
+    )
+    ch_counts = ch_counts.astype(np.int64).reshape(n, n_ch)
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
     for j, c in enumerate(catalog.channels):
         out[f"share_{c}"] = shares[:, j]
-    out.update(cells)
+    out.update(cells_out)
     out.update(_attributes(data.customers, ids, attributes))
 
-    st_counts = np.bincount(codes * n_st + stage, minlength=n * n_st).reshape(n, n_st)
+    st_counts = np.bincount(pos * n_st + stage, weights=weight, minlength=n * n_st)
+    st_counts = st_counts.astype(np.int64).reshape(n, n_st)
     reached = st_counts > 0
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]
-    starts = _group_firsts(codes)
-    first_day = day(starts)
-
-    # first purchase per customer
-    pidx = np.flatnonzero(stage == p_code)
-    pfirst = pidx[_group_firsts(codes[pidx])]
-    pcust = codes[pfirst]
-    purchase_day = np.full(n, np.nan)
-    purchase_day[pcust] = day(pfirst)
+    first_day = day(per["first_t"].to_numpy())
+    purchase_day = day(per["purchase_t"].to_numpy())
 
     # buyer's journey: events before the first purchase (purchasers) or all buyer-stage events
     buyer_codes = [
         catalog.stages.index(s) for s in catalog.buyer_stages if s != catalog.purchase_stage
     ]
     n_buyer = st_counts[:, buyer_codes].sum(axis=1)
-    n_buyer[pcust] = pfirst - starts[pcust]
-    bidx = np.flatnonzero(np.isin(stage, buyer_codes))
-    bc = codes[bidx]
-    blast = bidx[np.r_[bc[1:] != bc[:-1], True]] if len(bidx) else bidx
-    last_buyer_day = np.full(n, np.nan)
-    last_buyer_day[codes[blast]] = day(blast)
+    n_buyer[purchased] = per["before_purchase"].to_numpy()[purchased]
+    last_buyer_day = day(per["last_buyer_t"].to_numpy())
     buyer_end = np.where(purchased, purchase_day, last_buyer_day)
     gaps = np.where(purchased, n_buyer, n_buyer - 1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         buyer_gap = np.where(gaps > 0, (buyer_end - first_day) / gaps, np.nan)
 
-    out["n_events"] = np.bincount(codes, minlength=n)
+    out["n_events"] = per["n_events"].to_numpy()
     out["n_buyer_events"] = n_buyer
     out["n_stages"] = reached.sum(axis=1)
     out["purchased"] = purchased
@@ -261,9 +186,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     for j, s in enumerate(catalog.stages):
         out[f"reached_{s}"] = reached[:, j]
 
-    paid = revenue > 0
-    orders = np.bincount(codes[paid], minlength=n)
-    total = np.bincount(codes, weights=revenue, minlength=n)
+    orders = per["orders"].to_numpy()
+    total = per["revenue"].to_numpy()
     out["orders"] = orders
     out["revenue"] = total
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -271,11 +195,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     churned = np.zeros(n, dtype=bool)
     churn_day = np.full(n, np.nan)
     if catalog.churn_stage is not None:
-        c_code = catalog.stages.index(catalog.churn_stage)
-        churned = reached[:, c_code]
-        cidx = np.flatnonzero(stage == c_code)
-        cfirst = cidx[_group_firsts(codes[cidx])]
-        churn_day[codes[cfirst]] = day(cfirst)
+        churned = reached[:, catalog.stages.index(catalog.churn_stage)]
+        churn_day = day(per["churn_t"].to_numpy())
     stop = np.where(churned & (churn_day >= purchase_day), churn_day, end_day)
     out["tenure_days"] = np.where(purchased, np.maximum(stop - purchase_day, 0.0), np.nan)
     out["churned"] = churned

@@ -39,6 +39,8 @@ Everything is vectorised over customers and events; the seed fixes every number.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 
@@ -163,167 +165,45 @@ def simulate(
     w = np.array([p.weight for p in personas], dtype=float)
     persona = rng.choice(len(personas), size=n, p=w / w.sum())
 
-    # -- buyer's journey ----------------------------------------------------
-    ev = _EventBuffer()
-    chain = np.stack(
-        [persona_transition_matrix(p).to_numpy() for p in personas]
-    )  # (persona, 3 rows: start, aw, con; 4 cols)
-    dwell = np.array([[p.dwell_days[s] for s in BUYER_TRANSIENT] for p in personas])
-    t = rng.uniform(0.0, window - 180.0, size=n)
-    state = _draw_rows(chain[persona, 0], rng)  # 0 aw, 1 con
-    who = np.arange(n)
-    ev.add(who, t, state)
-    purchase_time = np.full(n, np.nan)
-    for _ in range(MAX_BUYER_STEPS):
-        nxt = _draw_rows(chain[persona[who], state + 1], rng)
-        t = t + rng.exponential(dwell[persona[who], state])
-        moved = nxt <= 2
-        ev.add(who[moved], t[moved], nxt[moved])
-        bought = nxt == 2
-        purchase_time[who[bought]] = t[bought]
-        keep = nxt <= 1
-        who, t, state = who[keep], t[keep], nxt[keep]
-        if len(who) == 0:
-            break
-    cut_off_journeys = len(who)  # still browsing after MAX_BUYER_STEPS: treated as drop-off
+    # each step draws from rng in turn and records what later steps need in `d`
+    d = SimpleNamespace(
+        n=n,
+        personas=personas,
+        persona=persona,
+        window=window,
+        ch_cum=ch_cum,
+        channels=channels,
+        s_code=s_code,
+        onboarding_days=onboarding_days,
+        baseline_hazard=baseline_hazard,
+        hazard=hazard,
+        nps_eff=nps_eff,
+    )
+    for step in (_buyer_journey, _purchase, _onboarding, _churn, _owner_journey):
+        step(d, rng)
 
-    buyer = ev.frame()
-    buyer_ch = _draw_channel(ch_cum, persona[buyer["i"]], buyer["stage"], rng)
-    purchased = ~np.isnan(purchase_time)
-    buyers = np.flatnonzero(purchased)
-    tp = purchase_time[buyers]
-    pb = persona[buyers]
-    is_purchase_event = buyer["stage"] == 2
-    purchase_channel = np.empty(n, dtype=np.int64)
-    purchase_channel[buyer["i"][is_purchase_event]] = buyer_ch[is_purchase_event]
-    pch = purchase_channel[buyers]
-
-    # -- purchase: loyalty, revenue, CSAT -------------------------------------
-    loyal = np.zeros(n, dtype=bool)
-    loyal[buyers] = rng.random(len(buyers)) < np.array([p.loyalty_rate for p in personas])[pb]
-    spend = np.array([p.spend for p in personas])[pb]
-    sigma = np.array([p.spend_sigma for p in personas])[pb]
-    first_revenue = rng.lognormal(np.log(spend) - sigma**2 / 2, sigma)
-    csat_ch = np.array([CSAT_CHANNEL.get(c, 0.0) for c in channels])
-    csat_shift = np.array([p.csat_shift for p in personas])
-    csat = sample_ordinal(csat_shift[pb] + csat_ch[pch], CSAT_THRESHOLDS, 1, rng)
-    csat_time = tp + rng.uniform(0.0, 2 / 24, size=len(buyers))
-
-    # -- onboarding: support contacts, CES, NPS -------------------------------
-    support_rate = np.array([p.support_per_onboarding for p in personas])[pb] * np.exp(
-        SUPPORT_CSAT_EFFECT * (csat - 3)
-    )
-    n_support = rng.poisson(support_rate)
-    sup_i = np.repeat(np.arange(len(buyers)), n_support)
-    sup_t = tp[sup_i] + rng.uniform(0.0, onboarding_days, size=len(sup_i))
-    nps_shift = np.array([p.nps_shift for p in personas])
-    nps_eta = (
-        nps_eff["csat"] * csat
-        + nps_eff["support_contacts"] * n_support
-        + nps_eff["loyalty_member"] * loyal[buyers]
-        + nps_shift[pb]
-    )
-    nps_true = sample_ordinal(nps_eta, NPS_THRESHOLDS, 0, rng)
-    nps_time = tp + onboarding_days - rng.uniform(0.0, 1.0, size=len(buyers))
-
-    # -- churn: proportional hazards after onboarding -------------------------
-    persona_lhr = np.array([p.churn_log_hr for p in personas])
-    persona_lhr = persona_lhr - persona_lhr[0]
-    lin = (
-        hazard["loyalty_member"] * loyal[buyers]
-        + hazard["support_contacts"] * n_support
-        + hazard["csat"] * csat
-        + persona_lhr[pb]
-    )
-    churn_after = onboarding_days + rng.exponential(1.0 / (baseline_hazard * np.exp(lin)))
-    churn_abs = tp + churn_after
-    churned = churn_abs < window
-    active_end = np.minimum(churn_abs, window)
-    tenure = active_end - tp
-
-    # -- owner's journey events ------------------------------------------------
-    owner = _EventBuffer()
-    usage = np.array([p.usage_per_month for p in personas])[pb]
-    _poisson_events(owner, rng, buyers, tp, tenure, usage * tenure / 30, s_code["use"])
-    repeat = np.array([p.repeat_per_month for p in personas])[pb] * np.exp(
-        LOYALTY_REPEAT_LOG_RR * loyal[buyers]
-    )
-    rep_idx = _poisson_events(
-        owner, rng, buyers, tp, tenure, repeat * tenure / 30, s_code["loyalty"]
-    )
-    referral = np.array([p.referral_per_month for p in personas])[pb] * np.select(
-        [nps_true >= 9, nps_true >= 7], [3.0, 1.0], 0.3
-    )
-    _poisson_events(owner, rng, buyers, tp, tenure, referral * tenure / 30, s_code["advocacy"])
-    sup_keep = sup_t < window
-    owner.add(buyers[sup_i[sup_keep]], sup_t[sup_keep], np.full(sup_keep.sum(), s_code["service"]))
-    ch_idx = np.flatnonzero(churned)
-    owner.add(buyers[ch_idx], churn_abs[ch_idx], np.full(len(ch_idx), s_code["churn"]))
-    own = owner.frame()
-    own_ch = _draw_channel(ch_cum, persona[own["i"]], own["stage"], rng)
-    # revenue of repeat orders (upsells are worth twice a repeat order)
-    n_rep = len(rep_idx)
-    upsell = rng.random(n_rep) < np.array([p.upsell_share for p in personas])[pb[rep_idx]]
-    rep_rev = rng.lognormal(
-        np.log(0.5 * spend[rep_idx]) - sigma[rep_idx] ** 2 / 2, sigma[rep_idx]
-    ) * np.where(upsell, 2.0, 1.0)
-
-    # -- assemble events -------------------------------------------------------
-    n_buyer = len(buyer["i"])
-    revenue = np.zeros(n_buyer + len(own["i"]))
-    purchase_rows = np.flatnonzero(is_purchase_event)
-    order = np.argsort(buyer["i"][purchase_rows], kind="stable")
-    revenue[purchase_rows[order]] = first_revenue  # buyers are in ascending customer order
-    rep_rows = n_buyer + own["offset"][1] + np.arange(n_rep)  # second block of owner events
-    revenue[rep_rows] = rep_rev
-    cust = np.concatenate([buyer["i"], own["i"]])
-    time = np.concatenate([buyer["t"], own["t"]])
-    stage = np.concatenate([buyer["stage"], own["stage"]])
-    chan = np.concatenate([buyer_ch, own_ch])
-    touch_special = np.zeros(len(cust), dtype=bool)
-    touch_special[rep_rows[upsell]] = True
-    after_end = time >= window
-    events = _events_frame(
-        ids, cust, time, stage, chan, revenue, touch_special, ~after_end, origin, cat
-    )
-
-    # -- customers ----------------------------------------------------------------
-    first = events.groupby("customer_id", sort=True, observed=True).head(1).set_index("customer_id")
-    business = rng.random(n) < np.array([p.business_share for p in personas])[persona]
-    customers = pd.DataFrame(
-        {
-            "customer_id": ids,
-            "segment": pd.Categorical(
-                np.where(business, "business", "consumer"), categories=["consumer", "business"]
-            ),
-            "region": pd.Categorical(
-                REGIONS[rng.integers(0, len(REGIONS), n)], categories=list(REGIONS)
-            ),
-            "loyalty_member": loyal,
-            "acquisition_channel": first["channel"].reindex(ids).to_numpy(),
-            "signup_date": first["timestamp"].reindex(ids).dt.floor("D").to_numpy(),
-        }
-    )
+    events, after_end = _assemble_events(d, ids, origin, cat)
+    customers = _customers_table(d, events, ids, rng)
 
     latent = {
         "ids": ids,
         "persona": persona,
-        "buyers": buyers,
-        "purchase_day": tp,
-        "csat": csat,
-        "support_contacts": n_support,
-        "loyal": loyal,
-        "nps_true": nps_true,
-        "churn_after_days": churn_after,
-        "churned": churned,
-        "tenure_days": tenure,
+        "buyers": d.buyers,
+        "purchase_day": d.tp,
+        "csat": d.csat,
+        "support_contacts": d.n_support,
+        "loyal": d.loyal,
+        "nps_true": d.nps_true,
+        "churn_after_days": d.churn_after,
+        "churned": d.churned,
+        "tenure_days": d.tenure,
         # times and channels the surveys need
-        "csat_time": csat_time,
-        "purchase_channel": pch,
-        "nps_time": nps_time,
-        "churn_time": churn_abs,
-        "support_index": sup_i,
-        "support_time": sup_t,
+        "csat_time": d.csat_time,
+        "purchase_channel": d.pch,
+        "nps_time": d.nps_time,
+        "churn_time": d.churn_abs,
+        "support_index": d.sup_i,
+        "support_time": d.sup_t,
     }
 
     # -- feedback -----------------------------------------------------------------
@@ -333,7 +213,7 @@ def simulate(
         "comment": comment_rate,
         "persian": persian_share,
     }
-    feedback, theme = feedback_frame(rng, latent, own, own_ch, rates, window, origin, cat)
+    feedback, theme = feedback_frame(rng, latent, d.own, d.own_ch, rates, window, origin, cat)
 
     params = {
         "n_customers": n,
@@ -347,12 +227,176 @@ def simulate(
         "baseline_hazard": baseline_hazard,
         "onboarding_days": onboarding_days,
         "personas": [p.to_dict() for p in personas],
-        "journeys_cut_after_max_steps": int(cut_off_journeys),
+        "journeys_cut_after_max_steps": int(d.cut_off_journeys),
         "events_after_window_dropped": int(after_end.sum()),
         "drop_state": DROP_STATE,
     }
     truth = _build_truth(personas, ch_probs, hazard, nps_eff, latent, theme, params)
     return CXData(events=events, customers=customers, feedback=feedback, catalog=cat, truth=truth)
+
+
+def _buyer_journey(d, rng) -> None:
+    """The buyer's journey: awareness and consideration until purchase or drop-off."""
+    ev = _EventBuffer()
+    chain = np.stack(
+        [persona_transition_matrix(p).to_numpy() for p in d.personas]
+    )  # (persona, 3 rows: start, aw, con; 4 cols)
+    dwell = np.array([[p.dwell_days[s] for s in BUYER_TRANSIENT] for p in d.personas])
+    t = rng.uniform(0.0, d.window - 180.0, size=d.n)
+    state = _draw_rows(chain[d.persona, 0], rng)  # 0 aw, 1 con
+    who = np.arange(d.n)
+    ev.add(who, t, state)
+    d.purchase_time = np.full(d.n, np.nan)
+    for _ in range(MAX_BUYER_STEPS):
+        nxt = _draw_rows(chain[d.persona[who], state + 1], rng)
+        t = t + rng.exponential(dwell[d.persona[who], state])
+        moved = nxt <= 2
+        ev.add(who[moved], t[moved], nxt[moved])
+        bought = nxt == 2
+        d.purchase_time[who[bought]] = t[bought]
+        keep = nxt <= 1
+        who, t, state = who[keep], t[keep], nxt[keep]
+        if len(who) == 0:
+            break
+    d.cut_off_journeys = len(who)  # still browsing after MAX_BUYER_STEPS: treated as drop-off
+
+    d.buyer = ev.frame()
+    d.buyer_ch = _draw_channel(d.ch_cum, d.persona[d.buyer["i"]], d.buyer["stage"], rng)
+    purchased = ~np.isnan(d.purchase_time)
+    d.buyers = np.flatnonzero(purchased)
+    d.tp = d.purchase_time[d.buyers]
+    d.pb = d.persona[d.buyers]
+    d.is_purchase_event = d.buyer["stage"] == 2
+    purchase_channel = np.empty(d.n, dtype=np.int64)
+    purchase_channel[d.buyer["i"][d.is_purchase_event]] = d.buyer_ch[d.is_purchase_event]
+    d.pch = purchase_channel[d.buyers]
+
+
+def _purchase(d, rng) -> None:
+    """Loyalty membership, first revenue and the CSAT of each purchase."""
+    d.loyal = np.zeros(d.n, dtype=bool)
+    d.loyal[d.buyers] = (
+        rng.random(len(d.buyers)) < np.array([p.loyalty_rate for p in d.personas])[d.pb]
+    )
+    d.spend = np.array([p.spend for p in d.personas])[d.pb]
+    d.sigma = np.array([p.spend_sigma for p in d.personas])[d.pb]
+    d.first_revenue = rng.lognormal(np.log(d.spend) - d.sigma**2 / 2, d.sigma)
+    csat_ch = np.array([CSAT_CHANNEL.get(c, 0.0) for c in d.channels])
+    csat_shift = np.array([p.csat_shift for p in d.personas])
+    d.csat = sample_ordinal(csat_shift[d.pb] + csat_ch[d.pch], CSAT_THRESHOLDS, 1, rng)
+    d.csat_time = d.tp + rng.uniform(0.0, 2 / 24, size=len(d.buyers))
+
+
+def _onboarding(d, rng) -> None:
+    """Support contacts in onboarding and the true NPS after it."""
+    support_rate = np.array([p.support_per_onboarding for p in d.personas])[d.pb] * np.exp(
+        SUPPORT_CSAT_EFFECT * (d.csat - 3)
+    )
+    d.n_support = rng.poisson(support_rate)
+    d.sup_i = np.repeat(np.arange(len(d.buyers)), d.n_support)
+    d.sup_t = d.tp[d.sup_i] + rng.uniform(0.0, d.onboarding_days, size=len(d.sup_i))
+    nps_shift = np.array([p.nps_shift for p in d.personas])
+    nps_eta = (
+        d.nps_eff["csat"] * d.csat
+        + d.nps_eff["support_contacts"] * d.n_support
+        + d.nps_eff["loyalty_member"] * d.loyal[d.buyers]
+        + nps_shift[d.pb]
+    )
+    d.nps_true = sample_ordinal(nps_eta, NPS_THRESHOLDS, 0, rng)
+    d.nps_time = d.tp + d.onboarding_days - rng.uniform(0.0, 1.0, size=len(d.buyers))
+
+
+def _churn(d, rng) -> None:
+    """Churn times from proportional hazards after onboarding."""
+    persona_lhr = np.array([p.churn_log_hr for p in d.personas])
+    persona_lhr = persona_lhr - persona_lhr[0]
+    lin = (
+        d.hazard["loyalty_member"] * d.loyal[d.buyers]
+        + d.hazard["support_contacts"] * d.n_support
+        + d.hazard["csat"] * d.csat
+        + persona_lhr[d.pb]
+    )
+    d.churn_after = d.onboarding_days + rng.exponential(1.0 / (d.baseline_hazard * np.exp(lin)))
+    d.churn_abs = d.tp + d.churn_after
+    d.churned = d.churn_abs < d.window
+    active_end = np.minimum(d.churn_abs, d.window)
+    d.tenure = np.maximum(active_end - d.tp, 0.0)  # 0 for a purchase after the window end
+
+
+def _owner_journey(d, rng) -> None:
+    """Use, repeat orders, referrals, support and churn events; revenue of repeat orders."""
+    owner = _EventBuffer()
+    usage = np.array([p.usage_per_month for p in d.personas])[d.pb]
+    _poisson_events(owner, rng, d.buyers, d.tp, d.tenure, usage * d.tenure / 30, d.s_code["use"])
+    repeat = np.array([p.repeat_per_month for p in d.personas])[d.pb] * np.exp(
+        LOYALTY_REPEAT_LOG_RR * d.loyal[d.buyers]
+    )
+    d.rep_idx = _poisson_events(
+        owner, rng, d.buyers, d.tp, d.tenure, repeat * d.tenure / 30, d.s_code["loyalty"]
+    )
+    referral = np.array([p.referral_per_month for p in d.personas])[d.pb] * np.select(
+        [d.nps_true >= 9, d.nps_true >= 7], [3.0, 1.0], 0.3
+    )
+    _poisson_events(
+        owner, rng, d.buyers, d.tp, d.tenure, referral * d.tenure / 30, d.s_code["advocacy"]
+    )
+    sup_keep = d.sup_t < d.window
+    owner.add(
+        d.buyers[d.sup_i[sup_keep]], d.sup_t[sup_keep], np.full(sup_keep.sum(), d.s_code["service"])
+    )
+    ch_idx = np.flatnonzero(d.churned)
+    owner.add(d.buyers[ch_idx], d.churn_abs[ch_idx], np.full(len(ch_idx), d.s_code["churn"]))
+    d.own = owner.frame()
+    d.own_ch = _draw_channel(d.ch_cum, d.persona[d.own["i"]], d.own["stage"], rng)
+    # revenue of repeat orders (upsells are worth twice a repeat order)
+    d.n_rep = len(d.rep_idx)
+    d.upsell = rng.random(d.n_rep) < np.array([p.upsell_share for p in d.personas])[d.pb[d.rep_idx]]
+    d.rep_rev = rng.lognormal(
+        np.log(0.5 * d.spend[d.rep_idx]) - d.sigma[d.rep_idx] ** 2 / 2, d.sigma[d.rep_idx]
+    ) * np.where(d.upsell, 2.0, 1.0)
+
+
+def _assemble_events(d, ids, origin, cat):
+    """The events table (revenue of first and repeat orders placed) and which fell after the window."""
+    n_buyer = len(d.buyer["i"])
+    revenue = np.zeros(n_buyer + len(d.own["i"]))
+    purchase_rows = np.flatnonzero(d.is_purchase_event)
+    order = np.argsort(d.buyer["i"][purchase_rows], kind="stable")
+    revenue[purchase_rows[order]] = d.first_revenue  # buyers are in ascending customer order
+    rep_rows = n_buyer + d.own["offset"][1] + np.arange(d.n_rep)  # second block of owner events
+    revenue[rep_rows] = d.rep_rev
+    cust = np.concatenate([d.buyer["i"], d.own["i"]])
+    time = np.concatenate([d.buyer["t"], d.own["t"]])
+    stage = np.concatenate([d.buyer["stage"], d.own["stage"]])
+    chan = np.concatenate([d.buyer_ch, d.own_ch])
+    touch_special = np.zeros(len(cust), dtype=bool)
+    touch_special[rep_rows[d.upsell]] = True
+    after_end = time >= d.window
+    events = _events_frame(
+        ids, cust, time, stage, chan, revenue, touch_special, ~after_end, origin, cat
+    )
+    return events, after_end
+
+
+def _customers_table(d, events, ids, rng) -> pd.DataFrame:
+    """One row per customer: segment, region, loyalty, acquisition channel and signup date."""
+    first = events.groupby("customer_id", sort=True, observed=True).head(1).set_index("customer_id")
+    business = rng.random(d.n) < np.array([p.business_share for p in d.personas])[d.persona]
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "segment": pd.Categorical(
+                np.where(business, "business", "consumer"), categories=["consumer", "business"]
+            ),
+            "region": pd.Categorical(
+                REGIONS[rng.integers(0, len(REGIONS), d.n)], categories=list(REGIONS)
+            ),
+            "loyalty_member": d.loyal,
+            "acquisition_channel": first["channel"].reindex(ids).to_numpy(),
+            "signup_date": first["timestamp"].reindex(ids).dt.floor("D").to_numpy(),
+        }
+    )
+    return customers
 
 
 class _EventBuffer:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -79,8 +80,9 @@ def survival_table(
 
     Parameters
     ----------
-    data : CXData
-        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``).
+    data : CXData or LazyStudy
+        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``). A lazy
+        study's event columns are read into memory (not engine-aware yet).
     churn : {"event", "inactivity", "either", "auto"}, default="event"
         What counts as churn (see the module docstring): an explicit churn
         event, a silence longer than ``inactivity_days`` (churn dated at the
@@ -186,41 +188,121 @@ def survival_table(
         if name is not None:
             check_names(name, catalog, argument=param)
     support_stage = support_stage or catalog.support_stage
-    events = data.events
+    events = _events_in_memory(data)
     if len(events) == 0:
         raise DataError("the events table is empty", table="events", fix="load some events")
 
-    cust, codes, t, order = _ordered_codes(events)
-    stage_codes, stage_names = _category_codes(events["stage"], order)
+    log_ = _event_log(events)
     start_stage = start_stage or catalog.purchase_stage
-    s_start = _stage_code(stage_names, start_stage, "start_stage")
+    s_start = _stage_code(log_.stage_names, start_stage, "start_stage")
     churn_stage = catalog.churn_stage
-    s_churn = stage_names.index(churn_stage) if churn_stage in stage_names else -1
     if churn == "event" and churn_stage is None:
         raise ParameterError(
             "the catalog has no churn stage, so churn='event' cannot work; "
             "use churn='inactivity' with inactivity_days=..."
         )
-    s_support = stage_names.index(support_stage) if support_stage in stage_names else -1
-    obs_end = _observation_end(observation_end, t)
-    n_cust = len(cust)
+    obs_end = _observation_end(observation_end, log_.t)
+    start_t, start_row = _first_start(log_, s_start)
+    churn_t, churn_row = _explicit_churn(
+        log_, churn_stage, start_t, obs_end, start_stage, invalid_churn
+    )
+    ends = _follow_up(
+        log_, churn, inactivity_days, obs_end, start_t, churn_t, churn_row, churn_stage
+    )
+    usable = _usable(log_, start_t, ends, start_stage)
+    table = _journey_table(
+        log_,
+        events,
+        usable,
+        start_t,
+        start_row,
+        ends,
+        obs_end,
+        window_days,
+        support_stage,
+        resolve_stage,
+    )
+    table = _join_covariates(table, data, start_stage, window_days, extra, persona)
+    persona_note = table.attrs.pop("persona_note")
+    if not table["churned"].any():
+        warnings.warn(
+            "no churn was observed: every customer is censored. Kaplan-Meier curves stay at 1 "
+            "and churn models cannot be fitted; check the churn definition.",
+            DataWarning,
+            stacklevel=2,
+        )
+    table.attrs["survival"] = {
+        "churn": churn,
+        "inactivity_days": inactivity_days,
+        "observation_end": str(pd.Timestamp(obs_end)),
+        "censored_at": str(pd.Timestamp(ends.censor_at)),
+        "start_stage": start_stage,
+        "window_days": window_days,
+        "support_stage": support_stage,
+        "persona": persona_note,
+        "excluded_no_follow_up": int((ends.has_start & ~usable).sum()),
+        "customers_without_start": int(log_.n_cust - ends.has_start.sum()),
+    }
+    log.info("survival table: %d customers, %d churned", len(table), int(table["churned"].sum()))
+    return table
 
-    # -- start: first start-stage event per customer --------------------------
-    # (work on row subsets and per-customer row ranges; few passes over all events)
+
+# -- the event log in (customer, time) order -------------------------------------
+
+
+@dataclass
+class _Log:
+    """Per-event arrays in (customer, time) order and the customers' row ranges."""
+
+    cust: np.ndarray  # customer ids, sorted
+    codes: np.ndarray  # customer code of each event
+    t: np.ndarray  # int64 nanoseconds
+    order: np.ndarray | None  # None when the log was in order already
+    stage_codes: np.ndarray
+    stage_names: list
+    block_start: np.ndarray  # first row of each customer
+    block_end: np.ndarray  # last row of each customer
+
+    @property
+    def n_cust(self) -> int:
+        return len(self.cust)
+
+
+def _event_log(events: pd.DataFrame) -> _Log:
+    cust, codes, t, order = _ordered_codes(events)
+    stage_codes, stage_names = _category_codes(events["stage"], order)
     block_start = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     block_end = np.r_[block_start[1:], len(codes)] - 1
-    start_rows = _first_of(np.flatnonzero(stage_codes == s_start), codes)
-    start_t = np.full(n_cust, _NONE, dtype=np.int64)
-    start_t[codes[start_rows]] = t[start_rows]
-    start_row = np.full(n_cust, -1, dtype=np.int64)
-    start_row[codes[start_rows]] = start_rows
+    return _Log(cust, codes, t, order, stage_codes, stage_names, block_start, block_end)
 
-    # -- explicit churn events ------------------------------------------------
-    cr = np.flatnonzero(stage_codes == s_churn) if s_churn >= 0 else np.empty(0, np.int64)
+
+# -- start: first start-stage event per customer ----------------------------------
+
+
+def _first_start(log_: _Log, s_start: int):
+    """Time and row of each customer's first start-stage event (``_NONE``/-1 without one)."""
+    # (work on row subsets and per-customer row ranges; few passes over all events)
+    codes = log_.codes
+    start_rows = _first_of(np.flatnonzero(log_.stage_codes == s_start), codes)
+    start_t = np.full(log_.n_cust, _NONE, dtype=np.int64)
+    start_t[codes[start_rows]] = log_.t[start_rows]
+    start_row = np.full(log_.n_cust, -1, dtype=np.int64)
+    start_row[codes[start_rows]] = start_rows
+    return start_t, start_row
+
+
+# -- explicit churn events ------------------------------------------------------
+
+
+def _explicit_churn(log_: _Log, churn_stage, start_t, obs_end, start_stage, invalid_churn):
+    """Time and row of each customer's first churn event after the start."""
+    codes, t = log_.codes, log_.t
+    s_churn = _churn_code(log_, churn_stage)
+    cr = np.flatnonzero(log_.stage_codes == s_churn) if s_churn >= 0 else np.empty(0, np.int64)
     cr = cr[t[cr] <= obs_end]
     bad = t[cr] < start_t[codes[cr]]
     if bad.any():
-        ids = cust[np.unique(codes[cr[bad]])]
+        ids = log_.cust[np.unique(codes[cr[bad]])]
         problem = (
             f"{int(bad.sum()):,} churn events come before the customer's first "
             f"{start_stage!r} event (or the customer never had one)"
@@ -241,14 +323,37 @@ def survival_table(
         warnings.warn(
             f"{problem}; they are ignored (e.g. customer_id {ids[:5].tolist()}).",
             DataWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     churn_rows = _first_of(cr[~bad], codes)
-    churn_t = np.full(n_cust, _NONE, dtype=np.int64)
+    churn_t = np.full(log_.n_cust, _NONE, dtype=np.int64)
     churn_t[codes[churn_rows]] = t[churn_rows]
-    churn_row = np.full(n_cust, -1, dtype=np.int64)
+    churn_row = np.full(log_.n_cust, -1, dtype=np.int64)
     churn_row[codes[churn_rows]] = churn_rows
+    return churn_t, churn_row
 
+
+def _churn_code(log_: _Log, churn_stage) -> int:
+    names = log_.stage_names
+    return names.index(churn_stage) if churn_stage in names else -1
+
+
+# -- churn definition and censoring ---------------------------------------------
+
+
+@dataclass
+class _Ends:
+    """Each customer's end of follow-up: time, row, kind (0 censored, 1 event, 2 inactivity)."""
+
+    end_t: np.ndarray
+    end_row: np.ndarray
+    kind: np.ndarray
+    censor_at: int
+    has_start: np.ndarray
+
+
+def _follow_up(log_, churn, inactivity_days, obs_end, start_t, churn_t, churn_row, churn_stage):
+    codes, t, n_cust = log_.codes, log_.t, log_.n_cust
     has_start = start_t != _NONE
     censor_at = obs_end
     first, first_row = churn_t, churn_row
@@ -256,7 +361,8 @@ def survival_table(
     if churn != "event":
         thr = int(round(float(inactivity_days) * NS_PER_DAY))
         censor_at = obs_end - thr
-        activity = (t >= start_t[codes]) & (t <= obs_end) & (stage_codes != s_churn)
+        s_churn = _churn_code(log_, churn_stage)
+        activity = (t >= start_t[codes]) & (t <= obs_end) & (log_.stage_codes != s_churn)
         inact_t, inact_row = _inactivity_churn(codes, t, activity, obs_end, thr, n_cust)
         if churn == "inactivity":
             first, first_row = inact_t, inact_row
@@ -271,45 +377,72 @@ def survival_table(
     kind = np.where(seen, first_kind, 0).astype(np.int8)
     # last row inside each customer's follow-up (rows are in time order per customer)
     if censor_at >= t.max():
-        censor_row = block_end
+        censor_row = log_.block_end
     else:
-        censor_row = block_start + np.bincount(codes[t <= censor_at], minlength=n_cust) - 1
+        censor_row = log_.block_start + np.bincount(codes[t <= censor_at], minlength=n_cust) - 1
     end_row = np.where(seen, first_row, censor_row)
-    usable = has_start & (start_t < censor_at)
-    late = has_start & ~usable
+    return _Ends(end_t, end_row, kind, censor_at, has_start)
+
+
+def _usable(log_: _Log, start_t, ends: _Ends, start_stage) -> np.ndarray:
+    """Customers with follow-up: started before the censoring date (warn about the rest)."""
+    usable = ends.has_start & (start_t < ends.censor_at)
+    late = ends.has_start & ~usable
     if late.any():
         warnings.warn(
             f"{int(late.sum()):,} customers started at or after the last date churn can be "
-            f"observed ({pd.Timestamp(censor_at)}); they have no follow-up and are left out "
-            f"(e.g. customer_id {cust[late][:5].tolist()}).",
+            f"observed ({pd.Timestamp(ends.censor_at)}); they have no follow-up and are left "
+            f"out (e.g. customer_id {log_.cust[late][:5].tolist()}).",
             DataWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if not usable.any():
         raise DataError(
             f"no customer has a {start_stage!r} event with follow-up before "
-            f"{pd.Timestamp(censor_at)}",
+            f"{pd.Timestamp(ends.censor_at)}",
             column="stage",
             table="events",
             fix="check start_stage, observation_end and inactivity_days",
         )
+    return usable
 
-    # -- journey covariates ----------------------------------------------------------
+
+# -- journey covariates ----------------------------------------------------------
+
+
+def _journey_table(
+    log_,
+    events,
+    usable,
+    start_t,
+    start_row,
+    ends,
+    obs_end,
+    window_days,
+    support_stage,
+    resolve_stage,
+) -> pd.DataFrame:
+    """Tenure, churn and the covariates measured on the events, one row per usable customer."""
+    codes, t, n_cust, order = log_.codes, log_.t, log_.n_cust, log_.order
+    names = log_.stage_names
+    s_support = names.index(support_stage) if support_stage in names else -1
     win = int(round(window_days * NS_PER_DAY))
-    sup = np.flatnonzero(stage_codes == s_support) if s_support >= 0 else np.empty(0, np.int64)
+    sup = np.flatnonzero(log_.stage_codes == s_support) if s_support >= 0 else np.empty(0, np.int64)
     c = codes[sup]
     sup = sup[(t[sup] > start_t[c]) & (t[sup] <= start_t[c] + win) & (t[sup] <= obs_end)]
     n_support = np.bincount(codes[sup], minlength=n_cust)
     revenue = _column(events, "revenue", order, float)
     rr = np.flatnonzero(revenue != 0)
     c = codes[rr]
-    rr = rr[(rr > start_row[c]) & (rr <= end_row[c])]
+    rr = rr[(rr > start_row[c]) & (rr <= ends.end_row[c])]
     rev_after = np.bincount(codes[rr], weights=revenue[rr], minlength=n_cust)
     chan_codes, chan_names = _category_codes(events["channel"], order)
 
     idx = np.flatnonzero(usable)
     sr = start_row[idx]
-    n_channels = _distinct_in_ranges(chan_codes, sr, np.maximum(end_row[idx], sr), len(chan_names))
+    end_row = np.maximum(ends.end_row[idx], sr)
+    n_channels = _distinct_in_ranges(chan_codes, sr, end_row, len(chan_names))
+    end_t, kind = ends.end_t, ends.kind
     table = pd.DataFrame(
         {
             "start": start_t[idx].view("datetime64[ns]"),
@@ -325,14 +458,25 @@ def survival_table(
             "n_channels": n_channels,
             "support_contacts": n_support[idx],
         },
-        index=pd.Index(cust[idx], name="customer_id"),
+        index=pd.Index(log_.cust[idx], name="customer_id"),
     )
     if support_stage is None:
         table = table.drop(columns="support_contacts")
     if resolve_stage is not None:
-        s_res = _stage_code(stage_names, resolve_stage, "resolve_stage")
-        resolved = np.flatnonzero(stage_codes == s_res)
+        s_res = _stage_code(names, resolve_stage, "resolve_stage")
+        resolved = np.flatnonzero(log_.stage_codes == s_res)
         table["time_to_resolve_days"] = _time_to_resolve(codes, t, sup, resolved, n_cust)[idx]
+    return table
+
+
+# -- customers, feedback, extra columns and persona ---------------------------------
+
+
+def _join_covariates(table, data, start_stage, window_days, extra, persona) -> pd.DataFrame:
+    """The customers table, feedback in the window, ``extra`` and the persona column.
+
+    The persona's provenance is left in ``table.attrs["persona_note"]``.
+    """
     table = _join_customers(table, data.customers)
     table = _join_feedback(table, data.feedback, start_stage, window_days)
     if extra is not None:
@@ -346,27 +490,35 @@ def survival_table(
         persona_note = "the true simulated persona (data.truth), not an estimate"
     elif persona not in ("auto", None):
         raise ParameterError(f"persona={persona!r}; use 'auto', a Series or None.")
-    if not table["churned"].any():
-        warnings.warn(
-            "no churn was observed: every customer is censored. Kaplan-Meier curves stay at 1 "
-            "and churn models cannot be fitted; check the churn definition.",
-            DataWarning,
-            stacklevel=2,
-        )
-    table.attrs["survival"] = {
-        "churn": churn,
-        "inactivity_days": inactivity_days,
-        "observation_end": str(pd.Timestamp(obs_end)),
-        "censored_at": str(pd.Timestamp(censor_at)),
-        "start_stage": start_stage,
-        "window_days": window_days,
-        "support_stage": support_stage,
-        "persona": persona_note,
-        "excluded_no_follow_up": int(late.sum()),
-        "customers_without_start": int(n_cust - has_start.sum()),
-    }
-    log.info("survival table: %d customers, %d churned", len(table), int(table["churned"].sum()))
+    table.attrs["persona_note"] = persona_note
     return table
+
+
+def _events_in_memory(data) -> pd.DataFrame:
+    """The events as pandas; a lazy study's columns this table needs are read into memory.
+
+    The survival table is not engine-aware yet: on a :class:`~cxlab.engines.LazyStudy`
+    it reads ``customer_id``, ``timestamp``, ``stage``, ``channel`` and ``revenue``
+    (about 30 bytes per event) and runs in pandas.
+    """
+    if isinstance(data.events, pd.DataFrame):
+        return data.events
+    from cxlab.data._schema import sort_events
+    from cxlab.engines._frames import to_lazy, to_pandas
+
+    lf = to_lazy(data.events)
+    names = lf.collect_schema().names()
+    keep = [c for c in ("customer_id", "timestamp", "stage", "channel", "revenue") if c in names]
+    events = to_pandas(lf.select(keep))
+    events["timestamp"] = pd.to_datetime(events["timestamp"]).astype("datetime64[ns]")
+    catalog = data.catalog
+    events["stage"] = pd.Categorical(events["stage"].astype(object), categories=catalog.stages)
+    channels = sorted(set(events["channel"].dropna().astype(str)) - set(catalog.channels))
+    events["channel"] = pd.Categorical(
+        events["channel"].astype(object), categories=[*catalog.channels, *channels]
+    )
+    log.info("survival table: %d events of a %s study read into memory", len(events), "lazy")
+    return sort_events(events).reset_index(drop=True)
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -435,9 +587,16 @@ def _column(events, name, order, dtype):
 def _auto_churn(data, catalog) -> str:
     """``"event"`` when the events hold the catalog's churn stage, else ``"inactivity"``."""
     stage = catalog.churn_stage
-    if stage is not None and (data.events["stage"] == stage).any():
-        return "event"
-    return "inactivity"
+    if stage is None:
+        return "inactivity"
+    if isinstance(data.events, pd.DataFrame):
+        return "event" if (data.events["stage"] == stage).any() else "inactivity"
+    import narwhals as nw
+
+    from cxlab.engines._frames import to_lazy, to_pandas
+
+    found = to_lazy(data.events).filter(nw.col("stage") == stage).select(nw.len())
+    return "event" if int(to_pandas(found).iloc[0, 0]) else "inactivity"
 
 
 def _stage_code(names: list, stage: str, param: str) -> int:

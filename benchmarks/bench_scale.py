@@ -1,0 +1,223 @@
+"""Past one machine's memory (issue 13): the engine-aware reductions on DuckDB from Parquet.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py --events 1e7 [--dir DIR] [--memory-limit 2GB]``
+
+The study is drawn with ``simulate_to_parquet`` (streamed in chunks; its own peak is a
+row) into ``DIR`` (kept, so a second run skips it). Every other row runs in a fresh
+interpreter (``subprocess``), so ``peak MB`` is that process's peak resident memory
+(``ru_maxrss``: interpreter, imports, DuckDB's buffers and the result included) and
+nothing is shared between rows. ``check`` is a checksum of the result, equal across the
+implementations of one task when they agree.
+
+Rows per task: cxlab on the DuckDB engine (events stay in Parquet), the same reduction as
+hand-written DuckDB SQL, and cxlab on pandas in memory (time of the reduction alone; the
+peak includes the study read into pandas).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+EVENTS_PER_CUSTOMER = 11.5  # default personas
+
+FEATURES_SQL = """
+WITH marked AS (
+  SELECT customer_id, timestamp, stage, channel, revenue,
+         MIN(CASE WHEN stage = 'purchase' THEN timestamp END)
+             OVER (PARTITION BY customer_id) AS first_purchase
+  FROM read_parquet('{events}')
+)
+SELECT customer_id, stage, channel, COUNT(*) AS n, MIN(timestamp) AS first_t,
+       MAX(timestamp) AS last_t,
+       SUM(CASE WHEN timestamp < first_purchase OR (timestamp = first_purchase
+                AND stage IN ('awareness', 'consideration')) THEN 1 ELSE 0 END) AS before_purchase,
+       SUM(CASE WHEN revenue > 0 THEN 1 ELSE 0 END) AS orders, SUM(revenue) AS revenue
+FROM marked GROUP BY customer_id, stage, channel
+"""
+
+SURVIVAL_SQL = """
+WITH ev AS (SELECT customer_id, timestamp AS t, stage, revenue FROM read_parquet('{events}')),
+ends AS (SELECT MAX(t) AS obs_end FROM ev),
+starts AS (SELECT customer_id, MIN(t) AS start_t FROM ev WHERE stage = 'purchase' GROUP BY 1),
+churns AS (
+  SELECT ev.customer_id, MIN(t) AS churn_t FROM ev JOIN starts USING (customer_id)
+  WHERE stage = 'churn' AND t >= start_t GROUP BY 1
+),
+spans AS (
+  SELECT s.customer_id, start_t, COALESCE(churn_t, obs_end) AS end_t, churn_t IS NOT NULL AS churned
+  FROM starts s LEFT JOIN churns USING (customer_id), ends
+)
+SELECT sp.customer_id, any_value(date_diff('second', start_t, end_t) / 86400.0) AS tenure_days,
+       any_value(churned) AS churned,
+       SUM(CASE WHEN t > start_t AND t <= end_t THEN revenue ELSE 0 END) AS revenue_after_start,
+       COUNT(DISTINCT CASE WHEN t >= start_t AND t <= end_t THEN stage END) AS n_stages
+FROM spans sp JOIN ev USING (customer_id) GROUP BY 1
+"""
+
+VALIDATION_SQL = """
+SELECT COUNT(*) AS rows,
+       SUM(CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN timestamp IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN stage NOT IN ({stages}) OR stage IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN channel NOT IN ({channels}) OR channel IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN revenue IS NULL OR isinf(revenue) OR isnan(revenue) THEN 1 ELSE 0 END),
+       (SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM read_parquet('{events}')
+        GROUP BY customer_id, timestamp, stage, channel, touchpoint, revenue HAVING COUNT(*) > 1))
+FROM read_parquet('{events}')
+"""
+
+
+def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
+    """One measured step; runs in its own interpreter."""
+    import resource
+    import warnings
+
+    import numpy as np
+
+    import cxlab
+    import cxlab.personas  # imported before any clock starts
+    import cxlab.survival
+    from cxlab.engines import duckdb_connection
+    from cxlab.engines._load import load_lazy
+    from cxlab.engines._validation import check_events_in_engine
+
+    warnings.simplefilter("ignore")
+    events = f"{folder}/events/*.parquet"
+    check = None
+    if impl == "cxlab-duckdb":
+        study = load_lazy(folder, memory_limit=memory_limit, validate=False)
+        start = time.perf_counter()
+        if task == "features":
+            out = cxlab.customer_features(study)
+            check = float(out["n_events"].sum() + out["revenue"].sum())
+        elif task == "survival":
+            out = cxlab.survival_table(study)
+            check = float(out["tenure_days"].sum())
+        else:
+            probs = check_events_in_engine(study.events, study.catalog)
+            check = float(sum(e.n_rows or 0 for e in probs.errors))  # rows with a problem
+    elif impl == "duckdb-sql":
+        con = duckdb_connection(memory_limit=memory_limit)
+        cat = cxlab.DEFAULT_CATALOG
+        start = time.perf_counter()
+        if task == "features":
+            out = con.sql(FEATURES_SQL.format(events=events)).df()
+            check = float(out["n"].sum() + out["revenue"].sum())
+        elif task == "survival":
+            out = con.sql(SURVIVAL_SQL.format(events=events)).df()
+            check = float(out["tenure_days"].sum())
+        else:
+            quote = lambda xs: ", ".join(f"'{x}'" for x in xs)  # noqa: E731
+            sql = VALIDATION_SQL.format(
+                events=events, stages=quote(cat.stages), channels=quote(cat.channels)
+            )
+            row = con.execute(sql).fetchone()
+            check = float(sum(row[1:]))
+    else:  # pandas in memory; exact copies of an event (if any) dropped, as cxlab.load offers
+        if task == "validation":  # reading, typing, checking and ordering: cxlab.load
+            start = time.perf_counter()
+            data = cxlab.load(folder, engine="pandas", on_duplicates="drop")
+            check = 0.0
+        else:
+            data = cxlab.load(folder, engine="pandas", on_duplicates="drop")
+            start = time.perf_counter()
+            if task == "features":
+                out = cxlab.customer_features(data)
+                check = float(out["n_events"].sum() + out["revenue"].sum())
+            else:
+                out = cxlab.survival_table(data)
+                check = float(out["tenure_days"].sum())
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "seconds": seconds,
+        "peak_mb": peak,
+        "check": None if check is None else np.round(check, 3),
+    }
+
+
+def _simulate_child(folder: str, n_customers: int) -> dict:
+    import resource
+
+    from cxlab.simulation import simulate_to_parquet
+
+    start = time.perf_counter()
+    simulate_to_parquet(folder, n_customers, random_state=0)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak, "check": None}
+
+
+def _run(args: list[str]) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"}
+    done = subprocess.run(
+        [sys.executable, str(HERE), *args], capture_output=True, text=True, env=env, check=False
+    )
+    if done.returncode:
+        return {"seconds": float("nan"), "peak_mb": float("nan"), "check": done.stderr[-300:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=float, default=1e7)
+    parser.add_argument("--dir", default=None, help="study folder (default /tmp/cxlab-scale-<N>)")
+    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--no-pandas", action="store_true", help="skip the in-memory rows")
+    parser.add_argument(
+        "--tasks", nargs="+", default=["validation", "features", "survival"], help="rows to run"
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        out = (
+            _simulate_child(*rest[:1], int(rest[1]))
+            if kind == "simulate"
+            else _child(kind, *rest[:2], args.memory_limit)
+        )
+        print(json.dumps(out))
+        return
+    n_events = int(args.events)
+    folder = args.dir or f"/tmp/cxlab-scale-{n_events:.0e}"
+    rows = []
+    if not (Path(folder) / "truth" / "truth.json").exists():
+        n_customers = int(n_events / EVENTS_PER_CUSTOMER)
+        rows.append(
+            (
+                "simulate_to_parquet",
+                "streamed, 250k customers a chunk",
+                _run(["--child", "simulate", folder, str(n_customers)]),
+            )
+        )
+    impls = ["cxlab-duckdb", "duckdb-sql"] + ([] if args.no_pandas else ["cxlab-pandas"])
+    for task in args.tasks:
+        for impl in impls:
+            rows.append(
+                (
+                    task,
+                    impl,
+                    _run(["--child", task, impl, folder, "--memory-limit", args.memory_limit]),
+                )
+            )
+            print(rows[-1], flush=True)
+    truth = json.loads((Path(folder) / "truth" / "truth.json").read_text())["params"]["value"]
+    print(
+        f"\n{truth['n_events']:,} events, {truth['n_customers']:,} customers, {folder}; "
+        f"DuckDB memory_limit {args.memory_limit}\n"
+    )
+    print("| task | implementation | seconds | peak MB | check |")
+    print("|---|---|---:|---:|---|")
+    for task, impl, r in rows:
+        print(f"| {task} | {impl} | {r['seconds']:.2f} | {r['peak_mb']:.0f} | {r['check']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The one dataframe layer: any user's frame as a narwhals lazy frame, small results as pandas.
+
+Reductions that touch every event (validation counts, persona features, ...) are written
+once against `narwhals <https://narwhals-dev.github.io/narwhals/>`_ and run inside the
+engine that holds the data: pandas in memory, DuckDB (out of core), Spark (a cluster),
+polars or PyArrow. Only their small results come back, always as pandas.
+
+A reduction written for this layer follows two rules, so that it is fast on pandas too:
+element-wise work goes in ``with_columns`` (``nw.when(...).then(...)`` instead of a
+filtered aggregation) and ``group_by(...).agg(...)`` holds simple aggregations only
+(``sum``, ``min``, ``max``, ``len``), which narwhals maps to pandas' own grouped kernels.
+"""
+
+from __future__ import annotations
+
+import narwhals as nw
+import pandas as pd
+
+from cxlab.exceptions import ParameterError
+
+__all__ = ["ENGINES", "engine_of", "to_lazy", "to_pandas", "is_lazy_frame"]
+
+#: The engines a frame can live in (``engine_of`` names one of them).
+ENGINES = ("pandas", "duckdb", "spark", "polars", "pyarrow", "other")
+
+_NAMES = {
+    nw.Implementation.PANDAS: "pandas",
+    nw.Implementation.DUCKDB: "duckdb",
+    nw.Implementation.PYSPARK: "spark",
+    nw.Implementation.PYSPARK_CONNECT: "spark",
+    nw.Implementation.POLARS: "polars",
+    nw.Implementation.PYARROW: "pyarrow",
+}
+
+
+def _native_frame(frame):
+    """``frame`` as a narwhals DataFrame or LazyFrame; a clear error for anything else."""
+    if isinstance(frame, nw.DataFrame | nw.LazyFrame):
+        return frame
+    try:
+        return nw.from_native(frame)
+    except TypeError:
+        raise ParameterError(
+            f"a table of type {type(frame).__module__}.{type(frame).__name__} is not a frame "
+            "cxlab can read; pass a pandas or polars DataFrame/LazyFrame, a DuckDB relation, "
+            "a PySpark DataFrame or a PyArrow table"
+        ) from None
+
+
+def engine_of(frame) -> str:
+    """The engine that holds ``frame``: one of :data:`ENGINES`.
+
+    Parameters
+    ----------
+    frame : DataFrame, LazyFrame, DuckDB relation, PySpark DataFrame or PyArrow table
+        A user's table, or a narwhals frame wrapping one.
+
+    Returns
+    -------
+    str
+        ``"pandas"``, ``"duckdb"``, ``"spark"``, ``"polars"``, ``"pyarrow"`` or ``"other"``.
+    """
+    return _NAMES.get(_native_frame(frame).implementation, "other")
+
+
+def is_lazy_frame(frame) -> bool:
+    """True for frames whose rows stay in their engine (DuckDB, Spark, polars LazyFrame)."""
+    if isinstance(frame, pd.DataFrame):
+        return False
+    return isinstance(_native_frame(frame), nw.LazyFrame)
+
+
+def to_lazy(frame) -> nw.LazyFrame:
+    """``frame`` as a narwhals LazyFrame on the engine that holds it (no copy, no collect).
+
+    Parameters
+    ----------
+    frame : DataFrame, LazyFrame, DuckDB relation, PySpark DataFrame or PyArrow table
+        The user's table. Eager frames (pandas, polars, PyArrow) stay in their library:
+        narwhals runs the lazy plan with that library's own operations.
+
+    Returns
+    -------
+    narwhals.LazyFrame
+    """
+    nf = _native_frame(frame)
+    return nf.lazy() if isinstance(nf, nw.DataFrame) else nf
+
+
+def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
+    """Collect a (small) result to pandas.
+
+    Parameters
+    ----------
+    frame : narwhals DataFrame or LazyFrame, or a native frame
+        A reduction's result: one row per customer or less.
+    categorical : sequence of str, default=()
+        Text columns with few distinct values (stages, channels) to return as
+        categoricals: from a lazy engine they travel dictionary-encoded through Arrow
+        instead of as one Python string per row.
+
+    Returns
+    -------
+    DataFrame
+    """
+    nf = _native_frame(frame)
+    if isinstance(nf, nw.LazyFrame):
+        if categorical and nf.implementation is not nw.Implementation.PANDAS:
+            import pyarrow.compute as pc
+
+            table = nf.collect(backend="pyarrow").to_native()
+            for name in categorical:
+                i = table.schema.get_field_index(name)
+                column = table.column(i)
+                if not hasattr(column.type, "index_type"):  # not dictionary-encoded yet
+                    table = table.set_column(i, name, pc.dictionary_encode(column))
+            return table.to_pandas(split_blocks=True, self_destruct=True)
+        nf = nf.collect(backend="pandas")
+    out = nf.to_native()
+    return out if isinstance(out, pd.DataFrame) else nf.to_pandas()

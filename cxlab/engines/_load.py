@@ -1,0 +1,270 @@
+"""Lazy studies: events that stay in DuckDB (Parquet, globs, partition folders, a database)
+or in the user's own engine (a PySpark DataFrame, a polars LazyFrame, a DuckDB relation).
+
+The events are validated where they live (:mod:`cxlab.engines._validation`: counts and a
+few example ids come back); the customers and feedback tables, one row per customer or
+answer, are read into pandas and checked as in memory.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import narwhals as nw
+import pandas as pd
+
+from cxlab import _paths as paths
+from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.data._io import (
+    _read_catalog,
+    empty_feedback,
+    load_customers,
+    load_feedback,
+    read_table,
+)
+from cxlab.engines._duckdb import duckdb_connection, parquet_files, scan_parquet
+from cxlab.engines._frames import to_lazy, to_pandas
+from cxlab.engines._study import LazyStudy
+from cxlab.engines._validation import check_events_in_engine
+from cxlab.exceptions import DataWarning, ParameterError, ReadError
+
+__all__ = ["AUTO_DUCKDB_BYTES", "load_lazy", "lazy_study", "use_duckdb"]
+
+#: ``engine="auto"`` keeps the events in DuckDB when the event files (Parquet or a DuckDB
+#: database) are larger than this on disk: 256 MiB, about 2e7 events of a cxlab study in
+#: Parquet, which take about 1.5 GB in pandas. CSV studies always load into pandas.
+AUTO_DUCKDB_BYTES = 256 * 1024**2
+
+_DUCKDB_SUFFIXES = (".duckdb", ".db")
+
+
+def _events_source(path: Path):
+    """What holds the events of ``path``: ("folder", events path) / ("parquet", ...) / ("duckdb", file)."""
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        return "parquet", text
+    if path.is_file():
+        if path.suffix.lower() in _DUCKDB_SUFFIXES:
+            return "duckdb", path
+        return "parquet", path
+    for candidate in (path / "events.parquet", path / "events.pq", path / "events"):
+        if candidate.exists():
+            return "folder", candidate
+    return "parquet", path
+
+
+def use_duckdb(source) -> bool:
+    """Whether ``engine="auto"`` keeps ``source``'s events in DuckDB (see :data:`AUTO_DUCKDB_BYTES`)."""
+    if not isinstance(source, str | Path):
+        return False
+    path = paths.resolve(source) if not any(ch in str(source) for ch in "*?[") else source
+    kind, where = _events_source(Path(path))
+    if kind == "duckdb":
+        return Path(where).stat().st_size > AUTO_DUCKDB_BYTES
+    try:
+        files = parquet_files(where)
+    except Exception:  # no Parquet here: a CSV study, read in memory
+        return False
+    return sum(Path(f).stat().st_size for f in files) > AUTO_DUCKDB_BYTES
+
+
+def _rename(lf: nw.LazyFrame, columns) -> nw.LazyFrame:
+    if not columns:
+        return lf
+    if not isinstance(columns, Mapping):
+        raise ParameterError(
+            f"columns must be a dict, not {type(columns).__name__}; e.g. "
+            "columns={'user': 'customer_id'} or columns={'events': {'user': 'customer_id'}}"
+        )
+    mapping = columns.get("events", {}) if "events" in columns else columns
+    names = lf.collect_schema().names()
+    return lf.rename({k: v for k, v in mapping.items() if k in names})
+
+
+def _table_columns(columns, table):
+    """The mapping of one table from a per-table ``columns=`` (events use :func:`_rename`)."""
+    if columns and isinstance(columns.get(table), Mapping):
+        return columns[table]
+    return None
+
+
+def _customers_from_events(lf: nw.LazyFrame) -> pd.DataFrame:
+    """customer_id and signup_date (day of the first event), computed in the engine."""
+    first = lf.group_by("customer_id").agg(nw.col("timestamp").min().alias("first"))
+    table = to_pandas(first).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    first = pd.to_datetime(table["first"]).astype("datetime64[ns]")
+    return pd.DataFrame({"customer_id": table["customer_id"], "signup_date": first.dt.floor("D")})
+
+
+def lazy_study(
+    events,
+    *,
+    customers: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    catalog: StageCatalog | None = None,
+    columns: Mapping | None = None,
+    validate: bool = True,
+    truth=None,
+    connection=None,
+) -> LazyStudy:
+    """A study from an event table that stays in its engine.
+
+    Parameters
+    ----------
+    events : PySpark DataFrame, polars LazyFrame/DataFrame, DuckDB relation or PyArrow table
+        The events, with cxlab's columns (``customer_id``, ``timestamp`` as a timestamp
+        in UTC, ``stage``, ``channel``, optional ``revenue``) or yours mapped by ``columns``.
+    customers : DataFrame, optional
+        One row per customer; default built in the engine from the events
+        (``customer_id``, ``signup_date`` = first event day), with a :class:`DataWarning`.
+    feedback : DataFrame, optional
+        Survey answers; default none.
+    catalog : StageCatalog, optional
+        Stages and channels; default :data:`~cxlab.data.DEFAULT_CATALOG`.
+    columns : dict, optional
+        Your event column names -> cxlab's, e.g. ``{"user": "customer_id"}``.
+    validate : bool, default=True
+        Count the events' problems in the engine and raise the first (as
+        :func:`cxlab.load_events` does); ``False`` skips the pass over the events.
+    truth : Truth, optional
+        Known answers of a simulated study.
+    connection : duckdb.DuckDBPyConnection, optional
+        The connection that holds ``events``, kept open with the study.
+
+    Returns
+    -------
+    LazyStudy
+
+    Raises
+    ------
+    DataError
+        The first problem the validation counts find (missing columns, ids or
+        timestamps, stages or channels outside the catalog, bad revenue, duplicates).
+    """
+    catalog = catalog or DEFAULT_CATALOG
+    lf = _rename(to_lazy(events), columns)
+    if validate:
+        probs = check_events_in_engine(lf, catalog)
+        if probs.errors:
+            raise probs.errors[0]
+        for message in probs.warnings:
+            warnings.warn(message, DataWarning, stacklevel=2)
+    if customers is None:
+        warnings.warn(
+            "no customers table; built one from the events (customer_id, signup_date = "
+            "first event day)",
+            DataWarning,
+            stacklevel=2,
+        )
+        customers = _customers_from_events(lf)
+    if feedback is None:
+        feedback = empty_feedback()
+    return LazyStudy(
+        events=lf.to_native(),
+        customers=customers,
+        feedback=feedback,
+        catalog=catalog,
+        truth=truth,
+        connection=connection,
+    )
+
+
+def load_lazy(
+    source,
+    *,
+    catalog: StageCatalog | None = None,
+    columns: Mapping | None = None,
+    memory_limit: str = "auto",
+    temp_directory=None,
+    threads: int | None = None,
+    validate: bool = True,
+) -> LazyStudy:
+    """Open a study on disk with its events in DuckDB (see :func:`cxlab.load`, ``engine=``).
+
+    Parameters
+    ----------
+    source : str or Path
+        A study folder (``events.parquet`` or an ``events/`` folder of Parquet
+        partitions, optional ``customers``/``feedback`` files, ``catalog.json``,
+        ``truth/``), Parquet file(s) or a glob of the events alone, or a DuckDB database
+        with an ``events`` table (and optional ``customers``, ``feedback``).
+    catalog, columns
+        As for :func:`cxlab.load`.
+    memory_limit, temp_directory, threads
+        DuckDB's memory limit, spill folder and threads
+        (:func:`~cxlab.engines.duckdb_connection`).
+    validate : bool, default=True
+        Count the events' problems in DuckDB and raise the first.
+
+    Returns
+    -------
+    LazyStudy
+    """
+    con = duckdb_connection(
+        memory_limit=memory_limit, temp_directory=temp_directory, threads=threads
+    )
+    text = str(source)
+    path = Path(text) if any(ch in text for ch in "*?[") else paths.resolve(source)
+    kind, where = _events_source(path)
+    customers = feedback = truth = raw_feedback = None
+    stored = DEFAULT_CATALOG
+    if kind == "duckdb":
+        con.execute("ATTACH ? AS study (READ_ONLY)", [str(where)])
+        names = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'study' "
+                "UNION SELECT view_name FROM duckdb_views() WHERE database_name = 'study'"
+            ).fetchall()
+        }
+        if "events" not in names:
+            raise ReadError(
+                f"the DuckDB file {Path(where).name} has no events table; it has {sorted(names)}",
+                table="events",
+                fix="create a table or view named events (CREATE VIEW events AS SELECT ...)",
+            )
+        events = con.table("study.events")
+        if "customers" in names:
+            customers = load_customers(
+                con.table("study.customers").df(), columns=_table_columns(columns, "customers")
+            )
+        if "feedback" in names:
+            raw_feedback = con.table("study.feedback").df()
+    else:
+        events = scan_parquet(con, where)
+        if kind == "folder":
+            folder = path
+            if (folder / "catalog.json").exists():
+                stored = _read_catalog(folder / "catalog.json")
+            for name in ("customers", "feedback"):
+                for suffix in (".parquet", ".pq", ".csv"):
+                    if (folder / f"{name}{suffix}").exists():
+                        raw = read_table(folder / f"{name}{suffix}")
+                        if name == "customers":
+                            customers = load_customers(
+                                raw, columns=_table_columns(columns, "customers")
+                            )
+                        else:
+                            raw_feedback = raw
+                        break
+            if (folder / "truth" / "truth.json").exists():
+                from cxlab.simulation._truth import Truth
+
+                truth = Truth.load(folder / "truth")
+    catalog = catalog or stored
+    if raw_feedback is not None:
+        feedback = load_feedback(
+            raw_feedback, columns=_table_columns(columns, "feedback"), catalog=catalog
+        )
+    return lazy_study(
+        events,
+        customers=customers,
+        feedback=feedback,
+        catalog=catalog,
+        columns=columns,
+        validate=validate,
+        truth=truth,
+        connection=con,
+    )

@@ -1,0 +1,264 @@
+"""Validation of an event table inside its engine: counts of problems and a few example ids.
+
+The checks of :func:`cxlab.data._schema.check_events` that can be counted without reading
+the events into memory, with the same error classes and messages: required columns, an
+empty table, missing ids and timestamps, timestamps that are not datetimes, stages and
+channels outside the catalog, missing or infinite revenue, exact duplicate events. Only
+the counts (one row) and, for a problem found, up to five customer ids come back.
+"""
+
+from __future__ import annotations
+
+import narwhals as nw
+
+from cxlab.data._catalog import UNKNOWN_CHANNEL, StageCatalog
+from cxlab.data._schema import REQUIRED_COLUMNS, Problems, _catalog_fix
+from cxlab.engines._frames import to_lazy, to_pandas
+from cxlab.exceptions import (
+    DataTypeError,
+    DuplicateEventError,
+    EmptyTableError,
+    InvalidValueError,
+    MissingColumnError,
+    MissingIdError,
+    TimestampError,
+    UnknownCategoryError,
+)
+
+__all__ = ["check_events_in_engine", "event_problem_counts"]
+
+_TABLE = "events"
+
+
+def _examples(lf: nw.LazyFrame, condition) -> list:
+    """Up to five distinct customer ids of the rows where ``condition`` holds."""
+    ids = lf.filter(condition).select("customer_id").unique().sort("customer_id").head(5)
+    return to_pandas(ids)["customer_id"].tolist()
+
+
+def event_problem_counts(frame, catalog: StageCatalog) -> dict:
+    """One pass over the events: rows, and the number of rows with each problem.
+
+    Parameters
+    ----------
+    frame : narwhals LazyFrame or a native frame
+        The events, with cxlab's column names.
+    catalog : StageCatalog
+        The stages and channels the events may use.
+
+    Returns
+    -------
+    dict
+        ``rows`` and, per check, the number of offending rows (``missing_id``,
+        ``missing_timestamp``, ``missing_stage``, ``unknown_stage``,
+        ``missing_channel``, ``unknown_channel``, ``bad_revenue``, ``negative_revenue``).
+    """
+    lf = to_lazy(frame)
+    cols = lf.collect_schema().names()
+    flags = {
+        "missing_id": nw.col("customer_id").is_null(),
+        "missing_timestamp": nw.col("timestamp").is_null(),
+    }
+    channels = [*catalog.channels, UNKNOWN_CHANNEL]
+    for col, allowed in (("stage", catalog.stages), ("channel", channels)):
+        if col in cols:
+            flags[f"missing_{col}"] = nw.col(col).is_null()
+            flags[f"unknown_{col}"] = ~nw.col(col).cast(nw.String).is_in(list(allowed))
+    if "revenue" in cols and lf.collect_schema()["revenue"].is_numeric():
+        rev = nw.col("revenue").cast(nw.Float64)
+        flags["bad_revenue"] = rev.is_null() | rev.is_nan() | (rev.abs() == float("inf"))
+        flags["negative_revenue"] = rev < 0
+    ints = lf.with_columns(
+        **{k: nw.when(v).then(1).otherwise(0).fill_null(0) for k, v in flags.items()}
+    )
+    sums = ints.select(nw.len().alias("rows"), *[nw.col(k).sum() for k in flags])
+    row = to_pandas(sums).iloc[0]
+    return {k: int(v) if v == v else 0 for k, v in row.items()}
+
+
+def check_events_in_engine(frame, catalog: StageCatalog, *, duplicates: bool = True) -> Problems:
+    """The problems of an event table, counted where it lives.
+
+    Parameters
+    ----------
+    frame : narwhals LazyFrame or a native frame
+        The events (DuckDB relation, PySpark DataFrame, polars LazyFrame, ...).
+    catalog : StageCatalog
+        The stages and channels the events may use.
+    duplicates : bool, default=True
+        Also count exact duplicate events (a grouping over every column: the most
+        expensive check on a large table).
+
+    Returns
+    -------
+    Problems
+        ``errors`` (cxlab errors, as from :func:`cxlab.load_events`) and ``warnings``.
+    """
+    probs = Problems()
+    lf = to_lazy(frame)
+    schema = lf.collect_schema()
+    missing = [c for c in REQUIRED_COLUMNS[_TABLE] if c not in schema]
+    if missing:
+        probs.errors.append(
+            MissingColumnError(
+                f"required column{'s' if len(missing) > 1 else ''} {missing} missing; "
+                f"found {list(schema)}",
+                table=_TABLE,
+                column=missing[0],
+                fix="rename your columns with columns={'your_name': "
+                f"'{missing[0]}'}} when loading (cxlab.load or cxlab.load_events)",
+            )
+        )
+        return probs
+    counts = event_problem_counts(lf, catalog)
+    if counts["rows"] == 0:
+        probs.errors.append(
+            EmptyTableError(
+                "the table has no rows",
+                table=_TABLE,
+                n_rows=0,
+                fix="check the file, the query or the filter that produced it",
+            )
+        )
+        return probs
+    if counts["missing_id"]:
+        probs.errors.append(
+            MissingIdError(
+                f"customer_id is missing in {counts['missing_id']:,} rows",
+                table=_TABLE,
+                column="customer_id",
+                n_rows=counts["missing_id"],
+                fix="every row needs the customer it belongs to; remove or repair those rows",
+            )
+        )
+    _check_timestamps(lf, schema, counts, probs)
+    for col, what in (("stage", "stages"), ("channel", "channels")):
+        _check_category(lf, col, what, catalog, counts, probs)
+    _check_revenue(lf, schema, counts, probs)
+    if duplicates and not probs.errors:
+        _check_duplicates(lf, list(schema), probs)
+    return probs
+
+
+def _check_timestamps(lf, schema, counts, probs) -> None:
+    if counts["missing_timestamp"]:
+        probs.errors.append(
+            TimestampError(
+                f"timestamp is missing in {counts['missing_timestamp']:,} rows",
+                table=_TABLE,
+                column="timestamp",
+                n_rows=counts["missing_timestamp"],
+                example_ids=_examples(lf, nw.col("timestamp").is_null()),
+                fix="fill in the time of each event or remove those rows",
+            )
+        )
+    elif not isinstance(schema["timestamp"], nw.Datetime):
+        probs.errors.append(
+            TimestampError(
+                f"timestamp holds {schema['timestamp']} values, not timestamps",
+                table=_TABLE,
+                column="timestamp",
+                n_rows=counts["rows"],
+                fix="store timestamps as Parquet/DuckDB timestamps (in UTC) for an engine "
+                "study, e.g. CAST(ts AS TIMESTAMP) in a view, or load the study in memory "
+                "(engine='pandas'), which parses text dates",
+            )
+        )
+
+
+def _check_category(lf, col, what, catalog, counts, probs) -> None:
+    if col not in lf.collect_schema():
+        probs.warnings.append(
+            f"events: no {col!r} column; an engine study needs one (the in-memory loader "
+            "fills it in for a purchase log)"
+        )
+        return
+    fix = _catalog_fix(what)
+    if counts[f"missing_{col}"]:
+        probs.errors.append(
+            UnknownCategoryError(
+                f"{col} is missing in {counts[f'missing_{col}']:,} rows",
+                table=_TABLE,
+                column=col,
+                n_rows=counts[f"missing_{col}"],
+                example_ids=_examples(lf, nw.col(col).is_null()),
+                fix=fix,
+            )
+        )
+    elif counts[f"unknown_{col}"]:
+        allowed = catalog.stages if col == "stage" else catalog.channels
+        allowed = list(allowed) if col == "stage" else [*allowed, UNKNOWN_CHANNEL]
+        bad = ~nw.col(col).cast(nw.String).is_in(allowed)
+        values = (
+            lf.filter(bad)
+            .group_by(col)
+            .agg(nw.len().alias("n"))
+            .sort(["n", col], descending=[True, False])
+            .head(5)
+        )
+        table = to_pandas(values)
+        top = dict(zip(table[col].astype(str), table["n"].astype(int)))
+        probs.errors.append(
+            UnknownCategoryError(
+                f"values not in the catalog: {top}; the catalog has {list(allowed)}",
+                table=_TABLE,
+                column=col,
+                n_rows=counts[f"unknown_{col}"],
+                example_ids=_examples(lf, bad),
+                fix=fix,
+            )
+        )
+
+
+def _check_revenue(lf, schema, counts, probs) -> None:
+    if "revenue" not in schema:
+        return
+    if not schema["revenue"].is_numeric():
+        probs.errors.append(
+            DataTypeError(
+                f"revenue must be numeric, found dtype {schema['revenue']}",
+                table=_TABLE,
+                column="revenue",
+                n_rows=counts["rows"],
+                fix="convert to numbers (e.g. strip currency symbols)",
+            )
+        )
+    elif counts["bad_revenue"]:
+        rev = nw.col("revenue").cast(nw.Float64)
+        probs.errors.append(
+            InvalidValueError(
+                f"revenue is missing or infinite in {counts['bad_revenue']:,} rows",
+                table=_TABLE,
+                column="revenue",
+                n_rows=counts["bad_revenue"],
+                example_ids=_examples(lf, rev.is_null() | (rev.abs() == float("inf"))),
+                fix="use 0 for events without revenue, and repair or remove infinite "
+                "amounts (often a division by zero upstream)",
+            )
+        )
+    elif counts["negative_revenue"]:
+        probs.warnings.append(
+            f"events: column 'revenue' has {counts['negative_revenue']:,} negative values "
+            f"(e.g. customer_id {_examples(lf, nw.col('revenue') < 0)}); treated as refunds"
+        )
+
+
+def _check_duplicates(lf, columns, probs) -> None:
+    """Exact copies of a row: one grouping over every column; only repeated rows come back."""
+    groups = lf.group_by(columns).agg(nw.len().alias("_n")).filter(nw.col("_n") > 1)
+    found = to_pandas(groups.select("customer_id", "_n"))
+    extra = int((found["_n"] - 1).sum())
+    if extra:
+        ids = found["customer_id"].drop_duplicates().sort_values().head(5).tolist()
+        probs.errors.append(
+            DuplicateEventError(
+                "the same event (identical in every column, revenue included) appears more "
+                "than once",
+                table=_TABLE,
+                column="timestamp",
+                n_rows=extra,
+                example_ids=ids,
+                fix="remove the copies upstream (an engine study is not rewritten by cxlab), "
+                "or load the study in memory with on_duplicates='drop'",
+            )
+        )
