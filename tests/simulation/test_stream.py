@@ -59,7 +59,7 @@ def test_bad_sizes_are_refused(tmp_path):
     with pytest.raises(cxlab.exceptions.ParameterError, match="chunk_customers=0"):
         simulate_to_parquet(tmp_path, 10, chunk_customers=0)
     with pytest.raises(cxlab.exceptions.ParameterError, match="random_state"):
-        simulate_to_parquet(tmp_path, 10, random_state=1)
+        simulate_to_parquet(tmp_path, 10, seed=1)
 
 
 def test_cli_streams_parquet_in_chunks(tmp_path):
