@@ -180,7 +180,8 @@ def _per_customer(cells: pd.DataFrame, ids: np.ndarray, catalog) -> pd.DataFrame
 
 def _nanoseconds(values: pd.Series) -> np.ndarray:
     """int64 nanoseconds since the epoch; -1 where missing."""
-    stamps = pd.to_datetime(values)
+    # already datetimes (every engine's result): no parsing, which would walk the values
+    stamps = values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
     ns = stamps.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
