@@ -145,13 +145,33 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
 def group_label(value, by=None) -> str:
     """A readable label of a group value: booleans of column ``by`` as words.
 
-    >>> group_label(True, "loyalty_member"), group_label("False", "loyalty_member")
+    ``by`` may be the column's name or a list holding only it. In another
+    language than English, the column's header in that language with yes/no.
+
+    >>> group_label(True, "loyalty_member"), group_label("False", ["loyalty_member"])
     ('loyalty member', 'not loyalty member')
+
+    Parameters
+    ----------
+    value : object
+        The group's value.
+    by : str or list of str, optional
+        The column the groups come from.
     """
     text = str(value)
+    if isinstance(by, list | tuple) and len(by) == 1:
+        by = by[0]
     if text in ("True", "False") and isinstance(by, str):
-        words = by.replace("_", " ")
-        return words if text == "True" else f"not {words}"
+        from cxlab.i18n._language import get_language
+
+        if get_language() == "en":
+            words = by.replace("_", " ")
+            return words if text == "True" else f"not {words}"
+        from cxlab.i18n._messages import t
+        from cxlab.i18n._tables import column_header
+
+        key = "legend.group_yes" if text == "True" else "legend.group_no"
+        return t(key, name=column_header(by))
     return text
 
 

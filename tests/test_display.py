@@ -249,3 +249,15 @@ def test_caveats_collects_statistical_warnings_and_passes_others_on():
             warnings.warn("interval may be too narrow", StatisticalWarning, stacklevel=1)
             warnings.warn("rows dropped", DataWarning, stacklevel=1)
     assert notes == ["interval may be too narrow"]
+
+
+def test_group_label_names_boolean_groups_of_a_one_column_list_in_the_language():
+    from cxlab._display import group_label
+    from cxlab.i18n import use_language
+
+    assert group_label(True, ["loyalty_member"]) == "loyalty member"
+    assert group_label(False, ("loyalty_member",)) == "not loyalty member"
+    assert group_label(False, ["loyalty_member", "segment"]) == "False"  # crossed groups
+    with use_language("fa"):
+        assert group_label(True, ["loyalty_member"]) == "عضو باشگاه وفاداری: بله"
+        assert group_label("False", "loyalty_member") == "عضو باشگاه وفاداری: خیر"
