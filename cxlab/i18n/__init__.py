@@ -25,7 +25,7 @@ from cxlab.i18n._language import (
     set_language,
     use_language,
 )
-from cxlab.i18n._messages import display_name, message_keys, t
+from cxlab.i18n._messages import display_name, message_keys, phrase, t
 from cxlab.i18n._numbers import (
     format_number,
     format_percent,
@@ -66,6 +66,7 @@ __all__ = [
     "available_languages",
     "build_edition_notebook",
     "display_name",
+    "phrase",
     "figure_rc",
     "figure_style",
     "font_face_css",

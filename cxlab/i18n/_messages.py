@@ -19,7 +19,7 @@ from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, resolve_language
 from cxlab.i18n._numbers import localize_numeral
 
-__all__ = ["display_name", "message_keys", "phrasebook", "t", "word"]
+__all__ = ["display_name", "message_keys", "phrase", "phrasebook", "t", "word"]
 
 _KINDS = ("stage", "channel", "metric", "nps_category", "column")
 _STATE_KEYS = {START_STATE: "state.start", DROP_STATE: "state.drop_off", END_STATE: "state.end"}
@@ -147,6 +147,50 @@ def _phrasebook(code: str) -> dict[str, str]:
         text: t(key, code)
         for key, text in english.items()
         if key.startswith(_PHRASE_PREFIXES) and "{" not in text
+    }
+
+
+def phrase(text: str, language: str | None = None, **fmt) -> str:
+    """A sentence written in English, in the reader's language (gettext's ``_()``).
+
+    Notebooks write their titles in English and wrap them in ``phrase``; the
+    catalog keeps the translations under ``text.*`` keys whose English is the
+    sentence. A sentence the catalog does not have is returned as written, so a
+    researcher's own notebook works unchanged (in English) in every language.
+
+    Parameters
+    ----------
+    text : str
+        The English sentence, with ``{placeholders}`` for ``fmt``.
+    language : str or None, default=None
+        Defaults to the current setting (:func:`cxlab.get_language`).
+    **fmt
+        Values for the placeholders (numbers get the language's digits).
+
+    Returns
+    -------
+    str
+        The sentence in ``language``.
+
+    Examples
+    --------
+    >>> phrase("The {n} most valuable customers", "fa", n=10)
+    'باارزش‌ترین ۱۰ مشتری'
+    >>> phrase("My own title", "fa")
+    'My own title'
+    """
+    key = _text_keys().get(text)
+    if key is None:
+        return text.format(**fmt) if fmt else text
+    return t(key, language, **fmt)
+
+
+@cache
+def _text_keys() -> dict[str, str]:
+    return {
+        english: key
+        for key, english in _messages(DEFAULT_LANGUAGE).items()
+        if key.startswith("text.")
     }
 
 
