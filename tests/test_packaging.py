@@ -45,6 +45,17 @@ def test_constraints_pin_exact_versions_only():
             assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[A-Za-z0-9_.+\-]+", line.strip()), line
 
 
+def test_constraints_pin_each_package_once():
+    """Two pins of one package make a fresh install fail (pip cannot resolve them)."""
+    names = [
+        canonicalize_name(line.partition("==")[0])
+        for line in (PROJECT_DIR / "constraints.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    assert not twice, f"pinned more than once in constraints.txt: {twice}"
+
+
 def test_conda_environment_installs_the_same_pins():
     env = yaml.safe_load((PROJECT_DIR / "environment.yml").read_text())
     deps = env["dependencies"]
