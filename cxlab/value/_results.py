@@ -398,7 +398,13 @@ class WhatIfResult(NotedResult):
         )
 
     def _repr_html_(self) -> str:
-        title = f"{self.scenario.name} (owner: {self.owner}; {self.confidence:.0%} intervals)"
+        owner = reader_label(self.owner, get_language())
+        title = _t(
+            "table.whatif.title",
+            scenario=self.scenario.name,
+            owner=owner,
+            confidence=self.confidence,
+        )
         table = self.summary().drop(columns="meaning")
         return ReadableTable(table, title=title, notes=self.notes, by_row=True).html()
 
@@ -486,7 +492,7 @@ class ValueRanking(NotedResult):
         return ax
 
     def _readable(self) -> ReadableTable:
-        title = f"scenarios ranked by value created ({self.confidence:.0%} intervals)"
+        title = _t("table.ranking.title", confidence=self.confidence)
         return ReadableTable(self.summary(), title=title)
 
     def __repr__(self) -> str:
