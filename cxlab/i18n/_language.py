@@ -110,7 +110,9 @@ def set_language(language: str) -> str:
 
     The setting holds for the running context: the rest of a script, or the
     following cells of a notebook. Use :func:`use_language` to change it for
-    a block only.
+    a block only. In IPython or Jupyter, a language other than English also
+    shows plain pandas ``DataFrame``/``Series`` outputs in that language (a
+    display copy; the data is unchanged); English removes that again.
 
     Parameters
     ----------
@@ -138,6 +140,9 @@ def set_language(language: str) -> str:
     code = resolve_language(language)
     previous = _LANGUAGE.get()
     _LANGUAGE.set(code)
+    from cxlab.i18n._ipython import sync_formatters
+
+    sync_formatters(code)  # plain pandas tables in a notebook follow the language
     return previous
 
 

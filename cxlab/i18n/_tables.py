@@ -61,6 +61,7 @@ def known_name(text, language: str, catalog=None) -> str:
 
 
 _STEP_COLUMN = re.compile(r"^step_(\d+)$")
+_RETENTION_COLUMN = re.compile(r"^retention_(\d+(?:\.\d+)?)d$")
 #: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
 _SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
 #: arrows as a right-to-left reader reads them (the first part is on the right)
@@ -74,6 +75,9 @@ def _reader_header(name, code: str, keys: frozenset) -> str:
     step = _STEP_COLUMN.match(str(name))
     if step:  # step_1, step_2, ... of a path table
         return t("header.step_n", code, n=int(step.group(1)))
+    retention = _RETENTION_COLUMN.match(str(name))
+    if retention:  # retention_90d, retention_365d of a survival summary
+        return t("header.retention_n_days", code, n=float(retention.group(1)))
     return known_name(localize_numbers(str(name), code), code)
 
 

@@ -175,18 +175,46 @@ def figure_png(fig, dpi: int = 72) -> bytes:
 
 def _fmt(v) -> str:
     if isinstance(v, str):
-        return escape(v)
+        return v
     if v is None or pd.isna(v):
         return ""
-    return escape(f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.3g}")
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.3g}"
+
+
+def _reader(text: str, code: str) -> str:
+    """A label or cell of the explorer's numbers as a reader of ``code`` sees it."""
+    if code == "en" or not text:
+        return text
+    from cxlab.i18n._messages import t
+    from cxlab.i18n._tables import reader_label
+
+    return reader_label(text.replace(t("interval.to", "en"), t("interval.to", code)), code)
 
 
 def numbers_html(table: pd.DataFrame) -> str:
-    """A small HTML table of the explorer's numbers (index = quantity)."""
-    head = "".join(f'<th style="padding:2px 12px">{escape(str(c))}</th>' for c in table.columns)
+    """A small HTML table of the explorer's numbers (index = quantity).
+
+    In a language other than English (:func:`cxlab.set_language`), labels
+    the catalog knows are translated and numbers get the language's digits.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per quantity, one column per state (e.g. start, now, change).
+    """
+    from cxlab.i18n._language import get_language
+
+    code = get_language()
+
+    def cell(text) -> str:
+        return escape(_reader(str(text), code))
+
+    head = "".join(f'<th style="padding:2px 12px">{cell(c)}</th>' for c in table.columns)
     rows = "".join(
-        f'<tr><th style="text-align:left;padding:2px 12px 2px 0">{escape(str(i))}</th>'
-        + "".join(f'<td style="text-align:right;padding:2px 12px">{_fmt(v)}</td>' for v in row)
+        f'<tr><th style="text-align:left;padding:2px 12px 2px 0">{cell(i)}</th>'
+        + "".join(
+            f'<td style="text-align:right;padding:2px 12px">{cell(_fmt(v))}</td>' for v in row
+        )
         + "</tr>"
         for i, row in zip(table.index, table.itertuples(index=False))
     )

@@ -19,7 +19,10 @@ from cxlab._display import ReadableTable
 from cxlab._plots import localized
 from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._language import get_language
+from cxlab.i18n._messages import display_name
 from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import column_header, known_name, reader_label
 
 __all__ = [
     "Scenario",
@@ -60,7 +63,9 @@ class Scenario:
     ----------
     kind : {"transition", "row", "experience", "churn"}
     name : str
-        Label in tables and plots.
+        Label in tables and plots: the given ``name=``, else made from the
+        parameters in the language set when the scenario is built
+        (:func:`cxlab.set_language`; stage names as the catalog shows them).
     params : dict
         What changes (see the constructors).
     owner : str or None
@@ -119,12 +124,12 @@ class Scenario:
             add = _finite(add, "add")
             if not -1 <= add <= 1:
                 raise ParameterError(f"add={add} must be a probability change in [-1, 1].")
-            label = f"{source} -> {target} {100 * add:+.1f} pp"
+            label = _t("scenario.transition_add", **_states(source, target), points=100 * add)
         else:
             relative = _finite(relative, "relative")
             if relative < -1:
                 raise ParameterError(f"relative={relative} must be >= -1 (-100%).")
-            label = f"{source} -> {target} {relative:+.0%}"
+            label = _t("scenario.transition_relative", **_states(source, target), relative=relative)
         params = dict(source=source, target=target, add=add, relative=relative, take_from=take_from)
         return cls("transition", name or label, params, owner)
 
@@ -149,7 +154,8 @@ class Scenario:
         if not isinstance(probabilities, dict) or not probabilities:
             raise ParameterError("probabilities must be a non-empty dict {next state: p}.")
         probs = {k: _finite(v, f"probabilities[{k!r}]") for k, v in probabilities.items()}
-        return cls("row", name or f"new {source} row", dict(source=source, row=probs), owner)
+        label = _t("scenario.row", source=display_name(source, kind="stage"))
+        return cls("row", name or label, dict(source=source, row=probs), owner)
 
     @classmethod
     def experience(
@@ -184,12 +190,17 @@ class Scenario:
             Team that owns the change (default: by the kind of change).
         """
         csat = _finite(csat, "csat")
-        where = touchpoint or channel or ("all purchases" if not who else None)
-        label = f"CSAT {csat:+g}"
-        if where is not None:
-            label += f" at {where if isinstance(where, str) else '/'.join(map(str, where))}"
+        where = touchpoint or channel
+        if where is None and not who:
+            label = _t("scenario.experience_at", csat=csat, where=_t("scenario.all_purchases"))
+        elif where is None:
+            label = _t("scenario.experience", csat=csat)
+        else:
+            places = [where] if isinstance(where, str) else list(where)
+            shown = "/".join(known_name(str(w), get_language()) for w in places)
+            label = _t("scenario.experience_at", csat=csat, where=shown)
         if who:
-            label += f" ({_who(who)})"
+            label = _t("scenario.for_whom", label=label, who=_who(who))
         params = dict(csat=csat, touchpoint=touchpoint, channel=channel, who=who, mediated=mediated)
         return cls("experience", name or label, params, owner)
 
@@ -222,7 +233,9 @@ class Scenario:
         hr = _finite(hazard_ratio, "hazard_ratio")
         if hr <= 0:
             raise ParameterError(f"hazard_ratio={hr} must be > 0 (1 = no change).")
-        label = f"churn hazard x{hr:g}" + (f" ({_who(who)})" if who else "")
+        label = _t("scenario.churn", hazard_ratio=hr)
+        if who:
+            label = _t("scenario.for_whom", label=label, who=_who(who))
         return cls("churn", name or label, dict(hazard_ratio=hr, who=who), owner)
 
     def __repr__(self) -> str:
@@ -246,8 +259,22 @@ def interval_table(values: dict, confidence: float, index_name: str = "metric") 
     return pd.DataFrame(rows).set_index(index_name)
 
 
+def _states(source: str, target: str) -> dict:
+    """The two states of a transition as the reader's language names them."""
+    return {
+        "source": display_name(source, kind="stage"),
+        "target": display_name(target, kind="stage"),
+    }
+
+
 def _who(who: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in who.items())
+    """``column=value`` filters; out of English, headers and values as the reader reads them."""
+    code = get_language()
+    if code == "en":
+        return ", ".join(f"{k}={v}" for k, v in who.items())
+    return _t("list.separator", code).join(
+        f"{column_header(k, code)}={reader_label(str(v), code)}" for k, v in who.items()
+    )
 
 
 class WhatIfResult(NotedResult):
@@ -371,7 +398,13 @@ class WhatIfResult(NotedResult):
         )
 
     def _repr_html_(self) -> str:
-        title = f"{self.scenario.name} (owner: {self.owner}; {self.confidence:.0%} intervals)"
+        owner = reader_label(self.owner, get_language())
+        title = _t(
+            "table.whatif.title",
+            scenario=self.scenario.name,
+            owner=owner,
+            confidence=self.confidence,
+        )
         table = self.summary().drop(columns="meaning")
         return ReadableTable(table, title=title, notes=self.notes, by_row=True).html()
 
@@ -459,7 +492,7 @@ class ValueRanking(NotedResult):
         return ax
 
     def _readable(self) -> ReadableTable:
-        title = f"scenarios ranked by value created ({self.confidence:.0%} intervals)"
+        title = _t("table.ranking.title", confidence=self.confidence)
         return ReadableTable(self.summary(), title=title)
 
     def __repr__(self) -> str:

@@ -8,6 +8,8 @@ intervals shrink with the square root of n.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +17,9 @@ import pytest
 import cxlab
 from cxlab import teaching as lab
 from cxlab.exceptions import ParameterError
+from cxlab.i18n import use_language
 from cxlab.teaching._journey_explorer import change_transitions, journey_outcomes, value_of_change
+from cxlab.teaching._lab import numbers_html
 from cxlab.teaching._nps_explorer import nps_state
 from cxlab.teaching._retention_explorer import RetentionBase, retention_projection
 from cxlab.teaching._sampling_explorer import SamplingPopulation, _km_at, sample_estimates
@@ -315,3 +319,17 @@ def test_papermill_report_shows_the_static_starting_state(tmp_path):
     assert "NPS explorer" in html
     for broken in ("could not be displayed", "widget-view+json", "VBox(", "Explorer("):
         assert broken not in html, broken
+
+
+def test_explorer_numbers_read_in_the_language():
+    table = pd.DataFrame(
+        {"starting point": [0.489, 383.0], "now": [0.553, "351.2 to 406.9"]},
+        index=["conversion rate", "retention at 365 days"],
+    )
+    english = numbers_html(table)
+    assert "0.489" in english and "351.2 to 406.9" in english
+    with use_language("fa"):
+        persian = numbers_html(table)
+    assert "۰٫۴۸۹" in persian and "۳۵۱٫۲ تا ۴۰۶٫۹" in persian and "۳۶۵" in persian
+    assert not re.search("[0-9]", re.sub("<[^>]*>", "", persian))
+    assert numbers_html(table) == english
