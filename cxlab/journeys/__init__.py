@@ -27,7 +27,7 @@ Examples
 --------
 >>> import cxlab
 >>> from cxlab import journeys
->>> data = cxlab.simulate(n_customers=1000, seed=2)
+>>> data = cxlab.simulate(n_customers=1000, random_state=2)
 >>> f = journeys.funnel(data, ["awareness", "consideration", "purchase"], kind="closed")
 >>> f.summary()["step"].tolist()
 ['awareness', 'consideration', 'purchase']

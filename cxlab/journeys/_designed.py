@@ -109,7 +109,7 @@ def designed_vs_lived(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> r = cxlab.designed_vs_lived(data, ["awareness", "consideration", "purchase"])
     >>> r.summary()["status"].tolist()
     ['followed', 'on track (stopped early)', 'deviated']

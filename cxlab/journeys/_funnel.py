@@ -147,7 +147,7 @@ def funnel(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> f = cxlab.funnel(data, ["awareness", "consideration", "purchase"])
     >>> row = f.summary().iloc[2]
     >>> row["step"], int(row["customers"]), round(float(row["conversion"]), 3)

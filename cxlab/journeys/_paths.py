@@ -173,7 +173,7 @@ def variants(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> v = cxlab.variants(data, top=3)
     >>> v.summary()["variant"].tolist()
     ['awareness > consideration', 'awareness', 'consideration']
@@ -315,7 +315,7 @@ def paths_from(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> p = cxlab.paths_from(data, "consideration", steps=1)
     >>> p.summary()["path"].iloc[0]
     '[consideration] > purchase'
@@ -431,7 +431,7 @@ def sankey_table(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=500, seed=0)
+    >>> data = cxlab.simulate(n_customers=500, random_state=0)
     >>> s = cxlab.sankey_table(data, steps=3)
     >>> int(s.summary().query("step == 0")["journeys"].sum())
     500

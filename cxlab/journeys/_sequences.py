@@ -16,7 +16,7 @@ collapsing runs, path strings) live with the layout in :mod:`cxlab.sequences`.
 Examples
 --------
 >>> import cxlab
->>> data = cxlab.simulate(n_customers=300, seed=1)
+>>> data = cxlab.simulate(n_customers=300, random_state=1)
 >>> js = cxlab.journey_sequences(data, column="stage", collapse=True)
 >>> js.to_frame()["path"].iloc[0]
 'awareness > consideration > purchase > advocacy > service > use > churn'
@@ -176,7 +176,7 @@ def journey_sequences(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=1)
+    >>> data = cxlab.simulate(n_customers=300, random_state=1)
     >>> js = cxlab.journey_sequences(data, column="channel", gap="7D")
     >>> int(js.summary().loc["journeys", "value"]) > 300  # several sessions per customer
     True

@@ -104,7 +104,7 @@ def time_between_stages(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> w = cxlab.time_between_stages(data, pairs=False)
     >>> w.summary().set_index("from").loc["awareness", "n"] > 0
     np.True_
@@ -266,7 +266,7 @@ def drop_off(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=2000, seed=0)
+    >>> data = cxlab.simulate(n_customers=2000, random_state=0)
     >>> d = cxlab.drop_off(data)
     >>> d.summary()["stage"].tolist()
     ['awareness', 'consideration']

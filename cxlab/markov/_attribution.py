@@ -198,7 +198,7 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=300, seed=0)
+    >>> data = cxlab.simulate(n_customers=300, random_state=0)
     >>> cxlab.conversion_paths(data).columns.tolist()[:3]
     ['path', 'conversions', 'nulls']
     """

@@ -14,7 +14,7 @@ are computed is described in :mod:`cxlab.markov`.
 Examples
 --------
 >>> import cxlab
->>> data = cxlab.simulate(n_customers=2000, seed=0)
+>>> data = cxlab.simulate(n_customers=2000, random_state=0)
 >>> mc = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data.events)
 >>> bool(mc.transition_matrix_.loc["consideration", "purchase"] > 0.3)
 True
@@ -125,7 +125,7 @@ class MarkovChain(BaseEstimator):
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1000, seed=1)
+    >>> data = cxlab.simulate(n_customers=1000, random_state=1)
     >>> mc = cxlab.MarkovChain(journey="buyer").fit(data.events)
     >>> mc.transition_matrix_.columns.tolist()
     ['awareness', 'consideration', 'purchase', '(drop-off)']
@@ -292,7 +292,7 @@ class MarkovChain(BaseEstimator):
         Examples
         --------
         >>> import cxlab
-        >>> data = cxlab.simulate(n_customers=1500, seed=2)
+        >>> data = cxlab.simulate(n_customers=1500, random_state=2)
         >>> by_segment = cxlab.MarkovChain(journey="buyer").fit_groups(data, by="segment")
         >>> sorted(by_segment)
         ['business', 'consumer']
@@ -505,7 +505,7 @@ class MarkovChain(BaseEstimator):
         Examples
         --------
         >>> import cxlab
-        >>> data = cxlab.simulate(n_customers=100, seed=0)
+        >>> data = cxlab.simulate(n_customers=100, random_state=0)
         >>> true = cxlab.MarkovChain.from_transition_matrix(data.truth.transition_matrix)
         >>> round(float(true.absorption().probabilities.loc["(start)", "purchase"]), 4)
         0.4877
@@ -604,7 +604,7 @@ class MarkovChain(BaseEstimator):
         Examples
         --------
         >>> import cxlab
-        >>> data = cxlab.simulate(n_customers=1000, seed=3)
+        >>> data = cxlab.simulate(n_customers=1000, random_state=3)
         >>> ab = cxlab.MarkovChain(journey="buyer", random_state=0).fit(data.events).absorption()
         >>> ab.probabilities.columns.tolist()
         ['purchase', '(drop-off)']

@@ -1,7 +1,7 @@
 """One Markov chain per group (persona, segment, channel...) in one call.
 
 >>> import cxlab
->>> data = cxlab.simulate(n_customers=2000, seed=0)
+>>> data = cxlab.simulate(n_customers=2000, random_state=0)
 >>> groups = cxlab.MarkovChain(journey="buyer").fit_groups(data, by=data.truth.persona)
 >>> sorted(groups)[:2]
 ['busy professionals', 'careful researchers']

@@ -80,7 +80,7 @@ def markov_order_test(X, *, max_order: int = 3, chain=None, **params) -> ChainRe
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=1000, seed=0, personas=cxlab.default_personas()[:1])
+    >>> data = cxlab.simulate(n_customers=1000, random_state=0, personas=cxlab.default_personas()[:1])
     >>> res = cxlab.markov_order_test(data, journey="buyer", max_order=2)
     >>> res.table["order"].tolist()
     [1, 2]
@@ -173,7 +173,7 @@ def markov_homogeneity_test(
     Examples
     --------
     >>> import cxlab
-    >>> data = cxlab.simulate(n_customers=3000, seed=0)
+    >>> data = cxlab.simulate(n_customers=3000, random_state=0)
     >>> res = cxlab.markov_homogeneity_test(data, by=data.truth.persona, journey="buyer")
     >>> bool(res.estimate < 0.001)
     True

@@ -194,7 +194,7 @@ def encode_events(
     --------
     >>> import cxlab
     >>> from cxlab.sequences import encode_events
-    >>> data = cxlab.simulate(n_customers=200, seed=0)
+    >>> data = cxlab.simulate(n_customers=200, random_state=0)
     >>> seq = encode_events(data.events, "stage", collapse_repeats=True)
     >>> seq.n_customers, seq.states[:3]
     (200, ('awareness', 'consideration', 'purchase'))

@@ -79,7 +79,11 @@ def test_bgnbd_matches_lifetimes(cdnow, bgnbd):
 def test_pareto_matches_lifetimes(cdnow, pareto):
     from lifetimes import ParetoNBDFitter
 
-    ref = ParetoNBDFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    # lifetimes starts its optimiser at random points (the global numpy state), so its
+    # answer depended on which tests ran before; a fixed start makes it deterministic
+    ref = ParetoNBDFitter().fit(
+        cdnow["frequency"], cdnow["recency"], cdnow["T"], initial_params=np.ones(4)
+    )
     np.testing.assert_allclose(pareto.params_.to_numpy(), ref.params_.to_numpy(), rtol=3e-4)
     x, t_x, TT = (cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     th = ref.params_.to_numpy()

@@ -28,7 +28,7 @@ def _close_figures():
 
 @pytest.fixture(scope="module")
 def study():
-    return cxlab.simulate(n_customers=400, seed=3)
+    return cxlab.simulate(n_customers=400, random_state=3)
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def test_every_persian_figure_of_a_notebook_is_shown():
 
     nb = nbformat.v4.new_notebook()
     setup = (
-        "import cxlab\ncxlab.set_language('fa')\nstudy = cxlab.simulate(n_customers=300, seed=1)"
+        "import cxlab\ncxlab.set_language('fa')\nstudy = cxlab.simulate(n_customers=300, random_state=1)"
     )
     plot = "cxlab.funnel(study, ['awareness', 'purchase']).plot();"
     nb.cells = [nbformat.v4.new_code_cell(code) for code in (setup, plot, plot, plot)]
