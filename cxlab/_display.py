@@ -32,6 +32,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,7 @@ BOUND_SUFFIXES = (
     ("low", "high"),
 )
 DASH = "\u2013"  # en dash between the bounds of an interval
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate and its end (Unicode bidi)
 
 
 # -- single numbers ---------------------------------------------------------------
@@ -129,16 +131,40 @@ def _interval_to() -> str:
     return t("interval.to", code)
 
 
+def _isolated(text: str) -> str:
+    """``text`` as a left-to-right island in a right-to-left line (Unicode LRI ... PDI)."""
+    return f"{LRI}{text}{PDI}"
+
+
+def _right_to_left() -> bool:
+    code = _language()
+    if code == "en":
+        return False
+    from cxlab.i18n._language import language_info
+
+    return language_info(code)["direction"] == "rtl"
+
+
 def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     """An estimate with its interval: ``0.533 (0.490–0.570)``; bounds left out when missing.
 
     With a negative bound the bounds are joined by "to": ``-1.9 (-2.1 to -1.7)``.
+    In a right-to-left language each bound of such an interval is a
+    left-to-right island (LRI ... PDI): the minus sign of a bound is a
+    strong left-to-right mark there, and without the islands the estimate
+    and the lower bound would be drawn as one left-to-right run, the lower
+    bound on the wrong side. Isolated, the bounds read in the line's order,
+    lower bound first (on the right).
     """
     est = format_number(estimate, decimals)
     if _missing(lower) and _missing(upper):
         return est
     lo, hi = format_number(lower, decimals), format_number(upper, decimals)
-    sep = _interval_to() if lo.startswith("-") or hi.startswith("-") else DASH
+    sep = DASH
+    if lo.startswith("-") or hi.startswith("-"):
+        sep = _interval_to()
+        if _right_to_left():
+            lo, hi = _isolated(lo), _isolated(hi)
     return f"{est} ({lo}{sep}{hi})".strip()
 
 
@@ -597,6 +623,16 @@ class ReadableTable:
         return self.html()
 
 
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def _record_value(value):
+    """A value of a record (dict) for :func:`readable`: ISO date texts as timestamps."""
+    if isinstance(value, str) and _ISO_TIME.match(value):
+        return pd.Timestamp(value)
+    return value
+
+
 def readable(
     data,
     *,
@@ -614,7 +650,10 @@ def readable(
 
     Parameters
     ----------
-    data : DataFrame or Series
+    data : DataFrame, Series or dict
+        A dict (settings, a record such as ``table.attrs["survival"]``) is
+        shown one entry a row, each value formatted by its own type (a
+        number with separators, an ISO date text as a date).
     title : str, optional
     columns : list, optional
         The columns a reader needs, in order (all by default).
@@ -637,6 +676,9 @@ def readable(
 
     if isinstance(data, Skipped):
         return data
+    if isinstance(data, Mapping):  # a record: one column per entry, shown as rows
+        data = pd.DataFrame([{k: _record_value(v) for k, v in data.items()}], index=[""])
+        transpose = True
     return ReadableTable(
         data,
         title=title,

@@ -21,7 +21,7 @@ from cxlab.i18n._numbers import localize_numeral
 
 __all__ = ["display_name", "message_keys", "phrase", "phrasebook", "t", "word"]
 
-_KINDS = ("stage", "channel", "metric", "nps_category", "column")
+_KINDS = ("stage", "channel", "touchpoint", "metric", "nps_category", "column")
 _STATE_KEYS = {START_STATE: "state.start", DROP_STATE: "state.drop_off", END_STATE: "state.end"}
 
 
@@ -157,6 +157,10 @@ def phrase(text: str, language: str | None = None, **fmt) -> str:
     catalog keeps the translations under ``text.*`` keys whose English is the
     sentence. A sentence the catalog does not have is returned as written, so a
     researcher's own notebook works unchanged (in English) in every language.
+    In a translated sentence, a text placeholder that is a name the catalog
+    knows (a stage, channel or touchpoint of the default catalog, a column
+    such as ``loyalty_member``) is shown in the language too; other text is
+    inserted as given.
 
     Parameters
     ----------
@@ -178,11 +182,26 @@ def phrase(text: str, language: str | None = None, **fmt) -> str:
     'باارزش‌ترین ۱۰ مشتری'
     >>> phrase("My own title", "fa")
     'My own title'
+    >>> phrase("Share still a customer, by {by}", "fa", by="loyalty_member")
+    'سهم کسانی که هنوز مشتری\u200cاند، به تفکیک عضو باشگاه وفاداری'
     """
     key = _text_keys().get(text)
     if key is None:
         return text.format(**fmt) if fmt else text
-    return t(key, language, **fmt)
+    code = resolve_language(language)
+    if code != DEFAULT_LANGUAGE:
+        fmt = {name: _reader_value(value, code) for name, value in fmt.items()}
+    return t(key, code, **fmt)
+
+
+def _reader_value(value, code: str):
+    """A text placeholder of a sentence: a name the catalog knows in ``code``, else as given."""
+    if not isinstance(value, str):
+        return value
+    from cxlab.i18n._tables import column_header, reader_label
+
+    shown = reader_label(value, code)
+    return column_header(value, code) if shown == value else shown
 
 
 @cache
@@ -205,11 +224,12 @@ def _catalog_names(catalog, code: str) -> Mapping[str, str]:
 
 
 def display_name(name, catalog=None, language: str | None = None, *, kind: str = "stage") -> str:
-    """How a stage, channel or metric name is shown to a reader.
+    """How a stage, channel, touchpoint or metric name is shown to a reader.
 
     In order: the catalog's own display name for the language (a catalog may
     carry ``display_names = {"fa": {"visit": "بازدید"}}``), then the message
-    catalog's name for a stage, channel or metric of the default catalog
+    catalog's name for a stage, channel, touchpoint or metric of the default
+    catalog (touchpoints: those of the simulated demo, ``store_counter``)
     (and the Markov states ``(start)``, ``(drop-off)``, ``(end)``), and
     otherwise the name exactly as given: a user's own stages are never
     guessed at. English shows the default names unchanged.
@@ -222,7 +242,7 @@ def display_name(name, catalog=None, language: str | None = None, *, kind: str =
         The study's catalog, read for an optional ``display_names`` mapping.
     language : str or None, default=None
         Defaults to the current setting.
-    kind : {"stage", "channel", "metric", "nps_category", "column"}, default="stage"
+    kind : {"stage", "channel", "touchpoint", "metric", "nps_category", "column"}, default="stage"
 
     Returns
     -------

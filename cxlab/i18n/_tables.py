@@ -32,6 +32,7 @@ NAME_COLUMNS = {
     "source": "stage",
     "target": "stage",
     "channel": "channel",
+    "touchpoint": "touchpoint",
     "metric": "metric",
     "nps_category": "nps_category",
 }
@@ -45,15 +46,16 @@ def _header(name, code: str, keys: frozenset) -> str:
 def known_name(text, language: str, catalog=None) -> str:
     """``text`` in ``language`` when it is a name the catalog knows, else ``text`` as given.
 
-    Tried in order as a stage (and Markov state), a channel, a metric and an
-    NPS category of the default catalog (or the catalog's own display names).
+    Tried in order as a stage (and Markov state), a channel, a touchpoint, a
+    metric and an NPS category of the default catalog (or the catalog's own
+    display names).
 
     >>> known_name("call_centre", "fa"), known_name("my own stage", "fa")
     ('مرکز تماس', 'my own stage')
     """
     if not isinstance(text, str):
         return text
-    for kind in ("stage", "channel", "metric", "nps_category"):
+    for kind in ("stage", "channel", "touchpoint", "metric", "nps_category"):
         shown = display_name(text, catalog, language, kind=kind)
         if shown != text:
             return shown
@@ -61,6 +63,8 @@ def known_name(text, language: str, catalog=None) -> str:
 
 
 _STEP_COLUMN = re.compile(r"^step_(\d+)$")
+#: a model term of one level of a categorical variable: ``persona[busy professionals]``
+_TERM = re.compile(r"^([A-Za-z_][\w ]*)\[([^\[\]]+)\]$")
 _RETENTION_COLUMN = re.compile(r"^retention_(\d+(?:\.\d+)?)d$")
 #: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
 _SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
@@ -119,10 +123,15 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
     with a ``value.<text>`` message) is shown in the language; a label made of
     such names (``awareness > purchase``, ``consideration -> purchase / web``,
     ``[purchase]``) has each part shown so, with arrows pointing the reader's
-    way; the rest keeps its words and gets the language's digits (``digits``).
+    way; a level of a categorical model term (``persona[busy professionals]``)
+    is shown as the column's header and the level's name, a comparison
+    ``a vs b`` with the language's word; the rest keeps its words and gets
+    the language's digits (``digits``).
 
     >>> reader_label("consideration -> purchase / call_centre", "fa")
     'بررسی ← خرید / مرکز تماس'
+    >>> reader_label("segment[business]", "fa")
+    'بخش مشتریان: کسب\u200cوکار'
     """
     code = resolve_language(language)
     if not isinstance(text, str) or not text or code == "en":
@@ -135,6 +144,18 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
         return t(key, code)
     if len(text) > 2 and text[0] == "[" and text[-1] == "]":  # an anchor stage
         return "[" + reader_label(text[1:-1], code, digits=digits) + "]"
+    term = _TERM.match(text)
+    if term:  # a level of a categorical model term: persona[busy professionals]
+        name, level = term.groups()
+        return t(
+            "term.level",
+            code,
+            name=_reader_header(name, code, message_keys(code)),
+            level=reader_label(level, code, digits=digits),
+        )
+    if t("repr.vs", "en") in text:  # a comparison of two groups: a vs b
+        parts = [reader_label(part, code, digits=digits) for part in text.split(t("repr.vs", "en"))]
+        return t("repr.vs", code).join(parts)
     rtl = language_info(code)["direction"] == "rtl"
     for sep in _SEPARATORS:
         if sep in text:
@@ -163,7 +184,11 @@ def reader_text(text: str, *keys: str, language: str | None = None) -> str:
 
 
 def _reader_cell(text, code: str) -> str:
-    return reader_label(text, code)
+    """A table cell: :func:`reader_label`, else a column name (a covariate, a feature) as its header."""
+    shown = reader_label(text, code)
+    if shown == text and isinstance(text, str) and f"column.{text}" in message_keys(code):
+        return t(f"column.{text}", code)
+    return shown
 
 
 def _reader_id(text, code: str):

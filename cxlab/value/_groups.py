@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cxlab._display import p_text
+from cxlab.i18n._messages import t as _t
 
 __all__ = ["GroupChoice", "HOMOGENEITY_ALPHA", "choose_groups", "habit_features"]
 
@@ -118,24 +119,15 @@ def choose_groups(data, groups, *, random_state=None) -> GroupChoice:
     labels = model.fit(X).assign()
     labels = pd.Series(labels.astype(str).to_numpy(), index=labels.index, name="persona")
     k = int(labels.nunique())
-    habits = "clustering on channel habits within each stage and customer attributes"
+    habits = _t("note.value.habits")
     if k == 1:
-        note = (
-            f"one pooled model: {habits} (cxlab.PersonaModel, 1 to 8 personas compared) "
-            "finds a single persona."
-        )
+        low, high = K_RANGE[groups]
+        note = _t("note.value.one_persona", habits=habits, low=low, high=high)
         return GroupChoice(groups=None, how="pooled", note=note, n_personas=1)
     p = float(markov_homogeneity_test(data, by=labels, journey="buyer").estimate)
-    found = f"{k} personas found by {habits} (cxlab.PersonaModel)"
+    found = _t("note.value.found", k=k, habits=habits)
     if groups == "personas" or p < HOMOGENEITY_ALPHA:
-        note = (
-            f"fitted by persona: {found}; one pooled buyer's-journey chain for all of them is "
-            f"rejected (homogeneity test {p_text(p)}), and a change to a pooled chain is not "
-            "the same change in every persona's journey."
-        )
+        note = _t("note.value.by_persona", found=found, p=p_text(p))
         return GroupChoice(groups=labels, how="personas", homogeneity_p=p, note=note, n_personas=k)
-    note = (
-        f"one pooled model: {found}, but one buyer's-journey chain fits them all "
-        f"(homogeneity test {p_text(p)})."
-    )
+    note = _t("note.value.pooled_fits", found=found, p=p_text(p))
     return GroupChoice(groups=None, how="pooled", homogeneity_p=p, note=note, n_personas=k)

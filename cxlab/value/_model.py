@@ -37,6 +37,7 @@ import pandas as pd
 from cxlab._deprecation import renamed_parameter
 from cxlab._estimator import Estimator
 from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
+from cxlab.i18n._messages import t as _t
 from cxlab.value._chain import conversion, fit_chain, open_journeys
 from cxlab.value._engine import (
     baseline_nps,
@@ -249,10 +250,7 @@ class ValueModel(Estimator):
         self.n_leads_ = int(self.n_leads) if self.n_leads is not None else chain.n_customers
         n_open = open_journeys(data)
         if n_open:
-            notes.append(
-                f"{n_open:,} journeys without a purchase were still recent at the end of the "
-                "data; they count as drop-offs, though some may yet convert."
-            )
+            notes.append(_t("note.value.open_journeys", n=n_open))
         # owner's journey
         table = owner_table(data, onboarding_days=float(self.onboarding_days), end=end)
         table["group"] = label_of(table.index.to_numpy(), "customers")
@@ -269,7 +267,7 @@ class ValueModel(Estimator):
                 DataWarning,
                 stacklevel=2,
             )
-            notes.append(f"churn covariates without any values, left out: {empty}.")
+            notes.append(_t("note.value.empty_covariates", names=empty))
         covs = [c for c in self.churn_covariates if c in table.columns and c not in empty]
         covs += dummies
         table = self._drop_incomplete(table, covs, notes)
@@ -278,7 +276,7 @@ class ValueModel(Estimator):
         spend_key = [table["group"].astype(str)]
         spend_by = self.spend_by
         if self.spend_by == "loyalty_member" and self.spend_by not in table.columns:
-            notes.append("no 'loyalty_member' column: one repeat-revenue rate per group.")
+            notes.append(_t("note.value.no_loyalty"))
             spend_by = None  # the default, on a study without a loyalty club
         if spend_by is not None:
             if self.spend_by not in table.columns:
@@ -341,12 +339,15 @@ class ValueModel(Estimator):
                 DataWarning,
                 stacklevel=3,
             )
-            notes.append(f"{int(missing.sum()):,} purchasers without CSAT or covariates left out.")
+            notes.append(_t("note.value.incomplete", n=int(missing.sum())))
             table = table[~missing]
         if table.attrs.get("n_incomplete_onboarding"):
             notes.append(
-                f"{table.attrs['n_incomplete_onboarding']:,} purchasers bought less than "
-                f"{self.onboarding_days:g} days before the end of the data and are not averaged over."
+                _t(
+                    "note.value.incomplete_onboarding",
+                    n=table.attrs["n_incomplete_onboarding"],
+                    days=self.onboarding_days,
+                )
             )
         return table
 
@@ -354,26 +355,13 @@ class ValueModel(Estimator):
         notes = []
         n_onb = int(table["churned_in_onboarding"].sum())
         if n_onb:
-            notes.append(
-                f"{n_onb:,} purchasers churned during onboarding; survival after onboarding is "
-                "scaled by the share who stay (no covariate effect on them)."
-            )
+            notes.append(_t("note.value.onboarding_churn", n=n_onb))
         last = float(table["tenure_days"].max())
         if self.horizon_days > last:
-            notes.append(
-                f"the horizon ({self.horizon_days:g} days) is longer than the longest follow-up "
-                f"({last:.0f} days): retention beyond it extrapolates the last baseline hazard."
-            )
+            notes.append(_t("note.value.horizon", horizon=self.horizon_days, longest=last))
         if len(self.groups_) == 1:
-            notes.append(
-                "the chain is first-order and pooled over customers: with distinct segments a "
-                "change to the pooled row approximates the same change in every segment "
-                "(fit with groups= to model segments)."
-            )
-        notes.append(
-            "new purchasers from a better buyer's journey are assumed to be worth as much as "
-            "today's purchasers of their group (same churn and spend)."
-        )
+            notes.append(_t("note.value.pooled_chain"))
+        notes.append(_t("note.value.new_purchasers"))
         return notes
 
     # -- evaluation ---------------------------------------------------------------
@@ -424,17 +412,10 @@ class ValueModel(Estimator):
         after = self._cache[key]
         notes = list(self.notes_)
         if after["_clipped"]:
-            notes.append(
-                f"in {after['_clipped']} of {self.n_boot * len(self.groups_)} bootstrap matrices "
-                "the change took a probability outside [0, 1]; it was clipped there."
-            )
+            total = self.n_boot * len(self.groups_)
+            notes.append(_t("note.value.clipped", clipped=after["_clipped"], total=total))
         if scenario.kind == "experience":
-            notes.append(
-                "CSAT moves by the given points for the targeted purchasers (capped at the top of "
-                "the scale); churn responds through its fitted CSAT effect and, when "
-                "mediated=True, through fewer support contacts (fitted Poisson model); NPS "
-                "through the fitted ordinal model."
-            )
+            notes.append(_t("note.value.experience"))
             notes.append(self._shared_csat_note())
         return WhatIfResult(
             scenario=scenario,
@@ -455,13 +436,12 @@ class ValueModel(Estimator):
     def _shared_csat_note(self) -> str:
         """Why the experience results of one study are right or wrong together."""
         row = self.hazard_.loc["csat"]
-        level = f"{100 * self.confidence:g}%"
-        return (
-            f"every experience result leans on the one fitted CSAT effect on churn (log hazard "
-            f"ratio {row['coef']:.3f}, {level} interval {np.log(row['lower']):.3f} to "
-            f"{np.log(row['upper']):.3f}): when this sample's estimate is off, the retention, "
-            "CLV and value changes of every experience scenario are off in the same direction, "
-            "so their intervals miss or cover the truth together, not independently."
+        return _t(
+            "note.value.shared_csat",
+            coef=row["coef"],
+            level=100 * self.confidence,
+            lower=np.log(row["lower"]),
+            upper=np.log(row["upper"]),
         )
 
     def rank(self, scenarios) -> ValueRanking:

@@ -384,7 +384,7 @@ class WhatIfResult(NotedResult):
         y = np.arange(len(s))[::-1]
         ax.barh(y, rel, color=np.where(rel >= 0, "#4C72B0", "#C44E52"), alpha=0.8)
         ax.errorbar(rel, y, xerr=np.abs(err), fmt="none", ecolor="black", capsize=3)
-        ax.set_yticks(y, s.index)
+        ax.set_yticks(y, [column_header(m) for m in s.index])  # as given in English
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_xlabel(_t("figure.whatif.xlabel", confidence=self.confidence))
         ax.set_title(self.scenario.name)
