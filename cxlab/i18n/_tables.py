@@ -153,6 +153,12 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             name=_reader_header(name, code, message_keys(code)),
             level=reader_label(level, code, digits=digits),
         )
+    settings = _settings(text, code)
+    if settings is not None:  # column=value filters: group=web buyers, loyalty_member=False
+        return t("list.separator", code).join(
+            f"{_reader_header(k, code, message_keys(code))}={reader_label(v, code, digits=digits)}"
+            for k, v in settings
+        )
     if t("repr.vs", "en") in text:  # a comparison of two groups: a vs b
         parts = [reader_label(part, code, digits=digits) for part in text.split(t("repr.vs", "en"))]
         return t("repr.vs", code).join(parts)
@@ -162,6 +168,15 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
             return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
     return digits(text, code)
+
+
+def _settings(text: str, code: str) -> list | None:
+    """``column=value`` pairs (``group=a, loyalty_member=False``) when every column is known."""
+    pairs = [part.partition("=") for part in text.split(", ")]
+    keys = message_keys(code)
+    if all(sep and f"column.{k}" in keys and v for k, sep, v in pairs):
+        return [(k, v) for k, _, v in pairs]
+    return None
 
 
 def reader_text(text: str, *keys: str, language: str | None = None) -> str:
@@ -189,6 +204,12 @@ def _reader_cell(text, code: str) -> str:
     if shown == text and isinstance(text, str) and f"column.{text}" in message_keys(code):
         return t(f"column.{text}", code)
     return shown
+
+
+def _reader_dimension(name, code: str, keys: frozenset) -> str:
+    """A value of a ``dimension`` column: a column's header, else a word (``(all)``)."""
+    shown = _reader_header(name, code, keys)
+    return reader_label(name, code) if shown == name else shown
 
 
 def _reader_id(text, code: str):
@@ -272,7 +293,7 @@ def localize_text_frame(
             columns[t("column.period_start", code)] = list(cells)
             continue
         elif str(name) == "dimension":
-            cells = cells.map(lambda v: _reader_header(v, code, keys) if v else v)
+            cells = cells.map(lambda v: _reader_dimension(v, code, keys) if v else v)
         else:
             cells = cells.map(lambda v: _reader_cell(v, code))
         columns[_reader_header(name, code, keys)] = list(cells)

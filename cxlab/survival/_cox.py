@@ -22,6 +22,9 @@ import pandas as pd
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._display import notes_text
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
+from cxlab.i18n._language import get_language
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import reader_label
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
 
@@ -333,35 +336,18 @@ class ChurnModel(_SurvivalRegression):
         bad = worst[worst < threshold]
         hr = self.hazard_ratios_["hazard_ratio"]
         notes = []
+        code = get_language()
         if bad.empty:
-            notes.append(
-                f"No covariate shows evidence against proportional hazards (all p >= "
-                f"{threshold:g}): each hazard ratio can be read as one number that holds "
-                "over the whole tenure."
-            )
+            notes.append(_t("note.ph.none", threshold=threshold))
         for name, p in bad.items():
             cat = name.split("[")[0] if "[" in name else None
-            remedy = (
-                f"fit with strata=[{cat!r}] (a separate baseline per level) instead"
-                if cat
-                else "split tenure into periods and fit the effect per period, or bin it "
-                "and stratify on the bins"
-            )
-            notes.append(
-                f"'{name}' (hazard ratio {hr.get(name, np.nan):.2f}) changes its effect over "
-                f"tenure (p = {p:.2g}): the ratio shown is an average over time. To see how "
-                f"it changes, plot lifelines' scaled Schoenfeld residuals; to model it, {remedy}."
-            )
+            remedy = _t("note.ph.strata", cat=cat) if cat else _t("note.ph.periods")
+            shown = reader_label(name, code)
+            ratio = hr.get(name, np.nan)
+            notes.append(_t("note.ph.violated", name=shown, hr=ratio, p=p, remedy=remedy))
         if len(bad) and self.n_ > 20_000:
-            notes.append(
-                f"With {self.n_:,} customers the test detects even tiny departures; judge by "
-                "the size of the change in the residual plot, not by the p-value alone."
-            )
-        notes.append(
-            "A baseline churn rate that changes with tenure (e.g. no churn during onboarding) "
-            "is allowed: Cox leaves the baseline free. The assumption is only that each "
-            "covariate multiplies it by the same factor at every tenure."
-        )
+            notes.append(_t("note.ph.large_n", n=self.n_))
+        notes.append(_t("note.ph.baseline"))
         return notes
 
     def plot(self, ax=None, **kw):

@@ -232,7 +232,7 @@ def test_bad_display_names_and_kind():
     with pytest.raises(ParameterError, match="display_names must map a language"):
         display_name("visit", SimpleNamespace(display_names=["visit"]), "fa")
     with pytest.raises(ParameterError, match="kind must be one of"):
-        display_name("visit", kind="touchpoint")
+        display_name("visit", kind="moment")
 
 
 @pytest.mark.notebooks

@@ -61,7 +61,8 @@ def test_readable_table_in_persian():
     ]  # fmt: skip
     # a user's own stage and a mixed identifier stay as given; a negative bound: "تا"
     assert second[:3] == ["C7", "renewal", "آگاهی > renewal"]
-    assert second[4] == "\u200e\u2212۰٫۲۵۰ (\u200e\u2212۰٫۵۰۰ تا ۰٫۱۰۰)"
+    # each bound isolated (LRI ... PDI) so the lower one reads first, right to left
+    assert second[4] == "\u200e\u2212۰٫۲۵۰ (\u2066\u200e\u2212۰٫۵۰۰\u2069 تا \u2066۰٫۱۰۰\u2069)"
     assert second[5:] == ["بله", "۱۴۰۳/۰۱/۰۱"]
     assert "<p>یادداشت‌ها:</p>" in html and "کمتر" not in html and "۳۰ answers" in html
 
