@@ -70,6 +70,7 @@ BOUND_SUFFIXES = (
 )
 DASH = "\u2013"  # en dash between the bounds of an interval
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate and its end (Unicode bidi)
+WORD_JOINER = "\u2060"  # no line break here
 
 
 # -- single numbers ---------------------------------------------------------------
@@ -154,7 +155,10 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     strong left-to-right mark there, and without the islands the estimate
     and the lower bound would be drawn as one left-to-right run, the lower
     bound on the wrong side. Isolated, the bounds read in the line's order,
-    lower bound first (on the right).
+    lower bound first (on the right). Between positive bounds the dash is
+    followed by a word joiner there (no line break after it: at the end of
+    a right-to-left line it would stand to the left of the lower bound, like
+    a minus sign).
     """
     est = format_number(estimate, decimals)
     if _missing(lower) and _missing(upper):
@@ -165,6 +169,8 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
         sep = _interval_to()
         if _right_to_left():
             lo, hi = _isolated(lo), _isolated(hi)
+    elif _right_to_left():  # no line break after the dash: at a line's end, on the left of
+        sep = DASH + WORD_JOINER  # the lower bound, it would read as its minus sign
     return f"{est} ({lo}{sep}{hi})".strip()
 
 

@@ -29,7 +29,7 @@ from cxlab.i18n._fonts import FONT_FAMILY, persian_font_path
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import message_keys, phrasebook, t
 from cxlab.i18n._numbers import localize_numbers, localize_numeral
-from cxlab.i18n._tables import reader_label
+from cxlab.i18n._tables import reader_cell
 
 __all__ = [
     "JalaliDateFormatter",
@@ -157,8 +157,8 @@ class LocalizedFormatter(Formatter):
     def _localize(self, text: str) -> str:
         if not text or "$" in text:
             return text
-        # stage and channel names (and labels made of them) as tick labels; digits
-        return _rtl_base(reader_label(text, self.language, digits=localize_numeral))
+        # stage and channel names (and labels made of them), covariates as tick labels; digits
+        return _rtl_base(reader_cell(text, self.language, digits=localize_numeral))
 
     def set_axis(self, axis):
         super().set_axis(axis)
@@ -420,7 +420,7 @@ def _localize_names(ax, language: str) -> None:
     texts = [*ax.texts, *(legend.get_texts() if legend is not None else [])]
     for item in texts:
         if "$" not in item.get_text():
-            item.set_text(reader_label(item.get_text(), language))
+            item.set_text(reader_cell(item.get_text(), language))
     if legend is not None:  # a legend titled by a column (``segment``): its header
         title = legend.get_title()
         key = f"column.{title.get_text()}"

@@ -20,6 +20,7 @@ __all__ = [
     "localize_frame",
     "localize_text_frame",
     "period_label",
+    "reader_cell",
     "reader_label",
     "reader_text",
 ]
@@ -198,12 +199,22 @@ def reader_text(text: str, *keys: str, language: str | None = None) -> str:
     return localize_numbers(text, code)
 
 
-def _reader_cell(text, code: str) -> str:
-    """A table cell: :func:`reader_label`, else a column name (a covariate, a feature) as its header."""
-    shown = reader_label(text, code)
+def reader_cell(text, language: str | None = None, *, digits=localize_numbers):
+    """A table cell or a tick label: :func:`reader_label`, else a column's name (a covariate,
+    a feature) as its header.
+
+    >>> reader_cell("support_contacts", "fa"), reader_cell("my_column", "fa")
+    ('تماس\u200cهای پشتیبانی', 'my_column')
+    """
+    code = resolve_language(language)
+    shown = reader_label(text, code, digits=digits)
     if shown == text and isinstance(text, str) and f"column.{text}" in message_keys(code):
         return t(f"column.{text}", code)
     return shown
+
+
+def _reader_cell(text, code: str) -> str:
+    return reader_cell(text, code)
 
 
 def _reader_dimension(name, code: str, keys: frozenset) -> str:

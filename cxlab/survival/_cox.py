@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_text
+from cxlab._display import notes_html, notes_text
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
@@ -72,6 +72,13 @@ class AssumptionReport:
         if self.notes:
             lines.append(textwrap.indent(notes_text(self.notes), "  "))
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str | None:
+        """Out of English, the notes as a numbered list that wraps in the reader's direction
+        (English keeps the plain text of ``repr``)."""
+        if get_language() == "en":
+            return None
+        return f"<p><code>AssumptionReport(ok={self.ok})</code></p>" + notes_html(self.notes)
 
 
 class ChurnModel(_SurvivalRegression):

@@ -97,20 +97,36 @@ ENGLISH_LEAKS = {
 }  # fmt: skip
 _OUTPUT_TEXT_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).map(
     e => e.innerText).join('\\n')"""
-#: where the estimate and the two bounds of a negative interval (isolated, LRI ... PDI) are
-#: drawn in a table cell
+#: where the estimate and the two bounds of an interval are drawn in a table cell: a negative
+#: one (bounds isolated, LRI ... PDI, joined by "تا") or a positive one (an en dash and a
+#: word joiner between the bounds)
 _INTERVALS_JS = """() => Array.from(document.querySelectorAll('table.cxlab-table td')).filter(
-    td => td.textContent.includes('\\u2066') && td.firstChild).map(td => {
+    td => td.firstChild && /\\u2066|\\u2013\\u2060/.test(td.textContent)).map(td => {
         const node = td.firstChild, s = node.textContent;
-        const a = s.indexOf('\\u2066'), a2 = s.indexOf('\\u2069', a);
-        const b = s.indexOf('\\u2066', a2), b2 = s.indexOf('\\u2069', b);
         const box = (i, j) => {
             const r = document.createRange(); r.setStart(node, i); r.setEnd(node, j);
-            return r.getBoundingClientRect();
+            const b = r.getBoundingClientRect(); return [b.top, b.left];
         };
-        return {text: s, estimate: box(0, s.indexOf(' (')).left, lower: box(a + 1, a2).left,
-                upper: box(b + 1, b2).left};
+        const open = s.indexOf(' (');
+        let lower, upper;
+        if (s.includes('\\u2066')) {
+            const a = s.indexOf('\\u2066'), a2 = s.indexOf('\\u2069', a);
+            const b = s.indexOf('\\u2066', a2), b2 = s.indexOf('\\u2069', b);
+            lower = box(a + 1, a2); upper = box(b + 1, b2);
+        } else {
+            const dash = s.indexOf('\\u2013');
+            lower = box(open + 2, dash); upper = box(dash + 2, s.lastIndexOf(')'));
+        }
+        return {text: s, dash: !s.includes('\\u2066'), estimate: box(0, open), lower, upper};
     })"""
+
+
+def _read_before(first, second) -> bool:
+    """``[top, left]`` boxes: ``first`` comes first for a right-to-left reader (to the right
+    on the same line, or on an earlier line when the cell wraps)."""
+    if abs(first[0] - second[0]) < 2:
+        return first[1] > second[1]
+    return first[0] < second[0]
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +189,10 @@ def test_persian_report_reads_right_to_left_with_persian_digits(stem, persian_re
     leaks = [text for text in ENGLISH_LEAKS.get(stem, []) if text in shown]
     assert not leaks, f"{stem}: English in the Persian outputs: {leaks}"
     for interval in page.evaluate(_INTERVALS_JS):  # read right to left: lower bound first
-        assert interval["estimate"] > interval["lower"] > interval["upper"], interval
+        assert _read_before(interval["estimate"], interval["lower"]), interval
+        assert _read_before(interval["lower"], interval["upper"]), interval
+        if interval["dash"]:  # no line break after the dash (it would read as a minus)
+            assert abs(interval["lower"][0] - interval["upper"][0]) < 2, interval
 
 
 def test_persian_index_page(persian_report, page):

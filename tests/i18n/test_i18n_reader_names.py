@@ -68,6 +68,11 @@ def test_touchpoints_in_tables_and_a_users_own_names():
         ("all groups", "همه\u200cی گروه\u200cها"),
         ("weibull", "وایبول"),
         ("consumer vs business", "مصرف\u200cکننده در برابر کسب\u200cوکار"),
+        (
+            "repeat_revenue_per_day[group=web buyers, loyalty_member=False]",
+            "درآمد روزانه از خرید دوباره: گروه=web buyers، عضو باشگاه وفاداری=خیر",
+        ),
+        ("a=b, c", "a=b, c"),  # not column filters: as given
     ],
 )
 def test_model_terms_and_group_values_in_persian(label, expected):
@@ -80,6 +85,14 @@ def test_covariate_names_in_table_cells():
     with use_language("fa"):
         cells = readable(table).frame().iloc[:, 0].tolist()
     assert cells == ["عضو باشگاه وفاداری", "تماس\u200cهای پشتیبانی", "my_column"]
+
+
+def test_dimension_column_words_in_persian():
+    table = pd.DataFrame({"dimension": ["(all)", "segment"], "group": ["(all)", "business"]})
+    with use_language("fa"):
+        frame = readable(table).frame()
+    assert frame.iloc[:, 0].tolist() == ["(همه)", "بخش مشتریان"]
+    assert frame.iloc[:, 1].tolist() == ["(همه)", "کسب\u200cوکار"]
 
 
 # --- scenario names a notebook gives --------------------------------------------------------
@@ -147,6 +160,37 @@ def test_value_model_notes_in_persian_and_english_as_before(models):
     assert any(n.startswith("the horizon (900 days) is longer than") for n in english)
 
 
+def test_proportional_hazards_notes_in_persian_and_english_as_before(study):
+    table = cxlab.survival_table(study)
+    kept = KEPT | {"lifelines", "strata", "Cox"}
+    with use_language("fa"):
+        model = cxlab.ChurnModel(covariates=["loyalty_member", "support_contacts"]).fit(table)
+        report = model.check_assumptions()
+        persian = report.notes
+        assert "<ol><li>" in report._repr_html_()  # wraps right to left, not in a <pre>
+    for note in persian:
+        assert not LATIN_WORD.search(re.sub(r"\b(" + "|".join(kept) + r")\b", "", note)), note
+    english = cxlab.ChurnModel(covariates=["loyalty_member", "support_contacts"]).fit(table)
+    assert english.check_assumptions()._repr_html_() is None  # English: the plain text as before
+    assert english.check_assumptions().notes[-1] == (
+        "A baseline churn rate that changes with tenure (e.g. no churn during onboarding) is "
+        "allowed: Cox leaves the baseline free. The assumption is only that each covariate "
+        "multiplies it by the same factor at every tenure."
+    )
+
+
+def test_churn_drivers_figure_names_covariates_and_terms_in_persian(study):
+    table = cxlab.survival_table(study)
+    model = cxlab.ChurnModel(covariates=["loyalty_member"], categorical=["segment"]).fit(table)
+    with use_language("fa"):
+        ax = model.plot()
+        ax.figure.canvas.draw()
+        labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert "\u200fعضو باشگاه وفاداری" in labels
+    assert "\u200fبخش مشتریان: کسب\u200cوکار" in labels
+    plt.close("all")
+
+
 # --- records ---------------------------------------------------------------------------------
 
 RECORD = {
@@ -182,4 +226,4 @@ def test_negative_interval_bounds_are_isolated_in_a_right_to_left_language():
         positive = format_interval(0.5, 0.4, 0.6, 1)
     minus = "\u200e\u2212"
     assert cell == f"{minus}۱٫۹۰۰ ({LRI}{minus}۲٫۱۰۰{PDI} تا {LRI}{minus}۱٫۷۰۰{PDI})"
-    assert LRI not in positive  # an en dash between positive bounds needs no isolation
+    assert positive == "0.5 (0.4\u2013\u20600.6)"  # no isolation; no line break after the dash

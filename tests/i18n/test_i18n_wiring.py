@@ -57,7 +57,7 @@ def test_readable_table_in_persian():
     ]  # fmt: skip
     first, second = frame.iloc[0].tolist(), frame.iloc[1].tolist()
     assert first == [
-        "۱۲", "خرید", "آگاهی > خرید", "۱٬۲۰۰", "۰٫۵۳۳ (۰٫۴۹۰–۰٫۵۷۰)", "خیر", "۱۴۰۰/۰۱/۰۱"
+        "۱۲", "خرید", "آگاهی > خرید", "۱٬۲۰۰", "۰٫۵۳۳ (۰٫۴۹۰–\u2060۰٫۵۷۰)", "خیر", "۱۴۰۰/۰۱/۰۱"
     ]  # fmt: skip
     # a user's own stage and a mixed identifier stay as given; a negative bound: "تا"
     assert second[:3] == ["C7", "renewal", "آگاهی > renewal"]
