@@ -16,8 +16,9 @@ from cxlab._display import group_label
 from cxlab._plots import get_axes, localized
 from cxlab.exceptions import ParameterError
 from cxlab.feedback._core import LABELS
+from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
-from cxlab.i18n._tables import column_header, period_label
+from cxlab.i18n._tables import column_header, period_label, reader_cell
 
 _axes = partial(get_axes, layout="constrained")
 
@@ -160,7 +161,10 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
     y = np.arange(len(coef))[::-1]
     ax.hlines(y, lo, hi, color="0.3", lw=2)
     ax.scatter(est, y, color=np.where(hi < 0, "C3", np.where(lo > 0, "C2", "0.5")), zorder=3)
-    labels = [_t("figure.drivers.per_sd", term=t) if s else t for t, s in zip(coef.index, use_std)]
+    labels = [  # a standardized term by its name in the reader's language (English: as given)
+        _t("figure.drivers.per_sd", term=reader_cell(t, get_language())) if s else t
+        for t, s in zip(coef.index, use_std)
+    ]
     ax.set_yticks(y, labels)
     ax.axvline(0, color="0.6", lw=1)
     ax.set_xlabel(_t("figure.drivers.xlabel"))

@@ -64,6 +64,8 @@ def known_name(text, language: str, catalog=None) -> str:
 
 
 _STEP_COLUMN = re.compile(r"^step_(\d+)$")
+#: a label with a count or a share in parentheses after it: ``web  (n=298)``
+_COUNTED = re.compile(r"^(.*?\S)(\s+\((?:n=)?[\d.,]+%?\))$")
 #: a model term of one level of a categorical variable: ``persona[busy professionals]``
 _TERM = re.compile(r"^([A-Za-z_][\w ]*)\[([^\[\]]+)\]$")
 _RETENTION_COLUMN = re.compile(r"^retention_(\d+(?:\.\d+)?)d$")
@@ -145,6 +147,10 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
         return t(key, code)
     if len(text) > 2 and text[0] == "[" and text[-1] == "]":  # an anchor stage
         return "[" + reader_label(text[1:-1], code, digits=digits) + "]"
+    counted = _COUNTED.match(text)
+    if counted:  # a name with a count or share after it: web  (n=298), social_post (37%)
+        head, tail = counted.groups()
+        return reader_label(head, code, digits=digits) + digits(tail, code)
     term = _TERM.match(text)
     if term:  # a level of a categorical model term: persona[busy professionals]
         name, level = term.groups()
@@ -160,6 +166,11 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             f"{_reader_header(k, code, message_keys(code))}={reader_label(v, code, digits=digits)}"
             for k, v in settings
         )
+    if ", " in text:  # a list of names: social_post (37%), search_ad (31%)
+        parts = text.split(", ")
+        shown = [reader_label(part, code, digits=digits) for part in parts]
+        if all(known_name(_COUNTED.sub(r"\1", p), code) != _COUNTED.sub(r"\1", p) for p in parts):
+            return t("list.separator", code).join(shown)
     if t("repr.vs", "en") in text:  # a comparison of two groups: a vs b
         parts = [reader_label(part, code, digits=digits) for part in text.split(t("repr.vs", "en"))]
         return t("repr.vs", code).join(parts)
@@ -207,6 +218,8 @@ def reader_cell(text, language: str | None = None, *, digits=localize_numbers):
     ('تماس\u200cهای پشتیبانی', 'my_column')
     """
     code = resolve_language(language)
+    if code == "en":
+        return text
     shown = reader_label(text, code, digits=digits)
     if shown == text and isinstance(text, str) and f"column.{text}" in message_keys(code):
         return t(f"column.{text}", code)

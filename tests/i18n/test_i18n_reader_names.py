@@ -73,6 +73,10 @@ def test_touchpoints_in_tables_and_a_users_own_names():
             "درآمد روزانه از خرید دوباره: گروه=web buyers، عضو باشگاه وفاداری=خیر",
         ),
         ("a=b, c", "a=b, c"),  # not column filters: as given
+        ("busy professionals  (n=298)", "متخصصان پرمشغله  (n=۲۹۸)"),  # a figure's group label
+        ("social_post (37%)", "پست در شبکه\u200cهای اجتماعی (۳۷٪)"),
+        ("checkout (24%), store_counter (22%)", "صفحه\u200cی پرداخت (۲۴٪)، صندوق فروشگاه (۲۲٪)"),
+        ("web, my channel", "web, my channel"),  # not all known names: as given
     ],
 )
 def test_model_terms_and_group_values_in_persian(label, expected):
@@ -188,6 +192,19 @@ def test_churn_drivers_figure_names_covariates_and_terms_in_persian(study):
         labels = [label.get_text() for label in ax.get_yticklabels()]
     assert "\u200fعضو باشگاه وفاداری" in labels
     assert "\u200fبخش مشتریان: کسب\u200cوکار" in labels
+    plt.close("all")
+
+
+def test_nps_drivers_figure_names_standardized_terms_in_persian(study):
+    drivers = cxlab.NPSDrivers(random_state=0).fit(cxlab.driver_table(study))
+    with use_language("fa"):
+        ax = drivers.plot()
+        ax.figure.canvas.draw()
+        persian = [label.get_text() for label in ax.get_yticklabels()]
+    english = [label.get_text() for label in drivers.plot().get_yticklabels()]
+    assert "support_contacts (per SD)" in english
+    assert "\u200fتماس\u200cهای پشتیبانی (به ازای یک انحراف معیار)" in persian
+    assert not any("support_contacts" in label for label in persian)
     plt.close("all")
 
 
