@@ -29,7 +29,7 @@ CASES = [
     (
         lambda: Scenario.experience(0.5, touchpoint="store_counter"),
         "CSAT +0.5 at store_counter",
-        "رضایت (CSAT) +۰٫۵ در store_counter",
+        "رضایت (CSAT) +۰٫۵ در صندوق فروشگاه",
     ),
     (
         lambda: Scenario.experience(1, channel=["web", "store"]),
@@ -39,13 +39,13 @@ CASES = [
     (
         lambda: Scenario.experience(0.5, who={"segment": "business"}),
         "CSAT +0.5 (segment=business)",
-        "رضایت (CSAT) +۰٫۵ (بخش مشتریان=business)",
+        "رضایت (CSAT) +۰٫۵ (بخش مشتریان=کسب\u200cوکار)",
     ),
     (lambda: Scenario.churn(0.9), "churn hazard x0.9", "خطر ریزش ×۰٫۹"),
     (
         lambda: Scenario.churn(0.8, who={"contacted_support": True, "visits": 3}),
         "churn hazard x0.8 (contacted_support=True, visits=3)",
-        "خطر ریزش ×۰٫۸ (contacted_support=True، visits=۳)",
+        "خطر ریزش ×۰٫۸ (تماس با پشتیبانی داشته=بله، visits=۳)",
     ),
 ]
 
