@@ -71,6 +71,48 @@ class LazyStudy:
             f"feedback={len(self.feedback):,}, truth={'yes' if self.truth else 'no'})"
         )
 
+    def summary(self) -> pd.DataFrame:
+        """A small table: rows, customers and time span of each table (as :meth:`CXData.summary`).
+
+        The events' row is counted in the engine (one pass over the events).
+        """
+        import narwhals as nw
+
+        from cxlab.data._model import TABLES, table_summary
+
+        ev = to_pandas(
+            self.frame.select(
+                nw.len().alias("rows"),
+                nw.col("customer_id").n_unique().alias("customers"),
+                nw.col("timestamp").min().alias("first"),
+                nw.col("timestamp").max().alias("last"),
+            )
+        ).iloc[0]
+        first, last = (
+            pd.Timestamp(ev[k]) if pd.notna(ev[k]) else pd.NaT for k in ("first", "last")
+        )
+        rows = [
+            {
+                "table": "events",
+                "rows": int(ev["rows"]),
+                "customers": int(ev["customers"]),
+                "first": first,
+                "last": last,
+            }
+        ]
+        rows += [table_summary(name, getattr(self, name)) for name in TABLES if name != "events"]
+        return pd.DataFrame(rows).set_index("table")
+
+    def stage_counts(self) -> pd.Series:
+        """Events per stage (counted in the engine), catalog order, stages with events only."""
+        import narwhals as nw
+
+        counts = to_pandas(self.frame.group_by("stage").agg(nw.len().alias("n")))
+        counts = counts.set_index(counts["stage"].astype(str))["n"].astype("int64")
+        order = [s for s in self.catalog.stages if s in counts.index]
+        order += sorted(set(counts.index) - set(order))
+        return counts.reindex(order).rename_axis("stage")
+
     def n_events(self) -> int:
         """Number of events (counted in the engine)."""
         import narwhals as nw
