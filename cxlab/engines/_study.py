@@ -9,7 +9,7 @@ import pandas as pd
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.engines._frames import engine_of, to_lazy, to_pandas
 
-__all__ = ["LazyStudy"]
+__all__ = ["LazyStudy", "require_memory"]
 
 
 @dataclass
@@ -129,3 +129,32 @@ class LazyStudy:
 
         events = load_events(to_pandas(self.frame), catalog=self.catalog)
         return CXData(events, self.customers, self.feedback, self.catalog, self.truth)
+
+
+def require_memory(data, what: str) -> None:
+    """Stop with a clear error when ``data`` is a lazy study and ``what`` needs memory.
+
+    Called first by the analyses that do not run in an engine yet (``docs/scale.md``
+    lists which do), so that a lazy study never reaches pandas code.
+
+    Parameters
+    ----------
+    data : object
+        What the analysis was given.
+    what : str
+        The analysis, as the user calls it (e.g. ``"cxlab.ValueModel.fit"``).
+
+    Raises
+    ------
+    InMemoryOnlyError
+        ``data`` is a :class:`LazyStudy`.
+    """
+    if isinstance(data, LazyStudy):
+        from cxlab.exceptions import InMemoryOnlyError
+
+        raise InMemoryOnlyError(
+            f"{what} needs the events in memory, and this study keeps them in "
+            f"{data.engine} ({what} does not run in an engine yet; docs/scale.md lists "
+            "the analyses that do). Fix: data = study.to_memory() when the events fit in "
+            "memory (about 100 bytes an event), or load with engine='pandas'"
+        )
