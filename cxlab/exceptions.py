@@ -32,6 +32,7 @@ __all__ = [
     "NotFittedError",
     "ConvergenceError",
     "ParameterError",
+    "InMemoryOnlyError",
     "CxlabWarning",
     "DataWarning",
     "SmallSampleWarning",
@@ -187,6 +188,15 @@ class ConvergenceError(CxlabError, RuntimeError):
 
 class ParameterError(CxlabError, ValueError):
     """An argument or notebook parameter is invalid."""
+
+
+class InMemoryOnlyError(ParameterError):
+    """An analysis that needs the events in memory was given a lazy study.
+
+    Its events stay in DuckDB, Spark or polars (:class:`cxlab.LazyStudy`) and the
+    analysis does not run in an engine yet; the message names it and the fix
+    (``study.to_memory()`` when the events fit in memory, or ``engine="pandas"``).
+    """
 
 
 class CxlabWarning(UserWarning):

@@ -246,7 +246,7 @@ def observed_stages(data, stages=None) -> list:
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
         A study or its events table.
     stages : sequence of str, optional
         Candidate stages in order (default: the study's catalog).
@@ -259,6 +259,11 @@ def observed_stages(data, stages=None) -> list:
     """
     catalog = study_catalog(data)
     wanted = list(catalog.buyer_stages if stages is None else stages)
-    events = getattr(data, "events", data)
-    seen = set(events["stage"].astype(str).unique()) if "stage" in events else set()
+    from cxlab.engines._study import LazyStudy  # the engines build on this package
+
+    if isinstance(data, LazyStudy):
+        seen = set(data.stage_counts().index)
+    else:
+        events = getattr(data, "events", data)
+        seen = set(events["stage"].astype(str).unique()) if "stage" in events else set()
     return [s for s in wanted if s in seen] or wanted

@@ -1,7 +1,8 @@
 """Reusable filters on a study: segment, date window, stages and channels.
 
 Every filter takes a :class:`~cxlab.data.CXData` and returns a new, filtered
-``CXData`` (the input is never modified). The date, stage, channel and customer
+``CXData`` (the input is never modified); a :class:`~cxlab.engines.LazyStudy` is
+filtered in its engine and stays lazy. The date, stage, channel and customer
 filters also take a bare events DataFrame and then return a DataFrame. Notebooks chain them through
 :func:`filter_data`, which applies its arguments in a fixed order: customers
 (segment), date window, then stages and channels.
@@ -56,6 +57,13 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _is_lazy(data) -> bool:
+    """A LazyStudy (events in DuckDB, Spark, polars): filtered in its engine."""
+    from cxlab.engines._study import LazyStudy  # the engines build on this package
+
+    return isinstance(data, LazyStudy)
 
 
 def _wrap(data) -> tuple[CXData, bool]:
@@ -118,8 +126,9 @@ def filter_customers(data: CXData, customer_ids) -> CXData:
 
     Parameters
     ----------
-    data : CXData or DataFrame
-        A study, or a bare events table (then a DataFrame is returned).
+    data : CXData, LazyStudy or DataFrame
+        A study, or a bare events table (then a DataFrame is returned). A
+        :class:`~cxlab.engines.LazyStudy` is filtered in its engine.
     customer_ids : array-like
         ``customer_id`` values to keep; ids not in the data are ignored.
 
@@ -132,8 +141,17 @@ def filter_customers(data: CXData, customer_ids) -> CXData:
     EmptyTableError
         None of the ids has events.
     """
-    data, bare = _wrap(data)
     ids = pd.Index(_as_list(customer_ids)).unique()
+    if _is_lazy(data):
+        from cxlab.engines._filters import keep_customers
+
+        return keep_customers(
+            data,
+            ids,
+            what=f"keeping {len(ids):,} customer ids (e.g. {format_examples(ids[:5])})",
+            fix="check the ids have the same type as events.customer_id, e.g. int vs str",
+        )
+    data, bare = _wrap(data)
     ev = data.events
     keep = ev["customer_id"].isin(ids).to_numpy()
     events = ev.loc[keep]
@@ -154,7 +172,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or LazyStudy
     segment : dict, str or None
         A dict ``{column: value or list of values}`` over columns of
         ``data.customers`` (all conditions must hold), e.g.
@@ -188,7 +206,7 @@ def filter_segment(data: CXData, segment: Mapping | str | None) -> CXData:
     """
     if segment is None or (isinstance(segment, Mapping | str) and len(segment) == 0):
         return data
-    if not isinstance(data, CXData):
+    if not isinstance(data, CXData) and not _is_lazy(data):
         raise ParameterError(
             "a segment filter needs the customers table: pass the whole study "
             "(cxlab.load(...)), not only its events."
@@ -243,8 +261,9 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
 
     Parameters
     ----------
-    data : CXData or DataFrame
-        A study, or a bare events table (then a DataFrame is returned).
+    data : CXData, LazyStudy or DataFrame
+        A study, or a bare events table (then a DataFrame is returned). A
+        :class:`~cxlab.engines.LazyStudy` is filtered in its engine.
     start, end : str, Timestamp or None
         Window bounds (naive UTC, like the events); ``None`` or ``""`` is open.
     by : {"event", "first_event"}, default="event"
@@ -280,6 +299,10 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
         return data
     if lo is not None and hi is not None and lo >= hi:
         raise ParameterError(f"start={start!r} must be before end={end!r}.")
+    if _is_lazy(data):
+        from cxlab.engines._filters import keep_window
+
+        return keep_window(data, lo, hi, by=by)
     data, bare = _wrap(data)
     ev = data.events
 
@@ -318,8 +341,10 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
 def _select(data, column: str, values):
     if values is None:
         return data
-    data, bare = _wrap(data)
-    allowed = _allowed(data, bare, column)
+    lazy = _is_lazy(data)
+    if not lazy:
+        data, bare = _wrap(data)
+    allowed = tuple(getattr(data.catalog, column + "s")) if lazy else _allowed(data, bare, column)
     values = _as_list(values)
     unknown = [v for v in values if v not in allowed]
     if unknown:
@@ -329,6 +354,10 @@ def _select(data, column: str, values):
             column=column,
             fix=f"pick {column}s among those",
         )
+    if lazy:
+        from cxlab.engines._filters import keep_values
+
+        return keep_values(data, column, values)
     ev = data.events
     events = ev.loc[ev[column].isin(values).to_numpy()]
     present = ev[column].value_counts()
@@ -349,8 +378,9 @@ def select_stages(data: CXData, stages) -> CXData:
 
     Parameters
     ----------
-    data : CXData or DataFrame
-        A study, or a bare events table (then a DataFrame is returned).
+    data : CXData, LazyStudy or DataFrame
+        A study, or a bare events table (then a DataFrame is returned). A
+        :class:`~cxlab.engines.LazyStudy` is filtered in its engine.
     stages : str or list of str or None
         Stages of ``data.catalog`` (of the column's categories for a bare
         events table); ``None`` keeps all.
@@ -400,7 +430,7 @@ def filter_data(
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or LazyStudy
     segment : dict, str or None
         See :func:`filter_segment`.
     start, end : str or None

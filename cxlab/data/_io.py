@@ -539,6 +539,7 @@ def load(
     engine: str = "auto",
     memory_limit: str = "auto",
     temp_directory=None,
+    progress: bool | None = None,
 ):
     """Load a study: a folder with ``events``, ``customers`` and ``feedback`` files.
 
@@ -582,6 +583,9 @@ def load(
         most 4 GB. DuckDB spills to ``temp_directory`` past it.
     temp_directory : str or Path, optional
         DuckDB's spill folder; default ``cxlab-duckdb`` in the system's temporary folder.
+    progress : bool, optional
+        DuckDB's progress bar on queries longer than two seconds; default on in a
+        terminal, off in report runs.
 
     Returns
     -------
@@ -610,6 +614,7 @@ def load(
                 columns=columns,
                 memory_limit=memory_limit,
                 temp_directory=temp_directory,
+                progress=progress,
             )
     raw, stored = read_folder(source, encoding=encoding)
     catalog = catalog or stored

@@ -10,7 +10,7 @@ import pandas as pd
 
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 
-__all__ = ["CXData", "TABLES"]
+__all__ = ["CXData", "TABLES", "table_summary"]
 
 TABLES = ("events", "customers", "feedback")
 
@@ -60,20 +60,9 @@ class CXData:
 
     def summary(self) -> pd.DataFrame:
         """A small table: rows, customers and time span of each table."""
-        rows = []
-        for name in TABLES:
-            df = getattr(self, name)
-            ts = df["timestamp"] if "timestamp" in df else None
-            rows.append(
-                {
-                    "table": name,
-                    "rows": len(df),
-                    "customers": df["customer_id"].nunique() if "customer_id" in df else 0,
-                    "first": ts.min() if ts is not None and len(df) else pd.NaT,
-                    "last": ts.max() if ts is not None and len(df) else pd.NaT,
-                }
-            )
-        return pd.DataFrame(rows).set_index("table")
+        return pd.DataFrame(
+            [table_summary(name, getattr(self, name)) for name in TABLES]
+        ).set_index("table")
 
     def save(self, path: str | Path, *, format: str = "parquet") -> Path:
         """Write the tables (and truth, when present) to a folder.
@@ -107,3 +96,15 @@ class CXData:
         if self.truth is not None:
             self.truth.save(folder / "truth")
         return folder
+
+
+def table_summary(name: str, df: pd.DataFrame) -> dict:
+    """One row of :meth:`CXData.summary`: rows, customers, first and last timestamp of ``df``."""
+    ts = df["timestamp"] if "timestamp" in df else None
+    return {
+        "table": name,
+        "rows": len(df),
+        "customers": df["customer_id"].nunique() if "customer_id" in df else 0,
+        "first": ts.min() if ts is not None and len(df) else pd.NaT,
+        "last": ts.max() if ts is not None and len(df) else pd.NaT,
+    }

@@ -31,8 +31,20 @@ def _default_memory_limit() -> str:
     return f"{mb}MB"
 
 
+def _interactive() -> bool:
+    """A person is watching a terminal (report runs and notebook kernels write elsewhere)."""
+    import sys
+
+    stream = getattr(sys, "stderr", None)
+    return bool(stream is not None and hasattr(stream, "isatty") and stream.isatty())
+
+
 def duckdb_connection(
-    *, memory_limit: str = DEFAULT_MEMORY_LIMIT, temp_directory=None, threads: int | None = None
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    temp_directory=None,
+    threads: int | None = None,
+    progress: bool | None = None,
 ):
     """An in-memory DuckDB connection that spills to disk instead of running out of memory.
 
@@ -46,6 +58,11 @@ def duckdb_connection(
         directory (created when needed).
     threads : int, optional
         Worker threads; default DuckDB's (one per core).
+    progress : bool, optional
+        Show DuckDB's progress bar for queries that run longer than two seconds
+        (percentage of the scan done, printed to the terminal). Default: on when
+        the standard error is a terminal; off in report runs (``cxlab run``) and
+        notebook kernels, whose output is not one.
 
     Returns
     -------
@@ -68,6 +85,11 @@ def duckdb_connection(
     con.execute("SET preserve_insertion_order = false")  # lets big scans stream
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
+    show = _interactive() if progress is None else bool(progress)
+    con.execute(f"SET enable_progress_bar = {'true' if show else 'false'}")
+    if show:
+        con.execute("SET enable_progress_bar_print = true")
+        con.execute("SET progress_bar_time = 2000")
     return con
 
 

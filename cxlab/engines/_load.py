@@ -98,6 +98,24 @@ def _customers_from_events(lf: nw.LazyFrame) -> pd.DataFrame:
     return pd.DataFrame({"customer_id": table["customer_id"], "signup_date": first.dt.floor("D")})
 
 
+def _spark_table(name: str, spark):
+    """The Spark table ``name`` of the session ``spark`` (a clear error when there is none)."""
+    if spark is None or not hasattr(spark, "table"):
+        raise ParameterError(
+            f"events={name!r} is a table name; pass the SparkSession that holds it: "
+            "lazy_study('db.events', spark=spark), or pass a DataFrame or relation instead"
+        )
+    try:
+        return spark.table(name)
+    except Exception as exc:  # pyspark's AnalysisException: no such table
+        raise ReadError(
+            f"the Spark session has no table {name!r} ({str(exc).splitlines()[0]})",
+            table="events",
+            fix="check the name (database.table) with spark.catalog.listTables(), or "
+            "register a DataFrame with df.createOrReplaceTempView('events')",
+        ) from None
+
+
 def lazy_study(
     events,
     *,
@@ -108,14 +126,17 @@ def lazy_study(
     validate: bool = True,
     truth=None,
     connection=None,
+    spark=None,
 ) -> LazyStudy:
     """A study from an event table that stays in its engine.
 
     Parameters
     ----------
-    events : PySpark DataFrame, polars LazyFrame/DataFrame, DuckDB relation or PyArrow table
+    events : PySpark DataFrame, polars LazyFrame/DataFrame, DuckDB relation, PyArrow table or str
         The events, with cxlab's columns (``customer_id``, ``timestamp`` as a timestamp
         in UTC, ``stage``, ``channel``, optional ``revenue``) or yours mapped by ``columns``.
+        A string is the name of a table (or view) on the SparkSession ``spark``, e.g.
+        ``"lakehouse.cx.events"``.
     customers : DataFrame, optional
         One row per customer; default built in the engine from the events
         (``customer_id``, ``signup_date`` = first event day), with a :class:`DataWarning`.
@@ -132,6 +153,8 @@ def lazy_study(
         Known answers of a simulated study.
     connection : duckdb.DuckDBPyConnection, optional
         The connection that holds ``events``, kept open with the study.
+    spark : pyspark.sql.SparkSession, optional
+        The session whose catalog holds the table named by ``events`` (a string).
 
     Returns
     -------
@@ -144,6 +167,8 @@ def lazy_study(
         timestamps, stages or channels outside the catalog, bad revenue, duplicates).
     """
     catalog = catalog or DEFAULT_CATALOG
+    if isinstance(events, str):
+        events = _spark_table(events, spark)
     lf = _rename(to_lazy(events), columns)
     if validate:
         probs = check_events_in_engine(lf, catalog)
@@ -180,6 +205,7 @@ def load_lazy(
     temp_directory=None,
     threads: int | None = None,
     validate: bool = True,
+    progress: bool | None = None,
 ) -> LazyStudy:
     """Open a study on disk with its events in DuckDB (see :func:`cxlab.load`, ``engine=``).
 
@@ -197,13 +223,16 @@ def load_lazy(
         (:func:`~cxlab.engines.duckdb_connection`).
     validate : bool, default=True
         Count the events' problems in DuckDB and raise the first.
+    progress : bool, optional
+        DuckDB's progress bar on long queries (:func:`~cxlab.engines.duckdb_connection`).
 
     Returns
     -------
     LazyStudy
     """
     con = duckdb_connection(
-        memory_limit=memory_limit, temp_directory=temp_directory, threads=threads
+        memory_limit=memory_limit, temp_directory=temp_directory, threads=threads,
+        progress=progress,
     )
     text = str(source)
     path = Path(text) if any(ch in text for ch in "*?[") else paths.resolve(source)

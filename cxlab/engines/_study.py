@@ -9,7 +9,7 @@ import pandas as pd
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.engines._frames import engine_of, to_lazy, to_pandas
 
-__all__ = ["LazyStudy"]
+__all__ = ["LazyStudy", "require_memory"]
 
 
 @dataclass
@@ -71,6 +71,48 @@ class LazyStudy:
             f"feedback={len(self.feedback):,}, truth={'yes' if self.truth else 'no'})"
         )
 
+    def summary(self) -> pd.DataFrame:
+        """A small table: rows, customers and time span of each table (as :meth:`CXData.summary`).
+
+        The events' row is counted in the engine (one pass over the events).
+        """
+        import narwhals as nw
+
+        from cxlab.data._model import TABLES, table_summary
+
+        ev = to_pandas(
+            self.frame.select(
+                nw.len().alias("rows"),
+                nw.col("customer_id").n_unique().alias("customers"),
+                nw.col("timestamp").min().alias("first"),
+                nw.col("timestamp").max().alias("last"),
+            )
+        ).iloc[0]
+        first, last = (
+            pd.Timestamp(ev[k]) if pd.notna(ev[k]) else pd.NaT for k in ("first", "last")
+        )
+        rows = [
+            {
+                "table": "events",
+                "rows": int(ev["rows"]),
+                "customers": int(ev["customers"]),
+                "first": first,
+                "last": last,
+            }
+        ]
+        rows += [table_summary(name, getattr(self, name)) for name in TABLES if name != "events"]
+        return pd.DataFrame(rows).set_index("table")
+
+    def stage_counts(self) -> pd.Series:
+        """Events per stage (counted in the engine), catalog order, stages with events only."""
+        import narwhals as nw
+
+        counts = to_pandas(self.frame.group_by("stage").agg(nw.len().alias("n")))
+        counts = counts.set_index(counts["stage"].astype(str))["n"].astype("int64")
+        order = [s for s in self.catalog.stages if s in counts.index]
+        order += sorted(set(counts.index) - set(order))
+        return counts.reindex(order).rename_axis("stage")
+
     def n_events(self) -> int:
         """Number of events (counted in the engine)."""
         import narwhals as nw
@@ -87,3 +129,32 @@ class LazyStudy:
 
         events = load_events(to_pandas(self.frame), catalog=self.catalog)
         return CXData(events, self.customers, self.feedback, self.catalog, self.truth)
+
+
+def require_memory(data, what: str) -> None:
+    """Stop with a clear error when ``data`` is a lazy study and ``what`` needs memory.
+
+    Called first by the analyses that do not run in an engine yet (``docs/scale.md``
+    lists which do), so that a lazy study never reaches pandas code.
+
+    Parameters
+    ----------
+    data : object
+        What the analysis was given.
+    what : str
+        The analysis, as the user calls it (e.g. ``"cxlab.ValueModel.fit"``).
+
+    Raises
+    ------
+    InMemoryOnlyError
+        ``data`` is a :class:`LazyStudy`.
+    """
+    if isinstance(data, LazyStudy):
+        from cxlab.exceptions import InMemoryOnlyError
+
+        raise InMemoryOnlyError(
+            f"{what} needs the events in memory, and this study keeps them in "
+            f"{data.engine} ({what} does not run in an engine yet; docs/scale.md lists "
+            "the analyses that do). Fix: data = study.to_memory() when the events fit in "
+            "memory (about 100 bytes an event), or load with engine='pandas'"
+        )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, EmptyTableError, MissingColumnError, ParameterError
 
 __all__ = [
@@ -231,6 +232,7 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     >>> int(facts["purchased"].sum()) == int(data.truth.customers["purchased"].sum())
     True
     """
+    require_memory(data, "cxlab.journey_facts")
     catalog = getattr(data, "catalog", DEFAULT_CATALOG)
     if onboarding_days is None:
         truth = getattr(data, "truth", None)
@@ -307,6 +309,7 @@ def driver_table(
     >>> table.columns[:5].tolist()
     ['customer_id', 'timestamp', 'nps', 'csat', 'support_contacts']
     """
+    require_memory(data, "cxlab.driver_table")
     if which not in ("first", "last", "all"):
         raise ParameterError(f"which={which!r}; use 'first', 'last' or 'all'.")
     rows, ctx = metric_rows(data, "nps", persona=persona)

@@ -455,6 +455,7 @@ def _events_frame(ids, cust, time, stage, chan, revenue, upsell, keep, origin, c
     for (s, c), name in TOUCHPOINTS.items():
         lookup[stages.index(s), channels.index(c)] = tp_code[name]
     touch = np.where(upsell, tp_code["upsell_offer"], lookup[stage, chan])
+    order, ts = _separate_copies(order, ts, cust, stage, chan, touch, revenue)
     return pd.DataFrame(
         {
             "customer_id": ids[cust[order]],
@@ -465,6 +466,32 @@ def _events_frame(ids, cust, time, stage, chan, revenue, upsell, keep, origin, c
             "revenue": revenue[order],
         }
     )
+
+
+def _separate_copies(order, ts, cust, stage, chan, touch, revenue):
+    """Move exact copies of an event one second apart.
+
+    Two draws of one customer's journey can round to the same second with the same
+    stage, channel, touchpoint and revenue (about 4 in 1e7 events); such a pair is
+    indistinguishable from a logging duplicate, which cxlab.load refuses. The later
+    copy moves one second on (the k-th copy k seconds), and the events are ordered again.
+    Studies without such pairs are unchanged, bit for bit.
+    """
+    while True:
+        o = order
+        same = (
+            (cust[o][1:] == cust[o][:-1])
+            & (ts[o][1:] == ts[o][:-1])
+            & (stage[o][1:] == stage[o][:-1])
+            & (chan[o][1:] == chan[o][:-1])
+            & (touch[o][1:] == touch[o][:-1])
+            & (revenue[o][1:] == revenue[o][:-1])
+        )
+        if not same.any():
+            return order, ts
+        ts = ts.copy()
+        ts[o[1:][same]] += np.timedelta64(1, "s")
+        order = np.lexsort((stage, ts, cust))
 
 
 def _build_truth(personas, ch_probs, hazard, nps_eff, latent, theme, params) -> Truth:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._display import notes_text
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
 from cxlab.survival._kaplan_meier import group_labels
@@ -156,6 +157,7 @@ def survival_clv(
     >>> res.table[["clv", "lower", "upper"]].shape
     (3, 3)
     """
+    require_memory(data, "cxlab.survival_clv")
     from lifelines import KaplanMeierFitter
     from lifelines.utils import restricted_mean_survival_time
 

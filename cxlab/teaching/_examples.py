@@ -25,6 +25,7 @@ from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
 from cxlab._plots import localized
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.i18n._messages import t as _t
 
@@ -87,6 +88,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
     >>> j.columns.tolist()[:4]
     ['timestamp', 'day', 'part', 'stage']
     """
+    require_memory(data, "cxlab.teaching.journey_of")
     if customer_id is None:
         customer_id = _interesting_customer(data)
     ev = data.events[data.events["customer_id"] == customer_id]
@@ -170,6 +172,7 @@ def stage_touchpoints(data) -> pd.DataFrame:
         (the three most used, with their share of the stage's events). A study
         without a ``touchpoint`` column shows its channels there.
     """
+    require_memory(data, "cxlab.teaching.stage_touchpoints")
     ev = data.events
     where = "touchpoint" if "touchpoint" in ev.columns else "channel"
     n = ev["customer_id"].nunique()
@@ -385,6 +388,7 @@ def upsell_summary(data) -> pd.DataFrame:
         ``upsell_share`` (share of repeat orders that are upsells) and
         ``repeat_revenue_per_month``.
     """
+    require_memory(data, "cxlab.teaching.upsell_summary")
     _require(data, "the upsell summary", stages=("loyalty",), columns=("loyalty_member",))
     months = _active_months(data)
     ev = data.events
@@ -426,6 +430,7 @@ def referrals_by_nps(data) -> pd.DataFrame:
     data : CXData
         A simulated study (its ``truth`` is used).
     """
+    require_memory(data, "cxlab.teaching.referrals_by_nps")
     from cxlab import nps_category
 
     months = _active_months(data)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import ParameterError, StatisticalWarning
 from cxlab.teaching._lab import Explorer, message, new_figure, slider
 
@@ -237,6 +238,7 @@ def retention_explorer(
     >>> float(ex.table.iloc[:, 2].abs().max())
     0.0
     """
+    require_memory(data, "cxlab.teaching.retention_explorer")
     base = RetentionBase.from_data(
         data,
         horizon_days=horizon_days,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import ParameterError
 
 __all__ = [
@@ -168,6 +169,7 @@ def drivers_vs_truth(data, outcome: str = "nps") -> pd.DataFrame:
         would), so some estimates are pulled away from the truth: a lesson
         about omitted variables.
     """
+    require_memory(data, "cxlab.teaching.drivers_vs_truth")
     truth = _truth(data)
     drivers = ["csat", "support_contacts", "loyalty_member"]
     if outcome == "nps":

@@ -36,6 +36,7 @@ import pandas as pd
 
 from cxlab._deprecation import renamed_parameter
 from cxlab._estimator import Estimator
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataWarning, NotFittedError, ParameterError
 from cxlab.i18n._messages import t as _t
 from cxlab.value._chain import conversion, fit_chain, open_journeys
@@ -227,6 +228,7 @@ class ValueModel(Estimator):
         ConvergenceError
             The churn or support model cannot be fitted (constant or separating covariate).
         """
+        require_memory(data, "cxlab.ValueModel.fit")
         self._check_params()
         rng = np.random.default_rng(self.random_state)
         n_boot = int(self.n_boot)

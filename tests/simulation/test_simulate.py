@@ -216,3 +216,27 @@ def test_bad_parameters():
             dwell_days={},
             spend=1.0,
         )
+
+
+def test_exact_copies_of_an_event_are_moved_a_second_apart():
+    from cxlab.simulation._simulate import _separate_copies
+
+    ts = np.array(["2025-01-01T00:00:00"] * 3 + ["2025-01-01T00:00:05"], dtype="datetime64[ns]")
+    cust, stage = np.array([1, 1, 1, 1]), np.array([0, 0, 0, 1])
+    chan, touch, revenue = np.array([2, 2, 2, 2]), np.array([3, 3, 3, 3]), np.array([0, 0, 0, 5.0])
+    order, moved = _separate_copies(
+        np.lexsort((stage, ts, cust)), ts, cust, stage, chan, touch, revenue
+    )
+    assert [str(t)[17:19] for t in moved[order]] == ["00", "01", "02", "05"]
+    # same time, another stage: not a copy, not moved
+    stage2 = np.array([0, 1, 2, 3])
+    order2, kept = _separate_copies(
+        np.lexsort((stage2, ts, cust)), ts, cust, stage2, chan, touch, revenue
+    )
+    assert (kept == ts).all()
+
+
+def test_a_simulated_study_loads_without_exact_copies():
+    data = cxlab.simulate(n_customers=20_000, random_state=3)
+    cols = ["customer_id", "timestamp", "stage", "channel", "touchpoint", "revenue"]
+    assert not data.events.duplicated(cols).any()
