@@ -32,6 +32,7 @@ __all__ = [
     "NotFittedError",
     "ConvergenceError",
     "ParameterError",
+    "GroupColumnError",
     "CxlabWarning",
     "DataWarning",
     "SmallSampleWarning",
@@ -187,6 +188,14 @@ class ConvergenceError(CxlabError, RuntimeError):
 
 class ParameterError(CxlabError, ValueError):
     """An argument or notebook parameter is invalid."""
+
+
+class GroupColumnError(MissingColumnError, ParameterError):
+    """``by=`` names a column the tables do not have.
+
+    Both a missing column and a wrong argument: ``except MissingColumnError``
+    and ``except ParameterError`` each catch it.
+    """
 
 
 class CxlabWarning(UserWarning):

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from cxlab.exceptions import DataError, DataWarning, ParameterError
+from cxlab.exceptions import DataError, DataWarning, GroupColumnError, ParameterError
 
 __all__ = ["MISSING_GROUP", "customer_groups"]
 
@@ -38,7 +38,10 @@ def customer_groups(
     events: pd.DataFrame | None = None,
     customer: str = "customer_id",
     missing: str = "raise",
+    ids=None,
+    ids_table: str | None = None,
     what: str = "table",
+    param: str = "by",
     stacklevel: int = 2,
 ) -> pd.Series | None:
     """The group of every customer, as an ordered categorical Series.
@@ -59,8 +62,18 @@ def customer_groups(
         Customers without a group value: raise a :class:`~cxlab.exceptions.DataError`
         naming them, or put them in a group ``"(missing)"`` with a
         :class:`~cxlab.exceptions.DataWarning`.
+    ids : array-like, optional
+        The customers whose groups are wanted (e.g. those with events): the
+        result is indexed by them, in this order, and only they must have a
+        group. Default: every row of ``table`` (or every key of a Series/dict).
+    ids_table : str, optional
+        The table ``ids`` come from (``"events"``, ``"customers"``), named in
+        the error about customers without a group.
     what : str, default="table"
         How error messages name ``table`` (e.g. ``"customers table"``).
+    param : str, default="by"
+        The caller's name of the grouping argument, used in error messages
+        (e.g. ``"groups"``).
     stacklevel : int, default=2
         As in :func:`warnings.warn`, counted from the caller of this function:
         where the ``"(missing)"`` warning points.
@@ -68,16 +81,19 @@ def customer_groups(
     Returns
     -------
     Series or None
-        Indexed by customer id (the rows of ``table`` for column names, the
-        given index for a Series or dict), categorical with the columns'
-        category order (else sorted), named after the grouping. None without
-        a grouping.
+        Indexed by customer id (``ids`` if given, else the rows of ``table``
+        for column names or the given index for a Series or dict), categorical
+        with the columns' category order (else sorted; only the groups present),
+        labels as strings, named after the grouping. None without a grouping.
 
     Raises
     ------
+    GroupColumnError
+        ``by`` names columns that neither table has (a
+        :class:`~cxlab.exceptions.MissingColumnError` and a
+        :class:`~cxlab.exceptions.ParameterError`).
     ParameterError
-        ``by`` is of another type, names columns that neither table has, or
-        ``missing`` is unknown.
+        ``by`` is of another type, or ``missing`` is unknown.
     DataError
         A Series/dict gives several groups to one customer, an events column
         varies within a customer, or (``missing="raise"``) customers have no group.
@@ -90,31 +106,62 @@ def customer_groups(
         values = by.copy() if isinstance(by, pd.Series) else pd.Series(by)
         name = str(values.name) if values.name is not None else "group"
         _check_unique(values.index, name)
-        return _finish(values.rename(name), [name], missing, stacklevel)
-    if isinstance(by, str) or (
+        cols = [name]
+        values = values.rename(name)
+    elif isinstance(by, str) or (
         isinstance(by, list | tuple) and by and all(isinstance(c, str) for c in by)
     ):
         cols = [by] if isinstance(by, str) else list(by)
         have = [] if table is None else list(table.columns)
         unknown = [c for c in cols if c not in have]
-        if (
+        by_events = (
             len(cols) == 1
             and unknown
             and events is not None
             and cols[0] in events.columns
             and customer in events.columns
-        ):
-            return _finish(_from_events(events, cols[0], customer), cols, missing, stacklevel)
-        if unknown:
-            raise ParameterError(
-                f"by={unknown} are not columns of the {what}; it has {have}. Fix: name a "
-                "column it has, or pass by=Series mapping customer_id to group."
-            )
-        frame = table.set_index(customer) if customer in table.columns else table
-        return _finish(frame[cols], cols, missing, stacklevel)
-    raise ParameterError(
-        "by must be None, a column name (or a list of them) or a Series/dict "
-        f"customer_id -> group, not {type(by).__name__}."
+        )
+        if by_events:
+            values = _from_events(events, cols[0], customer)
+        elif unknown:
+            raise _unknown_columns(by, unknown, table, events, what, param)
+        else:
+            values = (table.set_index(customer) if customer in table.columns else table)[cols]
+    else:
+        raise ParameterError(
+            f"{param} must be None, a column name (or a list of them) or a Series/dict "
+            f"customer_id -> group, not {type(by).__name__}."
+        )
+    if ids is not None:
+        values = values.reindex(pd.Index(np.asarray(ids)))
+    return _finish(values, cols, missing, ids_table, stacklevel)
+
+
+def _unknown_columns(by, unknown, table, events, what, param) -> GroupColumnError:
+    """The error for column names that neither the table nor the events have."""
+    places = []
+    if table is not None:
+        places.append(f"the {what} (it has {list(table.columns)})")
+    if events is not None:
+        places.append(f"the events (they have {list(events.columns)})")
+    if not places:
+        return GroupColumnError(
+            f"{param}={by!r} names a column, but there is no {what} to look it up in",
+            column=", ".join(unknown),
+            fix="pass data with a customers table holding that column (a CXData), or "
+            f"{param}=Series mapping customer_id to group",
+        )
+    where = " nor of ".join(places)
+    if isinstance(by, str):
+        problem = f"{param}={by!r} is not a column of {where}"
+    else:
+        problem = f"{param}={unknown} are not columns of {where}"
+    if table is None:
+        problem += f", and there is no {what}"
+    return GroupColumnError(
+        problem,
+        column=", ".join(unknown),
+        fix=f"name a column it has, or pass {param}=Series mapping customer_id to group",
     )
 
 
@@ -141,18 +188,22 @@ def _from_events(events: pd.DataFrame, column: str, customer: str) -> pd.Series:
             column=column,
             n_rows=len(varying),
             example_ids=varying.index[:5].tolist(),
-            fix="group by a customer attribute instead",
+            fix="group by a customer attribute instead (to compare periods, "
+            "cxlab.markov_homogeneity_test takes period=)",
         )
     return g.first()
 
 
-def _finish(values, cols: list[str], missing: str, stacklevel: int) -> pd.Series:
+def _finish(
+    values, cols: list[str], missing: str, ids_table: str | None, stacklevel: int
+) -> pd.Series:
     """Labels (crossed for several columns) as an ordered categorical Series."""
     frame = values.to_frame() if isinstance(values, pd.Series) else values
     absent = frame.isna().any(axis=1).to_numpy()
     if absent.any() and missing == "raise":
         raise DataError(
             f"customers have no {' / '.join(cols)!r} group",
+            table=ids_table,
             column=" / ".join(cols),
             n_rows=int(absent.sum()),
             example_ids=frame.index[absent][:5].tolist(),
