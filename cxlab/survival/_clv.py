@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_text
+from cxlab._display import ReadableTable
+from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
 from cxlab.survival._kaplan_meier import group_labels
@@ -46,8 +47,8 @@ NS_PER_DAY = 86_400 * 10**9
 _BLOCK = 20_000_000  # replicate-by-event cells per block (memory guard)
 
 
-@dataclass
-class CLVResult:
+@dataclass(repr=False)
+class CLVResult(NotedResult):
     """Expected discounted margin per customer, by group, with bootstrap intervals.
 
     Attributes
@@ -86,12 +87,11 @@ class CLVResult:
 
         return clv_plot(self.table, ax=ax, **kw)
 
-    def __repr__(self) -> str:
-        cols = ["n", "clv", "lower", "upper"]
-        lines = [f"CLVResult(horizon_days={self.params['horizon_days']})", str(self.table[cols])]
-        if self.notes:
-            lines.append(notes_text(self.notes))
-        return "\n".join(lines)
+    def _head(self) -> str:
+        return f"CLVResult(horizon_days={self.params['horizon_days']})"
+
+    def _readable(self) -> ReadableTable:
+        return ReadableTable(self.table, columns=["n", "clv", "lower", "upper"], notes=self.notes)
 
 
 @renamed_parameter("n_boot", "n_bootstrap")

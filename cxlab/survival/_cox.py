@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import textwrap
 import warnings
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_text
+from cxlab._results import NotedResult
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
 from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
@@ -37,8 +36,8 @@ _HUGE_COEF = 10.0
 COX_FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-14, "max_steps": 500}
 
 
-@dataclass
-class AssumptionReport:
+@dataclass(repr=False)
+class AssumptionReport(NotedResult):
     """The proportional-hazards check of a fitted :class:`ChurnModel`.
 
     Attributes
@@ -64,11 +63,8 @@ class AssumptionReport:
     def ok(self) -> bool:
         return not bool(self.table["violated"].any())
 
-    def __repr__(self) -> str:
-        lines = [f"AssumptionReport(ok={self.ok})"]
-        if self.notes:
-            lines.append(textwrap.indent(notes_text(self.notes), "  "))
-        return "\n".join(lines)
+    def _head(self) -> str:
+        return f"AssumptionReport(ok={self.ok})"
 
 
 class ChurnModel(_SurvivalRegression):
