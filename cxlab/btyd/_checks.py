@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.btyd._summary import TIME_UNITS, repeat_purchases_by_day
 from cxlab.exceptions import MissingColumnError, NotFittedError, ParameterError
@@ -54,15 +55,14 @@ class FitCheck(NotedResult):
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """The check as a figure (bars or lines); returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.btyd import _plots
 

@@ -31,6 +31,7 @@ from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
 from cxlab._estimator import Estimator
+from cxlab._plots import plot_doc
 from cxlab.exceptions import (
     ConvergenceError,
     DataWarning,
@@ -397,13 +398,13 @@ class NPSDrivers(Estimator):
             raise ParameterError("the table has missing driver values; fill or drop them first.")
         return out
 
+    @plot_doc
     def plot(self, ax=None, *, standardized: bool = True):
         """Forest plot of the effects with intervals; returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         standardized : bool, default=True
             Plot effects per standard deviation of each driver (else per unit).
         """

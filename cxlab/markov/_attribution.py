@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from cxlab._plots import plot_doc
 from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
@@ -122,13 +123,13 @@ class AttributionResult:
             [m for m in METHODS if m in set(self.table["method"])]
         ]
 
+    @plot_doc
     def plot(self, ax=None, *, what: str = "conversions", **kw):
         """Grouped bars: credit per channel by method, with interval whiskers.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         what : {"conversions", "share", "value"}, default="conversions"
             Which credit to show.
         **kw

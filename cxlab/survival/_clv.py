@@ -36,6 +36,7 @@ import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._display import ReadableTable
+from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
@@ -73,15 +74,14 @@ class CLVResult(NotedResult):
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Plot the result; returns the matplotlib Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.survival._plots import clv_plot
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
@@ -360,15 +361,14 @@ class ChurnModel(_SurvivalRegression):
         )
         return notes
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Forest plot of hazard ratios with their intervals (log scale).
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         self._check_fitted("plot")
         from cxlab.survival._plots import forest_plot
