@@ -195,7 +195,7 @@ class NPSDrivers(Estimator):
         return drivers
 
     def _design(self, table, y, drivers):
-        from cxlab.feedback._core import _check_scores
+        from cxlab.feedback._core import check_scores
 
         cat = self.categorical
         if cat is None:
@@ -220,7 +220,7 @@ class NPSDrivers(Estimator):
             )
         used = used.loc[~bad]
         ids = table.loc[~bad, "customer_id"].to_numpy() if "customer_id" in table else None
-        endog = _check_scores(used[y], "nps", ids)
+        endog = check_scores(used[y], "nps", ids)
         self.n_ = len(endog)
         parts, groups = [], {}
         for d in drivers:

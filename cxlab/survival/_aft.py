@@ -22,7 +22,7 @@ from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._plots import plot_doc
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
-from cxlab.survival._regression import _SurvivalRegression, ratio_table
+from cxlab.survival._regression import SurvivalRegression, ratio_table
 
 __all__ = ["AFTChurnModel", "compare_aft_models", "AFT_DISTRIBUTIONS"]
 
@@ -34,7 +34,7 @@ AFT_DISTRIBUTIONS = {
 }
 
 
-class AFTChurnModel(_SurvivalRegression):
+class AFTChurnModel(SurvivalRegression):
     """Accelerated failure time model of churn (wraps lifelines' AFT fitters).
 
     Parameters

@@ -190,7 +190,7 @@ def survival_clv(
         raise ParameterError("table needs the 'start' column of cxlab.survival_table.")
     d, e = check_durations(table, "tenure_days", "churned", require_events=False, what="CLV")
     labels = group_labels(table, by)
-    u, r, owner = _revenue_events(events, table, include_first_purchase, horizon_days)
+    u, r, owner = revenue_events(events, table, include_first_purchase, horizon_days)
     disc = (1.0 + discount_rate) ** (-u / 365.0)
     rng = np.random.default_rng(random_state)
     groups = [
@@ -279,7 +279,7 @@ def survival_clv(
     return CLVResult(table=out, replicates=pd.DataFrame(reps), params=params, notes=notes)
 
 
-def _revenue_events(events, table, include_first, horizon):
+def revenue_events(events, table, include_first, horizon):
     """Revenue events of the table's customers inside their follow-up and the horizon.
 
     Returns (days since start, amount, row position in ``table``).

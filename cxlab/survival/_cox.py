@@ -23,7 +23,7 @@ from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
-from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
+from cxlab.survival._regression import DEFAULT_COVARIATES, SurvivalRegression, ratio_table
 
 __all__ = ["ChurnModel", "AssumptionReport", "DEFAULT_COVARIATES", "COX_FIT_OPTIONS"]
 
@@ -68,7 +68,7 @@ class AssumptionReport(NotedResult):
         return f"AssumptionReport(ok={self.ok})"
 
 
-class ChurnModel(_SurvivalRegression):
+class ChurnModel(SurvivalRegression):
     """Cox proportional-hazards model of churn (wraps ``lifelines.CoxPHFitter``).
 
     Parameters
