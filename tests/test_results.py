@@ -39,13 +39,15 @@ def test_html_escapes_labels_title_and_notes_and_numbers_the_notes():
 def test_result_classes_share_the_base():
     import cxlab
     from cxlab.btyd._checks import FitCheck
+    from cxlab.markov._attribution import AttributionResult
     from cxlab.personas._journeys import PersonaJourneys
     from cxlab.survival._clv import CLVResult
     from cxlab.survival._cox import AssumptionReport
     from cxlab.value._results import ValueRanking, WhatIfResult
 
-    for cls in (PersonaJourneys, WhatIfResult, ValueRanking, CLVResult, AssumptionReport, FitCheck):
+    for cls in (PersonaJourneys, WhatIfResult, ValueRanking, CLVResult, AssumptionReport):
         assert issubclass(cls, NotedResult)
+    assert issubclass(FitCheck, NotedResult) and issubclass(AttributionResult, NotedResult)
     assert cxlab  # the top level stays importable with the base in place
 
 
@@ -79,7 +81,20 @@ def _fit_check():
     return FitCheck("frequency", table, {"chi2": 0.3, "df": 1, "p": 0.58}, [SCRIPT])
 
 
-@pytest.mark.parametrize("make", [_clv, _assumptions, _fit_check])
+def _attribution():
+    from cxlab.markov._attribution import AttributionResult
+
+    table = pd.DataFrame(
+        {
+            "method": ["first_touch", "markov"] * 2,
+            "channel": ["<b>vip</b>", "<b>vip</b>", "web", "web"],
+            "conversions": [30.0, 25.5, 70.0, 74.5],
+        }
+    )
+    return AttributionResult(table, pd.DataFrame(), {}, 100.0, 0.0, 40, 400.0, 1, 0.95, [SCRIPT])
+
+
+@pytest.mark.parametrize("make", [_clv, _assumptions, _fit_check, _attribution])
 def test_notes_render_escaped_through_the_base(make):
     result = make()
     html = result._repr_html_()
