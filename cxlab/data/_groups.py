@@ -103,7 +103,7 @@ def customer_groups(
     if by is None or (isinstance(by, str) and by == ""):
         return None
     if isinstance(by, pd.Series | Mapping):
-        values = by.copy() if isinstance(by, pd.Series) else pd.Series(by)
+        values = by if isinstance(by, pd.Series) else pd.Series(by)
         name = str(values.name) if values.name is not None else "group"
         _check_unique(values.index, name)
         cols = [name]
@@ -199,7 +199,10 @@ def _finish(
 ) -> pd.Series:
     """Labels (crossed for several columns) as an ordered categorical Series."""
     frame = values.to_frame() if isinstance(values, pd.Series) else values
-    absent = frame.isna().any(axis=1).to_numpy()
+    # work on category codes: string labels are made once per group, not per customer
+    cats = [pd.Categorical(frame[c]) for c in frame.columns]
+    gaps = [np.asarray(cat.codes) < 0 for cat in cats]
+    absent = np.logical_or.reduce(gaps)
     if absent.any() and missing == "raise":
         raise DataError(
             f"customers have no {' / '.join(cols)!r} group",
@@ -210,26 +213,49 @@ def _finish(
             fix="fill in their group, or filter them out first (cxlab.filter_customers)",
         )
     parts = []
-    for c in frame.columns:
-        s = frame[c]
-        if s.isna().any():
+    for c, cat, gap in zip(frame.columns, cats, gaps):
+        codes = np.asarray(cat.codes, dtype=np.int64)
+        names = [str(x) for x in cat.categories]
+        if gap.any():
             warnings.warn(
-                f"{int(s.isna().sum()):,} customers have no {c!r}; they form the group "
+                f"{int(gap.sum()):,} customers have no {c!r}; they form the group "
                 f"{MISSING_GROUP!r}.",
                 DataWarning,
                 stacklevel=stacklevel + 1,
             )
-        cat = pd.Categorical(s)
-        labels = pd.Series(np.asarray(cat.astype(str), dtype=object), index=frame.index)
-        labels = labels.where(s.notna(), MISSING_GROUP)
-        parts.append((labels, [str(x) for x in cat.categories] + [MISSING_GROUP]))
+            names.append(MISSING_GROUP)
+            codes = np.where(gap, len(names) - 1, codes)
+        parts.append((codes, names))
     if len(parts) == 1:
-        labels, order = parts[0]
+        codes, names = parts[0]
     else:
-        labels = parts[0][0].str.cat([p[0] for p in parts[1:]], sep=" / ")
-        order = sorted(labels.unique())
-    seen = set(labels)
-    present = [o for o in order if o in seen]
+        codes, names = _cross(parts)
+    present = np.bincount(codes, minlength=len(names)) > 0
+    kept = np.asarray(names, dtype=object)[present]
+    # labels that read the same (1 and "1") are one group
+    relabel, labels = pd.factorize(kept)
+    codes = relabel[np.cumsum(present)[codes] - 1]
     return pd.Series(
-        pd.Categorical(labels, categories=present), index=frame.index, name=" / ".join(cols)
+        pd.Categorical.from_codes(codes, categories=list(labels)),
+        index=frame.index,
+        name=" / ".join(cols),
     )
+
+
+def _cross(parts) -> tuple[np.ndarray, list[str]]:
+    """Codes and sorted labels ``"a / b"`` of the combinations that occur."""
+    combined = np.zeros(len(parts[0][0]), dtype=np.int64)
+    for codes, names in parts:
+        combined = combined * len(names) + codes
+    combos, codes = np.unique(combined, return_inverse=True)
+    labels = []
+    for combo in combos.tolist():  # one label per combination that occurs
+        words = []
+        for _, names in reversed(parts):
+            combo, i = divmod(combo, len(names))
+            words.append(names[i])
+        labels.append(" / ".join(reversed(words)))
+    order = sorted(range(len(labels)), key=labels.__getitem__)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes.reshape(-1)], [labels[i] for i in order]
