@@ -519,7 +519,7 @@ def localize_readable(frame: pd.DataFrame, source: pd.DataFrame, language: str) 
     )
 
 
-def _rows_shown(shown: int, total: int) -> str:
+def rows_shown(shown: int, total: int) -> str:
     code = _language()
     if code == "en":
         return f"first {shown:,} of {total:,} rows"
@@ -533,7 +533,7 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     shown = frame if len(frame) <= max_rows else frame.head(max_rows)
     body = shown.to_html(escape=True, na_rep="", border=0, classes="cxlab-table")
     if len(frame) > max_rows:
-        body += f"<p>{html.escape(_rows_shown(max_rows, len(frame)))}</p>"
+        body += f"<p>{html.escape(rows_shown(max_rows, len(frame)))}</p>"
     return body
 
 
@@ -542,7 +542,7 @@ def table_text(frame: pd.DataFrame, *, max_rows: int = 30) -> str:
     with pd.option_context("display.width", 120, "display.max_columns", 12):
         text = shown.to_string()
     if len(frame) > max_rows:
-        text += f"\n({_rows_shown(max_rows, len(frame))})"
+        text += f"\n({rows_shown(max_rows, len(frame))})"
     return text
 
 

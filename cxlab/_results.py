@@ -17,8 +17,10 @@ class NotedResult:
     """Mixin for a result with a ``table`` and ``notes``: text and escaped HTML display.
 
     Subclasses hold ``table`` (DataFrame) and ``notes`` (list of str), or override
-    :meth:`_readable` to choose the title, columns or rows shown. A subclass may keep
-    its own ``__repr__``; the notebook view is ``_repr_html_``.
+    :meth:`_readable` to choose the title, columns or rows shown, and :meth:`_head`
+    for a first line of the text form (e.g. ``FitCheck(frequency; p=0.4)``). A
+    subclass may keep its own ``__repr__``; the notebook view is ``_repr_html_``.
+    A dataclass subclass needs ``@dataclass(repr=False)`` to keep this ``__repr__``.
     """
 
     _title: str | None = None
@@ -26,8 +28,14 @@ class NotedResult:
     def _readable(self) -> ReadableTable:
         return ReadableTable(self.table, title=self._title, notes=self.notes)
 
+    def _head(self) -> str | None:
+        """First line of the text form (None: none)."""
+        return None
+
     def __repr__(self) -> str:
-        return self._readable().text()
+        head = self._head()
+        text = self._readable().text()
+        return f"{head}\n{text}" if head else text
 
     def _repr_html_(self) -> str:
         return self._readable().html()

@@ -33,6 +33,7 @@ __all__ = [
     "ConvergenceError",
     "ParameterError",
     "InMemoryOnlyError",
+    "GroupColumnError",
     "CxlabWarning",
     "DataWarning",
     "SmallSampleWarning",
@@ -196,6 +197,14 @@ class InMemoryOnlyError(ParameterError):
     Its events stay in DuckDB, Spark or polars (:class:`cxlab.LazyStudy`) and the
     analysis does not run in an engine yet; the message names it and the fix
     (``study.to_memory()`` when the events fit in memory, or ``engine="pandas"``).
+    """
+
+
+class GroupColumnError(MissingColumnError, ParameterError):
+    """``by=`` names a column the tables do not have.
+
+    Both a missing column and a wrong argument: ``except MissingColumnError``
+    and ``except ParameterError`` each catch it.
     """
 
 

@@ -213,3 +213,30 @@ def test_import_cxlab_loads_no_topic():
     code = "import sys, cxlab; print(sorted(m for m in sys.modules if m.startswith('cxlab')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['cxlab']"
+
+
+# private names still imported across modules; rename them (drop the ``_``) when these
+# modules next change, and remove them from this list
+PRIVATE_IMPORTS_LEFT = {
+    ("cxlab.engines._load", "_read_catalog"),
+    ("cxlab.engines._validation", "_catalog_fix"),
+    ("cxlab.survival._table", "_distinct_in_ranges"),
+    ("cxlab.survival._table", "_join_customers"),
+    ("cxlab.survival._table", "_join_extra"),
+    ("cxlab.survival._table", "_join_feedback"),
+    ("cxlab.survival._table", "_time_to_resolve"),
+}
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """A helper another module needs is shared: it loses its ``_`` (the module stays private)."""
+    files = {_module_name(p) for p in PACKAGE.rglob("*.py")}
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cxlab")):
+                continue
+            for alias in node.names:
+                if alias.name.startswith("_") and f"{node.module}.{alias.name}" not in files:
+                    found.add((_module_name(path), alias.name))
+    assert found <= PRIVATE_IMPORTS_LEFT, sorted(found - PRIVATE_IMPORTS_LEFT)

@@ -5,7 +5,10 @@ Parameters section that lists every parameter of every public function and metho
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
+import cxlab
 from tests.public_surface import documented, parameters, public_callables
 
 # old name -> the name that replaced it; a function may keep an old name only as a deprecated
@@ -76,3 +79,21 @@ def test_every_public_function_documents_its_parameters():
     missing = _undocumented()
     assert not missing, "Parameters sections missing or incomplete:\n" + "\n".join(missing)
 
+
+def test_shared_plot_entries_are_filled_in_and_written_once():
+    from cxlab._plots import PLOT_PARAMETERS
+
+    unfilled = [
+        f"{func.__module__}.{qual}"
+        for qual, func, _ in SURFACE
+        if re.search(r"%\(\w+\)s", inspect.getdoc(func) or "")
+    ]
+    assert not unfilled, "docstrings with a %(name)s line but no @plot_doc:\n" + "\n".join(unfilled)
+    ax = PLOT_PARAMETERS["ax"]
+    uses = [f for _, f, _ in SURFACE if ax in (inspect.getdoc(f) or "")]
+    assert len(uses) > 20  # plot functions and plot methods of every topic
+    # the entry is written once, in cxlab/_plots.py, not copied into the modules
+    copies = [
+        str(p) for p in Path(cxlab.__file__).parent.rglob("*.py") if ax in p.read_text("utf-8")
+    ]
+    assert [Path(c).name for c in copies] == ["_plots.py"] and "cxlab/_plots.py" in copies[0]

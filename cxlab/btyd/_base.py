@@ -42,7 +42,7 @@ from cxlab.exceptions import (
 _STEP = 1e-4
 
 
-class _Fitter(Estimator):
+class Fitter(Estimator):
     """Maximum likelihood on log parameters; ``params_``, ``cov_``, ``summary()``, draws."""
 
     _param_names: tuple = ()
@@ -326,7 +326,7 @@ def customer_arrays(summary: pd.DataFrame):
     return _rfm_columns(summary, "the model")
 
 
-class _PurchaseModel(_Fitter):
+class PurchaseModel(Fitter):
     """Predictions shared by BG/NBD and Pareto/NBD; each model supplies the closed forms.
 
     A model defines ``_loglik(theta, d)``, ``_p_alive(theta, x, t_x, T)``,
@@ -421,7 +421,7 @@ class _PurchaseModel(_Fitter):
         self._check_fitted("p_alive")
         x, t_x, T, inv = self._unique_customers(summary)
         est, lo, hi = self._interval(lambda th: self._p_alive(th, x, t_x, T), n_draws, random_state)
-        return _frame(summary.index, inv, "p_alive", est, lo, hi)
+        return estimate_frame(summary.index, inv, "p_alive", est, lo, hi)
 
     def predict(self, summary: pd.DataFrame, t: float, *, n_draws: int = 200, random_state=None):
         """Expected purchases of each customer in the next ``t`` time units, and P(alive).
@@ -453,8 +453,8 @@ class _PurchaseModel(_Fitter):
             return np.stack([self._conditional(th, x, t_x, T, t), self._p_alive(th, x, t_x, T)])
 
         est, lo, hi = self._interval(both, n_draws, random_state)
-        out = _frame(summary.index, inv, "expected_purchases", est[0], *_rows(lo, hi, 0))
-        alive = _frame(summary.index, inv, "p_alive", est[1], *_rows(lo, hi, 1))
+        out = estimate_frame(summary.index, inv, "expected_purchases", est[0], *_rows(lo, hi, 0))
+        alive = estimate_frame(summary.index, inv, "p_alive", est[1], *_rows(lo, hi, 1))
         for c in alive:
             out[c if c == "p_alive" else f"p_alive_{c}"] = alive[c].to_numpy()
         return out
@@ -538,7 +538,7 @@ class _PurchaseModel(_Fitter):
             return disc @ inc
 
         est, lo, hi = self._interval(value, n_draws, random_state)
-        return _frame(summary.index, inv, "discounted_purchases", est, lo, hi)
+        return estimate_frame(summary.index, inv, "discounted_purchases", est, lo, hi)
 
     def frequency_pmf(self, t, x_max: int):
         """P(X(t) = x) for x = 0..x_max-1 and P(X(t) >= x_max), for each t.
@@ -565,7 +565,7 @@ def _rows(lo, hi, i):
     return (None, None) if lo is None else (lo[i], hi[i])
 
 
-def _frame(index, inv, name, est, lo=None, hi=None) -> pd.DataFrame:
+def estimate_frame(index, inv, name, est, lo=None, hi=None) -> pd.DataFrame:
     out = pd.DataFrame({name: np.asarray(est)[inv]}, index=index)
     if lo is not None:
         out["lower"] = np.asarray(lo)[inv]

@@ -47,7 +47,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from cxlab.btyd._base import _PurchaseModel, mean_purchase_rate
+from cxlab.btyd._base import PurchaseModel, mean_purchase_rate
 
 __all__ = ["BGNBD", "alive_purchases"]
 
@@ -147,7 +147,7 @@ def _alive_one_x(k, a, bx, z):
     return out
 
 
-class BGNBD(_PurchaseModel):
+class BGNBD(PurchaseModel):
     """BG/NBD model of repeat purchases and unseen drop-out (Fader, Hardie & Lee 2005).
 
     Parameters

@@ -24,14 +24,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._plots import plot_doc
+from cxlab._results import NotedResult
 from cxlab.btyd._summary import TIME_UNITS, repeat_purchases_by_day
 from cxlab.exceptions import MissingColumnError, NotFittedError, ParameterError
 
 __all__ = ["FitCheck", "compare_fits", "frequency_check", "holdout_check", "tracking_check"]
 
 
-@dataclass
-class FitCheck:
+@dataclass(repr=False)
+class FitCheck(NotedResult):
     """A table of observed against expected, with its test and notes.
 
     Attributes
@@ -53,15 +55,14 @@ class FitCheck:
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """The check as a figure (bars or lines); returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.btyd import _plots
 
@@ -71,11 +72,9 @@ class FitCheck:
             return _plots.holdout_plot(self.table, ax=ax, **kw)
         return _plots.tracking_plot(self.table, ax=ax, **kw)
 
-    def __repr__(self) -> str:
+    def _head(self) -> str:
         stats_ = ", ".join(f"{k}={v:.4g}" for k, v in self.stats.items())
-        lines = [f"FitCheck({self.kind}; {stats_})", str(self.table.round(3))]
-        lines += [f"  [{i}] {n}" for i, n in enumerate(self.notes, 1)]
-        return "\n".join(lines)
+        return f"FitCheck({self.kind}; {stats_})"
 
 
 def _fitted(model, what):

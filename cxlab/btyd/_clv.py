@@ -162,9 +162,9 @@ class Valuation:
         self.purchases, self.margin, self.periods_per_year = purchases, margin, periods_per_year
         delta = np.log1p(discount_rate) / periods_per_year
         x, t_x, T, inv = purchases._unique_customers(summary)
-        from cxlab.btyd._gamma_gamma import _spend_columns
+        from cxlab.btyd._gamma_gamma import spend_columns
 
-        fx, mx = _spend_columns(summary)
+        fx, mx = spend_columns(summary)
         mx = np.where(fx > 0, mx, 0.0)
         keys = np.stack([x[inv], t_x[inv], T[inv], mx], axis=1)
         uniq, inv2 = np.unique(keys, axis=0, return_inverse=True)

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from cxlab.btyd._base import _Fitter, _frame
+from cxlab.btyd._base import Fitter, estimate_frame
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError, StatisticalWarning
 
 __all__ = ["GammaGamma"]
@@ -40,7 +40,7 @@ __all__ = ["GammaGamma"]
 _CORRELATION_NOTE = 0.3
 
 
-class GammaGamma(_Fitter):
+class GammaGamma(Fitter):
     """Gamma-Gamma model of the mean spend per purchase (Fader, Hardie & Lee 2005).
 
     Parameters
@@ -90,7 +90,7 @@ class GammaGamma(_Fitter):
             Non-positive mean spend of a repeat buyer; fewer than 10 repeat buyers.
         """
         self._check_confidence()
-        x, mx = _spend_columns(summary)
+        x, mx = spend_columns(summary)
         keep = x > 0
         x, mx = x[keep], mx[keep]
         if len(x) < 10:
@@ -199,7 +199,7 @@ class GammaGamma(_Fitter):
             ``expected_spend`` (and ``lower``/``upper`` with draws).
         """
         self._check_fitted("expected_spend")
-        x, mx = _spend_columns(summary)
+        x, mx = spend_columns(summary)
         mx = np.where(x > 0, mx, 0.0)
         keys = np.stack([x, mx])
         uniq, inv = np.unique(keys, axis=1, return_inverse=True)
@@ -211,10 +211,10 @@ class GammaGamma(_Fitter):
                 return np.where(q > 1 or ux > 0, p * (g + ux * um) / (p * ux + q - 1), np.inf)
 
         est, lo, hi = self._interval(spend, n_draws, random_state)
-        return _frame(summary.index, inv.reshape(-1), "expected_spend", est, lo, hi)
+        return estimate_frame(summary.index, inv.reshape(-1), "expected_spend", est, lo, hi)
 
 
-def _spend_columns(summary):
+def spend_columns(summary):
     if not isinstance(summary, pd.DataFrame):
         raise ParameterError(
             f"GammaGamma is fitted on a customer summary DataFrame, not a {type(summary).__name__}."

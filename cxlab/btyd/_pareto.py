@@ -54,7 +54,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats
 
-from cxlab.btyd._base import _PurchaseModel, mean_purchase_rate
+from cxlab.btyd._base import PurchaseModel, mean_purchase_rate
 from cxlab.exceptions import ParameterError
 
 __all__ = ["ParetoNBD"]
@@ -132,7 +132,7 @@ def log_integral(r, alpha, s, beta, x, t_x, T, pairs=None):
     return np.where(T > t_x, u + gap - np.log(m), -np.inf)
 
 
-class ParetoNBD(_PurchaseModel):
+class ParetoNBD(PurchaseModel):
     """Pareto/NBD model of repeat purchases and unseen drop-out (Schmittlein et al. 1987).
 
     Parameters
@@ -240,7 +240,7 @@ class ParetoNBD(_PurchaseModel):
         DataFrame
             ``residual_purchases`` (and ``lower``/``upper`` with draws).
         """
-        from cxlab.btyd._base import _frame
+        from cxlab.btyd._base import estimate_frame
 
         self._check_fitted("residual_purchases")
         if not discount_rate > 0:
@@ -249,7 +249,7 @@ class ParetoNBD(_PurchaseModel):
         est, lo, hi = self._interval(
             lambda th: self._dert(th, x, t_x, T, discount_rate), n_draws, random_state
         )
-        return _frame(summary.index, inv, "residual_purchases", est, lo, hi)
+        return estimate_frame(summary.index, inv, "residual_purchases", est, lo, hi)
 
     def _pmf(self, theta, t, x_max):
         r, alpha, s, beta = theta

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from cxlab._plots import get_axes as _axes
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 
 __all__ = ["frequency_plot", "holdout_plot", "tracking_plot", "p_alive_plot"]
 
 
 @localized
+@plot_doc
 def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Customers by number of repeat purchases: observed and expected bars side by side.
 
@@ -23,10 +24,8 @@ def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     ----------
     table : DataFrame
         Observed and expected customers per purchase count (``FitCheck.table``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     """
     ax = _axes(ax)
     pos = np.arange(len(table))
@@ -42,6 +41,7 @@ def frequency_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
 
 
 @localized
+@plot_doc
 def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     """Mean hold-out purchases by calibration frequency: observed and predicted.
 
@@ -50,10 +50,8 @@ def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
     table : DataFrame
         Observed and predicted hold-out purchases per calibration count
         (``FitCheck.table``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     """
     ax = _axes(ax)
     pos = np.arange(len(table))
@@ -69,6 +67,7 @@ def holdout_plot(table: pd.DataFrame, *, ax=None, title: str | None = None):
 
 
 @localized
+@plot_doc
 def tracking_plot(
     table: pd.DataFrame, *, ax=None, title: str | None = None, cumulative: bool = True
 ):
@@ -78,10 +77,8 @@ def tracking_plot(
     ----------
     table : DataFrame
         Observed and expected purchases per period (``FitCheck.table``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     cumulative : bool, default=True
         Plot running totals instead of per-period counts.
     """
@@ -104,6 +101,7 @@ def tracking_plot(
 
 
 @localized
+@plot_doc
 def p_alive_plot(p_alive: pd.Series, *, ax=None, title: str | None = None, bins: int = 20):
     """Histogram of customers' probabilities of still being alive.
 
@@ -111,10 +109,8 @@ def p_alive_plot(p_alive: pd.Series, *, ax=None, title: str | None = None, bins:
     ----------
     p_alive : Series
         Probability each customer is still active.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     bins : int, default=20
         Histogram bins.
     """

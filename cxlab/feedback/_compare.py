@@ -32,15 +32,15 @@ from cxlab.feedback._core import (
     DEFAULT_MIN_N,
     LABELS,
     SAMPLING_NOTE,
-    _check_confidence,
-    _check_method,
-    _check_scores,
-    _counts_histogram,
-    _histogram,
-    _levels,
-    _nps_parts,
-    _point,
+    check_confidence,
+    check_method,
+    check_scores,
+    counts_histogram,
+    nps_parts,
     nps_variance,
+    point_estimates,
+    score_histogram,
+    score_levels,
 )
 from cxlab.feedback._scores import ScoreEstimate
 from cxlab.i18n._tables import reader_text
@@ -117,11 +117,11 @@ class ScoreDifference:
         return df
 
 
-def _difference(ha, hb, metric, method, confidence, n_bootstrap, rng) -> dict[str, np.ndarray]:
+def score_difference(ha, hb, metric, method, confidence, n_bootstrap, rng) -> dict[str, np.ndarray]:
     """Difference a - b for each row pair of two histograms (vectorised)."""
     ha, hb = np.asarray(ha, np.int64), np.asarray(hb, np.int64)
     na, nb = ha.sum(axis=1).astype(float), hb.sum(axis=1).astype(float)
-    ea, eb = _point(ha, metric), _point(hb, metric)
+    ea, eb = point_estimates(ha, metric), point_estimates(hb, metric)
     z = stats.norm.ppf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "bootstrap":
@@ -131,7 +131,7 @@ def _difference(ha, hb, metric, method, confidence, n_bootstrap, rng) -> dict[st
         elif metric == "nps":
             centres, variances = [], []
             for h, n in ((ha, na), (hb, nb)):
-                det, _, pro = _nps_parts(h)
+                det, _, pro = nps_parts(h)
                 if method == "adjusted-wald":
                     det, pro = det + ADJUSTED_WALD_PSEUDO[0], pro + ADJUSTED_WALD_PSEUDO[2]
                     n = n + sum(ADJUSTED_WALD_PSEUDO)
@@ -164,7 +164,7 @@ def _difference(ha, hb, metric, method, confidence, n_bootstrap, rng) -> dict[st
             )
             stat, p = np.asarray(test.statistic, float), np.asarray(test.pvalue, float)
         else:
-            levels = _levels(metric)
+            levels = score_levels(metric)
             va = (ha @ levels**2 - na * ea**2) / (na - 1)
             vb = (hb @ levels**2 - nb * eb**2) / (nb - 1)
             stat, p = stats.ttest_ind_from_stats(
@@ -198,9 +198,9 @@ def _bootstrap_difference(ha, hb, metric, confidence, n_bootstrap, rng):
         n1, n2 = int(ha[i].sum()), int(hb[i].sum())
         if n1 == 0 or n2 == 0:
             continue
-        d = _point(rng.multinomial(n1, ha[i] / n1, size=n_bootstrap), metric) - _point(
-            rng.multinomial(n2, hb[i] / n2, size=n_bootstrap), metric
-        )
+        d = point_estimates(
+            rng.multinomial(n1, ha[i] / n1, size=n_bootstrap), metric
+        ) - point_estimates(rng.multinomial(n2, hb[i] / n2, size=n_bootstrap), metric)
         se[i] = d.std(ddof=1)
         lower[i], upper[i] = np.percentile(d, [tail, 100 - tail])
     return se, lower, upper
@@ -210,9 +210,9 @@ def _as_histogram(x, metric: str) -> np.ndarray:
     if isinstance(x, ScoreEstimate):
         if x.metric != metric:
             raise ParameterError(f"cannot compare a {x.metric} estimate in a {metric} comparison.")
-        return _counts_histogram(x.details["counts"], metric)
-    s = _check_scores(x, metric)
-    return _histogram(np.zeros(len(s), np.int64), s, 1, metric)
+        return counts_histogram(x.details["counts"], metric)
+    s = check_scores(x, metric)
+    return score_histogram(np.zeros(len(s), np.int64), s, 1, metric)
 
 
 def _difference_notes(metric, method, n_a, n_b, min_n) -> list[str]:
@@ -282,8 +282,8 @@ def compare_scores(
         metric = a.metric if isinstance(a, ScoreEstimate) else "nps"
     if method is None and isinstance(a, ScoreEstimate) and a.metric == metric:
         method = a.method
-    method = _check_method(metric, method)
-    confidence = _check_confidence(confidence)
+    method = check_method(metric, method)
+    confidence = check_confidence(confidence)
     ha, hb = _as_histogram(a, metric), _as_histogram(b, metric)
     return _difference_result(ha, hb, metric, method, confidence, min_n, n_bootstrap, random_state)
 
@@ -297,7 +297,7 @@ def _difference_result(ha, hb, metric, method, confidence, min_n, n_bootstrap, r
     rng = np.random.default_rng(random_state)
     row = {
         k: v[0]
-        for k, v in _difference(ha, hb, metric, method, confidence, n_bootstrap, rng).items()
+        for k, v in score_difference(ha, hb, metric, method, confidence, n_bootstrap, rng).items()
     }
     notes = _difference_notes(metric, method, n_a, n_b, min_n)
     if min(n_a, n_b) < min_n:
@@ -366,11 +366,11 @@ def compare_groups(
     """
     from cxlab.feedback._frame import dimension_codes, metric_rows
 
-    method = _check_method(metric, method)
-    confidence = _check_confidence(confidence)
+    method = check_method(metric, method)
+    confidence = check_confidence(confidence)
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
     codes, labels = dimension_codes(rows, (by,), ctx, period=period)
-    hist = _histogram(codes, ctx.scores, len(labels), metric)
+    hist = score_histogram(codes, ctx.scores, len(labels), metric)
     picked = []
     for name, g in (("a", a), ("b", b)):
         if g is None or str(g) not in labels:
@@ -437,7 +437,7 @@ def survey_sample_size(
     """
     if (margin is None) == (difference is None):
         raise ParameterError("give margin= or difference= (one of them).")
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if not 0 < power < 1:
         raise ParameterError(f"power={power} must be between 0 and 1 (e.g. 0.8).")
     target = margin if margin is not None else difference
@@ -480,5 +480,5 @@ def survey_sample_size(
         else:
             n = (za + zb) ** 2 * 2 * sd**2 / target**2
     else:
-        _check_method(metric, None)
+        check_method(metric, None)
     return max(int(math.ceil(n - 1e-9)), 2)

@@ -52,7 +52,7 @@ SAMPLING_NOTE = (
 # -- validation ---------------------------------------------------------------------
 
 
-def _check_method(metric: str, method: str | None) -> str:
+def check_method(metric: str, method: str | None) -> str:
     if metric not in METHODS:
         raise ParameterError(
             f"metric={metric!r} is not one cxlab scores; use one of {sorted(METHODS)}."
@@ -66,13 +66,13 @@ def _check_method(metric: str, method: str | None) -> str:
     return method
 
 
-def _check_confidence(confidence: float) -> float:
+def check_confidence(confidence: float) -> float:
     if not 0 < float(confidence) < 1:
         raise ParameterError(f"confidence={confidence} must be between 0 and 1 (e.g. 0.95).")
     return float(confidence)
 
 
-def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) -> np.ndarray:
+def check_scores(scores, metric: str, ids=None, *, table: str | None = None) -> np.ndarray:
     """Scores as int64, or a clear error naming what is wrong (nothing coerced silently).
 
     ``ids`` (customer ids aligned with ``scores``) make the error quote examples.
@@ -172,7 +172,9 @@ def _check_scores(scores, metric: str, ids=None, *, table: str | None = None) ->
 # -- the estimators, vectorised over groups -------------------------------------------
 
 
-def _histogram(codes: np.ndarray, scores: np.ndarray, n_groups: int, metric: str) -> np.ndarray:
+def score_histogram(
+    codes: np.ndarray, scores: np.ndarray, n_groups: int, metric: str
+) -> np.ndarray:
     """Counts of each scale point per group: an (n_groups, n_levels) int64 array."""
     lo, hi = SCALES[metric]
     k = hi - lo + 1
@@ -180,29 +182,29 @@ def _histogram(codes: np.ndarray, scores: np.ndarray, n_groups: int, metric: str
     return flat.reshape(n_groups, k)
 
 
-def _levels(metric: str) -> np.ndarray:
+def score_levels(metric: str) -> np.ndarray:
     lo, hi = SCALES[metric]
     return np.arange(lo, hi + 1, dtype=float)
 
 
-def _nps_parts(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nps_parts(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Detractor, passive and promoter counts (columns are scores 0..10)."""
     det = hist[:, : DETRACTOR_MAX + 1].sum(axis=1)
     pro = hist[:, PROMOTER_MIN:].sum(axis=1)
     return det, hist.sum(axis=1) - det - pro, pro
 
 
-def _point(hist: np.ndarray, metric: str) -> np.ndarray:
+def point_estimates(hist: np.ndarray, metric: str) -> np.ndarray:
     """The headline estimate of each row of a histogram."""
     hist = np.asarray(hist, dtype=float)
     n = hist.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         if metric == "nps":
-            det, _, pro = _nps_parts(hist)
+            det, _, pro = nps_parts(hist)
             return 100.0 * (pro - det) / n
         if metric == "csat":
             return 100.0 * hist[:, CSAT_SATISFIED_MIN - 1 :].sum(axis=1) / n
-        return hist @ _levels(metric) / n
+        return hist @ score_levels(metric) / n
 
 
 def nps_variance(promoters, detractors, n) -> np.ndarray:
@@ -212,18 +214,18 @@ def nps_variance(promoters, detractors, n) -> np.ndarray:
         return p + d - (p - d) ** 2
 
 
-def _estimate(
+def estimate_scores(
     hist: np.ndarray, metric: str, method: str, confidence: float, n_bootstrap: int, rng
 ) -> dict[str, np.ndarray]:
     """Estimate, SE and interval (plus metric-specific columns) for each row of ``hist``."""
     hist = np.asarray(hist, dtype=np.int64)
     n = hist.sum(axis=1).astype(float)
     z = stats.norm.ppf(0.5 + confidence / 2)
-    est = _point(hist, metric)
+    est = point_estimates(hist, metric)
     out: dict[str, np.ndarray] = {"n": hist.sum(axis=1), "estimate": est}
     with np.errstate(invalid="ignore", divide="ignore"):
         if metric == "nps":
-            det, pas, pro = _nps_parts(hist)
+            det, pas, pro = nps_parts(hist)
             out.update(
                 promoters=100 * pro / n,
                 passives=100 * pas / n,
@@ -248,9 +250,9 @@ def _estimate(
             p = sat / n
             se = 100 * np.sqrt(p * (1 - p) / n)
             lower, upper = _proportion_interval(sat, hist.sum(axis=1), confidence, method)
-            out.update(mean=hist @ _levels(metric) / n, n_satisfied=sat)
+            out.update(mean=hist @ score_levels(metric) / n, n_satisfied=sat)
         else:
-            levels = _levels(metric)
+            levels = score_levels(metric)
             mean = est
             var = (hist @ levels**2 - n * mean**2) / (n - 1)
             sd = np.sqrt(np.where(n > 1, np.maximum(var, 0.0), np.nan))
@@ -293,13 +295,13 @@ def _bootstrap(hist, metric, confidence, n_bootstrap, rng) -> tuple[np.ndarray, 
         if n == 0:
             continue
         draws = rng.multinomial(n, hist[i] / n, size=int(n_bootstrap))
-        reps = _point(draws, metric)
+        reps = point_estimates(draws, metric)
         se[i] = reps.std(ddof=1)
         lower[i], upper[i] = np.percentile(reps, [tail, 100 - tail])
     return se, lower, upper
 
 
-def _counts_histogram(counts, metric: str) -> np.ndarray:
+def counts_histogram(counts, metric: str) -> np.ndarray:
     """Histogram from NPS (detractors, passives, promoters) counts or a {score: count} mapping."""
     lo, hi = SCALES[metric]
     hist = np.zeros((1, hi - lo + 1), dtype=np.int64)
@@ -326,7 +328,7 @@ def _counts_histogram(counts, metric: str) -> np.ndarray:
     return hist
 
 
-def _notes(metric: str, method: str, n: int, min_n: int) -> list[str]:
+def score_notes(metric: str, method: str, n: int, min_n: int) -> list[str]:
     notes = []
     if n < min_n:
         notes.append(
@@ -346,7 +348,7 @@ def _notes(metric: str, method: str, n: int, min_n: int) -> list[str]:
     return notes
 
 
-def _require(df: pd.DataFrame, cols, table: str) -> None:
+def require_columns(df: pd.DataFrame, cols, table: str) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise MissingColumnError(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import MissingColumnError, ParameterError
-from cxlab.feedback._core import DETRACTOR_MAX, PROMOTER_MIN, SCALES, _check_scores
+from cxlab.feedback._core import DETRACTOR_MAX, PROMOTER_MIN, SCALES, check_scores
 
 __all__ = ["feedback_features"]
 
@@ -100,7 +100,7 @@ def feedback_features(
     for m in metrics:
         part = fb[metric == m]
         if len(part):
-            _check_scores(part["score"], m, part["customer_id"].to_numpy(), table="feedback")
+            check_scores(part["score"], m, part["customer_id"].to_numpy(), table="feedback")
         part = part.sort_values(["customer_id", "timestamp"], kind="stable")
         g = part.groupby("customer_id", sort=False)["score"]
         stats = pd.DataFrame(

@@ -31,6 +31,7 @@ from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
 from cxlab._estimator import Estimator
+from cxlab._plots import plot_doc
 from cxlab.exceptions import (
     ConvergenceError,
     DataWarning,
@@ -194,7 +195,7 @@ class NPSDrivers(Estimator):
         return drivers
 
     def _design(self, table, y, drivers):
-        from cxlab.feedback._core import _check_scores
+        from cxlab.feedback._core import check_scores
 
         cat = self.categorical
         if cat is None:
@@ -219,7 +220,7 @@ class NPSDrivers(Estimator):
             )
         used = used.loc[~bad]
         ids = table.loc[~bad, "customer_id"].to_numpy() if "customer_id" in table else None
-        endog = _check_scores(used[y], "nps", ids)
+        endog = check_scores(used[y], "nps", ids)
         self.n_ = len(endog)
         parts, groups = [], {}
         for d in drivers:
@@ -397,13 +398,13 @@ class NPSDrivers(Estimator):
             raise ParameterError("the table has missing driver values; fill or drop them first.")
         return out
 
+    @plot_doc
     def plot(self, ax=None, *, standardized: bool = True):
         """Forest plot of the effects with intervals; returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         standardized : bool, default=True
             Plot effects per standard deviation of each driver (else per unit).
         """

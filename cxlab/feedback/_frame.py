@@ -64,7 +64,7 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
     The rows are the caller's table (not a copy) when every row is of ``metric``;
     never modify them. Everything downstream works by position.
     """
-    from cxlab.feedback._core import SCALES, _check_scores, _require
+    from cxlab.feedback._core import SCALES, check_scores, require_columns
 
     ctx = Context()
     if hasattr(data, "feedback") and hasattr(data, "events"):
@@ -80,7 +80,7 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
         )
     if metric not in SCALES:
         raise ParameterError(f"metric={metric!r}; use one of {sorted(SCALES)}.")
-    _require(fb, ["score"], "feedback")
+    require_columns(fb, ["score"], "feedback")
     if "metric" in fb.columns:
         col = fb["metric"]
         if isinstance(col.dtype, pd.CategoricalDtype):  # compare codes, not 10M strings
@@ -105,7 +105,7 @@ def metric_rows(data, metric: str, *, customers=None, persona=None) -> tuple[pd.
     if len(rows) == 0:
         raise EmptyTableError(f"there are no {metric} answers", table="feedback", n_rows=0)
     ids = rows["customer_id"].to_numpy() if "customer_id" in rows.columns else None
-    ctx.scores = _check_scores(rows["score"], metric, ids, table="feedback")
+    ctx.scores = check_scores(rows["score"], metric, ids, table="feedback")
     if persona is not None:
         ctx.persona = persona
     elif ctx.customers is not None and "persona" in ctx.customers.columns:
@@ -139,7 +139,7 @@ def _lookup(ids: pd.Series, table: pd.DataFrame | pd.Series, col: str | None, wh
     return out
 
 
-def _dimension_values(rows: pd.DataFrame, dim: str, ctx: Context, period: str) -> pd.Series:
+def dimension_values(rows: pd.DataFrame, dim: str, ctx: Context, period: str) -> pd.Series:
     if dim == "period":
         if "timestamp" not in rows.columns:
             raise MissingColumnError(
@@ -194,7 +194,7 @@ def dimension_codes(
     codes = np.zeros(len(rows), dtype=np.int64)
     labels = pd.Index([""])
     for dim in spec:
-        c, lab, n_missing = _codes(_dimension_values(rows, dim, ctx, period))
+        c, lab, n_missing = _codes(dimension_values(rows, dim, ctx, period))
         if n_missing:
             note = f"{n_missing:,} answers have no {dim}: shown as group {MISSING!r}."
             if note not in ctx.notes:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import group_label
-from cxlab._plots import get_axes, localized
+from cxlab._plots import get_axes, localized, plot_doc
 from cxlab.exceptions import ParameterError
 from cxlab.feedback._core import LABELS
 from cxlab.i18n._language import get_language
@@ -28,6 +28,7 @@ _UNITS = ("nps", "csat", "ces")  # metrics with a unit label (unit.<metric>)
 
 
 @localized
+@plot_doc
 def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     """Forest plot of a :func:`~cxlab.score_table`: one row per group with its interval.
 
@@ -36,7 +37,7 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
     table : DataFrame
         Output of :func:`~cxlab.score_table` (or :func:`~cxlab.experience_gap`,
         whose targets are drawn as crosses).
-    ax : matplotlib Axes, optional
+    %(ax)s
     dimension : str, optional
         Only the rows of this dimension.
 
@@ -81,6 +82,7 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
 
 
 @localized
+@plot_doc
 def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
     """Score per period with its interval band; periods with a ``signal`` are ringed.
 
@@ -88,9 +90,13 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
     ----------
     trend : DataFrame
         Output of :func:`~cxlab.score_trend`.
-    ax : Axes, optional
+    %(ax)s
     by : str, optional
         The ``by`` column of the trend, one line per group.
+
+    Returns
+    -------
+    Axes
     """
     ax = _axes(ax, (8, 4))
     groups = [(None, trend)] if by is None else list(trend.groupby(by, sort=False, observed=True))
@@ -140,6 +146,7 @@ def plot_score_trend(trend: pd.DataFrame, ax=None, *, by: str | None = None):
 
 
 @localized
+@plot_doc
 def plot_drivers(model, ax=None, *, standardized: bool = True):
     """Forest plot of :class:`~cxlab.NPSDrivers` effects (standardized where numeric).
 
@@ -147,8 +154,7 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
     ----------
     model : NPSDrivers
         A fitted drivers model.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
+    %(ax)s
     standardized : bool, default=True
         Plot effects per standard deviation of each driver (else per unit).
     """
@@ -173,6 +179,7 @@ def plot_drivers(model, ax=None, *, standardized: bool = True):
 
 
 @localized
+@plot_doc
 def plot_themes(themes: pd.DataFrame, ax=None):
     """Comments per theme, split into the writers' negative/neutral/positive answers.
 
@@ -180,8 +187,7 @@ def plot_themes(themes: pd.DataFrame, ax=None):
     ----------
     themes : DataFrame
         Theme table (``CommentThemes.themes_``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
+    %(ax)s
     """
     df = themes.iloc[::-1]
     ax = _axes(ax, (8, max(2.5, 0.35 * len(df) + 1)))

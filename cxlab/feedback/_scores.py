@@ -61,14 +61,14 @@ from cxlab.feedback._core import (
     METHODS,
     PROMOTER_MIN,
     SCALES,
-    _check_confidence,
-    _check_method,
-    _check_scores,
-    _counts_histogram,
-    _estimate,
-    _histogram,
-    _notes,
-    _nps_parts,
+    check_confidence,
+    check_method,
+    check_scores,
+    counts_histogram,
+    estimate_scores,
+    nps_parts,
+    score_histogram,
+    score_notes,
 )
 from cxlab.i18n._tables import reader_text
 
@@ -93,7 +93,7 @@ def nps_category(scores) -> np.ndarray:
     scores : array-like of int
         Answers on 0-10.
     """
-    s = _check_scores(scores, "nps")
+    s = check_scores(scores, "nps")
     return np.select(
         [s <= DETRACTOR_MAX, s >= PROMOTER_MIN], ["detractor", "promoter"], "passive"
     ).astype(object)
@@ -198,7 +198,7 @@ class ScoreEstimate:
         counts = np.asarray(list(self.details["counts"].values()))[None, :]
         diff = self.score - value
         if self.metric == "nps":
-            det, _, pro = (x[0] for x in _nps_parts(counts))
+            det, _, pro = (x[0] for x in nps_parts(counts))
             centre = (
                 (pro + ADJUSTED_WALD_PSEUDO[2] - det - ADJUSTED_WALD_PSEUDO[0]) / (self.n + 3) * 100
                 if self.method == "adjusted-wald"
@@ -256,23 +256,24 @@ def score(
     n_bootstrap, random_state
         For ``method="bootstrap"``. ``n_boot=`` is a deprecated alias.
     """
-    method = _check_method(metric, method)
-    confidence = _check_confidence(confidence)
+    method = check_method(metric, method)
+    confidence = check_confidence(confidence)
     if (scores is None) == (counts is None):
         raise ParameterError("give scores or counts (one of them).")
     if counts is not None:
-        hist = _counts_histogram(counts, metric)
+        hist = counts_histogram(counts, metric)
     else:
-        s = _check_scores(scores, metric)
-        hist = _histogram(np.zeros(len(s), dtype=np.int64), s, 1, metric)
+        s = check_scores(scores, metric)
+        hist = score_histogram(np.zeros(len(s), dtype=np.int64), s, 1, metric)
     n = int(hist.sum())
     if n == 0:
         raise EmptyTableError(f"there are no {metric} answers to summarise", n_rows=0)
     rng = np.random.default_rng(random_state)
     row = {
-        k: v[0] for k, v in _estimate(hist, metric, method, confidence, n_bootstrap, rng).items()
+        k: v[0]
+        for k, v in estimate_scores(hist, metric, method, confidence, n_bootstrap, rng).items()
     }
-    notes = _notes(metric, method, n, min_n)
+    notes = score_notes(metric, method, n, min_n)
     if n < min_n:
         warnings.warn(notes[0], SmallSampleWarning, stacklevel=3)
     lo = SCALES[metric][0]
@@ -552,8 +553,8 @@ def score_table(
     """
     from cxlab.feedback._frame import dimension_codes, metric_rows
 
-    method = _check_method(metric, method)
-    confidence = _check_confidence(confidence)
+    method = check_method(metric, method)
+    confidence = check_confidence(confidence)
     dims = [by] if isinstance(by, str | tuple) else list(by)
     if not dims and not overall:
         raise ParameterError("by is empty and overall=False: nothing to tabulate.")
@@ -573,8 +574,8 @@ def score_table(
                     raise
                 skipped.append(f"{' x '.join(spec)} ({err})")
                 continue
-        hist = _histogram(codes, scores, len(labels), metric)
-        est = pd.DataFrame(_estimate(hist, metric, method, confidence, n_bootstrap, rng))
+        hist = score_histogram(codes, scores, len(labels), metric)
+        est = pd.DataFrame(estimate_scores(hist, metric, method, confidence, n_bootstrap, rng))
         est.insert(0, "group", labels.astype(str))
         est.insert(0, "dimension", " x ".join(spec))
         if not include_empty and spec != ("(all)",):
@@ -601,6 +602,6 @@ def score_table(
         )
         warnings.warn(msg, SmallSampleWarning, stacklevel=2)
         notes.append(msg)
-    notes += _notes(metric, method, min_n, min_n)
+    notes += score_notes(metric, method, min_n, min_n)
     table.attrs["notes"] = notes
     return table

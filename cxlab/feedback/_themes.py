@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._estimator import Estimator
+from cxlab._plots import plot_doc
 from cxlab.exceptions import (
     DataTypeError,
     EmptyTableError,
@@ -472,13 +473,13 @@ class CommentThemes(Estimator):
             )
         return pd.DataFrame(rows)
 
+    @plot_doc
     def plot(self, ax=None):
         """Share of comments per theme, split by the writers' sentiment; returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         """
         self._check_fitted("plot")
         from cxlab.feedback._plots import plot_themes

@@ -17,13 +17,14 @@ import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab.exceptions import ParameterError, SmallSampleWarning
-from cxlab.feedback._compare import _difference
+from cxlab.feedback._compare import score_difference
 from cxlab.feedback._core import (
     DEFAULT_MIN_N,
     SAMPLING_NOTE,
-    _check_confidence,
-    _check_method,
-    _histogram,
+    check_confidence,
+    check_method,
+    estimate_scores,
+    score_histogram,
 )
 from cxlab.feedback._scores import score_table
 
@@ -97,18 +98,17 @@ def score_trend(
     """
     from statsmodels.stats.multitest import multipletests
 
-    from cxlab.feedback._frame import PERIODS, _dimension_values, metric_rows
-    from cxlab.feedback._scores import _estimate
+    from cxlab.feedback._frame import PERIODS, dimension_values, metric_rows
 
     if not 0 < signal_confidence < 1:
         raise ParameterError(
             f"signal_confidence={signal_confidence} must be between 0 and 1 (e.g. 0.95)."
         )
     alpha = round(1 - signal_confidence, 12)  # family-wise error rate of the flags
-    method = _check_method(metric, method)
-    confidence = _check_confidence(confidence)
+    method = check_method(metric, method)
+    confidence = check_confidence(confidence)
     rows, ctx = metric_rows(data, metric, customers=customers, persona=persona)
-    per = _dimension_values(rows, "period", ctx, period)
+    per = dimension_values(rows, "period", ctx, period)
     full = pd.period_range(per.min(), per.max(), freq=PERIODS[period])
     pcode = full.get_indexer(per)
     days = pd.to_datetime(rows["timestamp"]).dt.floor("D")
@@ -121,14 +121,14 @@ def score_trend(
         from cxlab.feedback._frame import dimension_codes
 
         gcodes, glabels = dimension_codes(rows, (by,), ctx, period=period)
-    hist = _histogram(gcodes * len(full) + pcode, ctx.scores, len(glabels) * len(full), metric)
+    hist = score_histogram(gcodes * len(full) + pcode, ctx.scores, len(glabels) * len(full), metric)
     rng = np.random.default_rng(0)
     parts = []
     for g, label in enumerate(glabels):  # loop over series (groups), vectorised over periods
         h = hist[g * len(full) : (g + 1) * len(full)]
         if h.sum() == 0:
             continue
-        est = pd.DataFrame(_estimate(h, metric, method, confidence, 2000, rng))
+        est = pd.DataFrame(estimate_scores(h, metric, method, confidence, 2000, rng))
         est = est[["n", "estimate", "se", "lower", "upper"]]
         est.insert(0, "period", full.astype(str))
         if by is not None:
@@ -140,7 +140,7 @@ def score_trend(
             est[col] = np.nan
         est["signal"] = False
         if len(have) > 1:
-            d = _difference(h[have[1:]], h[have[:-1]], metric, method, confidence, 2000, rng)
+            d = score_difference(h[have[1:]], h[have[:-1]], metric, method, confidence, 2000, rng)
             idx = est.index[have[1:]]
             est.loc[idx, "change"] = d["difference"]
             est.loc[idx, "change_lower"] = d["lower"]

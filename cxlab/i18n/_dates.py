@@ -18,7 +18,7 @@ import pandas as pd
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import language_info, resolve_language
 from cxlab.i18n._messages import t
-from cxlab.i18n._numbers import _TO_PERSIAN
+from cxlab.i18n._numbers import TO_PERSIAN_DIGITS
 
 __all__ = ["format_date", "from_jalali", "jalali_parts"]
 
@@ -220,7 +220,7 @@ def format_date(
             f"format {fmt!r} uses {', '.join(unknown)}, which cxlab does not format; supported: "
             f"{' '.join(_DATE_TOKENS + _TIME_TOKENS)} and %%."
         )
-    digits = _TO_PERSIAN if language_info(code)["digits"] == "persian" else {}
+    digits = TO_PERSIAN_DIGITS if language_info(code)["digits"] == "persian" else {}
     valid = series.notna().to_numpy()
     filled = series.where(valid, pd.Timestamp(0, tz=series.dt.tz))
     texts = _token_texts(tokens, filled, calendar, code, digits)

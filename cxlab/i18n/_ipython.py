@@ -73,9 +73,9 @@ def reader_table(obj):
 
 def _rows_note(obj) -> str:
     """How many rows a long table has beyond those shown (empty when all are shown)."""
-    from cxlab._display import _rows_shown
+    from cxlab._display import rows_shown
 
-    return _rows_shown(MAX_ROWS, len(obj)) if len(obj) > MAX_ROWS else ""
+    return rows_shown(MAX_ROWS, len(obj)) if len(obj) > MAX_ROWS else ""
 
 
 def _html(obj):

@@ -56,7 +56,7 @@ def available_languages() -> tuple[str, ...]:
 
 
 @cache
-def _load_file(code: str) -> dict:
+def load_language_file(code: str) -> dict:
     text = (_messages_dir() / f"{code}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
@@ -180,4 +180,4 @@ def language_info(language: str | None = None) -> dict:
     language : str or None, default=None
         Language code; None uses the current setting (:func:`cxlab.get_language`).
     """
-    return dict(_load_file(resolve_language(language))["language"])
+    return dict(load_language_file(resolve_language(language))["language"])

@@ -16,7 +16,7 @@ from functools import cache
 
 from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
-from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, resolve_language
+from cxlab.i18n._language import DEFAULT_LANGUAGE, load_language_file, resolve_language
 from cxlab.i18n._numbers import localize_numeral
 
 __all__ = ["display_name", "message_keys", "phrase", "phrasebook", "t", "word"]
@@ -26,7 +26,7 @@ _STATE_KEYS = {START_STATE: "state.start", DROP_STATE: "state.drop_off", END_STA
 
 
 def _messages(code: str) -> dict[str, str]:
-    return _load_file(code)["messages"]
+    return load_language_file(code)["messages"]
 
 
 def message_keys(language: str | None = None) -> frozenset[str]:

@@ -14,7 +14,12 @@ import numbers
 import re
 
 from cxlab.exceptions import ParameterError
-from cxlab.i18n._language import DEFAULT_LANGUAGE, _load_file, language_info, resolve_language
+from cxlab.i18n._language import (
+    DEFAULT_LANGUAGE,
+    language_info,
+    load_language_file,
+    resolve_language,
+)
 
 __all__ = [
     "format_number",
@@ -33,7 +38,7 @@ PERSIAN_PERCENT = "\u066a"
 #: Left-to-right mark + minus sign: keeps the minus left of the digits in RTL text.
 PERSIAN_MINUS = "\u200e\u2212"
 
-_TO_PERSIAN = str.maketrans("0123456789" + ARABIC_INDIC_DIGITS, PERSIAN_DIGITS * 2)
+TO_PERSIAN_DIGITS = str.maketrans("0123456789" + ARABIC_INDIC_DIGITS, PERSIAN_DIGITS * 2)
 _TO_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_INDIC_DIGITS, "0123456789" * 2)
 _NUMERAL_SYMBOLS = str.maketrans(
     {",": PERSIAN_THOUSANDS, ".": PERSIAN_DECIMAL, "%": PERSIAN_PERCENT}
@@ -67,7 +72,7 @@ def to_persian_digits(value):
     >>> to_persian_digits("1400/01/01")
     '۱۴۰۰/۰۱/۰۱'
     """
-    return _translate(value, _TO_PERSIAN)
+    return _translate(value, TO_PERSIAN_DIGITS)
 
 
 def to_latin_digits(value):
@@ -109,14 +114,14 @@ def localize_numeral(text: str, language: str | None = None) -> str:
     if not _uses_persian_digits(language):
         return text
     if not _NUMERAL.match(text) or not any(c.isdigit() for c in text):
-        return text.translate(_TO_PERSIAN)
+        return text.translate(TO_PERSIAN_DIGITS)
     body = text.strip()
     sign = ""
     if body[0] in "-\u2212":
         sign, body = PERSIAN_MINUS, body[1:]
     elif body[0] == "+":
         sign, body = "+", body[1:]
-    return sign + body.translate(_NUMERAL_SYMBOLS).translate(_TO_PERSIAN)
+    return sign + body.translate(_NUMERAL_SYMBOLS).translate(TO_PERSIAN_DIGITS)
 
 
 # a number inside running text: not part of a word or identifier (``C0012``, ``x2``)
@@ -159,8 +164,12 @@ def _is_missing(value) -> bool:
 def _missing_mark(language: str) -> str:
     # read straight from the catalog files: cxlab.i18n._messages formats numbers with this
     # module, so importing it here would close an import cycle
-    mark = _load_file(language)["messages"].get("value.missing")
-    return mark if mark is not None else _load_file(DEFAULT_LANGUAGE)["messages"]["value.missing"]
+    mark = load_language_file(language)["messages"].get("value.missing")
+    return (
+        mark
+        if mark is not None
+        else load_language_file(DEFAULT_LANGUAGE)["messages"]["value.missing"]
+    )
 
 
 def _check_number(value, name: str = "value"):

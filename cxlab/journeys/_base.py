@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,8 @@ from scipy import stats
 
 from cxlab._display import ReadableTable
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
+from cxlab.data._groups import customer_groups as resolve_groups
 from cxlab.exceptions import (
-    DataError,
     DataTypeError,
     DataWarning,
     MissingColumnError,
@@ -160,59 +160,18 @@ def warn_unseen(seq: EventSequences, codes, what: str) -> None:
 def customer_groups(by, customers_table, seq_customers: np.ndarray) -> tuple[np.ndarray, list, str]:
     """Group code of every sequence's customer, the group labels and the grouping's name.
 
-    ``by`` is None or ``""`` (one group ``"all"``), a column of the customers
-    table, or a Series/dict mapping ``customer_id`` to a group (e.g.
-    ``data.truth.persona``).
+    ``by`` is read by :func:`cxlab.data.customer_groups` (None or ``""``: one
+    group ``"all"``; a column, or columns, of the customers table; a Series/dict
+    mapping ``customer_id`` to a group, e.g. ``data.truth.persona``); every
+    customer with events must have a group.
     """
-    n = len(seq_customers)
-    if by is None or (isinstance(by, str) and by == ""):
-        return np.zeros(n, dtype=np.int64), ["all"], "group"
-    if isinstance(by, str):
-        if customers_table is None or by not in customers_table.columns:
-            have = [] if customers_table is None else list(customers_table.columns)
-            raise MissingColumnError(
-                f"cannot group by {by!r}: not a column of the customers table (it has {have})",
-                table="customers",
-                column=by,
-                fix="pass a CXData whose customers have that attribute, or by=Series "
-                "mapping customer_id to group",
-            )
-        mapping = customers_table.set_index("customer_id")[by]
-        name = by
-    elif isinstance(by, pd.Series):
-        mapping, name = by, str(by.name or "group")
-    elif isinstance(by, Mapping):
-        mapping, name = pd.Series(by), "group"
-    else:
-        raise ParameterError(
-            f"by must be None, a customers column name or a Series customer_id -> group, "
-            f"not {type(by).__name__}."
-        )
-    if not mapping.index.is_unique:
-        dup = mapping.index[mapping.index.duplicated()].unique()
-        raise DataError(
-            f"the grouping {name!r} gives several groups to the same customer",
-            column=name,
-            n_rows=len(dup),
-            example_ids=dup[:5].tolist(),
-            fix="give each customer_id one group",
-        )
-    values = mapping.reindex(pd.Index(seq_customers))
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise DataError(
-            f"customers with events have no {name!r} group",
-            column=name,
-            n_rows=int(missing.sum()),
-            example_ids=seq_customers[missing][:5].tolist(),
-            fix="fill in their group, or filter them out first (cxlab.filter_customers)",
-        )
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cat = values.cat.remove_unused_categories()
-        labels = [str(c) for c in cat.cat.categories]
-        return np.asarray(cat.cat.codes, dtype=np.int64), labels, name
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), [str(u) for u in uniques], name
+    groups = resolve_groups(
+        by, customers_table, ids=seq_customers, ids_table="events", what="customers table"
+    )
+    if groups is None:
+        return np.zeros(len(seq_customers), dtype=np.int64), ["all"], "group"
+    codes = np.asarray(groups.cat.codes, dtype=np.int64)
+    return codes, list(groups.cat.categories), str(groups.name)
 
 
 # -- intervals ----------------------------------------------------------------

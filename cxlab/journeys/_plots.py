@@ -13,7 +13,7 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab.data._catalog import END_STATE
 from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
@@ -48,6 +48,7 @@ def _confidence(result) -> float:
 
 
 @localized
+@plot_doc
 def plot_funnel(result, *, ax=None, title: str | None = None):
     """Share of entrants reaching each step (bars) with Wilson intervals.
 
@@ -58,10 +59,8 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
     ----------
     result : FunnelResult
         From :func:`funnel`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
-    title : str, optional
-        Replaces the default title.
+    %(ax)s
+    %(title)s
 
     Returns
     -------
@@ -105,6 +104,7 @@ def plot_funnel(result, *, ax=None, title: str | None = None):
 
 
 @localized
+@plot_doc
 def plot_variants(
     result, *, ax=None, top: int = 12, label: str = "variant", count: str = "journeys", title=None
 ):
@@ -114,16 +114,14 @@ def plot_variants(
     ----------
     result : VariantsResult or PathsResult
         From :func:`variants` or :func:`paths_from`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     top : int, default=12
         Number of variants shown.
     label : str, default="variant"
         Column of the table naming each bar.
     count : str, default="journeys"
         Column of the table with each bar's count.
-    title : str, optional
-        Replaces the default title.
+    %(title)s
 
     Returns
     -------
@@ -172,6 +170,7 @@ def _bezier_band(ax, x0, x1, y0a, y0b, y1a, y1b, color, alpha=0.35):
 
 
 @localized
+@plot_doc
 def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None = None):
     """A Sankey diagram of the first steps: columns = steps, bands = journeys moving on.
 
@@ -179,12 +178,10 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
     ----------
     result : SankeyResult
         From :func:`sankey_table`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     min_share : float, default=0.002
         Hide bands carrying less than this share of journeys (they are in the table).
-    title : str, optional
-        Replaces the default title.
+    %(title)s
 
     Returns
     -------
@@ -254,6 +251,7 @@ def plot_sankey(result, *, ax=None, min_share: float = 0.002, title: str | None 
 
 
 @localized
+@plot_doc
 def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
     """The longest median waits, with their intervals and quartile ranges (days).
 
@@ -261,14 +259,12 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
     ----------
     result : TimeBetweenResult
         From :func:`time_between_stages`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     top : int, default=15
         Number of waits shown.
     min_n : int, default=20
         Leave out waits observed fewer times.
-    title : str, optional
-        Replaces the default title.
+    %(title)s
 
     Returns
     -------
@@ -311,6 +307,7 @@ def plot_waits(result, *, ax=None, top: int = 15, min_n: int = 20, title=None):
 
 
 @localized
+@plot_doc
 def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
     """Exit rate at each point (share of journeys reaching it that ended there).
 
@@ -318,12 +315,10 @@ def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
     ----------
     result : DropOffResult
         From :func:`drop_off`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     top : int, default=15
         Number of points shown (highest exit rates).
-    title : str, optional
-        Replaces the default title.
+    %(title)s
 
     Returns
     -------
@@ -352,6 +347,7 @@ def plot_drop_off(result, *, ax=None, top: int = 15, title=None):
 
 
 @localized
+@plot_doc
 def plot_deviations(result, *, ax=None, top: int = 10, title=None):
     """The most common deviations from the designed journey (share of journeys).
 
@@ -359,12 +355,10 @@ def plot_deviations(result, *, ax=None, top: int = 10, title=None):
     ----------
     result : DesignedVsLived
         From :func:`designed_vs_lived`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     top : int, default=10
         Number of deviations shown.
-    title : str, optional
-        Replaces the default title.
+    %(title)s
 
     Returns
     -------
@@ -398,6 +392,7 @@ def plot_deviations(result, *, ax=None, top: int = 10, title=None):
 
 
 @localized
+@plot_doc
 def plot_lengths(result, *, ax=None, title=None):
     """Histogram of journey lengths (steps), cut at the 99th percentile.
 
@@ -405,10 +400,8 @@ def plot_lengths(result, *, ax=None, title=None):
     ----------
     result : JourneySequences
         From :func:`journey_sequences`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
-    title : str, optional
-        Replaces the default title.
+    %(ax)s
+    %(title)s
 
     Returns
     -------

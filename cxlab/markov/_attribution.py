@@ -49,6 +49,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from cxlab._display import ReadableTable
+from cxlab._plots import plot_doc
+from cxlab._results import NotedResult
 from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
@@ -63,8 +66,8 @@ METHODS = ("first_touch", "last_touch", "linear", "markov")
 CONV, NULL = "(conversion)", "(null)"
 
 
-@dataclass
-class AttributionResult:
+@dataclass(repr=False)
+class AttributionResult(NotedResult):
     """Credit per channel by method, with bootstrap intervals.
 
     Attributes
@@ -122,13 +125,13 @@ class AttributionResult:
             [m for m in METHODS if m in set(self.table["method"])]
         ]
 
+    @plot_doc
     def plot(self, ax=None, *, what: str = "conversions", **kw):
         """Grouped bars: credit per channel by method, with interval whiskers.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         what : {"conversions", "share", "value"}, default="conversions"
             Which credit to show.
         **kw
@@ -166,13 +169,14 @@ class AttributionResult:
         )
         return out.join(true, how="left")
 
-    def __repr__(self) -> str:
-        notes = "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes, 1))
+    def _head(self) -> str:
         return (
             f"AttributionResult({self.n_paths:,} paths, {self.n_journeys:,.0f} journeys, "
-            f"{self.total_conversions:,.0f} conversions, order={self.order})\n"
-            f"{self.pivot().round(2).to_string()}\n{notes}"
+            f"{self.total_conversions:,.0f} conversions, order={self.order})"
         )
+
+    def _readable(self) -> ReadableTable:
+        return ReadableTable(self.pivot(), notes=self.notes)
 
 
 def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:

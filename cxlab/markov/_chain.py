@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from cxlab._plots import plot_doc
 from cxlab.data._catalog import (
     DEFAULT_CATALOG,
     DROP_STATE,
@@ -741,13 +742,13 @@ class MarkovChain(BaseEstimator):
         return view
 
     # -- figures ----------------------------------------------------------------
+    @plot_doc
     def plot_heatmap(self, ax=None, **kw):
         """Heatmap of the transition matrix with intervals.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         **kw
             See :func:`cxlab.markov.plot_transition_heatmap`.
 
@@ -757,13 +758,13 @@ class MarkovChain(BaseEstimator):
         """
         return plot_transition_heatmap(self, ax=ax, **kw)
 
+    @plot_doc
     def plot_graph(self, ax=None, **kw):
         """Journey graph (arrows as wide as their probability).
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         **kw
             See :func:`cxlab.markov.plot_journey_graph`.
 

@@ -17,56 +17,40 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from cxlab.exceptions import DataError, ParameterError, SmallSampleWarning
+from cxlab.data._groups import customer_groups
+from cxlab.exceptions import ParameterError, SmallSampleWarning
 from cxlab.markov._data import compact, prepare
 from cxlab.markov._transitions import group_codes
 
-__all__ = ["MarkovChainGroups", "customer_groups"]
+__all__ = ["MarkovChainGroups", "chain_groups"]
 
 MIN_GROUP_CUSTOMERS = 30
 
 
-def customer_groups(X, by, customers: pd.DataFrame | None = None, customer="customer_id"):
-    """A Series ``customer_id -> group`` from ``by``.
+def chain_groups(X, by, customers: pd.DataFrame | None, ids) -> pd.Series:
+    """The group of each journey's customer (``ids``), by :func:`cxlab.data.customer_groups`.
 
     ``by`` may be a Series or dict indexed by customer id (e.g. ``data.truth.persona``
-    or the personas worker's assignments), a column of ``customers`` (or of
-    ``X.customers`` when X is a CXData), or a column of the events that is
-    constant within each customer.
+    or fitted persona labels), a column of ``customers`` (or of ``X.customers``
+    when X is a CXData), or a column of the events that is constant within each
+    customer. Every customer with a journey must have a group.
     """
-    if isinstance(by, pd.Series):
-        return by
-    if isinstance(by, dict):
-        return pd.Series(by)
-    if not isinstance(by, str):
+    if by is None or (isinstance(by, str) and by == ""):
         raise ParameterError(
-            "by must be a column name, or a Series/dict customer_id -> group "
-            f"(got {type(by).__name__})."
+            "by= is required: a customers column, an events column constant within each "
+            "customer, or a Series/dict customer_id -> group."
         )
-    if customers is None and hasattr(X, "customers") and not isinstance(X, pd.DataFrame):
+    is_study = hasattr(X, "events") and not isinstance(X, pd.DataFrame)
+    if customers is None and is_study:
         customers = X.customers
-    if customers is not None and by in customers.columns:
-        return customers.set_index(customer)[by]
-    events = X.events if hasattr(X, "events") and not isinstance(X, pd.DataFrame) else X
-    if isinstance(events, pd.DataFrame) and by in events.columns:
-        g = events.groupby(customer, sort=False, observed=True)[by]
-        n = g.nunique(dropna=False)
-        varying = n[n > 1]
-        if len(varying):
-            raise DataError(
-                f"{by!r} changes within a customer's journey, so it cannot split customers "
-                "into groups",
-                column=by,
-                n_rows=len(varying),
-                example_ids=varying.index[:5].tolist(),
-                fix="use a customer attribute, or markov_homogeneity_test(..., period=...) "
-                "to compare transitions over time",
-            )
-        return g.first()
-    raise DataError(
-        f"no column {by!r} in the events or customers",
-        column=by,
-        fix="pass customers=DataFrame with that column, or a Series customer_id -> group",
+    events = X.events if is_study else X
+    return customer_groups(
+        by,
+        customers,
+        events=events if isinstance(events, pd.DataFrame) else None,
+        ids=ids,
+        ids_table="events",
+        what="customers table",
     )
 
 
@@ -131,16 +115,13 @@ class MarkovChainGroups(Mapping):
 
 def fit_groups(chain, X, by, *, customers=None, min_customers: int = MIN_GROUP_CUSTOMERS):
     """Implementation of :meth:`cxlab.MarkovChain.fit_groups` (parameters as documented there)."""
-    if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
-        data_obj, events = X, X.events
-    else:
-        data_obj, events = X, X
-    mapping = customer_groups(data_obj, by, customers)
-    name = by if isinstance(by, str) else str(getattr(mapping, "name", None) or "group")
+    events = X.events if hasattr(X, "events") and not isinstance(X, pd.DataFrame) else X
     chain._check_params()
     spec = chain._spec(X)
     data = prepare(events, spec)
+    mapping = chain_groups(X, by, customers, data.customers)
     codes, groups = group_codes(data, mapping)
+    name = str(mapping.name)
     chains = {}
     for gi, g in enumerate(groups):
         idx = np.flatnonzero(codes == gi)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from cxlab._plots import get_axes as _axes
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab.data._catalog import DEFAULT_CATALOG
 from cxlab.i18n._messages import t as _t
 from cxlab.i18n._messages import word as _word
@@ -36,6 +36,7 @@ LABEL_POSITION = 0.35
 
 
 @localized
+@plot_doc
 def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blues", **kw):
     """Heatmap of ``chain.transition_matrix_`` (rows = from), annotated with intervals.
 
@@ -46,8 +47,7 @@ def plot_transition_heatmap(chain, ax=None, *, intervals: bool = True, cmap="Blu
     ----------
     chain : MarkovChain
         A fitted chain.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     intervals : bool, default=True
         Write each cell's interval under its probability.
     cmap : str or Colormap, default="Blues"
@@ -124,6 +124,7 @@ def _layout(chain):
 
 
 @localized
+@plot_doc
 def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     """Journey graph: nodes are states, arrows transitions, width ~ probability.
 
@@ -135,8 +136,7 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
     ----------
     chain : MarkovChain
         A fitted chain.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     min_probability : float, default=0.02
         Leave out arrows of smaller probability.
     **kw
@@ -237,6 +237,7 @@ def _catalog(chain):
 
 
 @localized
+@plot_doc
 def plot_absorption(result, ax=None, **kw):
     """Stacked bars: probability of ending in each absorbing state, from each state.
 
@@ -246,8 +247,7 @@ def plot_absorption(result, ax=None, **kw):
     ----------
     result : AbsorptionResult
         From :meth:`MarkovChain.absorption`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     **kw
         Not used (accepted so that every ``plot`` takes the same arguments).
 
@@ -285,6 +285,7 @@ def plot_absorption(result, ax=None, **kw):
 
 
 @localized
+@plot_doc
 def plot_chain_result(result, ax=None, **kw):
     """Forecast: one line per state over steps with interval bands; otherwise bars.
 
@@ -292,8 +293,7 @@ def plot_chain_result(result, ax=None, **kw):
     ----------
     result : ChainResult
         A derived quantity of a chain (a forecast, first passage times, a test).
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     **kw
         Not used (accepted so that every ``plot`` takes the same arguments).
 
@@ -327,6 +327,7 @@ def plot_chain_result(result, ax=None, **kw):
 
 
 @localized
+@plot_doc
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
     """Grouped bars: ``what`` credited to each channel by each method, with intervals.
 
@@ -334,8 +335,7 @@ def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
     ----------
     result : AttributionResult
         From :func:`channel_attribution`.
-    ax : matplotlib Axes, optional
-        Where to draw; default a new figure.
+    %(ax)s
     what : {"conversions", "share", "value"}, default="conversions"
         Which credit to show.
     **kw

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable, format_number, p_text
+from cxlab._plots import plot_doc
 
 __all__ = ["AbsorptionResult", "ChainResult"]
 
@@ -67,13 +68,13 @@ class ChainResult:
     def _repr_html_(self) -> str:
         return self._readable().html()
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Line chart of the estimate over steps (forecasts) or bars with intervals.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         **kw
             See :func:`cxlab.markov.plot_chain_result`.
 
@@ -116,13 +117,13 @@ class AbsorptionResult(ChainResult):
     time_given: pd.DataFrame | None = None
     fundamental: pd.DataFrame = None
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Stacked bars of absorption probabilities from each state, with intervals.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Where to draw; default a new figure.
+        %(ax)s
         **kw
             See :func:`cxlab.markov.plot_absorption`.
 

@@ -30,7 +30,7 @@ from scipy import stats
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.markov._chain import MarkovChain
 from cxlab.markov._data import prepare
-from cxlab.markov._groups import customer_groups
+from cxlab.markov._groups import chain_groups
 from cxlab.markov._results import ChainResult
 from cxlab.markov._transitions import group_codes, transitions
 
@@ -185,7 +185,7 @@ def markov_homogeneity_test(
     data = prepare(_events(X), chain._spec(X))
     tr = transitions(data, int(chain.order))
     if by is not None:
-        codes, groups = group_codes(data, customer_groups(X, by, customers))
+        codes, groups = group_codes(data, chain_groups(X, by, customers, data.customers))
         ev_g = np.repeat(codes, data.lengths())
         end_g = codes
     else:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable, p_text
+from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import DataError, ParameterError
 
@@ -96,15 +97,14 @@ class PersonaJourneys(NotedResult):
         """The homogeneity test, one row per state and an ``(all)`` row."""
         return self.homogeneity.table.copy()
 
+    @plot_doc
     def plot_funnels(self, ax=None, **kw):
         """Share of each persona reaching each step, with intervals.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.personas._plots import plot_persona_funnels
 
@@ -119,6 +119,7 @@ class PersonaJourneys(NotedResult):
         )
         return plot_persona_funnels(table, ax=ax, **kw)
 
+    @plot_doc
     def plot_chain(self, persona, ax=None, **kw):
         """Transition heatmap (with intervals) of one persona's chain.
 
@@ -126,10 +127,8 @@ class PersonaJourneys(NotedResult):
         ----------
         persona : str
             The persona whose chain is drawn.
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         if persona not in self.chains:
             raise ParameterError(f"unknown persona {persona!r}; personas are {list(self.chains)}.")

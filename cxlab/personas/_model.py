@@ -35,6 +35,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.metaestimators import available_if
 
+from cxlab._plots import plot_doc
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -527,6 +528,7 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             out[j] = ", ".join(f"{f} {d:+.1f} sd" for f, d in zip(top["feature"], top["std_diff"]))
         return pd.Series(out, name="top_features").rename_axis("persona")
 
+    @plot_doc
     def plot_projection(self, X, ax=None, **kw):
         """2-D principal-component map of the customers, coloured by persona.
 
@@ -534,55 +536,50 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         ----------
         X : DataFrame
             Customer features (as given to :meth:`fit`).
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.personas._plots import plot_projection
 
         self._check_fitted("plot_projection")
         return plot_projection(self, X, ax=ax, **kw)
 
+    @plot_doc
     def plot_profiles(self, ax=None, **kw):
         """Heatmap of standardised differences, persona x feature.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.personas._plots import plot_profiles
 
         self._check_fitted("plot_profiles")
         return plot_profiles(self, ax=ax, **kw)
 
+    @plot_doc
     def plot_selection(self, ax=None, **kw):
         """The criteria behind the number of personas, by k.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.personas._plots import plot_selection
 
         self._check_fitted("plot_selection")
         return plot_selection(self, ax=ax, **kw)
 
+    @plot_doc
     def plot_stability(self, ax=None, **kw):
         """Bootstrap Jaccard similarity per persona with its 95% range.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.personas._plots import plot_stability
 

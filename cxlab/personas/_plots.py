@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._plots import get_axes as _axes
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab.exceptions import DataError
 from cxlab.i18n._messages import t as _t
 
@@ -35,6 +35,7 @@ def _colors(k):
 
 
 @localized
+@plot_doc
 def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **kw):
     """Customers on the first two principal components, coloured by persona.
 
@@ -49,8 +50,7 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
     random_state : int, default=0
     **kw
         Passed to ``ax.scatter``.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
+    %(ax)s
     """
     from sklearn.decomposition import PCA
 
@@ -95,6 +95,7 @@ def plot_projection(model, X, ax=None, *, sample: int = 4000, random_state=0, **
 
 
 @localized
+@plot_doc
 def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r", **kw):
     """Heatmap of standardised differences (persona vs the rest), annotated.
 
@@ -105,14 +106,12 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
         difference for any persona.
     model : PersonaModel
         A fitted persona model.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
+    %(ax)s
     top : int, default=14
         Features shown (the most distinctive).
     cmap : str, default="RdBu_r"
         Matplotlib colormap.
-    **kw
-        Passed on to the plotting function.
+    %(kw)s
     """
     model._check_fitted("plot_profiles")
     d = model.profiles_.pivot(index="persona", columns="feature", values="std_diff")
@@ -146,6 +145,7 @@ def plot_profiles(model, ax=None, *, features=None, top: int = 14, cmap="RdBu_r"
 
 
 @localized
+@plot_doc
 def plot_selection(model, ax=None, **kw):
     """The criteria for each number of personas tried, scaled to 0-1 (1 = best).
 
@@ -153,10 +153,8 @@ def plot_selection(model, ax=None, **kw):
     ----------
     model : PersonaModel
         A fitted persona model.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    **kw
-        Passed on to the plotting function.
+    %(ax)s
+    %(kw)s
     """
     model._check_fitted("plot_selection")
     sel = model.selection_
@@ -191,6 +189,7 @@ def plot_selection(model, ax=None, **kw):
 
 
 @localized
+@plot_doc
 def plot_stability(model, ax=None, **kw):
     """Mean bootstrap Jaccard per persona with its 95% range; Hennig's thresholds dashed.
 
@@ -198,10 +197,8 @@ def plot_stability(model, ax=None, **kw):
     ----------
     model : PersonaModel
         A fitted persona model.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    **kw
-        Passed on to the plotting function.
+    %(ax)s
+    %(kw)s
     """
     model._check_fitted("plot_stability")
     st = model.stability_
@@ -225,6 +222,7 @@ def plot_stability(model, ax=None, **kw):
 
 
 @localized
+@plot_doc
 def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
     """Share of each persona reaching each stage, lines with 95% intervals.
 
@@ -236,10 +234,8 @@ def plot_persona_funnels(funnels: pd.DataFrame, ax=None, **kw):
     funnels : DataFrame
         Share reaching each step per persona, with intervals
         (``PersonaJourneys.funnel``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    **kw
-        Passed on to the plotting function.
+    %(ax)s
+    %(kw)s
     """
     ax = _axes(ax)
     stages = list(dict.fromkeys(funnels["stage"]))

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
+from cxlab._plots import plot_doc
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.survival._checks import diagnose_design, raise_design_problems
-from cxlab.survival._regression import _SurvivalRegression, ratio_table
+from cxlab.survival._regression import SurvivalRegression, ratio_table
 
 __all__ = ["AFTChurnModel", "compare_aft_models", "AFT_DISTRIBUTIONS"]
 
@@ -33,7 +34,7 @@ AFT_DISTRIBUTIONS = {
 }
 
 
-class AFTChurnModel(_SurvivalRegression):
+class AFTChurnModel(SurvivalRegression):
     """Accelerated failure time model of churn (wraps lifelines' AFT fitters).
 
     Parameters
@@ -184,15 +185,14 @@ class AFTChurnModel(_SurvivalRegression):
         self._check_fitted("concordance_")
         return float(self.lifelines_.concordance_index_)
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Forest plot of time ratios (> 1: customers stay longer).
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.survival._plots import forest_plot
 

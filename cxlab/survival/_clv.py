@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_text
+from cxlab._display import ReadableTable
+from cxlab._plots import plot_doc
+from cxlab._results import NotedResult
 from cxlab.engines._study import require_memory
 from cxlab.exceptions import ParameterError, SmallSampleWarning, StatisticalWarning
 from cxlab.survival._checks import check_durations
@@ -47,8 +49,8 @@ NS_PER_DAY = 86_400 * 10**9
 _BLOCK = 20_000_000  # replicate-by-event cells per block (memory guard)
 
 
-@dataclass
-class CLVResult:
+@dataclass(repr=False)
+class CLVResult(NotedResult):
     """Expected discounted margin per customer, by group, with bootstrap intervals.
 
     Attributes
@@ -73,26 +75,24 @@ class CLVResult:
     def summary(self) -> pd.DataFrame:
         return self.table
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Plot the result; returns the matplotlib Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.survival._plots import clv_plot
 
         return clv_plot(self.table, ax=ax, **kw)
 
-    def __repr__(self) -> str:
-        cols = ["n", "clv", "lower", "upper"]
-        lines = [f"CLVResult(horizon_days={self.params['horizon_days']})", str(self.table[cols])]
-        if self.notes:
-            lines.append(notes_text(self.notes))
-        return "\n".join(lines)
+    def _head(self) -> str:
+        return f"CLVResult(horizon_days={self.params['horizon_days']})"
+
+    def _readable(self) -> ReadableTable:
+        return ReadableTable(self.table, columns=["n", "clv", "lower", "upper"], notes=self.notes)
 
 
 @renamed_parameter("n_boot", "n_bootstrap")
@@ -192,7 +192,7 @@ def survival_clv(
         raise ParameterError("table needs the 'start' column of cxlab.survival_table.")
     d, e = check_durations(table, "tenure_days", "churned", require_events=False, what="CLV")
     labels = group_labels(table, by)
-    u, r, owner = _revenue_events(events, table, include_first_purchase, horizon_days)
+    u, r, owner = revenue_events(events, table, include_first_purchase, horizon_days)
     disc = (1.0 + discount_rate) ** (-u / 365.0)
     rng = np.random.default_rng(random_state)
     groups = [
@@ -281,7 +281,7 @@ def survival_clv(
     return CLVResult(table=out, replicates=pd.DataFrame(reps), params=params, notes=notes)
 
 
-def _revenue_events(events, table, include_first, horizon):
+def revenue_events(events, table, include_first, horizon):
     """Revenue events of the table's customers inside their follow-up and the horizon.
 
     Returns (days since start, amount, row position in ``table``).

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import textwrap
 import warnings
 from dataclasses import dataclass, field
 
@@ -20,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_html, notes_text
+from cxlab._display import notes_html
+from cxlab._plots import plot_doc
+from cxlab._results import NotedResult
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
 from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
 from cxlab.i18n._tables import reader_label
 from cxlab.survival._checks import diagnose_design, raise_design_problems
-from cxlab.survival._regression import DEFAULT_COVARIATES, _SurvivalRegression, ratio_table
+from cxlab.survival._regression import DEFAULT_COVARIATES, SurvivalRegression, ratio_table
 
 __all__ = ["ChurnModel", "AssumptionReport", "DEFAULT_COVARIATES", "COX_FIT_OPTIONS"]
 
@@ -40,8 +41,8 @@ _HUGE_COEF = 10.0
 COX_FIT_OPTIONS = {"precision": 1e-10, "r_precision": 1e-14, "max_steps": 500}
 
 
-@dataclass
-class AssumptionReport:
+@dataclass(repr=False)
+class AssumptionReport(NotedResult):
     """The proportional-hazards check of a fitted :class:`ChurnModel`.
 
     Attributes
@@ -67,11 +68,8 @@ class AssumptionReport:
     def ok(self) -> bool:
         return not bool(self.table["violated"].any())
 
-    def __repr__(self) -> str:
-        lines = [f"AssumptionReport(ok={self.ok})"]
-        if self.notes:
-            lines.append(textwrap.indent(notes_text(self.notes), "  "))
-        return "\n".join(lines)
+    def _head(self) -> str:
+        return f"AssumptionReport(ok={self.ok})"
 
     def _repr_html_(self) -> str | None:
         """Out of English, the notes as a numbered list that wraps in the reader's direction
@@ -81,7 +79,7 @@ class AssumptionReport:
         return f"<p><code>AssumptionReport(ok={self.ok})</code></p>" + notes_html(self.notes)
 
 
-class ChurnModel(_SurvivalRegression):
+class ChurnModel(SurvivalRegression):
     """Cox proportional-hazards model of churn (wraps ``lifelines.CoxPHFitter``).
 
     Parameters
@@ -357,15 +355,14 @@ class ChurnModel(_SurvivalRegression):
         notes.append(_t("note.ph.baseline"))
         return notes
 
+    @plot_doc
     def plot(self, ax=None, **kw):
         """Forest plot of hazard ratios with their intervals (log scale).
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         self._check_fitted("plot")
         from cxlab.survival._plots import forest_plot

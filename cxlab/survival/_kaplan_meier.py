@@ -16,6 +16,7 @@ import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._estimator import Estimator
+from cxlab._plots import plot_doc
 from cxlab.data._groups import customer_groups
 from cxlab.exceptions import (
     NotFittedError,
@@ -277,17 +278,16 @@ class KaplanMeier(Estimator):
         self._check_fitted("logrank")
         return _logrank(self._d, self._e, self._labels, pairwise=pairwise)
 
+    @plot_doc
     def plot(self, ax=None, *, ci: bool = True, title: str | None = None):
         """Kaplan-Meier curves with confidence bands; returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         ci : bool, default=True
             Shade the confidence bands.
-        title : str, optional
-            Figure title; a default one when None.
+        %(title)s
         """
         from cxlab.survival._plots import km_plot
 

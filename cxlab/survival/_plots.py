@@ -11,7 +11,7 @@ import pandas as pd
 
 from cxlab._display import group_label
 from cxlab._plots import get_axes as _axes
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab.i18n._messages import t as _t
 from cxlab.i18n._messages import word as _word
 
@@ -19,6 +19,7 @@ __all__ = ["km_plot", "forest_plot", "clv_plot", "retention_plot"]
 
 
 @localized
+@plot_doc
 def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool = True, by=None):
     """Step curves with shaded confidence bands.
 
@@ -32,10 +33,8 @@ def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool
     curves : DataFrame
         Curves from :meth:`KaplanMeier.curves` (``time``, ``survival``, ``lower``,
         ``upper``, ``group``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     ci : bool, default=True
         Shade the confidence bands.
     by : str, optional
@@ -60,6 +59,7 @@ def km_plot(curves: pd.DataFrame, *, ax=None, title: str | None = None, ci: bool
 
 
 @localized
+@plot_doc
 def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, label="hazard ratio"):
     """Hazard (or time) ratios with intervals on a log axis; 1 = no effect.
 
@@ -70,10 +70,8 @@ def forest_plot(ratios: pd.DataFrame, *, ax=None, title: str | None = None, labe
     ratios : DataFrame
         One row per covariate with the ratio and its ``lower``/``upper`` bounds (e.g.
         ``ChurnModel.hazard_ratios_``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     label : str, default="hazard ratio"
         Name of the ratio, for the axis label.
     """
@@ -116,6 +114,7 @@ def _plain_log_ticks(ax, lo: float, hi: float) -> None:
 
 
 @localized
+@plot_doc
 def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     """Bars of expected CLV per group with interval whiskers.
 
@@ -123,10 +122,8 @@ def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
     ----------
     summary : DataFrame
         CLV by group with ``clv``, ``lower``, ``upper`` (``CLVResult.table``).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     """
     ax = _axes(ax)
     s = summary
@@ -144,6 +141,7 @@ def clv_plot(summary: pd.DataFrame, *, ax=None, title: str | None = None):
 
 
 @localized
+@plot_doc
 def retention_plot(projection: pd.DataFrame, observed=None, *, ax=None, title=None):
     """Projected survival (with band) and, optionally, the observed share surviving.
 
@@ -154,10 +152,8 @@ def retention_plot(projection: pd.DataFrame, observed=None, *, ax=None, title=No
         (:meth:`ShiftedBetaGeometric.project`).
     observed : array-like, optional
         Observed survivors by period, drawn as points.
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
-    title : str, optional
-        Figure title; a default one when None.
+    %(ax)s
+    %(title)s
     """
     ax = _axes(ax)
     ax.plot(projection.index, projection["survival"], marker=".", label="sBG projection")

@@ -32,7 +32,7 @@ def ratio_table(summary: pd.DataFrame, alpha: float, name: str) -> pd.DataFrame:
     return out
 
 
-class _SurvivalRegression(Estimator):
+class SurvivalRegression(Estimator):
     """Shared plumbing of the Cox and AFT churn models (checks, design, predictions)."""
 
     _model_name = "the model"

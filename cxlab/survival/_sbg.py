@@ -36,6 +36,7 @@ from scipy import optimize, special, stats
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._estimator import Estimator
+from cxlab._plots import plot_doc
 from cxlab.exceptions import ConvergenceError, DataError, NotFittedError, ParameterError
 
 __all__ = ["ShiftedBetaGeometric"]
@@ -294,6 +295,7 @@ class ShiftedBetaGeometric(Estimator):
         z = stats.norm.ppf(1 - round(1 - self.confidence, 12) / 2)
         return float(est), float(est * np.exp(-z * se / est)), float(est * np.exp(z * se / est))
 
+    @plot_doc
     def plot(self, periods: int | None = None, ax=None, **kw):
         """Projected survival with its band and the observed counts.
 
@@ -301,10 +303,8 @@ class ShiftedBetaGeometric(Estimator):
         ----------
         periods : int, optional
             Periods to project (default: twice the fitted ones).
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
-        **kw
-            Passed on to the plotting function.
+        %(ax)s
+        %(kw)s
         """
         from cxlab.survival._plots import retention_plot
 

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from cxlab._deprecation import renamed_parameter
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.i18n._messages import t as _t
@@ -115,6 +115,7 @@ def journey_of(data, customer_id=None) -> pd.DataFrame:
 
 
 @localized
+@plot_doc
 def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     """Timeline of one journey (from :func:`journey_of`): stage by day, marker by channel.
 
@@ -124,8 +125,7 @@ def plot_journey(journey: pd.DataFrame, ax=None, *, catalog=None):
     ----------
     journey : DataFrame
         One customer's events (:func:`journey_of`).
-    ax : matplotlib Axes, optional
-        Axes to draw on; a new figure by default.
+    %(ax)s
     catalog : StageCatalog, optional
         Stage order and names (default: the default catalog).
     """

@@ -81,7 +81,7 @@ class RetentionBase:
         random_state=0,
     ) -> RetentionBase:
         """Fit today's curve (:class:`cxlab.KaplanMeier`) and CLV (:func:`cxlab.survival_clv`)."""
-        from cxlab.survival._clv import _revenue_events, survival_clv
+        from cxlab.survival._clv import revenue_events, survival_clv
         from cxlab.survival._kaplan_meier import kaplan_meier
         from cxlab.survival._table import survival_table
 
@@ -102,7 +102,7 @@ class RetentionBase:
             n_bootstrap=n_bootstrap,
             random_state=random_state,
         ).table.iloc[0]
-        u, r, _ = _revenue_events(data.events, table, False, horizon_days)
+        u, r, _ = revenue_events(data.events, table, False, horizon_days)
         d = np.sort(table["tenure_days"].to_numpy(float))
         at_risk = len(d) - np.searchsorted(d, u, side="left")
         t = curve["time"].to_numpy(float)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.exceptions import DataError, ParameterError
+from cxlab.data._groups import customer_groups
+from cxlab.exceptions import ParameterError
 from cxlab.value._chain import change_row, check_absorbing, conversion, replace_row
 from cxlab.value._scenarios import experience_outcomes, nps_outcomes
 
@@ -172,35 +173,25 @@ def baseline_nps(state, conv_by_group) -> np.ndarray | None:
 
 
 def group_labels(data, groups):
-    """A function mapping customer ids to group labels (all ``"all"`` without groups)."""
-    if groups is None:
-        return lambda ids, table: np.full(len(ids), "all", dtype=object)
-    if isinstance(groups, str):
-        if groups not in data.customers.columns:
-            raise ParameterError(
-                f"groups={groups!r} is not a column of the customers table; "
-                f"columns: {list(data.customers.columns)}"
-            )
-        series = data.customers.set_index("customer_id")[groups]
-    elif isinstance(groups, pd.Series):
-        series = groups
-    else:
-        raise ParameterError("groups must be a customers column name or a Series by customer_id.")
-    series = series.astype(object)
+    """A function ``label_of(ids, table)``: the group label (str) of each customer id.
+
+    ``groups`` is read by :func:`cxlab.data.customer_groups` (a customers
+    column or a Series/dict by customer id); None gives ``"all"`` to everyone.
+    Every customer asked for must have a group (the error names ``table``).
+    """
 
     def label_of(ids, table):
-        labels = series.reindex(ids).to_numpy()
-        bad = pd.isna(labels)
-        if bad.any():
-            raise DataError(
-                "customers have no group label",
-                table=table,
-                column="customer_id",
-                n_rows=int(bad.sum()),
-                example_ids=np.asarray(ids)[bad][:5].tolist(),
-                fix="give every customer a group (or leave groups=None)",
-            )
-        return labels.astype(str)
+        if groups is None:
+            return np.full(len(ids), "all", dtype=object)
+        labels = customer_groups(
+            groups,
+            data.customers,
+            ids=ids,
+            ids_table=table,
+            what="customers table",
+            param="groups",
+        )
+        return labels.to_numpy(dtype=str)
 
     return label_of
 

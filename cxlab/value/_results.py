@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._display import ReadableTable
-from cxlab._plots import localized
+from cxlab._plots import localized, plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._language import get_language
@@ -358,6 +358,7 @@ class WhatIfResult(NotedResult):
         return pd.Series({"estimate": s["change"], "lower": s["lower"], "upper": s["upper"]})
 
     @localized
+    @plot_doc
     def plot(self, ax=None, *, metrics=("conversion_rate", "retention", "clv", "revenue", "value")):
         """Relative change (%) of each metric with its interval; returns the Axes.
 
@@ -365,8 +366,7 @@ class WhatIfResult(NotedResult):
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         metrics : sequence of str
             Metrics shown (default: conversion rate, retention, CLV, revenue,
             value).
@@ -469,13 +469,13 @@ class ValueRanking(NotedResult):
         return out.set_index("rank")
 
     @localized
+    @plot_doc
     def plot(self, ax=None):
         """Value created by each scenario with its interval; returns the Axes.
 
         Parameters
         ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on; a new figure by default.
+        %(ax)s
         """
         import matplotlib.pyplot as plt
 

@@ -26,7 +26,7 @@ __all__ = ["experience_outcomes", "nps_draws", "nps_outcomes"]
 NPS_DRIVERS = ("csat", "support_contacts", "loyalty_member")
 
 
-def _contact_grid(n_obs, dc, gamma, csat, mediated: bool):
+def contact_grid(n_obs, dc, gamma, csat, mediated: bool):
     """Grid of counterfactual support contacts and their probabilities, shape (n, K)."""
     n_obs = n_obs.astype(np.int64)
     if not mediated:
@@ -82,7 +82,7 @@ def experience_outcomes(state, view, b, params, lin, outcomes):
     if mediated:
         g = state.gamma[b]
         gamma = (g[0] + view["D"][idx] @ g[2:], g[1])  # per-pattern intercept with groups
-    k, pk = _contact_grid(n_obs[idx], dc[idx], gamma, csat[idx], mediated)
+    k, pk = contact_grid(n_obs[idx], dc[idx], gamma, csat[idx], mediated)
     lin_k = lin[idx, None] + b_c * dc[idx, None] + b_s * (k - n_obs[idx, None])
     d2, a2, s2 = state.life(np.exp(lin_k), state.theta[b], state.spend[b]["p_onb"])
     ddays[idx] = np.sum(pk * d2, axis=1)

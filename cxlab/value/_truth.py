@@ -31,7 +31,7 @@ from cxlab.value._chain import change_row, conversion, replace_row
 from cxlab.value._engine import target_mask
 from cxlab.value._owner import lifetime
 from cxlab.value._results import METRICS
-from cxlab.value._scenarios import _contact_grid
+from cxlab.value._scenarios import contact_grid
 
 __all__ = ["truth_what_if"]
 
@@ -116,7 +116,7 @@ def truth_what_if(model, data, scenario=None) -> pd.DataFrame:
         new = np.clip(csat + scenario.params["csat"], lo, hi)
         dc = np.where(mask, new - csat, 0.0)
         gamma0 = np.log(par["support_per_onboarding"]) - SUPPORT_CSAT_EFFECT * 3
-        k, pk = _contact_grid(
+        k, pk = contact_grid(
             n_obs,
             dc,
             (gamma0, SUPPORT_CSAT_EFFECT),

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from cxlab.data import customer_groups
-from cxlab.exceptions import DataError, DataWarning, ParameterError
+from cxlab.exceptions import (
+    DataError,
+    DataWarning,
+    GroupColumnError,
+    MissingColumnError,
+    ParameterError,
+)
 
 
 @pytest.fixture
@@ -65,13 +71,43 @@ def test_error_an_events_column_that_varies_within_a_customer(customers):
         customer_groups("channel", customers, events=events)
     assert err.value.example_ids == ["c1"]
     assert err.value.n_rows == 1
+    assert "period=" in str(err.value)  # how to compare over time instead
 
 
 def test_error_unknown_columns_name_what_the_table_has(customers):
     with pytest.raises(ParameterError, match=r"by=\['nope'\] are not columns of the customers"):
         customer_groups(["segment", "nope"], customers, what="customers table")
-    with pytest.raises(ParameterError, match="it has \\[\\]"):
-        customer_groups("segment", None)
+    with pytest.raises(
+        MissingColumnError, match=r"groups='nope' is not a column of the table \(it"
+    ):
+        customer_groups("nope", customers, param="groups")
+    with pytest.raises(ParameterError, match="no customers table to look it up in") as err:
+        customer_groups("segment", None, what="customers table")
+    assert isinstance(err.value, MissingColumnError) and err.value.column == "segment"
+
+
+def test_error_unknown_column_names_the_events_columns_too(customers):
+    events = pd.DataFrame({"customer_id": ["c1"], "channel": ["web"]})
+    with pytest.raises(GroupColumnError, match=r"nor of the events \(they have \['customer_id'"):
+        customer_groups("colour", customers, events=events)
+    with pytest.raises(GroupColumnError, match="and there is no table"):
+        customer_groups("colour", None, events=events)
+
+
+def test_ids_choose_and_order_the_customers(customers):
+    g = customer_groups("segment", customers, ids=["c3", "c1"])
+    assert g.index.tolist() == ["c3", "c1"] and g.tolist() == ["b", "b"]
+    assert list(g.cat.categories) == ["b"]  # only the groups present
+    # c4 has no region but is not asked for
+    assert customer_groups("region", customers, ids=["c1", "c3"]).tolist() == ["n", "s"]
+
+
+def test_error_ids_without_a_group_name_their_table(customers):
+    s = pd.Series({"c1": "x", "c2": "y"}, name="team")
+    with pytest.raises(DataError, match="have no 'team' group") as err:
+        customer_groups(s, ids=["c1", "c9", "c2", "c8"], ids_table="events")
+    assert err.value.table == "events" and err.value.example_ids == ["c9", "c8"]
+    assert err.value.n_rows == 2
 
 
 def test_error_missing_group_values_by_default(customers):

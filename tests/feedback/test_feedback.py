@@ -17,7 +17,7 @@ from cxlab.exceptions import (
     ScoreRangeError,
     SmallSampleWarning,
 )
-from cxlab.feedback._core import _estimate
+from cxlab.feedback._core import estimate_scores
 
 Z95 = 1.959963984540054
 
@@ -150,7 +150,7 @@ def _coverage(p, d, n, method, reps=4000, seed=0):
     draws = rng.multinomial(n, [d, 1 - p - d, p], size=reps)
     hist = np.zeros((reps, 11), dtype=np.int64)
     hist[:, 0], hist[:, 7], hist[:, 9] = draws[:, 0], draws[:, 1], draws[:, 2]
-    est = _estimate(hist, "nps", method, 0.95, 1000, rng)
+    est = estimate_scores(hist, "nps", method, 0.95, 1000, rng)
     true = 100 * (p - d)
     return float(np.mean((est["lower"] <= true) & (true <= est["upper"])))
 
@@ -184,7 +184,7 @@ def test_csat_wilson_coverage(share, n):
     sat = rng.binomial(n, share, size=4000)
     hist = np.zeros((4000, 5), dtype=np.int64)
     hist[:, 4], hist[:, 1] = sat, n - sat
-    est = _estimate(hist, "csat", "wilson", 0.95, 0, rng)
+    est = estimate_scores(hist, "csat", "wilson", 0.95, 0, rng)
     cov = np.mean((est["lower"] <= 100 * share) & (100 * share <= est["upper"]))
     assert 0.93 <= cov <= 0.97
 
@@ -195,7 +195,7 @@ def test_ces_t_coverage():
     true = probs @ np.arange(1, 8)
     rng = np.random.default_rng(2)
     hist = rng.multinomial(50, probs, size=4000)
-    est = _estimate(hist, "ces", "t", 0.95, 0, rng)
+    est = estimate_scores(hist, "ces", "t", 0.95, 0, rng)
     cov = np.mean((est["lower"] <= true) & (true <= est["upper"]))
     assert 0.935 <= cov <= 0.965
 

@@ -12,8 +12,8 @@ from scipy import stats
 
 import cxlab
 from cxlab.exceptions import EmptyTableError, ParameterError, SmallSampleWarning
-from cxlab.feedback._compare import _difference
-from cxlab.feedback._core import _estimate
+from cxlab.feedback._compare import score_difference
+from cxlab.feedback._core import estimate_scores
 
 Z95 = 1.959963984540054
 
@@ -85,11 +85,11 @@ def test_nps_difference_coverage_and_type_one_error(n, method):
     pa, pb = [0.2, 0.3, 0.5], [0.3, 0.3, 0.4]  # true difference +20 points
     ha = nps_hist(rng.multinomial(n, pa, size=4000))
     hb = nps_hist(rng.multinomial(n, pb, size=4000))
-    d = _difference(ha, hb, "nps", method, 0.95, 0, rng)
+    d = score_difference(ha, hb, "nps", method, 0.95, 0, rng)
     cover = np.mean((d["lower"] <= 20) & (20 <= d["upper"]))
     assert 0.93 <= cover <= 0.965
     hb0 = nps_hist(rng.multinomial(n, pa, size=4000))  # no difference
-    d0 = _difference(ha, hb0, "nps", method, 0.95, 0, rng)
+    d0 = score_difference(ha, hb0, "nps", method, 0.95, 0, rng)
     assert 0.035 <= np.mean(d0["p_value"] < 0.05) <= 0.07
 
 
@@ -181,13 +181,13 @@ def test_sample_size_margin_by_simulation():
     assert n == 223  # 1.96^2 * (0.65 - 0.25^2) / 0.1^2 - 3 = 222.7
     rng = np.random.default_rng(1)
     h = nps_hist(rng.multinomial(n, [0.2, 0.35, 0.45], size=2000))
-    est = _estimate(h, "nps", "adjusted-wald", 0.95, 0, rng)
+    est = estimate_scores(h, "nps", "adjusted-wald", 0.95, 0, rng)
     assert np.mean((est["upper"] - est["lower"]) / 2) == pytest.approx(10, abs=0.2)
     m = cxlab.survey_sample_size("csat", margin=5, share=0.7)
     sat = rng.binomial(m, 0.7, size=2000)
     hc = np.zeros((2000, 5), dtype=np.int64)
     hc[:, 4], hc[:, 0] = sat, m - sat
-    est = _estimate(hc, "csat", "wilson", 0.95, 0, rng)
+    est = estimate_scores(hc, "csat", "wilson", 0.95, 0, rng)
     assert np.mean((est["upper"] - est["lower"]) / 2) == pytest.approx(5, abs=0.15)
 
 
@@ -196,7 +196,7 @@ def test_sample_size_power_by_simulation():
     rng = np.random.default_rng(2)
     ha = nps_hist(rng.multinomial(n, [0.2, 0.35, 0.45], size=3000))
     hb = nps_hist(rng.multinomial(n, [0.275, 0.35, 0.375], size=3000))  # 15 points lower
-    d = _difference(ha, hb, "nps", "adjusted-wald", 0.95, 0, rng)
+    d = score_difference(ha, hb, "nps", "adjusted-wald", 0.95, 0, rng)
     assert np.mean(d["p_value"] < 0.05) == pytest.approx(0.8, abs=0.04)
     nc = cxlab.survey_sample_size("ces", difference=0.5, sd=1.5)
     assert nc == math.ceil((Z95 + stats.norm.ppf(0.8)) ** 2 * 2 * 1.5**2 / 0.25)

@@ -11,6 +11,7 @@ from cxlab.data._catalog import DROP_STATE, END_STATE, START_STATE
 from cxlab.exceptions import (
     DataError,
     DataWarning,
+    GroupColumnError,
     NotFittedError,
     ParameterError,
     SmallSampleWarning,
@@ -224,6 +225,37 @@ def test_fit_groups_recovers_each_persona_chain(mixed):
     assert table.columns[0] == "persona" and len(table) == 4 * 3 * 4
     by_segment = cxlab.MarkovChain(journey="buyer").fit_groups(mixed, by="segment")
     assert set(by_segment) == {"business", "consumer"}
+
+
+def test_fit_groups_reads_by_like_every_other_analysis(mixed):
+    chain = cxlab.MarkovChain(journey="buyer")
+    persona = mixed.truth.persona
+    events = mixed.events.assign(persona=mixed.events["customer_id"].map(persona))
+    from_events = chain.fit_groups(events, by="persona")  # constant within each customer
+    assert (
+        from_events.n_customers.to_dict()
+        == chain.fit_groups(mixed, by=persona).n_customers.to_dict()
+    )
+    with pytest.raises(
+        GroupColumnError, match="'colour' is not a column of the customers table"
+    ) as e:
+        chain.fit_groups(mixed, by="colour")
+    assert "nor of the events" in str(e.value) and "segment" in str(e.value)
+    with pytest.raises(DataError, match="changes within a customer's journey") as e:
+        chain.fit_groups(mixed, by="channel")
+    assert "period=" in str(e.value) and len(e.value.example_ids) == 5
+    partial = persona.iloc[:100]
+    for call in (
+        lambda: chain.fit_groups(mixed, by=partial),
+        lambda: cxlab.markov_homogeneity_test(mixed, by=partial, journey="buyer"),
+    ):
+        with pytest.raises(DataError, match="customers have no 'persona' group") as e:
+            call()
+        assert e.value.table == "events" and e.value.n_rows == len(mixed.customers) - 100
+    with pytest.raises(ParameterError, match="by= is required"):
+        chain.fit_groups(mixed, by=None)
+    with pytest.raises(ParameterError, match="by must be None, a column name"):
+        chain.fit_groups(mixed, by=3)
 
 
 def test_simulate_round_trip_and_reproducibility(one_persona):

@@ -417,13 +417,17 @@ def test_bad_scenarios(one_persona):
 
 
 def test_bad_groups(small_data):
-    with pytest.raises(ParameterError, match="not a column"):
+    with pytest.raises(ParameterError, match="groups='favourite_colour' is not a column") as e:
         cxlab.ValueModel(n_bootstrap=20).fit(small_data, groups="favourite_colour")
+    assert "segment" in str(e.value)  # names the columns the customers table has
     partial = small_data.truth.persona.iloc[:100]
-    with pytest.raises(DataError, match="no group label") as err:
+    with pytest.raises(DataError, match="customers have no 'persona' group") as err:
         cxlab.ValueModel(n_bootstrap=20).fit(small_data, groups=partial)
+    assert err.value.table == "events"
     assert err.value.n_rows == len(small_data.customers) - 100
     assert len(err.value.example_ids) == 5
+    with pytest.raises(ParameterError, match="groups must be None, a column name"):
+        cxlab.ValueModel(n_bootstrap=20).fit(small_data, groups=3)
 
 
 # -- interval coverage by repeated simulation -------------------------------------------------
