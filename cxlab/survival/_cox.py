@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from cxlab._deprecation import alpha_to_confidence, renamed_parameter
-from cxlab._display import notes_html
 from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import ConvergenceError, ParameterError, StatisticalWarning
@@ -70,13 +69,6 @@ class AssumptionReport(NotedResult):
 
     def _head(self) -> str:
         return f"AssumptionReport(ok={self.ok})"
-
-    def _repr_html_(self) -> str | None:
-        """Out of English, the notes as a numbered list that wraps in the reader's direction
-        (English keeps the plain text of ``repr``)."""
-        if get_language() == "en":
-            return None
-        return f"<p><code>AssumptionReport(ok={self.ok})</code></p>" + notes_html(self.notes)
 
 
 class ChurnModel(SurvivalRegression):
