@@ -282,6 +282,11 @@ def _flag(condition):
     return nw.when(condition).then(nw.lit(1)).otherwise(nw.lit(0))
 
 
+def _count(condition):
+    """A condition as 0/1 (a cast: cheaper than a ``when`` on pandas)."""
+    return condition.cast(nw.Int64)
+
+
 def _stage_is(stage):
     return nw.col("stage") == stage if stage is not None else nw.lit(False)
 
@@ -291,49 +296,91 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
 
     Event order is time, and at equal times the catalog's stage order (the order
     :func:`cxlab.load` sorts events in): the start is the first ``start`` event
-    (start events at that same instant count as one start); the follow-up runs from
-    it to the end (the churn event itself included; every event of the end instant
-    when censored or churned by inactivity).
+    (start events at that same instant count as one start, events of that instant
+    ranked before the start stage come before it); the follow-up runs from it to the
+    end, every event of the end instant included.
+
+    As hand-written SQL would: the starts and churns (few events) give each customer's
+    follow-up; it is joined to the events once and one grouping by customer gives
+    every count (each subplan runs once in a lazy engine).
     """
     t, stage = nw.col("timestamp"), nw.col("stage")
-    start_t = nw.col("start")
+    start, end = nw.col("start"), nw.col("end")
     obs_end = _ts(spec.obs_end)
-    starts = (
-        lf.with_columns(nw.when(stage == spec.start).then(t).alias("start"))
+    starts = lf.filter(stage == spec.start).group_by("customer_id").agg(t.min().alias("start"))
+    churns = (
+        lf.filter(_stage_is(spec.churn_stage) & (t <= obs_end))
+        .select("customer_id", "timestamp")
+        .join(starts, on="customer_id", how="left")
+        .with_columns(nw.when(t >= start).then(t).alias("churn_t"))
         .group_by("customer_id")
-        .agg(start_t.min())
+        .agg(nw.col("churn_t").min())
     )
-    ev = lf.join(starts, on="customer_id", how="left")
-    is_churn = _stage_is(spec.churn_stage) & (t <= obs_end)
-    win_end = start_t + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
-    per = (
-        ev.with_columns(
-            nw.when(is_churn & (t >= start_t)).then(t).alias("churn_t"),
-            _flag(is_churn & (start_t.is_null() | (t < start_t))).alias("bad_churn"),
-            _flag(
-                _stage_is(spec.support) & (t > start_t) & (t <= win_end) & (t <= obs_end)
-            ).alias("support_contacts"),
-            nw.when((stage == spec.start) & (t == start_t))
+    # the start events (few): their revenue, and their channel as a code (no text is
+    # aggregated; the first in the list)
+    first = (
+        lf.filter(stage == spec.start)
+        .join(starts, on="customer_id")
+        .filter(t == start)
+        .select(
+            "customer_id",
+            nw.col("revenue").alias("first_revenue"),
+            nw.sum_horizontal(
+                *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
+            ).alias("purchase_channel"),
+        )
+        .group_by("customer_id")
+        .agg(nw.col("first_revenue").sum(), nw.col("purchase_channel").min())
+    )
+    spans = starts.join(churns, on="customer_id", how="left")
+    if spec.churn != "event":
+        spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
+    spans = spans.with_columns(**_follow_up(spec)).select("customer_id", "start", "end", "kind")
+    r_start = spec.rank(spec.start)
+    span = (
+        (start < _ts(spec.censor_at))
+        & ((t > start) | ((t == start) & ~stage.is_in(spec.stages[:r_start])))
+        & (t <= end)
+    ).fill_null(False)
+    win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
+    in_span = nw.col("in_span")
+    ev = (
+        lf.join(spans, on="customer_id", how="left")
+        .with_columns(span.alias("in_span"))
+        .with_columns(
+            # revenue of the follow-up after the start events
+            nw.when(in_span & ~((stage == spec.start) & (t == start)))
             .then(nw.col("revenue"))
             .otherwise(nw.lit(0.0))
-            .alias("first_revenue"),
-        )
-        .group_by("customer_id")
-        .agg(
-            start_t.min(),
-            nw.col("churn_t").min(),
-            nw.col("bad_churn").sum(),
-            nw.col("support_contacts").sum(),
-            nw.col("first_revenue").sum(),
+            .alias("revenue_after_start"),
+            _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
+            .fill_null(0)
+            .alias("support_contacts"),
+            _count(
+                _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
+            ).alias("bad_churn"),
+            nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
+            _count(~in_span).alias("outside"),
         )
     )
-    if spec.churn != "event":
-        per = per.join(_inactivity(ev, spec), on="customer_id", how="left")
-    per = per.with_columns(**_follow_up(spec))
-    return _collect(per, ev, spec)
+    per = (
+        ev.group_by("customer_id")
+        .agg(
+            nw.col("start", "end", "kind").min(),
+            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
+            # distinct channels of the follow-up (n_unique counts events outside as one null)
+            nw.col("span_channel").n_unique(),
+            nw.col("outside").max(),
+        )
+        .join(first, on="customer_id", how="left")
+    )
+    out = to_pandas(per)
+    outside = out.pop("outside").to_numpy(dtype=float, na_value=0) > 0
+    out["n_channels"] = out.pop("span_channel").to_numpy(dtype=np.int64) - outside
+    return out
 
 
-def _inactivity(ev, spec: _Spec):
+def _inactivity(lf, starts, spec: _Spec):
     """Per customer: the last activity before the first silence longer than the threshold."""
     t = nw.col("timestamp")
     activity = (t >= nw.col("start")) & (t <= _ts(spec.obs_end))
@@ -342,7 +389,9 @@ def _inactivity(ev, spec: _Spec):
     gap = nw.lit(pd.Timedelta(spec.thr, "ns").to_pytimedelta())
     following = t.shift(-1).over("customer_id", order_by="timestamp").fill_null(_ts(spec.obs_end))
     return (
-        ev.filter(activity)
+        lf.select("customer_id", "timestamp", "stage")
+        .join(starts, on="customer_id")
+        .filter(activity)
         .select("customer_id", "timestamp")
         .with_columns(following.alias("_next"))
         .with_columns(nw.when(nw.col("_next") > t + gap).then(t).alias("inactive_t"))
@@ -371,54 +420,12 @@ def _follow_up(spec: _Spec) -> dict:
     }
 
 
-def _collect(per, ev, spec: _Spec) -> pd.DataFrame:
-    """Revenue after the start, channels used and the start's channel, then to pandas."""
-    t, stage = nw.col("timestamp"), nw.col("stage")
-    start_t, end = nw.col("start"), nw.col("end")
-    r_start = spec.rank(spec.start)
-    r_churn = spec.rank(spec.churn_stage)
-    from_start = (t > start_t) | ((t == start_t) & stage.is_in(spec.stages[r_start:]))
-    after_start = (t > start_t) | ((t == start_t) & stage.is_in(spec.stages[r_start + 1 :]))
-    to_end = (t < end) | (
-        (t == end) & ((nw.col("kind") != 1) | stage.is_in(spec.stages[: r_churn + 1]))
-    )
-    spans = per.filter(~start_t.is_null() & (start_t < _ts(spec.censor_at))).select(
-        "customer_id", "end", "kind"
-    )
-    inside = ev.join(spans, on="customer_id", how="inner").filter(from_start & to_end)
-    journey = (
-        inside.with_columns(
-            nw.when(after_start).then(nw.col("revenue")).otherwise(nw.lit(0.0)).alias("rev")
-        )
-        .group_by("customer_id")
-        .agg(nw.col("rev").sum().alias("revenue_after_start"), nw.col("channel").n_unique())
-        .rename({"channel": "n_channels"})
-    )
-    # the start's channel: the first in the channel list (a code, so no text is aggregated)
-    codes = [
-        nw.when(nw.col("channel") == name).then(nw.lit(i)).otherwise(nw.lit(0))
-        for i, name in enumerate(spec.channels)
-    ]
-    known = nw.col("channel").is_in(spec.channels)
-    channel = (
-        inside.filter((stage == spec.start) & (t == start_t))
-        .select("customer_id", nw.sum_horizontal(*codes).alias("c"), _flag(known).alias("k"))
-        .with_columns(nw.when(nw.col("k") == 1).then(nw.col("c")).alias("purchase_channel"))
-        .group_by("customer_id")
-        .agg(nw.col("purchase_channel").min())
-    )
-    out = per.join(journey, on="customer_id", how="left").join(
-        channel, on="customer_id", how="left"
-    )
-    return to_pandas(out)
-
-
 # -- checks on the per-customer rows --------------------------------------------------
 
 
 def _check_churn_before_start(per: pd.DataFrame, start_stage, invalid_churn) -> None:
     """Churn events before the first start event: an error, or ignored with a warning."""
-    bad = per["bad_churn"].to_numpy(dtype=np.int64)
+    bad = per["bad_churn"].to_numpy(dtype=float, na_value=0).astype(np.int64)
     if not bad.any():
         return
     ids = np.sort(per["customer_id"].to_numpy()[bad > 0])[:5].tolist()
@@ -475,14 +482,18 @@ def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
             "tenure_days": (end - start) / NS_PER_DAY,
             "churned": kind > 0,
             "churn_kind": pd.Categorical.from_codes(kind - 1, categories=["event", "inactivity"]),
-            "first_revenue": per["first_revenue"].to_numpy(dtype=float),
+            "first_revenue": per["first_revenue"].to_numpy(dtype=float, na_value=0.0),
             "revenue_after_start": per["revenue_after_start"].to_numpy(dtype=float, na_value=0.0),
             "purchase_channel": pd.Categorical.from_codes(
                 per["purchase_channel"].to_numpy(dtype=float, na_value=-1).astype(np.int64),
                 categories=spec.channels,
             ),
-            "n_channels": np.maximum(per["n_channels"].to_numpy(dtype=np.int64, na_value=0), 1),
-            "support_contacts": per["support_contacts"].to_numpy(dtype=np.int64),
+            "n_channels": np.maximum(per["n_channels"].to_numpy(dtype=float, na_value=0), 1).astype(
+                np.int64
+            ),
+            "support_contacts": per["support_contacts"]
+            .to_numpy(dtype=float, na_value=0)
+            .astype(np.int64),
         },
         index=pd.Index(per["customer_id"].to_numpy(), name="customer_id"),
     )
@@ -494,7 +505,9 @@ def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
 def _channel_names(data, catalog) -> list:
     """The study's channels in order: a categorical column's categories, else the catalog's."""
     events = data.events
-    if isinstance(events, pd.DataFrame) and isinstance(events["channel"].dtype, pd.CategoricalDtype):
+    if isinstance(events, pd.DataFrame) and isinstance(
+        events["channel"].dtype, pd.CategoricalDtype
+    ):
         return [str(c) for c in events["channel"].cat.categories]
     return [*catalog.channels, UNKNOWN_CHANNEL]
 
@@ -505,7 +518,7 @@ def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.nd
     Reads the support contacts of the window and the resolution events into memory
     (a few per customer).
     """
-    t, stage = nw.col("timestamp"), nw.col("stage")
+    stage = nw.col("stage")
     keep = _stage_is(spec.support) | (stage == resolve_stage)
     rows = to_pandas(lf.filter(keep).select("customer_id", "timestamp", "stage"))
     pos = table.index.get_indexer(rows["customer_id"])
@@ -522,7 +535,9 @@ def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.nd
         & (times <= spec.obs_end)
     )
     resolved = ok & (stages == resolve_stage)
-    return _time_to_resolve(pos, times, np.flatnonzero(support), np.flatnonzero(resolved), len(table))
+    return _time_to_resolve(
+        pos, times, np.flatnonzero(support), np.flatnonzero(resolved), len(table)
+    )
 
 
 # -- customers, feedback, extra columns and persona ---------------------------------
