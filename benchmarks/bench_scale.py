@@ -172,7 +172,11 @@ def main(argv=None) -> None:
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--no-pandas", action="store_true", help="skip the in-memory rows")
     parser.add_argument(
-        "--tasks", nargs="+", default=["validation", "features", "survival"], help="rows to run"
+        "--tasks",
+        "--only",
+        nargs="+",
+        default=["validation", "features", "survival"],
+        help="tasks to run",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -38,22 +38,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cxlab.data import _messages as messages
 from cxlab.data._catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL, StageCatalog
 from cxlab.exceptions import (
     AmbiguousDateError,
     DataTypeError,
-    DuplicateEventError,
     DuplicateIdError,
-    EmptyTableError,
-    InvalidValueError,
-    MissingColumnError,
-    MissingIdError,
     MixedTimezoneError,
     OrphanRowsError,
     ParameterError,
     ScoreRangeError,
     TimestampError,
-    UnknownCategoryError,
 )
 
 __all__ = [
@@ -108,26 +103,10 @@ def without_signaling_nan(values):
 def _missing_columns(df, table, probs) -> bool:
     missing = [c for c in REQUIRED_COLUMNS[table] if c not in df.columns]
     if missing:
-        probs.errors.append(
-            MissingColumnError(
-                f"required column{'s' if len(missing) > 1 else ''} {missing} missing; "
-                f"found {list(df.columns)}",
-                table=table,
-                column=missing[0],
-                fix="rename your columns with columns={'your_name': "
-                f"'{missing[0]}'}} when loading (cxlab.load or cxlab.load_{table})",
-            )
-        )
+        probs.errors.append(messages.missing_columns(table, missing, list(df.columns)))
         return True
     if len(df) == 0:
-        probs.errors.append(
-            EmptyTableError(
-                "the table has no rows",
-                table=table,
-                n_rows=0,
-                fix="check the file, the query or the filter that produced it",
-            )
-        )
+        probs.errors.append(messages.empty_table(table))
         return True
     return False
 
@@ -136,15 +115,7 @@ def _check_ids(df, table, probs):
     missing = df["customer_id"].isna()
     if missing.any():
         rows = np.flatnonzero(missing.to_numpy())[:5].tolist()
-        probs.errors.append(
-            MissingIdError(
-                f"customer_id is missing at row positions {rows}",
-                table=table,
-                column="customer_id",
-                n_rows=int(missing.sum()),
-                fix="every row needs the customer it belongs to; remove or repair those rows",
-            )
-        )
+        probs.errors.append(messages.missing_ids(table, int(missing.sum()), rows))
 
 
 def parse_timestamps(
@@ -172,13 +143,8 @@ def parse_timestamps(
     if missing.any():
         rows = np.flatnonzero(missing.to_numpy())[:5].tolist()
         probs.errors.append(
-            TimestampError(
-                f"{col} is missing at row positions {rows}",
-                table=table,
-                column=col,
-                n_rows=int(missing.sum()),
-                example_ids=example_ids(df, missing),
-                fix="fill in the time of each event or remove those rows",
+            messages.missing_timestamps(
+                table, col, int(missing.sum()), rows, example_ids(df, missing)
             )
         )
         return None
@@ -444,13 +410,13 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
     missing = values.isna()
     if missing.any():
         probs.errors.append(
-            UnknownCategoryError(
-                f"{col} is missing at row positions {np.flatnonzero(missing.to_numpy())[:5].tolist()}",
-                table=table,
-                column=col,
-                n_rows=int(missing.sum()),
-                example_ids=example_ids(df, missing),
-                fix=fix,
+            messages.missing_category(
+                table,
+                col,
+                int(missing.sum()),
+                fix,
+                np.flatnonzero(missing.to_numpy())[:5].tolist(),
+                example_ids(df, missing),
             )
         )
         return None
@@ -459,24 +425,15 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
     if unknown.any():
         counts = text[unknown].value_counts().head(5).to_dict()
         probs.errors.append(
-            UnknownCategoryError(
-                f"values not in the catalog: {counts}; the catalog has {list(allowed)}",
-                table=table,
-                column=col,
-                n_rows=int(unknown.sum()),
-                example_ids=example_ids(df, unknown),
-                fix=fix,
+            messages.unknown_category(
+                table, col, counts, allowed, int(unknown.sum()), fix, example_ids(df, unknown)
             )
         )
         return None
     return pd.Categorical(text, categories=list(allowed))
 
 
-def _catalog_fix(what: str) -> str:
-    return (
-        f"map your {what} names to the catalog's, or pass "
-        f"catalog=cxlab.StageCatalog({what}=...) listing yours"
-    )
+_catalog_fix = messages.catalog_fix
 
 
 def _default_stage_channel(df, catalog: StageCatalog, probs) -> tuple:
@@ -529,36 +486,21 @@ def check_events(
     if "revenue" in df:
         rev = df["revenue"]
         if not pd.api.types.is_numeric_dtype(rev) or pd.api.types.is_bool_dtype(rev):
-            probs.errors.append(
-                DataTypeError(
-                    f"revenue must be numeric, found dtype {rev.dtype}",
-                    table=table,
-                    column="revenue",
-                    n_rows=len(rev),
-                    fix="convert to numbers (e.g. strip currency symbols)",
-                )
-            )
+            probs.errors.append(messages.revenue_not_numeric(table, rev.dtype, len(rev)))
         elif (bad := ~np.isfinite(rev.to_numpy(dtype=float, na_value=np.nan))).any():
             rows = np.flatnonzero(bad)[:5].tolist()
             kinds = "missing" if rev.isna().any() else "infinite"
             if rev.isna().any() and np.isinf(rev.to_numpy(dtype=float, na_value=0.0)).any():
                 kinds = "missing or infinite"
             probs.errors.append(
-                InvalidValueError(
-                    f"revenue is {kinds} at row positions {rows}",
-                    table=table,
-                    column="revenue",
-                    n_rows=int(bad.sum()),
-                    example_ids=example_ids(df, bad),
-                    fix="use 0 for events without revenue, and repair or remove infinite "
-                    "amounts (often a division by zero upstream)",
+                messages.revenue_not_finite(
+                    table, kinds, int(bad.sum()), rows, example_ids(df, bad)
                 )
             )
         elif (rev < 0).any():
             m = rev < 0
             probs.warnings.append(
-                f"events: column 'revenue' has {int(m.sum()):,} negative values "
-                f"(e.g. customer_id {example_ids(df, m)}); treated as refunds"
+                messages.negative_revenue(table, int(m.sum()), example_ids(df, m))
             )
     else:
         df["revenue"] = 0.0
@@ -615,15 +557,7 @@ def _duplicates(df: pd.DataFrame, on_duplicates: str, probs: Problems):
             f"column; e.g. customer_id {example_ids(df, dup)}) as on_duplicates='drop' asked",
         )
         return df.loc[~dup], None
-    return df, DuplicateEventError(
-        "the same event (identical in every column, revenue included) appears more than once",
-        table=table,
-        column="timestamp",
-        n_rows=int(dup.sum()),
-        example_ids=example_ids(df, dup),
-        fix="remove the copies, or load with on_duplicates='drop' (keep one) or "
-        "on_duplicates='sum' (one event, revenue summed)",
-    )
+    return df, messages.duplicate_events(table, int(dup.sum()), example_ids(df, dup))
 
 
 def sort_events(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import narwhals as nw
 
+from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL, StageCatalog
-from cxlab.data._schema import REQUIRED_COLUMNS, Problems, _catalog_fix
+from cxlab.data._schema import REQUIRED_COLUMNS, Problems
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import (
-    DataTypeError,
-    DuplicateEventError,
-    EmptyTableError,
-    InvalidValueError,
-    MissingColumnError,
-    MissingIdError,
     TimestampError,
-    UnknownCategoryError,
 )
 
 __all__ = ["check_events_in_engine", "event_problem_counts"]
@@ -99,38 +93,14 @@ def check_events_in_engine(frame, catalog: StageCatalog, *, duplicates: bool = T
     schema = lf.collect_schema()
     missing = [c for c in REQUIRED_COLUMNS[_TABLE] if c not in schema]
     if missing:
-        probs.errors.append(
-            MissingColumnError(
-                f"required column{'s' if len(missing) > 1 else ''} {missing} missing; "
-                f"found {list(schema)}",
-                table=_TABLE,
-                column=missing[0],
-                fix="rename your columns with columns={'your_name': "
-                f"'{missing[0]}'}} when loading (cxlab.load or cxlab.load_events)",
-            )
-        )
+        probs.errors.append(messages.missing_columns(_TABLE, missing, list(schema)))
         return probs
     counts = event_problem_counts(lf, catalog)
     if counts["rows"] == 0:
-        probs.errors.append(
-            EmptyTableError(
-                "the table has no rows",
-                table=_TABLE,
-                n_rows=0,
-                fix="check the file, the query or the filter that produced it",
-            )
-        )
+        probs.errors.append(messages.empty_table(_TABLE))
         return probs
     if counts["missing_id"]:
-        probs.errors.append(
-            MissingIdError(
-                f"customer_id is missing in {counts['missing_id']:,} rows",
-                table=_TABLE,
-                column="customer_id",
-                n_rows=counts["missing_id"],
-                fix="every row needs the customer it belongs to; remove or repair those rows",
-            )
-        )
+        probs.errors.append(messages.missing_ids(_TABLE, counts["missing_id"]))
     _check_timestamps(lf, schema, counts, probs)
     for col, what in (("stage", "stages"), ("channel", "channels")):
         _check_category(lf, col, what, catalog, counts, probs)
@@ -143,13 +113,11 @@ def check_events_in_engine(frame, catalog: StageCatalog, *, duplicates: bool = T
 def _check_timestamps(lf, schema, counts, probs) -> None:
     if counts["missing_timestamp"]:
         probs.errors.append(
-            TimestampError(
-                f"timestamp is missing in {counts['missing_timestamp']:,} rows",
-                table=_TABLE,
-                column="timestamp",
-                n_rows=counts["missing_timestamp"],
+            messages.missing_timestamps(
+                _TABLE,
+                "timestamp",
+                counts["missing_timestamp"],
                 example_ids=_examples(lf, nw.col("timestamp").is_null()),
-                fix="fill in the time of each event or remove those rows",
             )
         )
     elif not isinstance(schema["timestamp"], nw.Datetime):
@@ -173,16 +141,15 @@ def _check_category(lf, col, what, catalog, counts, probs) -> None:
             "fills it in for a purchase log)"
         )
         return
-    fix = _catalog_fix(what)
+    fix = messages.catalog_fix(what)
     if counts[f"missing_{col}"]:
         probs.errors.append(
-            UnknownCategoryError(
-                f"{col} is missing in {counts[f'missing_{col}']:,} rows",
-                table=_TABLE,
-                column=col,
-                n_rows=counts[f"missing_{col}"],
+            messages.missing_category(
+                _TABLE,
+                col,
+                counts[f"missing_{col}"],
+                fix,
                 example_ids=_examples(lf, nw.col(col).is_null()),
-                fix=fix,
             )
         )
     elif counts[f"unknown_{col}"]:
@@ -199,13 +166,8 @@ def _check_category(lf, col, what, catalog, counts, probs) -> None:
         table = to_pandas(values)
         top = dict(zip(table[col].astype(str), table["n"].astype(int)))
         probs.errors.append(
-            UnknownCategoryError(
-                f"values not in the catalog: {top}; the catalog has {list(allowed)}",
-                table=_TABLE,
-                column=col,
-                n_rows=counts[f"unknown_{col}"],
-                example_ids=_examples(lf, bad),
-                fix=fix,
+            messages.unknown_category(
+                _TABLE, col, top, allowed, counts[f"unknown_{col}"], fix, _examples(lf, bad)
             )
         )
 
@@ -214,32 +176,22 @@ def _check_revenue(lf, schema, counts, probs) -> None:
     if "revenue" not in schema:
         return
     if not schema["revenue"].is_numeric():
-        probs.errors.append(
-            DataTypeError(
-                f"revenue must be numeric, found dtype {schema['revenue']}",
-                table=_TABLE,
-                column="revenue",
-                n_rows=counts["rows"],
-                fix="convert to numbers (e.g. strip currency symbols)",
-            )
-        )
+        probs.errors.append(messages.revenue_not_numeric(_TABLE, schema["revenue"], counts["rows"]))
     elif counts["bad_revenue"]:
         rev = nw.col("revenue").cast(nw.Float64)
         probs.errors.append(
-            InvalidValueError(
-                f"revenue is missing or infinite in {counts['bad_revenue']:,} rows",
-                table=_TABLE,
-                column="revenue",
-                n_rows=counts["bad_revenue"],
+            messages.revenue_not_finite(
+                _TABLE,
+                "missing or infinite",
+                counts["bad_revenue"],
                 example_ids=_examples(lf, rev.is_null() | (rev.abs() == float("inf"))),
-                fix="use 0 for events without revenue, and repair or remove infinite "
-                "amounts (often a division by zero upstream)",
             )
         )
     elif counts["negative_revenue"]:
         probs.warnings.append(
-            f"events: column 'revenue' has {counts['negative_revenue']:,} negative values "
-            f"(e.g. customer_id {_examples(lf, nw.col('revenue') < 0)}); treated as refunds"
+            messages.negative_revenue(
+                _TABLE, counts["negative_revenue"], _examples(lf, nw.col("revenue") < 0)
+            )
         )
 
 
@@ -250,15 +202,4 @@ def _check_duplicates(lf, columns, probs) -> None:
     extra = int((found["_n"] - 1).sum())
     if extra:
         ids = found["customer_id"].drop_duplicates().sort_values().head(5).tolist()
-        probs.errors.append(
-            DuplicateEventError(
-                "the same event (identical in every column, revenue included) appears more "
-                "than once",
-                table=_TABLE,
-                column="timestamp",
-                n_rows=extra,
-                example_ids=ids,
-                fix="remove the copies upstream (an engine study is not rewritten by cxlab), "
-                "or load the study in memory with on_duplicates='drop'",
-            )
-        )
+        probs.errors.append(messages.duplicate_events(_TABLE, extra, ids))

@@ -16,23 +16,6 @@ from cxlab.exceptions import DataWarning, ParameterError
 NS_PER_DAY = 86_400 * 10**9
 
 
-def _distinct_in_ranges(values, first, last, n_values):
-    """Number of distinct ``values`` in each row range ``first[i]..last[i]`` (inclusive)."""
-    if len(first) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n_values > 63:
-        counts = np.empty(len(first), dtype=np.int64)
-        for i, (a, b) in enumerate(zip(first, last)):  # rare: more than 63 channels
-            counts[i] = len(np.unique(values[a : b + 1]))
-        return counts
-    # one bit per value, OR-ed over each range
-    bits = np.zeros(len(values) + 1, dtype=np.uint64)  # one spare row for the last edge
-    np.left_shift(np.uint64(1), values, out=bits[:-1], casting="unsafe", dtype=np.uint64)
-    edges = np.empty(2 * len(first), dtype=np.int64)
-    edges[0::2], edges[1::2] = first, last + 1
-    return np.bitwise_count(np.bitwise_or.reduceat(bits, edges)[0::2]).astype(np.int64)
-
-
 def _time_to_resolve(codes, t, s_rows, r_rows, n_cust):
     """Mean days from each support contact to the customer's next resolution event."""
     out = np.full(n_cust, np.nan)

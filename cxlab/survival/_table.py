@@ -31,6 +31,14 @@ window keeps what they did in it (e.g. the CSAT answered an hour after a
 purchase that turned out to be their last activity). For a strictly
 forward-looking model, start the clock at the end of the window (a landmark):
 keep ``table[table.tenure_days > window_days]`` and subtract ``window_days``.
+
+The event reductions (start, first churn, inactivity, support contacts, revenue and
+channels in the follow-up) are written once on narwhals (:mod:`cxlab.engines`) and run
+where the events are: pandas in memory, DuckDB out of core, Spark, polars. Events are
+ordered by time and, at equal times, by the catalog's stage order (the order
+:func:`cxlab.load` sorts them in), so the table does not depend on how rows are stored:
+start events of one customer at the same instant count as one start (``first_revenue``
+is their sum, ``purchase_channel`` the first of their channels in the catalog's order).
 """
 
 from __future__ import annotations
@@ -39,13 +47,14 @@ import logging
 import warnings
 from dataclasses import dataclass
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from cxlab.data._catalog import check_names, study_catalog
+from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
+from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival._covariates import (
-    _distinct_in_ranges,
     _join_customers,
     _join_extra,
     _join_feedback,
@@ -81,8 +90,9 @@ def survival_table(
     Parameters
     ----------
     data : CXData or LazyStudy
-        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``). A lazy
-        study's event columns are read into memory (not engine-aware yet).
+        Events, customers and feedback (``cxlab.load`` or ``cxlab.simulate``). On a lazy
+        study the event reductions run in its engine (DuckDB, Spark, polars) and one
+        row per customer comes back.
     churn : {"event", "inactivity", "either", "auto"}, default="event"
         What counts as churn (see the module docstring): an explicit churn
         event, a silence longer than ``inactivity_days`` (churn dated at the
@@ -188,40 +198,33 @@ def survival_table(
         if name is not None:
             check_names(name, catalog, argument=param)
     support_stage = support_stage or catalog.support_stage
-    events = _events_in_memory(data)
-    if len(events) == 0:
-        raise DataError("the events table is empty", table="events", fix="load some events")
-
-    log_ = _event_log(events)
     start_stage = start_stage or catalog.purchase_stage
-    s_start = _stage_code(log_.stage_names, start_stage, "start_stage")
-    churn_stage = catalog.churn_stage
-    if churn == "event" and churn_stage is None:
+    if churn == "event" and catalog.churn_stage is None:
         raise ParameterError(
             "the catalog has no churn stage, so churn='event' cannot work; "
             "use churn='inactivity' with inactivity_days=..."
         )
-    obs_end = _observation_end(observation_end, log_.t)
-    start_t, start_row = _first_start(log_, s_start)
-    churn_t, churn_row = _explicit_churn(
-        log_, churn_stage, start_t, obs_end, start_stage, invalid_churn
+    lf = _event_frame(data)
+    obs_end = _observation_end(observation_end, lf)
+    thr = 0 if churn == "event" else int(round(float(inactivity_days) * NS_PER_DAY))
+    spec = _Spec(
+        stages=list(catalog.stages),
+        channels=_channel_names(data, catalog),
+        start=start_stage,
+        churn_stage=catalog.churn_stage,
+        support=support_stage,
+        churn=churn,
+        obs_end=obs_end,
+        censor_at=obs_end - thr,
+        thr=thr,
+        win=int(round(window_days * NS_PER_DAY)),
     )
-    ends = _follow_up(
-        log_, churn, inactivity_days, obs_end, start_t, churn_t, churn_row, churn_stage
-    )
-    usable = _usable(log_, start_t, ends, start_stage)
-    table = _journey_table(
-        log_,
-        events,
-        usable,
-        start_t,
-        start_row,
-        ends,
-        obs_end,
-        window_days,
-        support_stage,
-        resolve_stage,
-    )
+    per = _per_customer(lf, spec)
+    _check_churn_before_start(per, start_stage, invalid_churn)
+    usable = _usable(per, spec)
+    table = _journey_table(per[usable], spec)
+    if resolve_stage is not None:
+        table["time_to_resolve_days"] = _resolve_times(lf, table, spec, resolve_stage)
     table = _join_covariates(table, data, start_stage, window_days, extra, persona)
     persona_note = table.attrs.pop("persona_note")
     if not table["churned"].any():
@@ -231,175 +234,235 @@ def survival_table(
             DataWarning,
             stacklevel=2,
         )
+    has_start = per["start"].notna().to_numpy()
     table.attrs["survival"] = {
         "churn": churn,
         "inactivity_days": inactivity_days,
         "observation_end": str(pd.Timestamp(obs_end)),
-        "censored_at": str(pd.Timestamp(ends.censor_at)),
+        "censored_at": str(pd.Timestamp(spec.censor_at)),
         "start_stage": start_stage,
         "window_days": window_days,
         "support_stage": support_stage,
         "persona": persona_note,
-        "excluded_no_follow_up": int((ends.has_start & ~usable).sum()),
-        "customers_without_start": int(log_.n_cust - ends.has_start.sum()),
+        "excluded_no_follow_up": int((has_start & ~usable).sum()),
+        "customers_without_start": int((~has_start).sum()),
     }
     log.info("survival table: %d customers, %d churned", len(table), int(table["churned"].sum()))
     return table
 
 
-# -- the event log in (customer, time) order -------------------------------------
+# -- the event reductions, written once (narwhals) -----------------------------------
 
 
-@dataclass
-class _Log:
-    """Per-event arrays in (customer, time) order and the customers' row ranges."""
+@dataclass(frozen=True)
+class _Spec:
+    """What the reductions need: stage names, the churn definition and its dates (ns)."""
 
-    cust: np.ndarray  # customer ids, sorted
-    codes: np.ndarray  # customer code of each event
-    t: np.ndarray  # int64 nanoseconds
-    order: np.ndarray | None  # None when the log was in order already
-    stage_codes: np.ndarray
-    stage_names: list
-    block_start: np.ndarray  # first row of each customer
-    block_end: np.ndarray  # last row of each customer
-
-    @property
-    def n_cust(self) -> int:
-        return len(self.cust)
-
-
-def _event_log(events: pd.DataFrame) -> _Log:
-    cust, codes, t, order = _ordered_codes(events)
-    stage_codes, stage_names = _category_codes(events["stage"], order)
-    block_start = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    block_end = np.r_[block_start[1:], len(codes)] - 1
-    return _Log(cust, codes, t, order, stage_codes, stage_names, block_start, block_end)
-
-
-# -- start: first start-stage event per customer ----------------------------------
-
-
-def _first_start(log_: _Log, s_start: int):
-    """Time and row of each customer's first start-stage event (``_NONE``/-1 without one)."""
-    # (work on row subsets and per-customer row ranges; few passes over all events)
-    codes = log_.codes
-    start_rows = _first_of(np.flatnonzero(log_.stage_codes == s_start), codes)
-    start_t = np.full(log_.n_cust, _NONE, dtype=np.int64)
-    start_t[codes[start_rows]] = log_.t[start_rows]
-    start_row = np.full(log_.n_cust, -1, dtype=np.int64)
-    start_row[codes[start_rows]] = start_rows
-    return start_t, start_row
-
-
-# -- explicit churn events ------------------------------------------------------
-
-
-def _explicit_churn(log_: _Log, churn_stage, start_t, obs_end, start_stage, invalid_churn):
-    """Time and row of each customer's first churn event after the start."""
-    codes, t = log_.codes, log_.t
-    s_churn = _churn_code(log_, churn_stage)
-    cr = np.flatnonzero(log_.stage_codes == s_churn) if s_churn >= 0 else np.empty(0, np.int64)
-    cr = cr[t[cr] <= obs_end]
-    bad = t[cr] < start_t[codes[cr]]
-    if bad.any():
-        ids = log_.cust[np.unique(codes[cr[bad]])]
-        problem = (
-            f"{int(bad.sum()):,} churn events come before the customer's first "
-            f"{start_stage!r} event (or the customer never had one)"
-        )
-        fix = (
-            "remove those events, check the customer ids, or pass invalid_churn='warn' "
-            "to ignore them"
-        )
-        if invalid_churn == "raise":
-            raise DataError(
-                problem,
-                column="stage",
-                table="events",
-                n_rows=int(bad.sum()),
-                example_ids=ids[:5].tolist(),
-                fix=fix,
-            )
-        warnings.warn(
-            f"{problem}; they are ignored (e.g. customer_id {ids[:5].tolist()}).",
-            DataWarning,
-            stacklevel=3,
-        )
-    churn_rows = _first_of(cr[~bad], codes)
-    churn_t = np.full(log_.n_cust, _NONE, dtype=np.int64)
-    churn_t[codes[churn_rows]] = t[churn_rows]
-    churn_row = np.full(log_.n_cust, -1, dtype=np.int64)
-    churn_row[codes[churn_rows]] = churn_rows
-    return churn_t, churn_row
-
-
-def _churn_code(log_: _Log, churn_stage) -> int:
-    names = log_.stage_names
-    return names.index(churn_stage) if churn_stage in names else -1
-
-
-# -- churn definition and censoring ---------------------------------------------
-
-
-@dataclass
-class _Ends:
-    """Each customer's end of follow-up: time, row, kind (0 censored, 1 event, 2 inactivity)."""
-
-    end_t: np.ndarray
-    end_row: np.ndarray
-    kind: np.ndarray
+    stages: list
+    channels: list
+    start: str
+    churn_stage: str | None
+    support: str | None
+    churn: str
+    obs_end: int
     censor_at: int
-    has_start: np.ndarray
+    thr: int
+    win: int
+
+    def rank(self, stage) -> int:
+        """Catalog position of ``stage`` (past the end when the catalog lacks it)."""
+        return self.stages.index(stage) if stage in self.stages else len(self.stages)
 
 
-def _follow_up(log_, churn, inactivity_days, obs_end, start_t, churn_t, churn_row, churn_stage):
-    codes, t, n_cust = log_.codes, log_.t, log_.n_cust
-    has_start = start_t != _NONE
-    censor_at = obs_end
-    first, first_row = churn_t, churn_row
-    first_kind = np.ones(n_cust, dtype=np.int8)  # 1 event, 2 inactivity
-    if churn != "event":
-        thr = int(round(float(inactivity_days) * NS_PER_DAY))
-        censor_at = obs_end - thr
-        s_churn = _churn_code(log_, churn_stage)
-        activity = (t >= start_t[codes]) & (t <= obs_end) & (log_.stage_codes != s_churn)
-        inact_t, inact_row = _inactivity_churn(codes, t, activity, obs_end, thr, n_cust)
-        if churn == "inactivity":
-            first, first_row = inact_t, inact_row
-            first_kind = np.full(n_cust, 2, np.int8)
-        else:
-            use_event = churn_t < inact_t
-            first = np.where(use_event, churn_t, inact_t)
-            first_row = np.where(use_event, churn_row, inact_row)
-            first_kind = np.where(use_event, 1, 2).astype(np.int8)
-    seen = first <= censor_at
-    end_t = np.where(seen, first, censor_at)
-    kind = np.where(seen, first_kind, 0).astype(np.int8)
-    # last row inside each customer's follow-up (rows are in time order per customer)
-    if censor_at >= t.max():
-        censor_row = log_.block_end
+def _ts(ns: int):
+    return nw.lit(pd.Timestamp(ns).to_pydatetime())
+
+
+def _flag(condition):
+    return nw.when(condition).then(nw.lit(1)).otherwise(nw.lit(0))
+
+
+def _count(condition):
+    """A condition as 0/1 (a cast: cheaper than a ``when`` on pandas)."""
+    return condition.cast(nw.Int64)
+
+
+def _stage_is(stage):
+    return nw.col("stage") == stage if stage is not None else nw.lit(False)
+
+
+def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
+    """One row per customer: start, churn, follow-up end and the journey counts.
+
+    Event order is time, and at equal times the catalog's stage order (the order
+    :func:`cxlab.load` sorts events in): the start is the first ``start`` event
+    (start events at that same instant count as one start, events of that instant
+    ranked before the start stage come before it); the follow-up runs from it to the
+    end, every event of the end instant included.
+
+    As hand-written SQL would: the starts and churns (few events) give each customer's
+    follow-up; it is joined to the events once and one grouping by customer gives
+    every count (each subplan runs once in a lazy engine).
+    """
+    t, stage = nw.col("timestamp"), nw.col("stage")
+    start, end = nw.col("start"), nw.col("end")
+    obs_end = _ts(spec.obs_end)
+    starts = lf.filter(stage == spec.start).group_by("customer_id").agg(t.min().alias("start"))
+    churns = (
+        lf.filter(_stage_is(spec.churn_stage) & (t <= obs_end))
+        .select("customer_id", "timestamp")
+        .join(starts, on="customer_id", how="left")
+        .with_columns(nw.when(t >= start).then(t).alias("churn_t"))
+        .group_by("customer_id")
+        .agg(nw.col("churn_t").min())
+    )
+    # the start events (few): their revenue, and their channel as a code (no text is
+    # aggregated; the first in the list)
+    first = (
+        lf.filter(stage == spec.start)
+        .join(starts, on="customer_id")
+        .filter(t == start)
+        .select(
+            "customer_id",
+            nw.col("revenue").alias("first_revenue"),
+            nw.sum_horizontal(
+                *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
+            ).alias("purchase_channel"),
+        )
+        .group_by("customer_id")
+        .agg(nw.col("first_revenue").sum(), nw.col("purchase_channel").min())
+    )
+    spans = starts.join(churns, on="customer_id", how="left")
+    if spec.churn != "event":
+        spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
+    spans = spans.with_columns(**_follow_up(spec)).select("customer_id", "start", "end", "kind")
+    r_start = spec.rank(spec.start)
+    span = (
+        (start < _ts(spec.censor_at))
+        & ((t > start) | ((t == start) & ~stage.is_in(spec.stages[:r_start])))
+        & (t <= end)
+    ).fill_null(False)
+    win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
+    in_span = nw.col("in_span")
+    ev = (
+        lf.join(spans, on="customer_id", how="left")
+        .with_columns(span.alias("in_span"))
+        .with_columns(
+            # revenue of the follow-up after the start events
+            nw.when(in_span & ~((stage == spec.start) & (t == start)))
+            .then(nw.col("revenue"))
+            .otherwise(nw.lit(0.0))
+            .alias("revenue_after_start"),
+            _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
+            .fill_null(0)
+            .alias("support_contacts"),
+            _count(
+                _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
+            ).alias("bad_churn"),
+            nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
+            _count(~in_span).alias("outside"),
+        )
+    )
+    per = (
+        ev.group_by("customer_id")
+        .agg(
+            nw.col("start", "end", "kind").min(),
+            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
+            # distinct channels of the follow-up (n_unique counts events outside as one null)
+            nw.col("span_channel").n_unique(),
+            nw.col("outside").max(),
+        )
+        .join(first, on="customer_id", how="left")
+    )
+    out = to_pandas(per)
+    outside = out.pop("outside").to_numpy(dtype=float, na_value=0) > 0
+    out["n_channels"] = out.pop("span_channel").to_numpy(dtype=np.int64) - outside
+    return out
+
+
+def _inactivity(lf, starts, spec: _Spec):
+    """Per customer: the last activity before the first silence longer than the threshold."""
+    t = nw.col("timestamp")
+    activity = (t >= nw.col("start")) & (t <= _ts(spec.obs_end))
+    if spec.churn_stage is not None:
+        activity = activity & (nw.col("stage") != spec.churn_stage)
+    gap = nw.lit(pd.Timedelta(spec.thr, "ns").to_pytimedelta())
+    following = t.shift(-1).over("customer_id", order_by="timestamp").fill_null(_ts(spec.obs_end))
+    return (
+        lf.select("customer_id", "timestamp", "stage")
+        .join(starts, on="customer_id")
+        .filter(activity)
+        .select("customer_id", "timestamp")
+        .with_columns(following.alias("_next"))
+        .with_columns(nw.when(nw.col("_next") > t + gap).then(t).alias("inactive_t"))
+        .group_by("customer_id")
+        .agg(nw.col("inactive_t").min())
+    )
+
+
+def _follow_up(spec: _Spec) -> dict:
+    """End of follow-up (``end``), its kind (0 censored, 1 event, 2 inactivity) per customer."""
+    churn_t = nw.col("churn_t")
+    censor_at = _ts(spec.censor_at)
+    if spec.churn == "event":
+        first, kind = churn_t, nw.lit(1)
+    elif spec.churn == "inactivity":
+        first, kind = nw.col("inactive_t"), nw.lit(2)
     else:
-        censor_row = log_.block_start + np.bincount(codes[t <= censor_at], minlength=n_cust) - 1
-    end_row = np.where(seen, first_row, censor_row)
-    return _Ends(end_t, end_row, kind, censor_at, has_start)
+        inactive_t = nw.col("inactive_t")
+        use_event = ~churn_t.is_null() & (inactive_t.is_null() | (churn_t < inactive_t))
+        first = nw.when(use_event).then(churn_t).otherwise(inactive_t)
+        kind = nw.when(use_event).then(nw.lit(1)).otherwise(nw.lit(2))
+    seen = ~first.is_null() & (first <= censor_at)
+    return {
+        "end": nw.when(seen).then(first).otherwise(censor_at),
+        "kind": nw.when(seen).then(kind).otherwise(nw.lit(0)),
+    }
 
 
-def _usable(log_: _Log, start_t, ends: _Ends, start_stage) -> np.ndarray:
+# -- checks on the per-customer rows --------------------------------------------------
+
+
+def _check_churn_before_start(per: pd.DataFrame, start_stage, invalid_churn) -> None:
+    """Churn events before the first start event: an error, or ignored with a warning."""
+    bad = per["bad_churn"].to_numpy(dtype=float, na_value=0).astype(np.int64)
+    if not bad.any():
+        return
+    ids = np.sort(per["customer_id"].to_numpy()[bad > 0])[:5].tolist()
+    n_bad = int(bad.sum())
+    problem = (
+        f"{n_bad:,} churn events come before the customer's first "
+        f"{start_stage!r} event (or the customer never had one)"
+    )
+    fix = "remove those events, check the customer ids, or pass invalid_churn='warn' to ignore them"
+    if invalid_churn == "raise":
+        raise DataError(
+            problem, column="stage", table="events", n_rows=n_bad, example_ids=ids, fix=fix
+        )
+    warnings.warn(
+        f"{problem}; they are ignored (e.g. customer_id {ids}).", DataWarning, stacklevel=3
+    )
+
+
+def _usable(per: pd.DataFrame, spec: _Spec) -> np.ndarray:
     """Customers with follow-up: started before the censoring date (warn about the rest)."""
-    usable = ends.has_start & (start_t < ends.censor_at)
-    late = ends.has_start & ~usable
+    start = _ns(per["start"])
+    has_start = start != _NONE
+    usable = has_start & (start < spec.censor_at)
+    late = has_start & ~usable
     if late.any():
+        ids = np.sort(per["customer_id"].to_numpy()[late])[:5].tolist()
         warnings.warn(
             f"{int(late.sum()):,} customers started at or after the last date churn can be "
-            f"observed ({pd.Timestamp(ends.censor_at)}); they have no follow-up and are left "
-            f"out (e.g. customer_id {log_.cust[late][:5].tolist()}).",
+            f"observed ({pd.Timestamp(spec.censor_at)}); they have no follow-up and are left "
+            f"out (e.g. customer_id {ids}).",
             DataWarning,
             stacklevel=3,
         )
     if not usable.any():
         raise DataError(
-            f"no customer has a {start_stage!r} event with follow-up before "
-            f"{pd.Timestamp(ends.censor_at)}",
+            f"no customer has a {spec.start!r} event with follow-up before "
+            f"{pd.Timestamp(spec.censor_at)}",
             column="stage",
             table="events",
             fix="check start_stage, observation_end and inactivity_days",
@@ -407,66 +470,74 @@ def _usable(log_: _Log, start_t, ends: _Ends, start_stage) -> np.ndarray:
     return usable
 
 
-# -- journey covariates ----------------------------------------------------------
-
-
-def _journey_table(
-    log_,
-    events,
-    usable,
-    start_t,
-    start_row,
-    ends,
-    obs_end,
-    window_days,
-    support_stage,
-    resolve_stage,
-) -> pd.DataFrame:
-    """Tenure, churn and the covariates measured on the events, one row per usable customer."""
-    codes, t, n_cust, order = log_.codes, log_.t, log_.n_cust, log_.order
-    names = log_.stage_names
-    s_support = names.index(support_stage) if support_stage in names else -1
-    win = int(round(window_days * NS_PER_DAY))
-    sup = np.flatnonzero(log_.stage_codes == s_support) if s_support >= 0 else np.empty(0, np.int64)
-    c = codes[sup]
-    sup = sup[(t[sup] > start_t[c]) & (t[sup] <= start_t[c] + win) & (t[sup] <= obs_end)]
-    n_support = np.bincount(codes[sup], minlength=n_cust)
-    revenue = _column(events, "revenue", order, float)
-    rr = np.flatnonzero(revenue != 0)
-    c = codes[rr]
-    rr = rr[(rr > start_row[c]) & (rr <= ends.end_row[c])]
-    rev_after = np.bincount(codes[rr], weights=revenue[rr], minlength=n_cust)
-    chan_codes, chan_names = _category_codes(events["channel"], order)
-
-    idx = np.flatnonzero(usable)
-    sr = start_row[idx]
-    end_row = np.maximum(ends.end_row[idx], sr)
-    n_channels = _distinct_in_ranges(chan_codes, sr, end_row, len(chan_names))
-    end_t, kind = ends.end_t, ends.kind
+def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
+    """Tenure, churn and the journey covariates, indexed by customer id in sorted order."""
+    per = per.sort_values("customer_id", kind="stable")
+    start, end = _ns(per["start"]), _ns(per["end"])
+    kind = per["kind"].to_numpy(dtype=np.int64)
     table = pd.DataFrame(
         {
-            "start": start_t[idx].view("datetime64[ns]"),
-            "end": end_t[idx].view("datetime64[ns]"),
-            "tenure_days": (end_t[idx] - start_t[idx]) / NS_PER_DAY,
-            "churned": kind[idx] > 0,
-            "churn_kind": pd.Categorical.from_codes(
-                kind[idx].astype(np.int64) - 1, categories=["event", "inactivity"]
+            "start": start.view("datetime64[ns]"),
+            "end": end.view("datetime64[ns]"),
+            "tenure_days": (end - start) / NS_PER_DAY,
+            "churned": kind > 0,
+            "churn_kind": pd.Categorical.from_codes(kind - 1, categories=["event", "inactivity"]),
+            "first_revenue": per["first_revenue"].to_numpy(dtype=float, na_value=0.0),
+            "revenue_after_start": per["revenue_after_start"].to_numpy(dtype=float, na_value=0.0),
+            "purchase_channel": pd.Categorical.from_codes(
+                per["purchase_channel"].to_numpy(dtype=float, na_value=-1).astype(np.int64),
+                categories=spec.channels,
             ),
-            "first_revenue": revenue[sr],
-            "revenue_after_start": rev_after[idx],
-            "purchase_channel": pd.Categorical.from_codes(chan_codes[sr], categories=chan_names),
-            "n_channels": n_channels,
-            "support_contacts": n_support[idx],
+            "n_channels": np.maximum(per["n_channels"].to_numpy(dtype=float, na_value=0), 1).astype(
+                np.int64
+            ),
+            "support_contacts": per["support_contacts"]
+            .to_numpy(dtype=float, na_value=0)
+            .astype(np.int64),
         },
-        index=pd.Index(log_.cust[idx], name="customer_id"),
+        index=pd.Index(per["customer_id"].to_numpy(), name="customer_id"),
     )
-    if support_stage is None:
+    if spec.support is None:
         table = table.drop(columns="support_contacts")
-    if resolve_stage is not None:
-        s_res = _stage_code(names, resolve_stage, "resolve_stage")
-        resolved = np.flatnonzero(log_.stage_codes == s_res)
-        table["time_to_resolve_days"] = _time_to_resolve(codes, t, sup, resolved, n_cust)[idx]
     return table
+
+
+def _channel_names(data, catalog) -> list:
+    """The study's channels in order: a categorical column's categories, else the catalog's."""
+    events = data.events
+    if isinstance(events, pd.DataFrame) and isinstance(
+        events["channel"].dtype, pd.CategoricalDtype
+    ):
+        return [str(c) for c in events["channel"].cat.categories]
+    return [*catalog.channels, UNKNOWN_CHANNEL]
+
+
+def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.ndarray:
+    """Mean days from each support contact in the window to the next ``resolve_stage`` event.
+
+    Reads the support contacts of the window and the resolution events into memory
+    (a few per customer).
+    """
+    stage = nw.col("stage")
+    keep = _stage_is(spec.support) | (stage == resolve_stage)
+    rows = to_pandas(lf.filter(keep).select("customer_id", "timestamp", "stage"))
+    pos = table.index.get_indexer(rows["customer_id"])
+    times = _ns(rows["timestamp"])
+    stages = rows["stage"].astype(object).to_numpy()
+    ok = pos >= 0
+    start = _ns(table["start"])
+    p = np.where(ok, pos, 0)
+    support = (
+        ok
+        & (stages == spec.support)
+        & (times > start[p])
+        & (times <= start[p] + spec.win)
+        & (times <= spec.obs_end)
+    )
+    resolved = ok & (stages == resolve_stage)
+    return _time_to_resolve(
+        pos, times, np.flatnonzero(support), np.flatnonzero(resolved), len(table)
+    )
 
 
 # -- customers, feedback, extra columns and persona ---------------------------------
@@ -494,94 +565,39 @@ def _join_covariates(table, data, start_stage, window_days, extra, persona) -> p
     return table
 
 
-def _events_in_memory(data) -> pd.DataFrame:
-    """The events as pandas; a lazy study's columns this table needs are read into memory.
+def _event_frame(data):
+    """The events as a narwhals LazyFrame with the five columns the table needs.
 
-    The survival table is not engine-aware yet: on a :class:`~cxlab.engines.LazyStudy`
-    it reads ``customer_id``, ``timestamp``, ``stage``, ``channel`` and ``revenue``
-    (about 30 bytes per event) and runs in pandas.
+    A pandas study stays in pandas; a lazy study's events stay in their engine
+    (DuckDB, Spark, polars): only one row per customer comes back.
     """
-    if isinstance(data.events, pd.DataFrame):
-        return data.events
-    from cxlab.data._schema import sort_events
-    from cxlab.engines._frames import to_lazy, to_pandas
-
     lf = to_lazy(data.events)
     names = lf.collect_schema().names()
-    keep = [c for c in ("customer_id", "timestamp", "stage", "channel", "revenue") if c in names]
-    events = to_pandas(lf.select(keep))
-    events["timestamp"] = pd.to_datetime(events["timestamp"]).astype("datetime64[ns]")
-    catalog = data.catalog
-    events["stage"] = pd.Categorical(events["stage"].astype(object), categories=catalog.stages)
-    channels = sorted(set(events["channel"].dropna().astype(str)) - set(catalog.channels))
-    events["channel"] = pd.Categorical(
-        events["channel"].astype(object), categories=[*catalog.channels, *channels]
-    )
-    log.info("survival table: %d events of a %s study read into memory", len(events), "lazy")
-    return sort_events(events).reset_index(drop=True)
+    cols = [nw.col(c) for c in ("customer_id", "timestamp", "stage", "channel")]
+    revenue = nw.col("revenue").cast(nw.Float64) if "revenue" in names else nw.lit(0.0)
+    lf = lf.select(*cols, revenue.alias("revenue"))
+    schema = lf.collect_schema()
+    if not isinstance(schema["timestamp"], nw.Datetime):
+        raise DataError(
+            f"timestamps must be datetime64, not {schema['timestamp']}",
+            column="timestamp",
+            table="events",
+            fix="load events with cxlab.load_events, which parses timestamps",
+        )
+    return lf
 
 
 # -- helpers ----------------------------------------------------------------------
 
 
-def _ordered_codes(events: pd.DataFrame):
-    """Customer ids, per-event customer codes and int64 times, in (customer, time) order.
-
-    Returns ``(unique_ids, codes, times, order)``; ``order`` is None when the log
-    was already grouped by customer and sorted by time (checked in O(n)).
-    """
-    ts = events["timestamp"]
-    if not pd.api.types.is_datetime64_dtype(ts.dtype):
-        raise DataError(
-            f"timestamps must be datetime64, not {ts.dtype}",
-            column="timestamp",
-            table="events",
-            fix="load events with cxlab.load_events, which parses timestamps",
-        )
-    t = ts.to_numpy().astype("datetime64[ns]", copy=False).view(np.int64)
-    ids = events["customer_id"].to_numpy()
-    if ids.dtype.kind in "iu":
-        sorted_ids = len(ids) < 2 or bool(np.all(ids[1:] >= ids[:-1]))
-        if sorted_ids:
-            change = np.empty(len(ids), dtype=bool)
-            change[:1] = True
-            change[1:] = ids[1:] != ids[:-1]
-            codes = np.cumsum(change) - 1
-            uniq = ids[change]
-        else:
-            codes, uniq = _factorize_sorted(ids)
-    else:
-        codes, uniq = _factorize_sorted(ids)
-    same = codes[1:] == codes[:-1]
-    grouped = len(codes) < 2 or bool(np.all(codes[1:] >= codes[:-1]))
-    ordered = grouped and not np.any(same & (t[1:] < t[:-1]))
-    if ordered:
-        return uniq, codes, t, None
-    order = np.lexsort((t, codes))
-    return uniq, codes[order], t[order], order
-
-
-def _factorize_sorted(ids):
-    """Codes that follow the sort order of the ids (so the table comes out sorted)."""
-    codes, uniq = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64), np.asarray(uniq)
-
-
-def _category_codes(col: pd.Series, order):
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()  # int8/int16: cheap to compare
-        names = [str(c) for c in col.cat.categories]
-    else:
-        codes, uniq = pd.factorize(col, sort=True)
-        names = [str(c) for c in uniq]
-    return (codes if order is None else codes[order]), names
-
-
-def _column(events, name, order, dtype):
-    if name not in events:
-        return np.zeros(len(events), dtype=dtype)
-    values = events[name].to_numpy(dtype=dtype, na_value=0)
-    return values if order is None else values[order]
+def _ns(col: pd.Series) -> np.ndarray:
+    """int64 nanoseconds (UTC, time zone dropped); ``_NONE`` where missing."""
+    stamps = col if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(col)
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = stamps.to_numpy().astype("datetime64[ns]").view(np.int64).copy()
+    ns[stamps.isna().to_numpy()] = _NONE
+    return ns
 
 
 def _auto_churn(data, catalog) -> str:
@@ -591,65 +607,18 @@ def _auto_churn(data, catalog) -> str:
         return "inactivity"
     if isinstance(data.events, pd.DataFrame):
         return "event" if (data.events["stage"] == stage).any() else "inactivity"
-    import narwhals as nw
-
-    from cxlab.engines._frames import to_lazy, to_pandas
-
     found = to_lazy(data.events).filter(nw.col("stage") == stage).select(nw.len())
     return "event" if int(to_pandas(found).iloc[0, 0]) else "inactivity"
 
 
-def _stage_code(names: list, stage: str, param: str) -> int:
-    if stage not in names:
-        raise ParameterError(f"{param}={stage!r} is not a stage in the events; stages: {names}.")
-    return names.index(stage)
-
-
-def _observation_end(value, t) -> int:
+def _observation_end(value, lf) -> int:
+    """``value`` as int64 nanoseconds (naive UTC); default the last event's time."""
     if value is None:
-        return int(t.max())
+        last = to_pandas(lf.select(nw.col("timestamp").max()))["timestamp"]
+        if last.isna().all():
+            raise DataError("the events table is empty", table="events", fix="load some events")
+        return int(_ns(last)[0])
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return int(stamp.as_unit("ns").value)
-
-
-def _first_of(rows, codes):
-    """The first of ``rows`` (ascending row numbers) of each customer."""
-    if len(rows) == 0:
-        return rows
-    c = codes[rows]
-    return rows[np.r_[True, c[1:] != c[:-1]]]
-
-
-def _first_rows(codes, mask):
-    """Row of the first True of ``mask`` in each customer (rows are in customer order)."""
-    rows = np.flatnonzero(mask)
-    if len(rows) == 0:
-        return rows
-    c = codes[rows]
-    keep = np.empty(len(rows), dtype=bool)
-    keep[0] = True
-    keep[1:] = c[1:] != c[:-1]
-    return rows[keep]
-
-
-def _inactivity_churn(codes, t, activity, obs_end, thr, n_cust):
-    """Time of the last activity before the first silence longer than ``thr`` (else none)."""
-    rows = np.flatnonzero(activity)
-    out = np.full(n_cust, _NONE, dtype=np.int64)
-    out_row = np.full(n_cust, -1, dtype=np.int64)
-    if len(rows) == 0:
-        return out, out_row
-    c, ta = codes[rows], t[rows]
-    nxt = np.empty(len(rows), dtype=np.int64)
-    nxt[:-1] = ta[1:]
-    nxt[-1] = obs_end
-    last = np.ones(len(rows), dtype=bool)
-    last[:-1] = c[1:] != c[:-1]
-    nxt[last] = obs_end
-    gap = nxt - ta
-    hit = _first_rows(c, gap > thr)
-    out[c[hit]] = ta[hit]
-    out_row[c[hit]] = rows[hit]
-    return out, out_row

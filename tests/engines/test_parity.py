@@ -95,15 +95,71 @@ def test_customer_features_same_on_every_engine(engine, name, studies, tmp_path_
     _assert_same(expected, got)
 
 
+@pytest.mark.parametrize("churn", ["either", "event"])
 @pytest.mark.parametrize("name", STUDIES)
 @pytest.mark.parametrize("engine", ENGINES)
-def test_survival_table_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+def test_survival_table_same_on_every_engine(
+    engine, name, churn, studies, tmp_path_factory, request
+):
     study = _study(engine, name, studies, tmp_path_factory, request)
+    days = None if churn == "event" else 60
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = cxlab.survival_table(studies[name], churn="either", inactivity_days=60)
-        got = cxlab.survival_table(study, churn="either", inactivity_days=60)
+        expected = cxlab.survival_table(studies[name], churn=churn, inactivity_days=days)
+        got = cxlab.survival_table(study, churn=churn, inactivity_days=days)
     _assert_same(expected, got)
+    assert got.attrs["survival"] == expected.attrs["survival"]
+
+
+def test_survival_table_ties_and_resolution_times_in_duckdb():
+    """Events of one instant follow the stage order, however the rows are stored."""
+    import duckdb
+
+    catalog = cxlab.DEFAULT_CATALOG.with_stages([*cxlab.DEFAULT_CATALOG.stages, "resolved"])
+    t0 = pd.Timestamp("2025-01-01")
+    rows = [  # customer, day, stage, channel, revenue
+        (1, 0, "purchase", "web", 50.0),
+        (1, 0, "consideration", "email", 0.0),  # same instant, ranked before: outside
+        (1, 0, "use", "app", 5.0),  # same instant, ranked after: inside, revenue after start
+        (1, 2, "service", "chat", 0.0),
+        (1, 3, "resolved", "chat", 0.0),
+        (1, 30, "churn", "web", 0.0),
+        (1, 30, "loyalty", "store", 7.0),  # the churn instant is inside the follow-up
+        (2, 0, "purchase", "store", 10.0),
+        (2, 0, "purchase", "app", 15.0),  # two start events at one instant: one start
+        (2, 40, "use", "app", 0.0),
+    ]
+    events = pd.DataFrame(rows, columns=["customer_id", "day", "stage", "channel", "revenue"])
+    events["timestamp"] = t0 + pd.to_timedelta(events.pop("day"), unit="D")
+    memory = cxlab.CXData(
+        events=events.astype(
+            {
+                "stage": pd.CategoricalDtype(catalog.stages),
+                "channel": pd.CategoricalDtype(catalog.channels),
+            }
+        ),
+        customers=pd.DataFrame({"customer_id": [1, 2]}),
+        feedback=pd.DataFrame(
+            {"customer_id": [], "timestamp": pd.to_datetime([]), "metric": [], "score": []}
+        ),
+        catalog=catalog,
+    )
+    lazy = cxlab.lazy_study(
+        duckdb.from_df(events.iloc[::-1].reset_index(drop=True)),
+        customers=memory.customers,
+        catalog=catalog,
+    )
+    tables = [cxlab.survival_table(d, resolve_stage="resolved") for d in (memory, lazy)]
+    for table in tables:
+        assert table.loc[1, "tenure_days"] == 30 and table.loc[1, "churned"]
+        assert table.loc[1, "first_revenue"] == 50 and table.loc[1, "revenue_after_start"] == 12
+        assert table.loc[1, "n_channels"] == 4  # web, app, chat, store (email: before)
+        assert table.loc[1, "time_to_resolve_days"] == 1
+        assert table.loc[2, "first_revenue"] == 25 and table.loc[2, "n_channels"] == 2
+        assert table.loc[2, "purchase_channel"] == min(
+            ["store", "app"], key=list(catalog.channels).index
+        )
+    _assert_same(tables[0], tables[1])
 
 
 @pytest.mark.parametrize("name", STUDIES)
