@@ -118,7 +118,7 @@ def designed_vs_lived(
     by = None if isinstance(by, str) and by == "" else by
     if other not in ("ignore", "detour"):
         raise ParameterError(f"other must be 'ignore' or 'detour', not {other!r}.")
-    events, customers, catalog = event_table(data)
+    events, customers, catalog = event_table(data, "cxlab.designed_vs_lived")
     design = list(catalog.buyer_stages) if design is None else design
     seq = encode(events, column)
     codes = check_states(design, seq.states, "design", column)

@@ -120,8 +120,8 @@ class VariantsResult(JourneyResult):
     _figure = staticmethod(plot_variants)
 
 
-def _prepare(data, column, gap, stage_needed):
-    events, customers, catalog = event_table(data)
+def _prepare(data, column, gap, stage_needed, analysis):
+    events, customers, catalog = event_table(data, analysis)
     extra = ("stage",) if (stage_needed and column != "stage") else ()
     js = journey_sequences(events, column=column, gap=gap, extra=extra)
     return js, catalog
@@ -182,7 +182,7 @@ def variants(
     for name, value in (("max_steps", max_steps), ("top", top)):
         if value is not None and int(value) < 1:
             raise ParameterError(f"{name}={value} must be at least 1 (or None).")
-    js, catalog = _prepare(data, column, gap, outcome is not None)
+    js, catalog = _prepare(data, column, gap, outcome is not None, "cxlab.variants")
     if outcome == "auto":
         outcome = catalog.purchase_stage
     seq = js.seq
@@ -327,7 +327,7 @@ def paths_from(
         raise ParameterError(f"occurrence must be 'first' or 'all', not {occurrence!r}.")
     if int(steps) < 1:
         raise ParameterError(f"steps={steps} must be at least 1.")
-    js, _ = _prepare(data, column, gap, False)
+    js, _ = _prepare(data, column, gap, False, "cxlab.paths_from")
     seq = collapse_runs(js.seq) if collapse else js.seq
     ac = check_states([anchor], seq.states, "anchor", column)[0]
     unit = seq.customer_index()
@@ -438,7 +438,7 @@ def sankey_table(
     """
     if int(steps) < 2:
         raise ParameterError(f"steps={steps} must be at least 2 (a Sankey needs two columns).")
-    js, _ = _prepare(data, column, gap, False)
+    js, _ = _prepare(data, column, gap, False, "cxlab.sankey_table")
     seq = collapse_runs(js.seq) if collapse else js.seq
     S = len(seq.states)
     lengths = np.diff(seq.offsets)

@@ -181,7 +181,7 @@ def journey_sequences(
     >>> int(js.summary().loc["journeys", "value"]) > 300  # several sessions per customer
     True
     """
-    events, _, _ = event_table(data)
+    events, _, _ = event_table(data, "cxlab.journey_sequences")
     gap_ns = parse_gap(gap)
     extra = tuple(c for c in extra if c != column)
     seq = encode(events, column, extra=extra, collapse=collapse and gap_ns is None)

@@ -111,7 +111,7 @@ def time_between_stages(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, _ = event_table(data)
+    events, customers, _ = event_table(data, "cxlab.time_between_stages")
     extra = ("channel",) if channel and column != "channel" else ()
     seq = encode(events, column, extra=extra)
     n_cust = seq.n_customers
@@ -273,7 +273,7 @@ def drop_off(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, catalog = event_table(data)
+    events, customers, catalog = event_table(data, "cxlab.drop_off")
     if outcome == "auto":
         outcome = catalog.purchase_stage
     inact = parse_gap(inactive)

@@ -187,3 +187,85 @@ def test_load_reads_globs_and_partition_folders(tmp_path):
 def test_unknown_engine_is_refused():
     with pytest.raises(cxlab.exceptions.ParameterError, match="engine='spark'"):
         cxlab.load("data/demo", engine="spark")
+
+
+FUNNELS = [
+    {},
+    {"kind": "closed"},
+    {"steps": ["consideration", "purchase", "use"], "kind": "closed", "within": "30D"},
+    {"steps": ["awareness", "purchase", "loyalty"], "by": "segment"},
+]
+
+
+def _journey_warnings():
+    """Tie warnings come from the in-memory encoder only; nothing else may differ."""
+    warnings.filterwarnings("ignore", message=".*share their timestamp")
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_funnel_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    for options in FUNNELS:
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.funnel(studies[name], **options)
+            got = cxlab.funnel(study, **options)
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+        _assert_same(expected.per_customer(), got.per_customer())
+
+
+def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
+    """At equal times the study's order is catalog stage order (cxlab.load sorts so)."""
+    import duckdb
+
+    t0 = pd.Timestamp("2025-01-01")
+    raw = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2, 3, 3],
+            "timestamp": [t0, t0, t0 + pd.Timedelta("1D"), t0, t0, t0, t0 + pd.Timedelta("2h")],
+            # customer 1: purchase and awareness tie; 2: consideration ties with awareness
+            "stage": ["purchase", "awareness", "consideration", "consideration", "awareness",
+                      "consideration", "awareness"],
+            "channel": "web",
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ties, and no customers table
+        memory = cxlab.load_events(raw)
+        lazy = cxlab.lazy_study(duckdb.from_df(raw), validate=False)
+    for kind in ("open", "closed"):
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.funnel(memory, kind=kind)
+        got = cxlab.funnel(lazy, kind=kind)
+        _assert_same(expected.table, got.table)
+    closed = got.table.set_index("step")["customers"]
+    # 1 and 2 enter at awareness (first in catalog order at the tie); 3 enters late
+    assert closed.to_dict() == {"awareness": 2, "consideration": 2, "purchase": 0}
+    assert any("1 customers entered at a later step" in n for n in got.notes)
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        lambda s: cxlab.time_between_stages(s),
+        lambda s: cxlab.drop_off(s),
+        lambda s: cxlab.designed_vs_lived(s),
+        lambda s: cxlab.journey_sequences(s),
+        lambda s: cxlab.paths_from(s, "consideration"),
+        lambda s: cxlab.sankey_table(s),
+    ],
+    ids=["time_between_stages", "drop_off", "designed_vs_lived", "journey_sequences",
+         "paths_from", "sankey_table"],
+)
+def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
+    import duckdb
+
+    data = studies["simulated"]
+    events = duckdb.from_df(data.events.astype({"stage": str, "channel": str}))
+    study = cxlab.lazy_study(events, customers=data.customers, catalog=data.catalog)
+    with pytest.raises(cxlab.exceptions.DataTypeError, match="in memory") as err:
+        analysis(study)
+    assert "study.to_memory()" in err.value.fix and "duckdb" in str(err.value)
