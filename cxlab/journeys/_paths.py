@@ -25,6 +25,7 @@ from cxlab.journeys._base import (
     check_confidence,
     check_states,
     event_table,
+    lazy_study_of,
 )
 from cxlab.journeys._plots import plot_sankey, plot_variants
 from cxlab.journeys._sequences import journey_sequences
@@ -120,9 +121,12 @@ class VariantsResult(JourneyResult):
     _figure = staticmethod(plot_variants)
 
 
-def _prepare(data, column, gap, stage_needed, analysis):
-    events, customers, catalog = event_table(data, analysis)
+def _prepare(data, column, gap, stage_needed):
     extra = ("stage",) if (stage_needed and column != "stage") else ()
+    study = lazy_study_of(data)
+    if study is not None:  # the sequences are built inside the engine
+        return journey_sequences(study, column=column, gap=gap, extra=extra), study.catalog
+    events, customers, catalog = event_table(data)
     js = journey_sequences(events, column=column, gap=gap, extra=extra)
     return js, catalog
 
@@ -182,7 +186,7 @@ def variants(
     for name, value in (("max_steps", max_steps), ("top", top)):
         if value is not None and int(value) < 1:
             raise ParameterError(f"{name}={value} must be at least 1 (or None).")
-    js, catalog = _prepare(data, column, gap, outcome is not None, "cxlab.variants")
+    js, catalog = _prepare(data, column, gap, outcome is not None)
     if outcome == "auto":
         outcome = catalog.purchase_stage
     seq = js.seq
@@ -327,7 +331,7 @@ def paths_from(
         raise ParameterError(f"occurrence must be 'first' or 'all', not {occurrence!r}.")
     if int(steps) < 1:
         raise ParameterError(f"steps={steps} must be at least 1.")
-    js, _ = _prepare(data, column, gap, False, "cxlab.paths_from")
+    js, _ = _prepare(data, column, gap, False)
     seq = collapse_runs(js.seq) if collapse else js.seq
     ac = check_states([anchor], seq.states, "anchor", column)[0]
     unit = seq.customer_index()
@@ -438,7 +442,7 @@ def sankey_table(
     """
     if int(steps) < 2:
         raise ParameterError(f"steps={steps} must be at least 2 (a Sankey needs two columns).")
-    js, _ = _prepare(data, column, gap, False, "cxlab.sankey_table")
+    js, _ = _prepare(data, column, gap, False)
     seq = collapse_runs(js.seq) if collapse else js.seq
     S = len(seq.states)
     lengths = np.diff(seq.offsets)
