@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL
-from cxlab.engines._frames import to_pandas
+from cxlab.engines._frames import as_nanoseconds, to_pandas
 from cxlab.exceptions import DataTypeError, MissingColumnError
 from cxlab.sequences._layout import EventSequences
 
@@ -68,7 +68,7 @@ def _digits_per_word(base: int) -> int:
     return d
 
 
-def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=()) -> EventSequences:
+def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans: bool = False):
     """``column`` sequences of every customer of an engine's event table.
 
     Parameters
@@ -81,12 +81,17 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=()) -> Eve
         Stages (their order breaks ties in time) and channels.
     extra : sequence of {"stage", "channel"}, default=()
         Columns carried along in ``seq.extra``.
+    spans : bool, default=False
+        Also return each customer's first and last event time.
 
     Returns
     -------
     EventSequences
         Customers sorted by ``customer_id``; ``timestamps`` is None; ``n_ties`` counts
         events at the same time as the customer's previous event.
+    first, last : ndarray of int64
+        With ``spans=True``: nanoseconds since the epoch of each customer's first and
+        last event.
 
     Raises
     ------
@@ -137,6 +142,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=()) -> Eve
             nw.col("_value").sum().cast(nw.Int64),
             nw.len().alias("_n"),
             nw.col("_tie").sum().cast(nw.Int64),
+            *([t.min().alias("_first"), t.max().alias("_last")] if spans else []),
         )
     )
     table = to_pandas(words)
@@ -162,7 +168,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=()) -> Eve
         if col == "channel" and not np.any(c == len(names_) - 1):
             names_ = names_[:-1]  # no unknown channel in the data: as the loader types it
         out.append((c.astype(np.int16 if len(names_) < 2**15 else np.int32), tuple(names_)))
-    return EventSequences(
+    seq = EventSequences(
         states=out[0][1],
         codes=out[0][0],
         offsets=offsets,
@@ -170,3 +176,9 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=()) -> Eve
         extra={col: pair for col, pair in zip(cols[1:], out[1:], strict=True)},
         n_ties=int(table["_tie"].sum()),
     )
+    if not spans:
+        return seq
+    heads = np.flatnonzero(np.r_[True, cust[row][1:] != cust[row][:-1]])
+    first = np.minimum.reduceat(as_nanoseconds(table["_first"])[row], heads)
+    last = np.maximum.reduceat(as_nanoseconds(table["_last"])[row], heads)
+    return seq, first, last

@@ -251,12 +251,13 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
     "analysis",
     [
         lambda s: cxlab.time_between_stages(s),
-        lambda s: cxlab.drop_off(s),
+        lambda s: cxlab.drop_off(s, column="touchpoint"),
         lambda s: cxlab.designed_vs_lived(s),
         lambda s: cxlab.variants(s, gap="7D"),
         lambda s: cxlab.variants(s, column="touchpoint"),
     ],
-    ids=["time_between_stages", "drop_off", "designed_vs_lived", "sessions", "touchpoints"],
+    ids=["time_between_stages", "drop_off_touchpoints", "designed_vs_lived", "sessions",
+         "touchpoints"],
 )
 def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
     import duckdb
@@ -268,6 +269,12 @@ def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tm
         analysis(study)
     assert "study.to_memory()" in err.value.fix
 
+
+DROP_OFFS = [
+    {},
+    {"channel": True, "inactive": "30D", "by": "segment"},
+    {"column": "channel", "outcome": None},
+]
 
 VARIANTS = [
     {},
@@ -297,6 +304,10 @@ def test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, req
             lambda d: cxlab.sankey_table(d, steps=4),
         ):
             expected, got = call(data), call(study)
+            _assert_same(expected.table, got.table)
+            assert got.notes == expected.notes
+        for options in DROP_OFFS:
+            expected, got = cxlab.drop_off(data, **options), cxlab.drop_off(study, **options)
             _assert_same(expected.table, got.table)
             assert got.notes == expected.notes
         expected = cxlab.journey_sequences(data, collapse=True)
