@@ -54,10 +54,15 @@ def engine_states(column: str, catalog) -> tuple:
 
 def _code(column: str, states) -> nw.Expr:
     """0-based code of ``column``'s value among ``states`` (a chain of comparisons)."""
-    value = nw.col(column).cast(nw.String)
-    expr = nw.lit(None, dtype=nw.Int64)
-    for i in range(len(states) - 1, -1, -1):
-        expr = nw.when(value == states[i]).then(nw.lit(i, dtype=nw.Int64)).otherwise(expr)
+    return _lookup(nw.col(column).cast(nw.String), states, range(len(states)))
+
+
+def _lookup(key: nw.Expr, keys, values) -> nw.Expr:
+    """``values[i]`` where ``key == keys[i]``, null elsewhere (nested when/then, any engine)."""
+    keys, values = list(keys), list(values)
+    expr = nw.when(key == keys[-1]).then(nw.lit(values[-1], dtype=nw.Int64))
+    for k, v in zip(keys[-2::-1], values[-2::-1], strict=True):
+        expr = nw.when(key == k).then(nw.lit(v, dtype=nw.Int64)).otherwise(expr)
     return expr
 
 
@@ -119,10 +124,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
         digit = (digit - 1) * size + _code(col, names_) + 1
     t = nw.col("timestamp")
     order = ["timestamp", "_rank", "_digit"]
-    i = nw.col("_pos") % D
-    power = nw.lit(None, dtype=nw.Int64)
-    for k in range(D - 1, -1, -1):
-        power = nw.when(i == k).then(nw.lit(base**k, dtype=nw.Int64)).otherwise(power)
+    power = _lookup(nw.col("_pos") % D, range(D), [base**k for k in range(D)])
     words = (
         lf.select(
             "customer_id",
