@@ -317,3 +317,19 @@ def test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, req
         if engine != "pandas":
             assert list(frame.columns) == ["customer_id", "session", "path", "n_steps"]
         _assert_same(expected.to_frame()[frame.columns], frame)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_score_tables_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    data = studies[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same(cxlab.journey_facts(data), cxlab.journey_facts(study))
+        for metric in ("nps", "csat"):
+            by = ["stage", "channel", "purchase_channel", "purchase_touchpoint", "segment"]
+            expected = cxlab.score_table(data, metric, by=by, skip_unavailable=True)
+            got = cxlab.score_table(study, metric, by=by, skip_unavailable=True)
+            _assert_same(expected, got)
+            assert got.attrs["notes"] == expected.attrs["notes"]
