@@ -14,6 +14,7 @@ filtered aggregation) and ``group_by(...).agg(...)`` holds simple aggregations o
 from __future__ import annotations
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import ParameterError
@@ -120,14 +121,12 @@ def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
     return out if isinstance(out, pd.DataFrame) else nf.to_pandas()
 
 
-def as_nanoseconds(values: pd.Series) -> "np.ndarray":
+def as_nanoseconds(values: pd.Series) -> np.ndarray:
     """Times that came back from an engine as int64 nanoseconds since the epoch, in UTC.
 
     Any engine's datetime column (``datetime64[us]``, ``[ns]``, time-zone aware) gives
     the same integers; missing times give 0 (test them with ``values.isna()``).
     """
-    import numpy as np
-
     stamps = values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
     if isinstance(stamps.dtype, pd.DatetimeTZDtype):
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)

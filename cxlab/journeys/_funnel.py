@@ -121,7 +121,8 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
     K = len(steps)
     firsts = (
         lf.select(
-            "customer_id", *[nw.when(stage == s).then(t).alias(f"_t{k}") for k, s in enumerate(steps)]
+            "customer_id",
+            *[nw.when(stage == s).then(t).alias(f"_t{k}") for k, s in enumerate(steps)],
         )
         .group_by("customer_id")
         .agg(*[nw.col(f"_t{k}").min() for k in range(K)])
@@ -133,7 +134,9 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
         first = ~nw.col("_t0").is_null()
         for k in range(1, K):
             other = nw.col(f"_t{k}")
-            first &= other.is_null() | (other > nw.col("_t0") if rank[k] < rank[0] else other >= nw.col("_t0"))
+            first &= other.is_null() | (
+                other > nw.col("_t0") if rank[k] < rank[0] else other >= nw.col("_t0")
+            )
         out = firsts.with_columns(_closed=nw.when(first).then(nw.lit(1)).otherwise(nw.lit(0)))
         prev = out.filter(nw.col("_closed") == 1).select("customer_id", _p=nw.col("_t0"))
         for k in range(1, K):
@@ -166,9 +169,7 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
     late = int((any_step & ~entered).sum())
     t_entry = np.where(entered, firsts_ns[:, 0], 0)
     t_step = np.column_stack([t_entry, *[as_nanoseconds(table[f"_s{k}"]) for k in range(1, K)]])
-    reached = np.column_stack(
-        [entered, *[table[f"_s{k}"].notna().to_numpy() for k in range(1, K)]]
-    )
+    reached = np.column_stack([entered, *[table[f"_s{k}"].notna().to_numpy() for k in range(1, K)]])
     reached &= entered[:, None]
     t_step[~reached] = 0
     return ids, t_entry, entered, t_step, reached, late
@@ -290,9 +291,7 @@ def funnel(
         events, customers, catalog = event_table(data)
         steps = list(catalog.buyer_stages) if steps is None else steps
         win = parse_gap(within)
-        ids, t_entry, entered, t_step, reached, late, steps = _times_in_memory(
-            events, steps, kind
-        )
+        ids, t_entry, entered, t_step, reached, late, steps = _times_in_memory(events, steps, kind)
     n_cust, K = len(ids), len(steps)
     if win is not None:
         reached &= (t_step - t_entry[:, None]) <= win

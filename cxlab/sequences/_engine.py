@@ -158,8 +158,10 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     powers = base ** np.arange(D, dtype=np.int64)
     combo = (np.repeat(value, n) // powers[place]) % base - 1
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cust, weights=table["_n"].to_numpy(np.int64), minlength=len(ids)),
-              out=offsets[1:])
+    np.cumsum(
+        np.bincount(cust, weights=table["_n"].to_numpy(np.int64), minlength=len(ids)),
+        out=offsets[1:],
+    )
     codes = []
     for size in reversed(sizes):  # the last column is the lowest digit
         codes.append(combo % size)

@@ -139,7 +139,9 @@ def test_lazy_validation_raises_the_in_memory_error(engine, studies, request):
 def test_lazy_validation_counts_missing_ids_and_duplicates():
     import duckdb
 
-    events = cxlab.simulate(n_customers=200, random_state=2).events.astype({"stage": str, "channel": str})
+    events = cxlab.simulate(n_customers=200, random_state=2).events.astype(
+        {"stage": str, "channel": str}
+    )
     with_gaps = events.astype({"customer_id": "Int64"})
     with_gaps.loc[[0, 5, 7], "customer_id"] = pd.NA
     with pytest.raises(DataError, match="customer_id is missing in 3 rows"):
@@ -226,8 +228,15 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
             "customer_id": [1, 1, 1, 2, 2, 3, 3],
             "timestamp": [t0, t0, t0 + pd.Timedelta("1D"), t0, t0, t0, t0 + pd.Timedelta("2h")],
             # customer 1: purchase and awareness tie; 2: consideration ties with awareness
-            "stage": ["purchase", "awareness", "consideration", "consideration", "awareness",
-                      "consideration", "awareness"],
+            "stage": [
+                "purchase",
+                "awareness",
+                "consideration",
+                "consideration",
+                "awareness",
+                "consideration",
+                "awareness",
+            ],
             "channel": "web",
         }
     )
@@ -256,8 +265,13 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
         lambda s: cxlab.variants(s, gap="7D"),
         lambda s: cxlab.variants(s, column="touchpoint"),
     ],
-    ids=["time_between_stages", "drop_off_touchpoints", "designed_vs_lived", "sessions",
-         "touchpoints"],
+    ids=[
+        "time_between_stages",
+        "drop_off_touchpoints",
+        "designed_vs_lived",
+        "sessions",
+        "touchpoints",
+    ],
 )
 def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
     import duckdb
