@@ -208,7 +208,7 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or LazyStudy
     onboarding_days : float, optional
         Window after the first purchase in which support contacts are counted.
         Default: ``data.truth.onboarding_days`` for simulated data, else 28.

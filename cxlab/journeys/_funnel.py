@@ -251,8 +251,10 @@ def funnel(
 
     Parameters
     ----------
-    data : CXData or DataFrame
-        A study, or an events table (``customer_id``, ``timestamp``, ``stage``).
+    data : CXData, LazyStudy or DataFrame
+        A study, or an events table (``customer_id``, ``timestamp``, ``stage``). A
+        :class:`~cxlab.LazyStudy` (DuckDB, Spark, polars) is reduced inside its engine
+        (``docs/scale.md``); at equal times events are taken in catalog stage order.
     steps : list of str, optional
         Stages in funnel order; default the catalog's buyer's journey
         (awareness, consideration, purchase).

@@ -146,7 +146,7 @@ def variants(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     column : str, default="stage"
         Steps are stages, or channels (``"channel"``), or another event column.
     outcome : str or None, default="auto"
@@ -295,7 +295,7 @@ def paths_from(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     anchor : str
         A state of ``column`` (e.g. ``"consideration"``, or ``"store"`` with
         ``column="channel"``).
@@ -417,7 +417,7 @@ def sankey_table(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     steps : int, default=4
         Number of step columns (at least 2).
     column, gap

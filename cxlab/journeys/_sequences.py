@@ -150,8 +150,10 @@ def journey_sequences(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
         A study, or an events table with ``customer_id``, ``timestamp`` and ``column``.
+        A :class:`~cxlab.LazyStudy` builds the sequences inside its engine (``column``
+        ``"stage"`` or ``"channel"``, no ``gap``; no times come back).
         Rows may come in any order; they are ordered by customer and time (an
         O(n) check first, so an ordered log is not sorted again).
     column : str, default="stage"

@@ -243,7 +243,7 @@ def drop_off(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     outcome : str or None, default="auto"
         Stage that marks success ("auto": the catalog's purchase stage); journeys that reach it are not drop-offs and
         only their events before it count. None: every journey's last event
