@@ -261,14 +261,12 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
     [
         lambda s: cxlab.time_between_stages(s),
         lambda s: cxlab.drop_off(s, column="touchpoint"),
-        lambda s: cxlab.designed_vs_lived(s),
         lambda s: cxlab.variants(s, gap="7D"),
         lambda s: cxlab.variants(s, column="touchpoint"),
     ],
     ids=[
         "time_between_stages",
         "drop_off_touchpoints",
-        "designed_vs_lived",
         "sessions",
         "touchpoints",
     ],
@@ -323,6 +321,12 @@ def test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, req
         for options in DROP_OFFS:
             expected, got = cxlab.drop_off(data, **options), cxlab.drop_off(study, **options)
             _assert_same(expected.table, got.table)
+            assert got.notes == expected.notes
+        for options in ({}, {"collapse": True, "other": "detour", "by": "segment"}):
+            expected = cxlab.designed_vs_lived(data, **options)
+            got = cxlab.designed_vs_lived(study, **options)
+            _assert_same(expected.table, got.table)
+            _assert_same(expected.deviations, got.deviations)
             assert got.notes == expected.notes
         expected = cxlab.journey_sequences(data, collapse=True)
         got = cxlab.journey_sequences(study, collapse=True)
