@@ -111,8 +111,7 @@ def _collect_times(lf: nw.LazyFrame, columns: list) -> tuple:
     """Customer ids (sorted) and int64 ``columns`` of a per-customer result, through Arrow.
 
     Times become nanoseconds since the epoch (UTC); ``valid`` says where a value is
-    (0 in the values elsewhere). No pandas on the way: a million customers take
-    milliseconds.
+    (0 in the values elsewhere). No pandas on the way.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
