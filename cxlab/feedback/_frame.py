@@ -296,11 +296,11 @@ def _purchase_facts_in_engine(lf, catalog, onboarding_days: float):
         first["touchpoint"] = first["touchpoint"].astype("category")
     contacts = None
     if catalog.support_stage is not None:
-        wait = (t - nw.col("_tp")).dt.total_microseconds()
+        window = f"{round(onboarding_days * 86_400e6)}us"  # the engines add whole microseconds
         counted = (
             lf.filter(stage == catalog.support_stage)
             .join(when, on="customer_id")
-            .filter((wait >= 0) & (wait <= onboarding_days * 86_400e6))
+            .filter((t >= nw.col("_tp")) & (t <= nw.col("_tp").dt.offset_by(window)))
             .group_by("customer_id")
             .agg(nw.len().alias("n"))
         )
