@@ -351,3 +351,37 @@ def test_score_tables_same_on_every_engine(engine, name, studies, tmp_path_facto
             got = cxlab.score_table(study, metric, by=by, skip_unavailable=True)
             _assert_same(expected, got)
             assert got.attrs["notes"] == expected.attrs["notes"]
+
+
+def test_engine_sequences_unpack_long_journeys_and_ties():
+    """Journeys longer than one packed word, and ties in time, as the in-memory encoder has them."""
+    import duckdb
+
+    from cxlab.engines import to_lazy
+    from cxlab.sequences import encode_events
+    from cxlab.sequences._engine import encode_in_engine
+
+    stages = list(cxlab.DEFAULT_CATALOG.stages)
+    rng = np.random.default_rng(5)
+    n = 95  # customer 7: 95 events, several words of 19 stages each
+    t0 = pd.Timestamp("2025-01-01")
+    raw = pd.DataFrame(
+        {
+            "customer_id": [7] * n + [3, 3, 3],
+            "timestamp": [
+                t0 + pd.Timedelta(hours=int(h)) for h in np.sort(rng.choice(400, n, replace=False))
+            ]
+            + [t0, t0, t0 + pd.Timedelta("1D")],
+            "stage": [stages[i] for i in rng.integers(0, len(stages), n)]
+            + ["purchase", "awareness", "use"],
+            "channel": "web",
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = encode_events(cxlab.load_events(raw), "stage")
+    lazy = encode_in_engine(to_lazy(duckdb.from_df(raw)), "stage", cxlab.DEFAULT_CATALOG)
+    assert lazy.customers.tolist() == memory.customers.tolist() == [3, 7]
+    assert lazy.to_lists() == memory.to_lists()
+    assert lazy.to_lists()[0] == ["awareness", "purchase", "use"]  # the tie in catalog order
+    assert lazy.n_ties == memory.n_ties > 0
