@@ -61,6 +61,27 @@ SELECT sp.customer_id, any_value(date_diff('second', start_t, end_t) / 86400.0) 
 FROM spans sp JOIN ev USING (customer_id) GROUP BY 1
 """
 
+# the open funnel awareness > consideration > purchase: per customer the first time at each
+# step, then entrants, customers and step conversions per step and the median days to reach it
+FUNNEL_SQL = """
+WITH firsts AS (
+  SELECT customer_id,
+         MIN(CASE WHEN stage = 'awareness' THEN timestamp END) AS t0,
+         MIN(CASE WHEN stage = 'consideration' THEN timestamp END) AS t1,
+         MIN(CASE WHEN stage = 'purchase' THEN timestamp END) AS t2
+  FROM read_parquet('{events}') GROUP BY customer_id
+), timed AS (
+  SELECT *, LEAST(t0, t1, t2) AS entry FROM firsts WHERE COALESCE(t0, t1, t2) IS NOT NULL
+)
+SELECT COUNT(*) AS entered, COUNT(t0) AS n0, COUNT(t1) AS n1, COUNT(t2) AS n2,
+       COUNT(CASE WHEN t0 IS NOT NULL AND t1 IS NOT NULL THEN 1 END) AS both01,
+       COUNT(CASE WHEN t1 IS NOT NULL AND t2 IS NOT NULL THEN 1 END) AS both12,
+       quantile_cont(epoch_ns(t0 - entry) / 86400e9, [0.25, 0.5, 0.75]) AS q0,
+       quantile_cont(epoch_ns(t1 - entry) / 86400e9, [0.25, 0.5, 0.75]) AS q1,
+       quantile_cont(epoch_ns(t2 - entry) / 86400e9, [0.25, 0.5, 0.75]) AS q2
+FROM timed
+"""
+
 VALIDATION_SQL = """
 SELECT COUNT(*) AS rows,
        SUM(CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END),
@@ -100,6 +121,8 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         elif task == "survival":
             out = cxlab.survival_table(study)
             check = float(out["tenure_days"].sum())
+        elif task == "funnel":
+            check = _funnel_check(cxlab.funnel(study).table)
         else:
             probs = check_events_in_engine(study.events, study.catalog)
             check = float(sum(e.n_rows or 0 for e in probs.errors))  # rows with a problem
@@ -113,6 +136,9 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         elif task == "survival":
             out = con.sql(SURVIVAL_SQL.format(events=events)).df()
             check = float(out["tenure_days"].sum())
+        elif task == "funnel":
+            row = con.execute(FUNNEL_SQL.format(events=events)).fetchone()
+            check = float(sum(row[1:4]) + sum(q[1] for q in row[6:9]))
         else:
             quote = lambda xs: ", ".join(f"'{x}'" for x in xs)  # noqa: E731
             sql = VALIDATION_SQL.format(
@@ -131,6 +157,8 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
             if task == "features":
                 out = cxlab.customer_features(data)
                 check = float(out["n_events"].sum() + out["revenue"].sum())
+            elif task == "funnel":
+                check = _funnel_check(cxlab.funnel(data).table)
             else:
                 out = cxlab.survival_table(data)
                 check = float(out["tenure_days"].sum())
@@ -141,6 +169,11 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         "peak_mb": peak,
         "check": None if check is None else np.round(check, 3),
     }
+
+
+def _funnel_check(table) -> float:
+    """Customers at each step plus the median days to reach it (as FUNNEL_SQL sums them)."""
+    return float(table["customers"].sum() + table["days_median"].sum())
 
 
 def _simulate_child(folder: str, n_customers: int) -> dict:
@@ -175,7 +208,7 @@ def main(argv=None) -> None:
         "--tasks",
         "--only",
         nargs="+",
-        default=["validation", "features", "survival"],
+        default=["validation", "features", "survival", "funnel"],
         help="tasks to run",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)

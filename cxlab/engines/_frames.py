@@ -14,11 +14,12 @@ filtered aggregation) and ``group_by(...).agg(...)`` holds simple aggregations o
 from __future__ import annotations
 
 import narwhals as nw
+import numpy as np
 import pandas as pd
 
 from cxlab.exceptions import ParameterError
 
-__all__ = ["ENGINES", "engine_of", "to_lazy", "to_pandas", "is_lazy_frame"]
+__all__ = ["ENGINES", "engine_of", "to_lazy", "to_pandas", "is_lazy_frame", "as_nanoseconds"]
 
 #: The engines a frame can live in (``engine_of`` names one of them).
 ENGINES = ("pandas", "duckdb", "spark", "polars", "pyarrow", "other")
@@ -118,3 +119,17 @@ def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
         nf = nf.collect(backend="pandas")
     out = nf.to_native()
     return out if isinstance(out, pd.DataFrame) else nf.to_pandas()
+
+
+def as_nanoseconds(values: pd.Series) -> np.ndarray:
+    """Times that came back from an engine as int64 nanoseconds since the epoch, in UTC.
+
+    Any engine's datetime column (``datetime64[us]``, ``[ns]``, time-zone aware) gives
+    the same integers; missing times give 0 (test them with ``values.isna()``).
+    """
+    stamps = values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    ns = stamps.astype("datetime64[ns]").to_numpy().view(np.int64).copy()
+    ns[stamps.isna().to_numpy()] = 0
+    return ns

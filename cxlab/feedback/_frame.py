@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.data._catalog import DEFAULT_CATALOG, UNKNOWN_CHANNEL
 from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, EmptyTableError, MissingColumnError, ParameterError
 
@@ -209,7 +209,7 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
 
     Parameters
     ----------
-    data : CXData
+    data : CXData or LazyStudy
     onboarding_days : float, optional
         Window after the first purchase in which support contacts are counted.
         Default: ``data.truth.onboarding_days`` for simulated data, else 28.
@@ -232,15 +232,19 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     >>> int(facts["purchased"].sum()) == int(data.truth.customers["purchased"].sum())
     True
     """
-    require_memory(data, "cxlab.journey_facts")
     catalog = getattr(data, "catalog", DEFAULT_CATALOG)
     if onboarding_days is None:
         truth = getattr(data, "truth", None)
         onboarding_days = (
             float(truth.onboarding_days) if truth is not None else DEFAULT_ONBOARDING_DAYS
         )
-    ev = data.events
     ids = pd.Index(data.customers["customer_id"])
+    from cxlab.engines._study import LazyStudy
+
+    if isinstance(data, LazyStudy):
+        first, contacts = _purchase_facts_in_engine(data.frame, catalog, onboarding_days)
+        return _facts_table(data, ids, first, contacts, onboarding_days)
+    ev = data.events
     stage = ev["stage"].astype(str).to_numpy()
     buy = ev.loc[stage == catalog.purchase_stage, ["customer_id", "timestamp", "channel"]]
     if "touchpoint" in ev.columns:
@@ -248,6 +252,65 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     if not _sorted(buy):
         buy = buy.sort_values(["customer_id", "timestamp"], kind="stable")
     first = buy.drop_duplicates("customer_id", keep="first").set_index("customer_id")
+    contacts = None
+    if catalog.support_stage is not None:
+        svc = ev.loc[stage == catalog.support_stage, ["customer_id", "timestamp"]]
+        pos = ids.get_indexer(svc["customer_id"])
+        start = first["timestamp"].reindex(ids).to_numpy()[np.maximum(pos, 0)]
+        delta = (svc["timestamp"].to_numpy() - start) / np.timedelta64(1, "D")
+        inside = (pos >= 0) & (delta >= 0) & (delta <= onboarding_days)
+        contacts = np.bincount(pos[inside], minlength=len(ids)).astype(float)
+    return _facts_table(data, ids, first, contacts, onboarding_days)
+
+
+def _purchase_facts_in_engine(lf, catalog, onboarding_days: float):
+    """The first purchase (time, channel, touchpoint) and the support contacts after it,
+    per customer, counted in the engine that holds the events.
+
+    At equal times of a customer's first purchases, the engine takes the first channel
+    (touchpoint) by name; a study in memory takes the first row of the file.
+    """
+    import narwhals as nw
+
+    from cxlab.engines._frames import to_pandas
+
+    stage, t = nw.col("stage").cast(nw.String), nw.col("timestamp")
+    has_touch = "touchpoint" in lf.collect_schema().names()
+    buy = lf.filter(stage == catalog.purchase_stage)
+    when = buy.group_by("customer_id").agg(t.min().alias("_tp"))
+    what = [nw.col("channel").cast(nw.String).min()]
+    if has_touch:
+        what.append(nw.col("touchpoint").cast(nw.String).min())
+    first = (
+        buy.join(when, on="customer_id")
+        .filter(t == nw.col("_tp"))
+        .group_by("customer_id")
+        .agg(nw.col("_tp").min().alias("timestamp"), *what)
+    )
+    first = to_pandas(first).set_index("customer_id")
+    # typed as the loader types the columns of a study in memory
+    first["timestamp"] = pd.to_datetime(first["timestamp"]).astype("datetime64[ns]")
+    channels = [*catalog.channels, UNKNOWN_CHANNEL]
+    used = channels if (first["channel"] == UNKNOWN_CHANNEL).any() else channels[:-1]
+    first["channel"] = pd.Categorical(first["channel"], categories=used)
+    if has_touch:
+        first["touchpoint"] = first["touchpoint"].astype("category")
+    contacts = None
+    if catalog.support_stage is not None:
+        window = f"{round(onboarding_days * 86_400e6)}us"  # the engines add whole microseconds
+        counted = (
+            lf.filter(stage == catalog.support_stage)
+            .join(when, on="customer_id")
+            .filter((t >= nw.col("_tp")) & (t <= nw.col("_tp").dt.offset_by(window)))
+            .group_by("customer_id")
+            .agg(nw.len().alias("n"))
+        )
+        contacts = to_pandas(counted).set_index("customer_id")["n"]
+    return first, contacts
+
+
+def _facts_table(data, ids, first, contacts, onboarding_days) -> pd.DataFrame:
+    """The facts table of :func:`journey_facts` from the first purchases and the contacts."""
     facts = pd.DataFrame(index=ids)
     facts["purchased"] = ids.isin(first.index)
     facts["purchase_time"] = first["timestamp"].reindex(ids)
@@ -255,14 +318,10 @@ def journey_facts(data, *, onboarding_days: float | None = None) -> pd.DataFrame
     if "touchpoint" in first.columns:
         facts["purchase_touchpoint"] = first["touchpoint"].reindex(ids)
     support = np.full(len(ids), np.nan)
-    if catalog.support_stage is not None:
-        svc = ev.loc[stage == catalog.support_stage, ["customer_id", "timestamp"]]
-        pos = ids.get_indexer(svc["customer_id"])
-        start = facts["purchase_time"].to_numpy()[np.maximum(pos, 0)]
-        delta = (svc["timestamp"].to_numpy() - start) / np.timedelta64(1, "D")
-        inside = (pos >= 0) & (delta >= 0) & (delta <= onboarding_days)
-        counts = np.bincount(pos[inside], minlength=len(ids)).astype(float)
-        support = np.where(facts["purchased"].to_numpy(), counts, np.nan)
+    if contacts is not None:
+        if isinstance(contacts, pd.Series):  # counted in an engine: customers with contacts
+            contacts = contacts.reindex(ids).fillna(0).to_numpy(dtype=float)
+        support = np.where(facts["purchased"].to_numpy(), contacts, np.nan)
     facts["support_contacts"] = support
     if "loyalty_member" in data.customers.columns:
         facts["loyalty_member"] = data.customers["loyalty_member"].to_numpy()

@@ -497,7 +497,7 @@ def score_table(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
         A study, or a feedback table (``metric`` and ``score`` columns; without
         a ``metric`` column every row is taken as ``metric``).
     metric : {"nps", "csat", "ces"}, default="nps"

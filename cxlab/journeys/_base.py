@@ -41,6 +41,7 @@ from cxlab.sequences._layout import EventSequences
 __all__ = [
     "JourneyResult",
     "event_table",
+    "lazy_study_of",
     "encode",
     "customer_groups",
     "median_ci",
@@ -66,10 +67,31 @@ def warn(message: str, category=DataWarning) -> None:
 
 
 # -- inputs -------------------------------------------------------------------
-def event_table(data) -> tuple[pd.DataFrame, pd.DataFrame | None, StageCatalog]:
-    """``(events, customers or None, catalog)`` of a CXData or an events DataFrame."""
+def lazy_study_of(data):
+    """``data`` if it is a study whose events stay in an engine (DuckDB, Spark, ...), else None."""
+    from cxlab.engines._study import LazyStudy
+
+    return data if isinstance(data, LazyStudy) else None
+
+
+def event_table(
+    data, analysis: str = "this analysis"
+) -> tuple[pd.DataFrame, pd.DataFrame | None, StageCatalog]:
+    """``(events, customers or None, catalog)`` of a CXData or an events DataFrame.
+
+    A study whose events stay in an engine raises a :class:`DataTypeError` naming
+    ``analysis`` and ``study.to_memory()``: what calls this runs in memory only.
+    """
     if isinstance(data, pd.DataFrame):
         return data, None, DEFAULT_CATALOG
+    if lazy_study_of(data) is not None:
+        raise DataTypeError(
+            f"{analysis} runs on a study in memory; this study's events stay in "
+            f"{data.engine} ({type(data).__name__})",
+            fix="read the study into pandas first with study.to_memory() (it must fit in "
+            "memory), or filter it down in the engine; docs/scale.md lists the analyses "
+            "that run inside the engine",
+        )
     events = getattr(data, "events", None)
     if not isinstance(events, pd.DataFrame):
         raise DataTypeError(

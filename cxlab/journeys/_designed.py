@@ -32,10 +32,12 @@ from cxlab.journeys._base import (
     distinct_per_key,
     encode,
     event_table,
+    lazy_study_of,
     warn_unseen,
 )
 from cxlab.journeys._plots import plot_deviations
 from cxlab.sequences import collapse_runs, keep_events
+from cxlab.sequences._engine import encode_in_engine
 
 __all__ = ["DesignedVsLived", "designed_vs_lived"]
 
@@ -80,7 +82,7 @@ def designed_vs_lived(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     design : list of str, optional
         The designed order; default the catalog's buyer's journey.
     column : str, default="stage"
@@ -118,9 +120,14 @@ def designed_vs_lived(
     by = None if isinstance(by, str) and by == "" else by
     if other not in ("ignore", "detour"):
         raise ParameterError(f"other must be 'ignore' or 'detour', not {other!r}.")
-    events, customers, catalog = event_table(data)
+    study = lazy_study_of(data)
+    if study is not None:  # the journeys are built inside the engine
+        customers, catalog = study.customers, study.catalog
+        seq = encode_in_engine(study.frame, column, catalog)
+    else:
+        events, customers, catalog = event_table(data)
+        seq = encode(events, column)
     design = list(catalog.buyer_stages) if design is None else design
-    seq = encode(events, column)
     codes = check_states(design, seq.states, "design", column)
     if len(codes) < 2:
         raise ParameterError("a design needs at least two stages in order.")

@@ -20,6 +20,7 @@ and a distribution-free order-statistic interval for the median.
 
 from __future__ import annotations
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -34,7 +35,9 @@ from cxlab.journeys._base import (
     encode,
     event_table,
     grouped_quantiles,
+    lazy_study_of,
     parse_gap,
+    warn,
     warn_unseen,
 )
 from cxlab.journeys._plots import plot_funnel
@@ -53,6 +56,146 @@ def _first_per_customer(idx: np.ndarray, ci: np.ndarray, n_cust: int, fill=_NEVE
         first[1:] = c[1:] != c[:-1]
         out[c[first]] = idx[first]
     return out
+
+
+def _times_in_memory(events: pd.DataFrame, steps, kind: str):
+    """Per customer (in sequence order): entry time, entered, step times, reached, late.
+
+    Times are int64 nanoseconds (0 where there is none); ``late`` counts customers left
+    out of a closed funnel because they entered at a later step.
+    """
+    seq = encode(events, "stage")
+    codes = check_states(steps, seq.states, "steps")
+    steps = [seq.states[c] for c in codes]
+    warn_unseen(seq, codes, "steps")
+    n_cust, K = seq.n_customers, len(codes)
+    ci = seq.customer_index()
+    t = seq.timestamps.view(np.int64)
+    lut = np.zeros(seq.n_states, dtype=bool)
+    lut[codes] = True
+    in_funnel = lut[seq.codes]
+    first_pos = _first_per_customer(np.flatnonzero(in_funnel), ci, n_cust)
+    entered = first_pos != _NEVER
+    pos = np.full((n_cust, K), _NEVER, dtype=np.int64)
+    if kind == "open":
+        for k, c in enumerate(codes):
+            pos[:, k] = _first_per_customer(np.flatnonzero(seq.codes == c), ci, n_cust)
+        late = 0
+    else:
+        entry_code = np.full(n_cust, -1, dtype=np.int64)
+        entry_code[entered] = seq.codes[first_pos[entered]]
+        late = int((entered & (entry_code != codes[0])).sum())
+        entered &= entry_code == codes[0]
+        pos[entered, 0] = first_pos[entered]
+        for k in range(1, K):
+            prev = pos[:, k - 1]
+            idx = np.flatnonzero(seq.codes == codes[k])
+            idx = idx[idx > prev[ci[idx]]]
+            pos[:, k] = _first_per_customer(idx, ci, n_cust)
+    reached = pos != _NEVER
+    t_entry = np.where(entered, t[np.minimum(first_pos, len(t) - 1)], 0)
+    t_step = np.where(reached, t[np.minimum(pos, len(t) - 1)], 0)
+    return seq.customers, t_entry, entered, t_step, reached, late, steps
+
+
+def _after(prev: str, prev_rank: int, rank: int):
+    """Events later than the customer's ``prev`` event in the study's order.
+
+    The order of :func:`cxlab.load`: by time, and at equal times by catalog stage order.
+    """
+    t = nw.col("timestamp")
+    return t >= nw.col(prev) if rank > prev_rank else t > nw.col(prev)
+
+
+def _collect_times(lf: nw.LazyFrame, columns: list) -> tuple:
+    """Customer ids (sorted) and int64 ``columns`` of a per-customer result, through Arrow.
+
+    Times become nanoseconds since the epoch (UTC); ``valid`` says where a value is
+    (0 in the values elsewhere). No pandas on the way.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = lf.collect(backend="pyarrow").to_native()
+    ids = table.column("customer_id").to_numpy()
+    order = np.argsort(ids, kind="stable")
+    values, valid = {}, {}
+    for name in columns:
+        col = table.column(name)
+        if pa.types.is_timestamp(col.type):
+            col = col.cast(pa.timestamp("ns", col.type.tz))
+        valid[name] = col.is_valid().to_numpy(zero_copy_only=False)[order]
+        values[name] = pc.fill_null(col.cast(pa.int64()), 0).to_numpy()[order]
+    return ids[order], values, valid
+
+
+def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
+    """:func:`_times_in_memory` inside the engine that holds the events.
+
+    One grouping by customer gives each customer's first time at every step (an open
+    funnel, and the entry of a closed one); a closed funnel then finds each next step
+    after the previous one with a join of that stage's events on the customers still in
+    the funnel. Only one row per customer comes back.
+    """
+    stage, t = nw.col("stage").cast(nw.String), nw.col("timestamp")
+    rank = [catalog.stages.index(s) for s in steps]
+    K = len(steps)
+    firsts = (
+        lf.select(
+            "customer_id",
+            *[nw.when(stage == s).then(t).alias(f"_t{k}") for k, s in enumerate(steps)],
+        )
+        .group_by("customer_id")
+        .agg(*[nw.col(f"_t{k}").min() for k in range(K)])
+    )
+    out = firsts
+    if kind == "closed":
+        # the first funnel event is the first step: no other step earlier (or tied and
+        # earlier in catalog order)
+        first = ~nw.col("_t0").is_null()
+        for k in range(1, K):
+            other = nw.col(f"_t{k}")
+            first &= other.is_null() | (
+                other > nw.col("_t0") if rank[k] < rank[0] else other >= nw.col("_t0")
+            )
+        out = firsts.with_columns(_closed=nw.when(first).then(nw.lit(1)).otherwise(nw.lit(0)))
+        prev = out.filter(nw.col("_closed") == 1).select("customer_id", _p=nw.col("_t0"))
+        for k in range(1, K):
+            reached = (
+                lf.filter(stage == steps[k])
+                .select("customer_id", "timestamp")
+                .join(prev, on="customer_id")
+                .filter(_after("_p", rank[k - 1], rank[k]))
+                .group_by("customer_id")
+                .agg(nw.col("timestamp").min().alias(f"_s{k}"))
+            )
+            out = out.join(reached, on="customer_id", how="left")
+            prev = reached.select("customer_id", _p=nw.col(f"_s{k}"))
+    cols = [f"_t{k}" for k in range(K)]
+    if kind == "closed":
+        cols += ["_closed", *[f"_s{k}" for k in range(1, K)]]
+    ids, times, valid = _collect_times(out.select("customer_id", *cols), cols)
+    firsts_ns = np.column_stack([times[f"_t{k}"] for k in range(K)])
+    seen = np.column_stack([valid[f"_t{k}"] for k in range(K)])
+    unseen = [s for k, s in enumerate(steps) if not seen[:, k].any()]
+    if unseen:
+        warn(
+            f"steps {unseen} never occur in the data, so every count there is 0 "
+            "(check the stage names, the filters and the date window)."
+        )
+    any_step = seen.any(axis=1)
+    if kind == "open":
+        t_step = np.where(seen, firsts_ns, 0)
+        t_entry = np.where(any_step, np.where(seen, firsts_ns, _NEVER).min(axis=1), 0)
+        return ids, t_entry, any_step, t_step, seen, 0
+    entered = times["_closed"] == 1
+    late = int((any_step & ~entered).sum())
+    t_entry = np.where(entered, firsts_ns[:, 0], 0)
+    t_step = np.column_stack([t_entry, *[times[f"_s{k}"] for k in range(1, K)]])
+    reached = np.column_stack([entered, *[valid[f"_s{k}"] for k in range(1, K)]])
+    reached &= entered[:, None]
+    t_step[~reached] = 0
+    return ids, t_entry, entered, t_step, reached, late
 
 
 class FunnelResult(JourneyResult):
@@ -107,8 +250,10 @@ def funnel(
 
     Parameters
     ----------
-    data : CXData or DataFrame
-        A study, or an events table (``customer_id``, ``timestamp``, ``stage``).
+    data : CXData, LazyStudy or DataFrame
+        A study, or an events table (``customer_id``, ``timestamp``, ``stage``). A
+        :class:`~cxlab.LazyStudy` (DuckDB, Spark, polars) is reduced inside its engine
+        (``docs/scale.md``); at equal times events are taken in catalog stage order.
     steps : list of str, optional
         Stages in funnel order; default the catalog's buyer's journey
         (awareness, consideration, purchase).
@@ -157,45 +302,27 @@ def funnel(
         raise ParameterError(f"kind must be 'open' or 'closed', not {kind!r}.")
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, catalog = event_table(data)
-    steps = list(catalog.buyer_stages) if steps is None else steps
-    win = parse_gap(within)
-    seq = encode(events, "stage")
-    codes = check_states(steps, seq.states, "steps")
-    steps = [seq.states[c] for c in codes]
-    warn_unseen(seq, codes, "steps")
-    n_cust, K = seq.n_customers, len(codes)
-    ci = seq.customer_index()
-    t = seq.timestamps.view(np.int64)
-    lut = np.zeros(seq.n_states, dtype=bool)
-    lut[codes] = True
-    in_funnel = lut[seq.codes]
-    first_pos = _first_per_customer(np.flatnonzero(in_funnel), ci, n_cust)
-    entered = first_pos != _NEVER
-    pos = np.full((n_cust, K), _NEVER, dtype=np.int64)
-    if kind == "open":
-        for k, c in enumerate(codes):
-            pos[:, k] = _first_per_customer(np.flatnonzero(seq.codes == c), ci, n_cust)
-        late = 0
+    study = lazy_study_of(data)
+    if study is not None:
+        catalog, customers = study.catalog, study.customers
+        steps = list(catalog.buyer_stages) if steps is None else steps
+        codes = check_states(steps, catalog.stages, "steps")
+        steps = [catalog.stages[c] for c in codes]
+        win = parse_gap(within)
+        ids, t_entry, entered, t_step, reached, late = _times_in_engine(
+            study.frame, steps, catalog, kind
+        )
     else:
-        entry_code = np.full(n_cust, -1, dtype=np.int64)
-        entry_code[entered] = seq.codes[first_pos[entered]]
-        late = int((entered & (entry_code != codes[0])).sum())
-        entered &= entry_code == codes[0]
-        pos[entered, 0] = first_pos[entered]
-        for k in range(1, K):
-            prev = pos[:, k - 1]
-            idx = np.flatnonzero(seq.codes == codes[k])
-            idx = idx[idx > prev[ci[idx]]]
-            pos[:, k] = _first_per_customer(idx, ci, n_cust)
-    reached = pos != _NEVER
-    t_entry = np.where(entered, t[np.minimum(first_pos, len(t) - 1)], 0)
-    t_step = np.where(reached, t[np.minimum(pos, len(t) - 1)], 0)
+        events, customers, catalog = event_table(data)
+        steps = list(catalog.buyer_stages) if steps is None else steps
+        win = parse_gap(within)
+        ids, t_entry, entered, t_step, reached, late, steps = _times_in_memory(events, steps, kind)
+    n_cust, K = len(ids), len(steps)
     if win is not None:
         reached &= (t_step - t_entry[:, None]) <= win
     reached &= entered[:, None]
 
-    group, labels, group_name = customer_groups(by, customers, seq.customers)
+    group, labels, group_name = customer_groups(by, customers, ids)
     G = len(labels)
     gi = group[entered]
     r = reached[entered]
@@ -285,7 +412,7 @@ def funnel(
         },
         steps=steps,
         kind=kind,
-        _customers=seq.customers,
+        _customers=ids,
         _group_labels=np.asarray(labels, dtype=object)[group],
         _group_name=group_name,
         _times=all_times,

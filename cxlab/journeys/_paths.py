@@ -25,6 +25,7 @@ from cxlab.journeys._base import (
     check_confidence,
     check_states,
     event_table,
+    lazy_study_of,
 )
 from cxlab.journeys._plots import plot_sankey, plot_variants
 from cxlab.journeys._sequences import journey_sequences
@@ -121,8 +122,11 @@ class VariantsResult(JourneyResult):
 
 
 def _prepare(data, column, gap, stage_needed):
-    events, customers, catalog = event_table(data)
     extra = ("stage",) if (stage_needed and column != "stage") else ()
+    study = lazy_study_of(data)
+    if study is not None:  # the sequences are built inside the engine
+        return journey_sequences(study, column=column, gap=gap, extra=extra), study.catalog
+    events, customers, catalog = event_table(data)
     js = journey_sequences(events, column=column, gap=gap, extra=extra)
     return js, catalog
 
@@ -142,7 +146,7 @@ def variants(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     column : str, default="stage"
         Steps are stages, or channels (``"channel"``), or another event column.
     outcome : str or None, default="auto"
@@ -291,7 +295,7 @@ def paths_from(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     anchor : str
         A state of ``column`` (e.g. ``"consideration"``, or ``"store"`` with
         ``column="channel"``).
@@ -413,7 +417,7 @@ def sankey_table(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     steps : int, default=4
         Number of step columns (at least 2).
     column, gap

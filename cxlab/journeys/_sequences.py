@@ -29,9 +29,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from cxlab.journeys._base import NS_PER_DAY, JourneyResult, encode, event_table, parse_gap
+from cxlab.journeys._base import (
+    NS_PER_DAY,
+    JourneyResult,
+    encode,
+    event_table,
+    lazy_study_of,
+    parse_gap,
+)
 from cxlab.journeys._plots import plot_lengths
 from cxlab.sequences import EventSequences, collapse_runs, path_strings
+from cxlab.sequences._engine import encode_in_engine
 
 __all__ = ["JourneySequences", "journey_sequences", "split_sessions"]
 
@@ -90,7 +98,11 @@ class JourneySequences(JourneyResult):
         return len(self.seq.offsets) - 1
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per journey: customer_id, session, path, n_steps, first, last, duration_days."""
+        """One row per journey: customer_id, session, path, n_steps, first, last, duration_days.
+
+        For a study in an engine (DuckDB, Spark, ...) the times do not come back: no
+        ``first``, ``last`` and ``duration_days``.
+        """
         s = self.seq
         first, last = s.offsets[:-1], s.offsets[1:] - 1
         frame = pd.DataFrame(
@@ -138,8 +150,10 @@ def journey_sequences(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
         A study, or an events table with ``customer_id``, ``timestamp`` and ``column``.
+        A :class:`~cxlab.LazyStudy` builds the sequences inside its engine (``column``
+        ``"stage"`` or ``"channel"``, no ``gap``; no times come back).
         Rows may come in any order; they are ordered by customer and time (an
         O(n) check first, so an ordered log is not sorted again).
     column : str, default="stage"
@@ -181,10 +195,20 @@ def journey_sequences(
     >>> int(js.summary().loc["journeys", "value"]) > 300  # several sessions per customer
     True
     """
-    events, _, _ = event_table(data)
     gap_ns = parse_gap(gap)
     extra = tuple(c for c in extra if c != column)
-    seq = encode(events, column, extra=extra, collapse=collapse and gap_ns is None)
+    study = lazy_study_of(data)
+    if study is not None:
+        if gap_ns is not None:
+            event_table(data, "cxlab.journey_sequences with gap= (sessions need the times)")
+        seq = encode_in_engine(study.frame, column, study.catalog, extra=extra)
+        n_events = seq.n_events
+        if collapse:
+            seq = collapse_runs(seq)
+    else:
+        events, _, _ = event_table(data, "cxlab.journey_sequences")
+        seq = encode(events, column, extra=extra, collapse=collapse and gap_ns is None)
+        n_events = len(events)
     n_customers = seq.n_customers
     session = np.zeros(seq.n_customers, dtype=np.int64)
     if gap_ns is not None:
@@ -195,7 +219,7 @@ def journey_sequences(
     rows = {
         "journeys": len(lengths),
         "customers": n_customers,
-        "events": int(len(events)),
+        "events": int(n_events),
         "steps": int(lengths.sum()),
         "repeats_collapsed": seq.n_collapsed,
         "mean_steps": round(float(lengths.mean()), 3),

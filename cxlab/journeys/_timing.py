@@ -31,10 +31,12 @@ from cxlab.journeys._base import (
     encode,
     event_table,
     grouped_quantiles,
+    lazy_study_of,
     parse_gap,
 )
 from cxlab.journeys._plots import plot_drop_off, plot_waits
 from cxlab.sequences import collapse_runs, keep_events
+from cxlab.sequences._engine import encode_in_engine
 
 __all__ = ["TimeBetweenResult", "DropOffResult", "time_between_stages", "drop_off"]
 
@@ -111,7 +113,7 @@ def time_between_stages(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, _ = event_table(data)
+    events, customers, _ = event_table(data, "cxlab.time_between_stages")
     extra = ("channel",) if channel and column != "channel" else ()
     seq = encode(events, column, extra=extra)
     n_cust = seq.n_customers
@@ -241,7 +243,7 @@ def drop_off(
 
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     outcome : str or None, default="auto"
         Stage that marks success ("auto": the catalog's purchase stage); journeys that reach it are not drop-offs and
         only their events before it count. None: every journey's last event
@@ -273,7 +275,8 @@ def drop_off(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, catalog = event_table(data)
+    study = lazy_study_of(data)
+    catalog = study.catalog if study is not None else event_table(data)[2]
     if outcome == "auto":
         outcome = catalog.purchase_stage
     inact = parse_gap(inactive)
@@ -282,10 +285,19 @@ def drop_off(
         need.append("stage")
     if channel and column != "channel":
         need.append("channel")
-    seq = encode(events, column, extra=tuple(need))
+    if study is not None:  # the sequences and each journey's first and last time
+        customers = study.customers
+        seq, t_first, t_last = encode_in_engine(
+            study.frame, column, catalog, extra=tuple(need), spans=True
+        )
+    else:
+        events, customers, _ = event_table(data)
+        seq = encode(events, column, extra=tuple(need))
+        ts = seq.timestamps.view(np.int64)
+        t_first, t_last = ts[seq.offsets[:-1]], ts[seq.offsets[1:] - 1]
     n_units = seq.n_customers
     unit = seq.customer_index()
-    t_end = int(seq.timestamps.view(np.int64).max())
+    t_end = int(t_last.max())
     converted = np.zeros(n_units, dtype=bool)
     if outcome is not None:
         st_codes, st_names = (seq.codes, seq.states) if column == "stage" else seq.extra["stage"]
@@ -321,14 +333,14 @@ def drop_off(
     reached = distinct_per_key(unit, key, n_keys)
     has = lengths > 0
     last = seq.offsets[1:] - 1
-    ts = seq.timestamps.view(np.int64)
+    # a journey without the outcome keeps all its events: its times are the customer's
     still_open = np.zeros(n_units, dtype=bool)
-    if inact is not None and len(ts):  # (no event left when every journey starts converted)
-        still_open = has & ~converted & (ts[np.maximum(last, 0)] > t_end - inact)
+    if inact is not None:
+        still_open = has & ~converted & (t_last > t_end - inact)
     dropped = has & ~converted & ~still_open
     exit_key = key[last[dropped]]
     exits = np.bincount(exit_key, minlength=n_keys)
-    dur = ts[last[dropped]] - ts[seq.offsets[:-1][dropped]]
+    dur = t_last[dropped] - t_first[dropped]
     q = grouped_quantiles(exit_key, dur, n_keys, confidence, scale=1 / NS_PER_DAY)
     journeys_g = np.bincount(group, minlength=G)
     exits_g = np.bincount(group[dropped], minlength=G)

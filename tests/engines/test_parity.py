@@ -195,7 +195,9 @@ def test_lazy_validation_raises_the_in_memory_error(engine, studies, request):
 def test_lazy_validation_counts_missing_ids_and_duplicates():
     import duckdb
 
-    events = cxlab.simulate(n_customers=200, random_state=2).events.astype({"stage": str, "channel": str})
+    events = cxlab.simulate(n_customers=200, random_state=2).events.astype(
+        {"stage": str, "channel": str}
+    )
     with_gaps = events.astype({"customer_id": "Int64"})
     with_gaps.loc[[0, 5, 7], "customer_id"] = pd.NA
     with pytest.raises(DataError, match="customer_id is missing in 3 rows"):
@@ -243,3 +245,199 @@ def test_load_reads_globs_and_partition_folders(tmp_path):
 def test_unknown_engine_is_refused():
     with pytest.raises(cxlab.exceptions.ParameterError, match="engine='spark'"):
         cxlab.load("data/demo", engine="spark")
+
+
+FUNNELS = [
+    {},
+    {"kind": "closed"},
+    {"steps": ["consideration", "purchase", "use"], "kind": "closed", "within": "30D"},
+    {"steps": ["awareness", "purchase", "loyalty"], "by": "segment"},
+]
+
+
+def _journey_warnings():
+    """Tie warnings come from the in-memory encoder only; nothing else may differ."""
+    warnings.filterwarnings("ignore", message=".*share their timestamp")
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_funnel_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    for options in FUNNELS:
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.funnel(studies[name], **options)
+            got = cxlab.funnel(study, **options)
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+        _assert_same(expected.per_customer(), got.per_customer())
+
+
+def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
+    """At equal times the study's order is catalog stage order (cxlab.load sorts so)."""
+    import duckdb
+
+    t0 = pd.Timestamp("2025-01-01")
+    raw = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2, 3, 3],
+            "timestamp": [t0, t0, t0 + pd.Timedelta("1D"), t0, t0, t0, t0 + pd.Timedelta("2h")],
+            # customer 1: purchase and awareness tie; 2: consideration ties with awareness
+            "stage": [
+                "purchase",
+                "awareness",
+                "consideration",
+                "consideration",
+                "awareness",
+                "consideration",
+                "awareness",
+            ],
+            "channel": "web",
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ties, and no customers table
+        memory = cxlab.load_events(raw)
+        lazy = cxlab.lazy_study(duckdb.from_df(raw), validate=False)
+    for kind in ("open", "closed"):
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.funnel(memory, kind=kind)
+        got = cxlab.funnel(lazy, kind=kind)
+        _assert_same(expected.table, got.table)
+    closed = got.table.set_index("step")["customers"]
+    # 1 and 2 enter at awareness (first in catalog order at the tie); 3 enters late
+    assert closed.to_dict() == {"awareness": 2, "consideration": 2, "purchase": 0}
+    assert any("1 customers entered at a later step" in n for n in got.notes)
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [
+        lambda s: cxlab.time_between_stages(s),
+        lambda s: cxlab.drop_off(s, column="touchpoint"),
+        lambda s: cxlab.variants(s, gap="7D"),
+        lambda s: cxlab.variants(s, column="touchpoint"),
+    ],
+    ids=[
+        "time_between_stages",
+        "drop_off_touchpoints",
+        "sessions",
+        "touchpoints",
+    ],
+)
+def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
+    import duckdb
+
+    data = studies["simulated"]
+    events = duckdb.from_df(data.events.astype({"stage": str, "channel": str}))
+    study = cxlab.lazy_study(events, customers=data.customers, catalog=data.catalog)
+    with pytest.raises(cxlab.exceptions.DataTypeError, match="in memory") as err:
+        analysis(study)
+    assert "study.to_memory()" in err.value.fix
+
+
+DROP_OFFS = [
+    {},
+    {"channel": True, "inactive": "30D", "by": "segment"},
+    {"column": "channel", "outcome": None},
+]
+
+VARIANTS = [
+    {},
+    {"outcome": None, "collapse": True, "max_steps": 4, "top": None},
+    {"column": "channel", "top": 50},
+    {"column": "channel", "outcome": None, "collapse": True},
+]
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    data = studies[name]
+    with warnings.catch_warnings():
+        _journey_warnings()
+        for options in VARIANTS:
+            expected = cxlab.variants(data, **options)
+            got = cxlab.variants(study, **options)
+            _assert_same(expected.table, got.table)
+            assert got.notes == expected.notes and got.n_variants == expected.n_variants
+            np.testing.assert_array_equal(got.variant_of, expected.variant_of)
+            np.testing.assert_array_equal(got.customers, expected.customers)
+        for call in (
+            lambda d: cxlab.paths_from(d, "consideration", steps=3, collapse=True),
+            lambda d: cxlab.paths_from(d, "store", direction="backward", column="channel"),
+            lambda d: cxlab.sankey_table(d, steps=4),
+        ):
+            expected, got = call(data), call(study)
+            _assert_same(expected.table, got.table)
+            assert got.notes == expected.notes
+        for options in DROP_OFFS:
+            expected, got = cxlab.drop_off(data, **options), cxlab.drop_off(study, **options)
+            _assert_same(expected.table, got.table)
+            assert got.notes == expected.notes
+        for options in ({}, {"collapse": True, "other": "detour", "by": "segment"}):
+            expected = cxlab.designed_vs_lived(data, **options)
+            got = cxlab.designed_vs_lived(study, **options)
+            _assert_same(expected.table, got.table)
+            _assert_same(expected.deviations, got.deviations)
+            assert got.notes == expected.notes
+        expected = cxlab.journey_sequences(data, collapse=True)
+        got = cxlab.journey_sequences(study, collapse=True)
+        _assert_same(expected.table, got.table)
+        frame = got.to_frame()  # times per journey do not come back from an engine
+        if engine != "pandas":
+            assert list(frame.columns) == ["customer_id", "session", "path", "n_steps"]
+        _assert_same(expected.to_frame()[frame.columns], frame)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_score_tables_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    data = studies[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same(cxlab.journey_facts(data), cxlab.journey_facts(study))
+        for metric in ("nps", "csat"):
+            by = ["stage", "channel", "purchase_channel", "purchase_touchpoint", "segment"]
+            expected = cxlab.score_table(data, metric, by=by, skip_unavailable=True)
+            got = cxlab.score_table(study, metric, by=by, skip_unavailable=True)
+            _assert_same(expected, got)
+            assert got.attrs["notes"] == expected.attrs["notes"]
+
+
+def test_engine_sequences_unpack_long_journeys_and_ties():
+    """Journeys longer than one packed word, and ties in time, as the in-memory encoder has them."""
+    import duckdb
+
+    from cxlab.engines import to_lazy
+    from cxlab.sequences import encode_events
+    from cxlab.sequences._engine import encode_in_engine
+
+    stages = list(cxlab.DEFAULT_CATALOG.stages)
+    rng = np.random.default_rng(5)
+    n = 95  # customer 7: 95 events, several words of 19 stages each
+    t0 = pd.Timestamp("2025-01-01")
+    raw = pd.DataFrame(
+        {
+            "customer_id": [7] * n + [3, 3, 3],
+            "timestamp": [
+                t0 + pd.Timedelta(hours=int(h)) for h in np.sort(rng.choice(400, n, replace=False))
+            ]
+            + [t0, t0, t0 + pd.Timedelta("1D")],
+            "stage": [stages[i] for i in rng.integers(0, len(stages), n)]
+            + ["purchase", "awareness", "use"],
+            "channel": "web",
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = encode_events(cxlab.load_events(raw), "stage")
+    lazy = encode_in_engine(to_lazy(duckdb.from_df(raw)), "stage", cxlab.DEFAULT_CATALOG)
+    assert lazy.customers.tolist() == memory.customers.tolist() == [3, 7]
+    assert lazy.to_lists() == memory.to_lists()
+    assert lazy.to_lists()[0] == ["awareness", "purchase", "use"]  # the tie in catalog order
+    assert lazy.n_ties == memory.n_ties > 0

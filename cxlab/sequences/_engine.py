@@ -1,0 +1,188 @@
+"""The encoded layout of an event log that stays in its engine (DuckDB, Spark, polars).
+
+:func:`encode_in_engine` gives the same :class:`~cxlab.sequences.EventSequences` as
+:func:`~cxlab.sequences.encode_events` gives for the study in memory, without reading the
+events into pandas. Written once on narwhals (:mod:`cxlab.engines`), it runs inside the
+engine:
+
+1. each event gets its position in the customer's journey: a running count over the
+   customer's events ordered by time and, at equal times, by catalog stage order (the
+   order :func:`cxlab.load` sorts events in);
+2. the event's state (and the ``extra`` columns') becomes one digit ``1 .. B-1``, and
+   each run of ``D`` consecutive positions is packed into one int64 word
+   ``sum(digit * B**i)`` by one grouping on (customer, position // D).
+
+Only the words come back (about one per customer for journeys of a dozen events, 8-20
+states a word); numpy unpacks them into the CSR layout. Timestamps do not come back:
+analyses that need them (waiting times, sessions) run in memory.
+
+At equal time *and* stage the engine orders events by the state's code; a study read
+in memory keeps the order of the rows in the file there. Only sequences of another
+column than ``stage`` (e.g. channels) can differ, and only for such ties.
+"""
+
+from __future__ import annotations
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from cxlab.data._catalog import UNKNOWN_CHANNEL
+from cxlab.engines._frames import as_nanoseconds, to_pandas
+from cxlab.exceptions import DataTypeError, MissingColumnError
+from cxlab.sequences._layout import EventSequences
+
+__all__ = ["encode_in_engine", "engine_states"]
+
+_MAX_WORD = 2**62  # B**D stays below this, so a word's sum never overflows an int64
+
+
+def engine_states(column: str, catalog) -> tuple:
+    """The states of ``column`` in a study in an engine (as :func:`cxlab.load` types them)."""
+    if column == "stage":
+        return tuple(catalog.stages)
+    if column == "channel":
+        return (*catalog.channels, UNKNOWN_CHANNEL)
+    raise DataTypeError(
+        f"journeys of {column!r} run on a study in memory only (inside an engine: 'stage' "
+        "or 'channel')",
+        column=column,
+        fix="read the study into pandas first with study.to_memory(), or use "
+        "column='stage' or 'channel'",
+    )
+
+
+def _code(column: str, states) -> nw.Expr:
+    """0-based code of ``column``'s value among ``states`` (a chain of comparisons)."""
+    return _lookup(nw.col(column).cast(nw.String), states, range(len(states)))
+
+
+def _lookup(key: nw.Expr, keys, values) -> nw.Expr:
+    """``values[i]`` where ``key == keys[i]``, null elsewhere (nested when/then, any engine)."""
+    keys, values = list(keys), list(values)
+    expr = nw.when(key == keys[-1]).then(nw.lit(values[-1], dtype=nw.Int64))
+    for k, v in zip(keys[-2::-1], values[-2::-1], strict=True):
+        expr = nw.when(key == k).then(nw.lit(v, dtype=nw.Int64)).otherwise(expr)
+    return expr
+
+
+def _digits_per_word(base: int) -> int:
+    d = 1
+    while base ** (d + 1) <= _MAX_WORD:
+        d += 1
+    return d
+
+
+def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans: bool = False):
+    """``column`` sequences of every customer of an engine's event table.
+
+    Parameters
+    ----------
+    lf : narwhals LazyFrame
+        The events (``customer_id``, ``timestamp``, ``stage`` and ``column``).
+    column : {"stage", "channel"}
+        The state column.
+    catalog : StageCatalog
+        Stages (their order breaks ties in time) and channels.
+    extra : sequence of {"stage", "channel"}, default=()
+        Columns carried along in ``seq.extra``.
+    spans : bool, default=False
+        Also return each customer's first and last event time.
+
+    Returns
+    -------
+    EventSequences
+        Customers sorted by ``customer_id``; ``timestamps`` is None; ``n_ties`` counts
+        events at the same time as the customer's previous event.
+    first, last : ndarray of int64
+        With ``spans=True``: nanoseconds since the epoch of each customer's first and
+        last event.
+
+    Raises
+    ------
+    MissingColumnError
+        ``column`` is not in the events.
+    DataTypeError
+        ``column`` is neither ``stage`` nor ``channel`` (read the study into memory).
+    """
+    names = lf.collect_schema().names()
+    cols = [column, *[c for c in extra if c != column]]
+    for col in cols:
+        if col not in names:
+            raise MissingColumnError(
+                f"cannot build sequences of {col!r}: no such column; found {names}",
+                table="events",
+                column=col,
+                fix="use by='stage' or by='channel'",
+            )
+    states = [engine_states(col, catalog) for col in cols]
+    sizes = [len(s) for s in states]
+    base = int(np.prod(sizes)) + 1
+    D = _digits_per_word(base)
+    digit = nw.lit(1, dtype=nw.Int64)
+    for col, names_, size in zip(cols, states, sizes, strict=True):
+        digit = (digit - 1) * size + _code(col, names_) + 1
+    t = nw.col("timestamp")
+    order = ["timestamp", "_rank", "_digit"]
+    power = _lookup(nw.col("_pos") % D, range(D), [base**k for k in range(D)])
+    words = (
+        lf.select(
+            "customer_id",
+            "timestamp",
+            _code("stage", catalog.stages).alias("_rank"),
+            digit.alias("_digit"),
+        )
+        .with_columns(
+            _pos=t.cum_count().over("customer_id", order_by=order) - 1,
+            _tie=nw.when(t == t.shift(1).over("customer_id", order_by=order))
+            .then(nw.lit(1, dtype=nw.Int64))
+            .otherwise(nw.lit(0, dtype=nw.Int64)),
+        )
+        .with_columns(_word=nw.col("_pos") // D, _value=nw.col("_digit") * power)
+        .group_by("customer_id", "_word")
+        .agg(
+            nw.col("_value").sum().cast(nw.Int64),
+            nw.len().alias("_n"),
+            nw.col("_tie").sum().cast(nw.Int64),
+            *([t.min().alias("_first"), t.max().alias("_last")] if spans else []),
+        )
+    )
+    table = to_pandas(words)
+    cust, ids = pd.factorize(table["customer_id"], sort=True)
+    row = np.lexsort((table["_word"].to_numpy(np.int64), cust))
+    value = table["_value"].to_numpy(np.int64)[row]
+    n = table["_n"].to_numpy(np.int64)[row]
+    starts = np.zeros(len(n) + 1, dtype=np.int64)
+    np.cumsum(n, out=starts[1:])
+    place = np.arange(starts[-1], dtype=np.int64) - np.repeat(starts[:-1], n)
+    powers = base ** np.arange(D, dtype=np.int64)
+    combo = (np.repeat(value, n) // powers[place]) % base - 1
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(
+        np.bincount(cust, weights=table["_n"].to_numpy(np.int64), minlength=len(ids)),
+        out=offsets[1:],
+    )
+    codes = []
+    for size in reversed(sizes):  # the last column is the lowest digit
+        codes.append(combo % size)
+        combo = combo // size
+    codes = codes[::-1]
+    out = []
+    for col, names_, c in zip(cols, states, codes, strict=True):
+        if col == "channel" and not np.any(c == len(names_) - 1):
+            names_ = names_[:-1]  # no unknown channel in the data: as the loader types it
+        out.append((c.astype(np.int16 if len(names_) < 2**15 else np.int32), tuple(names_)))
+    seq = EventSequences(
+        states=out[0][1],
+        codes=out[0][0],
+        offsets=offsets,
+        customers=np.asarray(ids),
+        extra={col: pair for col, pair in zip(cols[1:], out[1:], strict=True)},
+        n_ties=int(table["_tie"].sum()),
+    )
+    if not spans:
+        return seq
+    heads = np.flatnonzero(np.r_[True, cust[row][1:] != cust[row][:-1]])
+    first = np.minimum.reduceat(as_nanoseconds(table["_first"])[row], heads)
+    last = np.maximum.reduceat(as_nanoseconds(table["_last"])[row], heads)
+    return seq, first, last
