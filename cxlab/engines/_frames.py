@@ -118,3 +118,33 @@ def to_pandas(frame, *, categorical=()) -> pd.DataFrame:
         nf = nf.collect(backend="pandas")
     out = nf.to_native()
     return out if isinstance(out, pd.DataFrame) else nf.to_pandas()
+
+
+def require_in_memory(data, what: str) -> None:
+    """Raise a clear error when ``data`` is a lazy study (or frame) that ``what`` cannot use yet.
+
+    Parameters
+    ----------
+    data : object
+        What the user passed: a study, an event table, or anything else (then nothing happens).
+    what : str
+        The analysis, for the message (e.g. ``"channel_attribution"``).
+
+    Raises
+    ------
+    ParameterError
+        ``data`` holds its events in DuckDB, Spark or polars.
+    """
+    events = getattr(data, "events", data)
+    if isinstance(events, pd.DataFrame):
+        return
+    try:
+        lazy = is_lazy_frame(events)
+    except ParameterError:
+        return
+    if lazy:
+        raise ParameterError(
+            f"{what} needs the events in memory and this study keeps them in "
+            f"{engine_of(events)}; read it with study.to_memory() (if it fits in memory), "
+            "or see docs/scale.md for what runs inside the engine"
+        )

@@ -50,6 +50,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cxlab.data._catalog import START_STATE
+from cxlab.engines._frames import require_in_memory
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
 from cxlab.markov._data import ChainData
@@ -455,6 +456,7 @@ def channel_attribution(
         raise ParameterError(f"methods must be among {METHODS}; got {list(methods)}.")
     if int(order) < 1 or int(n_bootstrap) < 0:
         raise ParameterError("order must be >= 1 and n_bootstrap >= 0.")
+    require_in_memory(source, "channel_attribution")
     frame = source if isinstance(source, pd.DataFrame) else getattr(source, "events", None)
     if frame is None:
         raise ParameterError("source must be a path table, an event log or a CXData.")

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxlab.data._catalog import study_catalog
+from cxlab.engines._frames import require_in_memory
 from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColumnError
 from cxlab.markov._data import ChainSpec, prepare
 from cxlab.sequences._layout import EventSequences, path_strings
@@ -241,6 +242,7 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         ``conversions`` 1 for customers who purchased, ``nulls`` 1 otherwise,
         ``value`` the revenue of the purchase event.
     """
+    require_in_memory(events, "conversion paths")
     catalog = study_catalog(events, catalog)
     if hasattr(events, "events") and not isinstance(events, pd.DataFrame):
         events = events.events

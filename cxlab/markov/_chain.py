@@ -38,6 +38,7 @@ from cxlab.data._catalog import (
     START_STATE,
     study_catalog,
 )
+from cxlab.engines._frames import is_lazy_frame, require_in_memory
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -46,7 +47,6 @@ from cxlab.exceptions import (
     StatisticalWarning,
 )
 from cxlab.markov import _derived
-from cxlab.engines._frames import is_lazy_frame
 from cxlab.markov._data import ChainSpec, prepare
 from cxlab.markov._engine_counts import engine_transitions
 from cxlab.markov._groups import fit_groups
@@ -315,6 +315,7 @@ class MarkovChain(BaseEstimator):
         >>> sorted(by_segment)
         ['business', 'consumer']
         """
+        require_in_memory(X, "MarkovChain.fit_groups")
         return fit_groups(self, X, by, customers=customers, min_customers=min_customers)
 
     def _fit_engine(self, tr, spec) -> MarkovChain:

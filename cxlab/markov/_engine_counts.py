@@ -244,7 +244,9 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     per = None
     if per_customer:
         per = to_pandas(
-            kept.filter(nw.col("_kind") == 0).group_by("customer_id", *keys).agg(nw.len().alias("n"))
+            kept.filter(nw.col("_kind") == 0)
+            .group_by("customer_id", *keys)
+            .agg(nw.len().alias("n"))
         )
     present = np.unique(_ints(info_table, "_s"))
     if len(cols) > 1:  # combined states: the combinations seen (as in memory)
@@ -307,8 +309,10 @@ def _cells(frame, lookup, code_of, spec, order, n_rows, n_cols):
     """Cell (``row * n_cols + col``) of the event transition and of the end transition
     (-1: none) of each grouped row, and the packed history keys."""
     cur = lookup[_ints(frame, "_s")]
-    digits = [np.where(p < 0, 0, lookup[np.maximum(p, 0)]) for p in
-              (_ints(frame, f"_p{i}") for i in range(1, order + 1))]
+    digits = [
+        np.where(p < 0, 0, lookup[np.maximum(p, 0)])
+        for p in (_ints(frame, f"_p{i}") for i in range(1, order + 1))
+    ]
     key = sum(d * n_rows**i for i, d in enumerate(digits))
     end_key = cur + sum(d * n_rows ** (i + 1) for i, d in enumerate(digits[:-1]))
     absorbed = frame["_absorbed"].to_numpy() == 1
