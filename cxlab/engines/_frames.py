@@ -148,3 +148,28 @@ def require_in_memory(data, what: str) -> None:
             f"{engine_of(events)}; read it with study.to_memory() (if it fits in memory), "
             "or see docs/scale.md for what runs inside the engine"
         )
+
+
+def epoch_microseconds(expr):
+    """Microseconds since 1970-01-01 of a timestamp expression, on every engine.
+
+    Built from calendar fields (year, day of year, hour, ..., microsecond), which every
+    narwhals backend has (Spark has no duration arithmetic); exact to the microsecond,
+    the precision DuckDB and Spark keep.
+
+    Parameters
+    ----------
+    expr : narwhals Expr
+        A timestamp (UTC, no time zone).
+
+    Returns
+    -------
+    narwhals Expr
+        Int64.
+    """
+    year = expr.dt.year().cast(nw.Int64)
+    y = year - 1
+    leap = y // 4 - y // 100 + y // 400 - 477  # leap years from 1970 to year - 1
+    days = (year - 1970) * 365 + leap + expr.dt.ordinal_day().cast(nw.Int64) - 1
+    seconds = ((days * 24 + expr.dt.hour()) * 60 + expr.dt.minute()) * 60 + expr.dt.second()
+    return seconds * 1_000_000 + expr.dt.microsecond()

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL
-from cxlab.engines._frames import to_lazy, to_pandas
+from cxlab.engines._frames import epoch_microseconds, to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
 from cxlab.markov._data import ChainSpec, chain_states, warn_excluded
 from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
@@ -166,7 +166,11 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     for nm in col_names[1:]:
         names = [f"{a}:{b}" for a in names for b in nm]
     base = lf.select(
-        "customer_id", "timestamp", s_expr.alias("_s"), _code(spec.stage, stages).alias("_r")
+        "customer_id",
+        "timestamp",
+        s_expr.alias("_s"),
+        _code(spec.stage, stages).alias("_r"),
+        epoch_microseconds(nw.col("timestamp")).alias("_us"),
     )
     r, s, t = nw.col("_r"), nw.col("_s"), nw.col("timestamp")
     if spec.journey == "buyer":
@@ -185,7 +189,7 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         "_nb": _over(nw.col("_stop").cum_sum()) - nw.col("_stop"),
         "_tie": _flag(t == _over(t.shift(1))),
         "_next": _over(s.shift(-1)),
-        "_tp": _over(t.shift(1)),
+        "_tp": _over(nw.col("_us").shift(1)),
         **{f"_p{i}": _over(s.shift(i)) for i in range(1, lags + 1)},
     }
     if spec.journey == "buyer":
@@ -204,11 +208,11 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     step = step.with_columns(_kind=kind.otherwise(nw.lit(0)), _last=_flag(last))
     if collapse:
         kept = step.filter(nw.col("_kind") == 0).select(
-            "customer_id", "timestamp", "_s", "_r", "_stop", "_absorbed"
+            "customer_id", "timestamp", "_s", "_r", "_us", "_stop", "_absorbed"
         )
         kept = kept.with_columns(
             _next=_over(s.shift(-1)),
-            _tp=_over(t.shift(1)),
+            _tp=_over(nw.col("_us").shift(1)),
             **{f"_p{i}": _over(s.shift(i)) for i in range(1, order + 1)},
         ).with_columns(_last=_flag(nw.col("_next").is_null()), _kind=nw.lit(0))
         counted = step.group_by("_kind", "_last", "_s").agg(
@@ -220,8 +224,8 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         info_table = None
     if order > 1:
         kept = kept.with_columns(_pos=_over((nw.col("_stop") * 0 + 1).cum_sum()))
-    # microseconds: what DuckDB and Spark keep (nanoseconds below are dropped)
-    gap = (t - nw.col("_tp")).dt.total_microseconds().cast(nw.Float64) / (NS_PER_DAY // 1000)
+    # in microseconds, the precision DuckDB and Spark keep
+    gap = (nw.col("_us") - nw.col("_tp")).cast(nw.Float64) / (NS_PER_DAY // 1000)
     kept = kept.with_columns(_gap=gap).with_columns(_gap2=nw.col("_gap") * nw.col("_gap"))
     keys = [*(f"_p{i}" for i in range(1, order + 1)), "_s", "_stop", "_absorbed", "_last"]
     aggs = [
