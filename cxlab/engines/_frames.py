@@ -168,8 +168,12 @@ def epoch_microseconds(expr):
         Int64.
     """
     year = expr.dt.year().cast(nw.Int64)
-    y = year - 1
-    leap = y // 4 - y // 100 + y // 400 - 477  # leap years from 1970 to year - 1
+    y = (year - 1).cast(nw.Float64)
+
+    def floor(x):  # a float floor: an integer floor division is a long CASE in SQL
+        return x.floor().cast(nw.Int64)
+
+    leap = floor(y / 4) - floor(y / 100) + floor(y / 400) - 477  # leap years 1970..year-1
     days = (year - 1970) * 365 + leap + expr.dt.ordinal_day().cast(nw.Int64) - 1
     seconds = ((days * 24 + expr.dt.hour()) * 60 + expr.dt.minute()) * 60 + expr.dt.second()
     return seconds * 1_000_000 + expr.dt.microsecond()

@@ -44,7 +44,6 @@ from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
 
 __all__ = ["EngineTransitions", "engine_transitions"]
 
-_ORDER = ["timestamp", "_r", "_s"]
 _AFTER, _EXCLUDED, _COLLAPSED = 1, 2, 3
 
 
@@ -86,10 +85,6 @@ class EngineTransitions:
 
 def _flag(condition):
     return nw.when(condition).then(nw.lit(1)).otherwise(nw.lit(0))
-
-
-def _over(expr):
-    return expr.over("customer_id", order_by=_ORDER)
 
 
 def _state_names(lf: nw.LazyFrame, col: str, catalog) -> list:
@@ -165,13 +160,21 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     names = [str(n) for n in col_names[0]]
     for nm in col_names[1:]:
         names = [f"{a}:{b}" for a in names for b in nm]
+    same = cols == [spec.stage]  # a stage chain: the state is the stage
     base = lf.select(
         "customer_id",
         "timestamp",
-        s_expr.alias("_s"),
         _code(spec.stage, stages).alias("_r"),
         epoch_microseconds(nw.col("timestamp")).alias("_us"),
+        *([] if same else [s_expr.alias("_s")]),
     )
+    if same:
+        base = base.with_columns(_s=nw.col("_r"))
+    order_by = ["timestamp", "_r"] if same else ["timestamp", "_r", "_s"]
+
+    def _over(expr):  # the customer's events in order: time, stage order, state
+        return expr.over("customer_id", order_by=order_by)
+
     r, s, t = nw.col("_r"), nw.col("_s"), nw.col("timestamp")
     if spec.journey == "buyer":
         if cat.purchase_stage not in stages:
@@ -193,11 +196,13 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         **{f"_p{i}": _over(s.shift(i)) for i in range(1, lags + 1)},
     }
     if spec.journey == "buyer":
-        window["_excl"] = _excluded(r, t, cat)
+        window.update(_first_times(r, t, cat))
     if collapse:
         window["_absorbed"] = nw.col("_stop").max().over("customer_id")
         window["_pos"] = _over((nw.col("_stop") * 0 + 1).cum_sum())
     step = step.with_columns(**window)
+    if spec.journey == "buyer":
+        step = step.with_columns(_excl=_excluded())
     kind = nw.when(nw.col("_nb") > 0).then(nw.lit(_AFTER))
     if spec.journey == "buyer":
         kind = kind.when(nw.col("_excl") > 0).then(nw.lit(_EXCLUDED))
@@ -262,19 +267,27 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     return _assemble(kept_rows, per, names, candidates, spec, order, info)
 
 
-def _excluded(r, t, cat):
+def _first_times(r, t, cat) -> dict:
+    """The customer's first purchase, and first owner's-journey event before (``_flo``: an
+    earlier stage) and after (``_fhi``) the purchase stage in catalog order."""
+    p_rank = cat.stages.index(cat.purchase_stage)
+    allowed = [cat.stages.index(s) for s in cat.buyer_stages if s in cat.stages]
+    outside = ~r.is_in(allowed)
+    return {
+        "_fp": nw.when(r == p_rank).then(t).min().over("customer_id"),
+        "_flo": nw.when(outside & (r < p_rank)).then(t).min().over("customer_id"),
+        "_fhi": nw.when(outside & (r > p_rank)).then(t).min().over("customer_id"),
+    }
+
+
+def _excluded():
     """1 for every event of a customer with an owner's-journey event before the first purchase.
 
     Events are ordered by time, then stage order, so an event outside the buyer's
     journey comes before the first purchase when it is earlier, or at the same time
     with an earlier stage.
     """
-    p_rank = cat.stages.index(cat.purchase_stage)
-    allowed = [cat.stages.index(s) for s in cat.buyer_stages if s in cat.stages]
-    outside = ~r.is_in(allowed)
-    fp = nw.when(r == p_rank).then(t).min().over("customer_id")
-    lo = nw.when(outside & (r < p_rank)).then(t).min().over("customer_id")
-    hi = nw.when(outside & (r > p_rank)).then(t).min().over("customer_id")
+    fp, lo, hi = nw.col("_fp"), nw.col("_flo"), nw.col("_fhi")
     return (
         _flag(~lo.is_null() & fp.is_null())
         + _flag(lo <= fp)
