@@ -35,7 +35,7 @@ from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColum
 from cxlab.markov._data import ChainSpec, prepare
 from cxlab.sequences._layout import EventSequences, path_strings
 
-__all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table"]
+__all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table", "credit_groups"]
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,11 @@ class Paths:
 
     Attributes
     ----------
-    seq : EventSequences
+    seq : EventSequences or None
         The paths: touch states (``seq.states``, the channels), their codes and
         offsets, one sequence per path row (``seq.customers``: the customer of
-        an event log's path, the row position of a path table's).
+        an event log's path, the row position of a path table's). None for the
+        journeys of a lazy study, whose touches stay in the engine.
     conversions, nulls, value : ndarray of float, shape (n_paths,)
         Journeys that converted / did not, and total conversion value, per path row.
     group_of : ndarray of int, shape (n_channels,)
@@ -66,7 +67,7 @@ class Paths:
     @property
     def n_paths(self) -> int:
         """Number of path rows."""
-        return self.seq.n_customers
+        return len(self.conversions)
 
 
 def _require(df: pd.DataFrame, col: str, what: str):
@@ -265,12 +266,7 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         rev = first["revenue"].first()
         value = rev.reindex(pd.Index(data.customers)).fillna(0.0).to_numpy() * converted
     channels = tuple(data.labels[1 : 1 + k])
-    if len(spec.state) > 1:
-        group_names = [c.rsplit(":", 1)[-1] for c in channels]
-        groups = tuple(dict.fromkeys(group_names))
-        group_of = np.array([groups.index(g) for g in group_names])
-    else:
-        groups, group_of = channels, np.arange(k)
+    groups, group_of = credit_groups(channels, spec.state)
     seq = EventSequences(
         states=channels,
         codes=(data.codes - 1).astype(np.int32),
@@ -285,6 +281,19 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         group_of=group_of,
         groups=groups,
     )
+
+
+def credit_groups(channels: tuple, state) -> tuple[tuple, np.ndarray]:
+    """What is credited (channels) and the group of each touch state.
+
+    With combined ``stage:channel`` states (several ``state`` columns) the credit goes
+    to the last part, the channel; otherwise each state is its own group.
+    """
+    if len(state) > 1:
+        group_names = [c.rsplit(":", 1)[-1] for c in channels]
+        groups = tuple(dict.fromkeys(group_names))
+        return groups, np.array([groups.index(g) for g in group_names], dtype=np.int64)
+    return channels, np.arange(len(channels), dtype=np.int64)
 
 
 def path_table(paths: Paths, separator: str = " > ") -> pd.DataFrame:

@@ -327,7 +327,7 @@ class MarkovChain(BaseEstimator):
         self.dwell_ = tr.dwell
         self.bootstrap_counts_ = None
         if int(self.n_bootstrap) > 0:
-            cust, cells, weights, n_customers = tr.customer_cells
+            cust, cells, weights, n_customers, _ = tr.customer_cells
             rng = np.random.default_rng(self.random_state)
             b = bootstrap_counts(
                 cells,

@@ -69,7 +69,8 @@ class EngineTransitions:
     dwell : DataFrame or None
         Days between an event and the customer's next, by state.
     customer_cells : tuple or None
-        ``(customer index, cell, count)`` per customer and transition (for the bootstrap).
+        ``(customer index, cell, count, n_customers, customer ids)``: transitions per
+        customer and cell (for a customer bootstrap; customers in id order).
     """
 
     rows: list
@@ -444,4 +445,4 @@ def _customer_cells(per, lookup, code_of, spec, order, uniq, n_rows, n_cols):
     cust_all = np.r_[cust, cust[has_end]]
     cells = np.r_[ev, end_cells]
     weights = np.r_[n, n[has_end]]
-    return cust_all.astype(np.int64), cells.astype(np.int64), weights, len(ids)
+    return cust_all.astype(np.int64), cells.astype(np.int64), weights, len(ids), ids
