@@ -277,10 +277,37 @@ def test_markov_chain_in_duckdb_orders_ties_and_leaves_out_customers_as_in_memor
     assert buyer.fit_info_["n_customers_excluded"] == 1  # customer 2: use before purchase
 
 
+ATTRIBUTIONS = {
+    "channels": dict(n_bootstrap=30, random_state=3),
+    "order-2": dict(order=2, n_bootstrap=20, random_state=1),
+    "collapsed": dict(collapse_repeats=True, n_bootstrap=0),
+    "stage-channel": dict(state=["stage", "channel"], n_bootstrap=10, random_state=0),
+}
+
+
+@pytest.mark.parametrize("setting", list(ATTRIBUTIONS))
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES[1:])
+def test_channel_attribution_same_on_every_engine(
+    engine, name, setting, studies, tmp_path_factory, request
+):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.channel_attribution(studies[name], **ATTRIBUTIONS[setting])
+        got = cxlab.channel_attribution(study, **ATTRIBUTIONS[setting])
+    _assert_same(expected.table, got.table)
+    _assert_same(expected.removal_effects, got.removal_effects)
+    assert got.conversion_probability.keys() == expected.conversion_probability.keys()
+    for key, value in expected.conversion_probability.items():
+        assert got.conversion_probability[key] == pytest.approx(value, rel=RTOL, abs=0)
+    assert (got.n_paths, got.n_journeys) == (expected.n_paths, expected.n_journeys)
+    assert got.total_value == pytest.approx(expected.total_value, rel=RTOL, abs=0)
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s: cxlab.channel_attribution(s),
         lambda s: cxlab.conversion_paths(s),
         lambda s: cxlab.markov_order_test(s, max_order=2),
         lambda s: cxlab.MarkovChain().fit_groups(s, by="segment"),
