@@ -119,36 +119,42 @@ def _check_columns(lf: nw.LazyFrame, cols) -> None:
             )
 
 
-def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: bool = False):
-    """Transition counts (and what else the fit needs) of a lazy event table.
+@dataclass(frozen=True)
+class _Plan:
+    """The lazy frames of a chain's journeys (nothing runs until collected).
+
+    ``step``: every event, with ``_kind`` (0 counted, 1 after the stop, 2 customer left
+    out, 3 collapsed) and the window columns; ``kept``: the counted events with the
+    previous states ``_p1 .. _p{order}``, ``_last``, ``_absorbed`` (and ``_pos`` for
+    ``order > 1``); ``counted``: events per kind (``collapse_repeats`` only; else
+    None: ``kept`` has every kind).
+    """
+
+    step: object
+    kept: object
+    counted: object
+    names: list
+    stages: list
+
+
+def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
+    """The events a chain counts, with their histories, as lazy frames (see :class:`_Plan`).
 
     Parameters
     ----------
     events : DuckDB relation, PySpark DataFrame, polars LazyFrame or other frame
-        Events with ``customer_id``, ``timestamp``, ``stage`` and the state column(s).
+        The events.
     spec : ChainSpec
         Resolved chain settings.
     order : int
-        Order of the chain.
-    per_customer : bool, default=False
-        Also count per customer and cell (for a customer bootstrap).
+        Previous states to attach (``_p1`` .. ``_p{order}``).
+    carry : sequence of str, default=()
+        Event columns to keep (e.g. ``"revenue"``).
 
     Returns
     -------
-    EngineTransitions
-
-    Raises
-    ------
-    MissingColumnError
-        A needed column is missing.
-    DataError
-        No journey left to fit.
-    ParameterError
-        ``order`` below 1 or above the longest journey.
+    _Plan
     """
-    order = int(order)
-    if order < 1:
-        raise ParameterError(f"order={order} must be at least 1.")
     lf = to_lazy(events)
     cols = list(spec.state)
     _check_columns(lf, [*cols, spec.stage])
@@ -165,6 +171,7 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     base = lf.select(
         "customer_id",
         "timestamp",
+        *carry,
         _code(spec.stage, stages).alias("_r"),
         epoch_microseconds(nw.col("timestamp")).alias("_us"),
         *([] if same else [s_expr.alias("_s")]),
@@ -200,7 +207,6 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         window.update(_first_times(r, t, cat))
     if collapse:
         window["_absorbed"] = nw.col("_stop").max().over("customer_id")
-        window["_pos"] = _over((nw.col("_stop") * 0 + 1).cum_sum())
     step = step.with_columns(**window)
     if spec.journey == "buyer":
         step = step.with_columns(_excl=_excluded())
@@ -214,7 +220,7 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     step = step.with_columns(_kind=kind.otherwise(nw.lit(0)), _last=_flag(last))
     if collapse:
         kept = step.filter(nw.col("_kind") == 0).select(
-            "customer_id", "timestamp", "_s", "_r", "_us", "_stop", "_absorbed"
+            "customer_id", "timestamp", *carry, "_s", "_r", "_us", "_stop", "_absorbed"
         )
         kept = kept.with_columns(
             _next=_over(s.shift(-1)),
@@ -224,12 +230,48 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         counted = step.group_by("_kind", "_last", "_s").agg(
             nw.len().alias("n"), nw.col("_tie").sum().alias("ties")
         )
-        info_table = to_pandas(counted)
     else:
         kept = step.with_columns(_absorbed=nw.col("_stop"))
-        info_table = None
+        counted = None
     if order > 1:
         kept = kept.with_columns(_pos=_over((nw.col("_stop") * 0 + 1).cum_sum()))
+    return _Plan(step=step, kept=kept, counted=counted, names=names, stages=stages)
+
+
+def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: bool = False):
+    """Transition counts (and what else the fit needs) of a lazy event table.
+
+    Parameters
+    ----------
+    events : DuckDB relation, PySpark DataFrame, polars LazyFrame or other frame
+        Events with ``customer_id``, ``timestamp``, ``stage`` and the state column(s).
+    spec : ChainSpec
+        Resolved chain settings.
+    order : int
+        Order of the chain.
+    per_customer : bool, default=False
+        Also count per customer and cell (for a customer bootstrap).
+
+    Returns
+    -------
+    EngineTransitions
+
+    Raises
+    ------
+    MissingColumnError
+        A needed column is missing.
+    DataError
+        No journey left to fit.
+    ParameterError
+        ``order`` below 1 or above the longest journey.
+    """
+    order = int(order)
+    if order < 1:
+        raise ParameterError(f"order={order} must be at least 1.")
+    plan = kept_events(events, spec, order)
+    kept, step, names, stages = plan.kept, plan.step, plan.names, plan.stages
+    cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats
+    info_table = None if plan.counted is None else to_pandas(plan.counted)
     # in microseconds, the precision DuckDB and Spark keep
     gap = (nw.col("_us") - nw.col("_tp")).cast(nw.Float64) / (NS_PER_DAY // 1000)
     kept = kept.with_columns(_gap=gap).with_columns(_gap2=nw.col("_gap") * nw.col("_gap"))
