@@ -52,7 +52,7 @@ import scipy.sparse as sp
 from cxlab.data._catalog import START_STATE, study_catalog
 from cxlab.engines._frames import is_lazy_frame
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
-from cxlab.markov._attribution_engine import engine_paths
+from cxlab.markov._attribution_engine import engine_path_table, engine_paths
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
 from cxlab.markov._data import ChainData
 from cxlab.markov._inference import percentile_summary
@@ -193,8 +193,9 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    events : DataFrame or CXData
-        Event log with ``customer_id``, ``timestamp``, ``stage`` and the state column(s).
+    events : DataFrame, CXData or LazyStudy
+        Event log with ``customer_id``, ``timestamp``, ``stage`` and the state column(s);
+        a lazy study's paths are grouped inside its engine.
     state : str or list of str, default="channel"
         Touch states (``["stage", "channel"]``: combined states).
     catalog : StageCatalog, optional
@@ -211,6 +212,9 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
     >>> cxlab.conversion_paths(data).columns.tolist()[:3]
     ['path', 'conversions', 'nulls']
     """
+    frame = events if isinstance(events, pd.DataFrame) else getattr(events, "events", None)
+    if frame is not None and not isinstance(frame, pd.DataFrame) and _is_lazy(frame):
+        return engine_path_table(frame, state=state, catalog=study_catalog(events, catalog))
     return path_table(paths_from_events(events, state=state, catalog=catalog))
 
 
@@ -315,7 +319,10 @@ class _Design:
         conv = sp.csr_matrix((np.ones(n), (ar, self.end_conv)), shape=(n, m))
         null = sp.csr_matrix((np.ones(n), (ar, self.end_null)), shape=(n, m))
         lin = sp.csr_matrix(
-            (self._weights(self.lin_n, 1.0 / self.lens[self.lin_path]), (self.lin_path, self.lin_g)),
+            (
+                self._weights(self.lin_n, 1.0 / self.lens[self.lin_path]),
+                (self.lin_path, self.lin_g),
+            ),
             shape=(n, self.n_groups),
         )
         first = sp.csr_matrix((np.ones(n), (ar, self.first_g)), shape=(n, self.n_groups))

@@ -13,7 +13,7 @@ the same journeys and every number equals the in-memory one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import narwhals as nw
 import numpy as np
@@ -24,9 +24,9 @@ from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import ParameterError
 from cxlab.markov._attribution_paths import Paths, credit_groups
 from cxlab.markov._data import ChainSpec
-from cxlab.markov._engine_counts import engine_transitions
+from cxlab.markov._engine_counts import engine_transitions, kept_events
 
-__all__ = ["EnginePaths", "engine_paths"]
+__all__ = ["EnginePaths", "engine_paths", "engine_path_table"]
 
 
 @dataclass(frozen=True)
@@ -89,20 +89,7 @@ def engine_paths(events, *, state, catalog, order: int, collapse_repeats: bool) 
     ParameterError
         ``state="stage"`` (touches are channels), or ``order`` above the longest journey.
     """
-    spec = ChainSpec.resolve(
-        state=state,
-        journey="buyer",
-        states=None,
-        absorbing=(),
-        end_state=None,
-        collapse_repeats=collapse_repeats,
-        catalog=catalog,
-    )
-    if spec.stop_is_state:
-        raise ParameterError(
-            "attribution credits touches such as channels, not the stage itself; pass "
-            "state='channel' or state=['stage', 'channel']"
-        )
+    spec = replace(_buyer_spec(state, catalog), collapse_repeats=bool(collapse_repeats))
     tr = engine_transitions(events, spec, order, per_customer=True)
     cust, cells, weights, n_customers, customers = tr.customer_cells
     k = tr.n_rows - 1  # touch states; columns k and k + 1: purchase and drop-off
@@ -145,3 +132,87 @@ def engine_paths(events, *, state, catalog, order: int, collapse_repeats: bool) 
         "last_g": last_g,
     }
     return EnginePaths(paths=paths, design=design)
+
+
+def _buyer_spec(state, catalog) -> ChainSpec:
+    spec = ChainSpec.resolve(
+        state=state,
+        journey="buyer",
+        states=None,
+        absorbing=(),
+        end_state=None,
+        collapse_repeats=False,
+        catalog=catalog,
+    )
+    if spec.stop_is_state:
+        raise ParameterError(
+            "paths are made of touches such as channels, not of the stage itself; pass "
+            "state='channel' or state=['stage', 'channel']"
+        )
+    return spec
+
+
+def engine_path_table(events, *, state, catalog, separator: str = " > ") -> pd.DataFrame:
+    """The path table of a lazy event table, grouped inside the engine.
+
+    Each customer's buyer's journey (touches up to and including the first purchase)
+    is read off its last counted event, whose previous states (one window pass with as
+    many ``shift`` as the longest journey has touches) are the whole path; the paths
+    are then grouped with their conversions, non-conversions, the revenue of the
+    conversions and their first customer (for the in-memory row order).
+
+    Parameters
+    ----------
+    events : DuckDB relation, PySpark DataFrame, polars LazyFrame or other frame
+        The events.
+    state : str or list of str
+        Touch states.
+    catalog : StageCatalog
+        Purchase stage and buyer stages.
+    separator : str, default=" > "
+        Between two touches of a path.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`cxlab.conversion_paths`.
+    """
+    spec = _buyer_spec(state, catalog)
+    plan = kept_events(events, spec, 2)
+    longest = to_pandas(plan.kept.filter(nw.col("_kind") == 0).select(nw.col("_pos").max()))
+    n_back = max(int(longest.iloc[0, 0]) - 1, 1)
+    has_revenue = "revenue" in to_lazy(events).collect_schema().names()
+    plan = kept_events(events, spec, n_back, carry=("revenue",) if has_revenue else ())
+    lags = [f"_p{i}" for i in range(n_back, 0, -1)]
+    revenue = nw.col("revenue").cast(nw.Float64) if has_revenue else nw.lit(0.0)
+    ends = plan.kept.filter((nw.col("_kind") == 0) & (nw.col("_last") == 1)).with_columns(
+        _value=nw.when(nw.col("_absorbed") == 1).then(revenue).otherwise(nw.lit(0.0))
+    )
+    grouped = ends.group_by(*lags, "_s").agg(
+        nw.col("_absorbed").sum().alias("conversions"),
+        nw.len().alias("journeys"),
+        nw.col("_value").sum().alias("value"),
+        nw.col("customer_id").min().alias("_first"),
+    )
+    table = to_pandas(grouped)
+    names = pd.Series(plan.names, dtype=object)
+    path = names.reindex(table["_s"].astype(int).to_numpy()).reset_index(drop=True)
+    for col in reversed(lags):  # prepend earlier touches, nearest first
+        prev = names.reindex(table[col].astype("float64").fillna(-1).astype(int).to_numpy())
+        prev = prev.reset_index(drop=True)
+        path = (prev + separator + path).where(prev.notna(), path)
+    conversions = table["conversions"].to_numpy(np.float64)
+    journeys = table["journeys"].to_numpy(np.float64)
+    out = pd.DataFrame(
+        {
+            "path": path.to_numpy(dtype=object),
+            "conversions": conversions,
+            "nulls": journeys - conversions,
+            "value": table["value"].to_numpy(np.float64),
+        }
+    )
+    out = out.iloc[np.argsort(table["_first"].to_numpy(), kind="stable")]
+    out["journeys"] = out["conversions"] + out["nulls"]
+    out["conversion_rate"] = out["conversions"] / out["journeys"]
+    out = out.sort_values(["journeys", "conversions"], ascending=False, kind="stable")
+    return out.reset_index(drop=True)

@@ -305,10 +305,24 @@ def test_channel_attribution_same_on_every_engine(
     assert got.total_value == pytest.approx(expected.total_value, rel=RTOL, abs=0)
 
 
+@pytest.mark.parametrize("state", ["channel", ("stage", "channel")])
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES[1:])
+def test_conversion_paths_same_on_every_engine(
+    engine, name, state, studies, tmp_path_factory, request
+):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.conversion_paths(studies[name], state=list(state))
+        got = cxlab.conversion_paths(study, state=list(state))
+    assert len(expected) > 50
+    _assert_same(expected, got)
+
+
 @pytest.mark.parametrize(
     "call",
     [
-        lambda s: cxlab.conversion_paths(s),
         lambda s: cxlab.markov_order_test(s, max_order=2),
         lambda s: cxlab.MarkovChain().fit_groups(s, by="segment"),
     ],
