@@ -312,10 +312,11 @@ def test_conversion_paths_same_on_every_engine(
     engine, name, state, studies, tmp_path_factory, request
 ):
     study = _study(engine, name, studies, tmp_path_factory, request)
+    state = state if isinstance(state, str) else list(state)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = cxlab.conversion_paths(studies[name], state=list(state))
-        got = cxlab.conversion_paths(study, state=list(state))
+        expected = cxlab.conversion_paths(studies[name], state=state)
+        got = cxlab.conversion_paths(study, state=state)
     assert len(expected) > 50
     _assert_same(expected, got)
 
