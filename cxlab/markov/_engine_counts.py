@@ -100,11 +100,13 @@ def _state_names(lf: nw.LazyFrame, col: str, catalog) -> list:
 
 
 def _code(col: str, names: list):
-    return (
-        nw.col(col)
-        .cast(nw.String)
-        .replace_strict(names, list(range(len(names))), default=-1, return_dtype=nw.Int64)
-    )
+    """Code of each value of ``col`` in ``names`` (-1 for others), as one CASE: about three
+    times faster in DuckDB than ``replace_strict``'s map lookup."""
+    value = nw.col(col).cast(nw.String)
+    expr = nw.when(value == names[0]).then(nw.lit(0, dtype=nw.Int32))
+    for i, name in enumerate(names[1:], start=1):
+        expr = expr.when(value == name).then(nw.lit(i, dtype=nw.Int32))
+    return expr.otherwise(nw.lit(-1, dtype=nw.Int32))
 
 
 def _check_columns(lf: nw.LazyFrame, cols) -> None:
@@ -173,17 +175,17 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
         "timestamp",
         *carry,
         _code(spec.stage, stages).alias("_r"),
-        epoch_microseconds(nw.col("timestamp")).alias("_us"),
         *([] if same else [s_expr.alias("_s")]),
     )
-    if same:
-        base = base.with_columns(_s=nw.col("_r"))
+    # the window sorts and carries every column: keep them few and narrow (a stage
+    # chain's state is the stage itself, ``_s`` is added after the window)
     order_by = ["timestamp", "_r"] if same else ["timestamp", "_r", "_s"]
 
     def _over(expr):  # the customer's events in order: time, stage order, state
         return expr.over("customer_id", order_by=order_by)
 
-    r, s, t = nw.col("_r"), nw.col("_s"), nw.col("timestamp")
+    r, t = nw.col("_r"), nw.col("timestamp")
+    s = r if same else nw.col("_s")
     if spec.journey == "buyer":
         if cat.purchase_stage not in stages:
             raise ParameterError(
@@ -200,7 +202,7 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
         "_nb": _over(nw.col("_stop").cum_sum()) - nw.col("_stop"),
         "_tie": _flag(t == _over(t.shift(1))),
         "_next": _over(s.shift(-1)),
-        "_tp": _over(nw.col("_us").shift(1)),
+        "_tp": _over(t.shift(1)),
         **{f"_p{i}": _over(s.shift(i)) for i in range(1, lags + 1)},
     }
     if spec.journey == "buyer":
@@ -209,7 +211,7 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
         window["_absorbed"] = nw.col("_stop").max().over("customer_id")
     step = step.with_columns(**window)
     if spec.journey == "buyer":
-        step = step.with_columns(_excl=_excluded())
+        step = step.with_columns(_excl=_excluded(window))
     kind = nw.when(nw.col("_nb") > 0).then(nw.lit(_AFTER))
     if spec.journey == "buyer":
         kind = kind.when(nw.col("_excl") > 0).then(nw.lit(_EXCLUDED))
@@ -218,13 +220,15 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
         kind = kind.when(~run_start).then(nw.lit(_COLLAPSED))
     last = (nw.col("_nb") == 0) & ((nw.col("_stop") == 1) | nw.col("_next").is_null())
     step = step.with_columns(_kind=kind.otherwise(nw.lit(0)), _last=_flag(last))
+    if same:
+        step = step.with_columns(_s=r)
     if collapse:
         kept = step.filter(nw.col("_kind") == 0).select(
-            "customer_id", "timestamp", *carry, "_s", "_r", "_us", "_stop", "_absorbed"
+            "customer_id", "timestamp", *carry, "_s", "_r", "_stop", "_absorbed"
         )
         kept = kept.with_columns(
             _next=_over(s.shift(-1)),
-            _tp=_over(nw.col("_us").shift(1)),
+            _tp=_over(t.shift(1)),
             **{f"_p{i}": _over(s.shift(i)) for i in range(1, order + 1)},
         ).with_columns(_last=_flag(nw.col("_next").is_null()), _kind=nw.lit(0))
         counted = step.group_by("_kind", "_last", "_s").agg(
@@ -273,7 +277,8 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats
     info_table = None if plan.counted is None else to_pandas(plan.counted)
     # in microseconds, the precision DuckDB and Spark keep
-    gap = (nw.col("_us") - nw.col("_tp")).cast(nw.Float64) / (NS_PER_DAY // 1000)
+    gap = epoch_microseconds(nw.col("timestamp")) - epoch_microseconds(nw.col("_tp"))
+    gap = gap.cast(nw.Float64) / (NS_PER_DAY // 1000)
     kept = kept.with_columns(_gap=gap).with_columns(_gap2=nw.col("_gap") * nw.col("_gap"))
     keys = [*(f"_p{i}" for i in range(1, order + 1)), "_s", "_stop", "_absorbed", "_last"]
     aggs = [
@@ -316,27 +321,31 @@ def _first_times(r, t, cat) -> dict:
     p_rank = cat.stages.index(cat.purchase_stage)
     allowed = [cat.stages.index(s) for s in cat.buyer_stages if s in cat.stages]
     outside = ~r.is_in(allowed)
-    return {
-        "_fp": nw.when(r == p_rank).then(t).min().over("customer_id"),
-        "_flo": nw.when(outside & (r < p_rank)).then(t).min().over("customer_id"),
-        "_fhi": nw.when(outside & (r > p_rank)).then(t).min().over("customer_id"),
-    }
+    out = {"_fp": nw.when(r == p_rank).then(t).min().over("customer_id")}
+    for name, side, ranks in (
+        ("_flo", r < p_rank, range(p_rank)),
+        ("_fhi", r > p_rank, range(p_rank + 1, len(cat.stages))),
+    ):
+        if any(i not in allowed for i in ranks):  # else no such event can exist
+            out[name] = nw.when(outside & side).then(t).min().over("customer_id")
+    return out
 
 
-def _excluded():
+def _excluded(present):
     """1 for every event of a customer with an owner's-journey event before the first purchase.
 
     Events are ordered by time, then stage order, so an event outside the buyer's
     journey comes before the first purchase when it is earlier, or at the same time
     with an earlier stage.
     """
-    fp, lo, hi = nw.col("_fp"), nw.col("_flo"), nw.col("_fhi")
-    return (
-        _flag(~lo.is_null() & fp.is_null())
-        + _flag(lo <= fp)
-        + _flag(~hi.is_null() & fp.is_null())
-        + _flag(hi < fp)
-    )
+    fp, flags = nw.col("_fp"), nw.lit(0)
+    if "_flo" in present:
+        lo = nw.col("_flo")
+        flags = flags + _flag(~lo.is_null() & fp.is_null()) + _flag(lo <= fp)
+    if "_fhi" in present:
+        hi = nw.col("_fhi")
+        flags = flags + _flag(~hi.is_null() & fp.is_null()) + _flag(hi < fp)
+    return flags
 
 
 def _warn_excluded(step, n: int, stages: list, cat) -> None:
