@@ -278,7 +278,8 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     info_table = None if plan.counted is None else to_pandas(plan.counted)
     # in microseconds, the precision DuckDB and Spark keep
     gap = epoch_microseconds(nw.col("timestamp")) - epoch_microseconds(nw.col("_tp"))
-    gap = gap.cast(nw.Float64) / (NS_PER_DAY // 1000)
+    # only for counted events (most of a log comes after the first purchase)
+    gap = nw.when(nw.col("_kind") == 0).then(gap.cast(nw.Float64) / (NS_PER_DAY // 1000))
     kept = kept.with_columns(_gap=gap).with_columns(_gap2=nw.col("_gap") * nw.col("_gap"))
     keys = [*(f"_p{i}" for i in range(1, order + 1)), "_s", "_stop", "_absorbed", "_last"]
     aggs = [
