@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL
-from cxlab.engines._frames import epoch_microseconds, to_lazy, to_pandas
+from cxlab.engines._frames import microseconds_between, to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
 from cxlab.markov._data import ChainSpec, chain_states, warn_excluded
 from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
@@ -277,7 +277,7 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats
     info_table = None if plan.counted is None else to_pandas(plan.counted)
     # in microseconds, the precision DuckDB and Spark keep
-    gap = epoch_microseconds(nw.col("timestamp")) - epoch_microseconds(nw.col("_tp"))
+    gap = microseconds_between(kept, "timestamp", "_tp")
     # only for counted events (most of a log comes after the first purchase)
     gap = nw.when(nw.col("_kind") == 0).then(gap.cast(nw.Float64) / (NS_PER_DAY // 1000))
     kept = kept.with_columns(_gap=gap).with_columns(_gap2=nw.col("_gap") * nw.col("_gap"))
@@ -321,14 +321,19 @@ def _first_times(r, t, cat) -> dict:
     earlier stage) and after (``_fhi``) the purchase stage in catalog order."""
     p_rank = cat.stages.index(cat.purchase_stage)
     allowed = [cat.stages.index(s) for s in cat.buyer_stages if s in cat.stages]
-    outside = ~r.is_in(allowed)
     out = {"_fp": nw.when(r == p_rank).then(t).min().over("customer_id")}
-    for name, side, ranks in (
-        ("_flo", r < p_rank, range(p_rank)),
-        ("_fhi", r > p_rank, range(p_rank + 1, len(cat.stages))),
+    for name, ranks in (
+        ("_flo", range(p_rank)),
+        ("_fhi", range(p_rank + 1, len(cat.stages))),
     ):
-        if any(i not in allowed for i in ranks):  # else no such event can exist
-            out[name] = nw.when(outside & side).then(t).min().over("customer_id")
+        outside = [i for i in ranks if i not in allowed]
+        if not outside:  # no such event can exist
+            continue
+        if len(outside) == len(ranks):  # a range test is cheaper than a list
+            side = (r < p_rank) if name == "_flo" else (r > p_rank)
+        else:
+            side = r.is_in(outside)
+        out[name] = nw.when(side).then(t).min().over("customer_id")
     return out
 
 
