@@ -13,7 +13,7 @@ the same journeys and every number equals the in-memory one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import narwhals as nw
 import numpy as np
@@ -22,7 +22,7 @@ import pandas as pd
 from cxlab.data._catalog import START_STATE
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import ParameterError
-from cxlab.markov._attribution_paths import Paths, credit_groups
+from cxlab.markov._attribution_paths import Paths, buyer_spec, credit_groups
 from cxlab.markov._data import ChainSpec
 from cxlab.markov._engine_counts import engine_transitions, kept_events
 
@@ -89,7 +89,7 @@ def engine_paths(events, *, state, catalog, order: int, collapse_repeats: bool) 
     ParameterError
         ``state="stage"`` (touches are channels), or ``order`` above the longest journey.
     """
-    spec = replace(_buyer_spec(state, catalog), collapse_repeats=bool(collapse_repeats))
+    spec = _buyer_spec(state, catalog, bool(collapse_repeats))
     tr = engine_transitions(events, spec, order, per_customer=True)
     cust, cells, weights, n_customers, customers = tr.customer_cells
     k = tr.n_rows - 1  # touch states; columns k and k + 1: purchase and drop-off
@@ -134,16 +134,8 @@ def engine_paths(events, *, state, catalog, order: int, collapse_repeats: bool) 
     return EnginePaths(paths=paths, design=design)
 
 
-def _buyer_spec(state, catalog) -> ChainSpec:
-    spec = ChainSpec.resolve(
-        state=state,
-        journey="buyer",
-        states=None,
-        absorbing=(),
-        end_state=None,
-        collapse_repeats=False,
-        catalog=catalog,
-    )
+def _buyer_spec(state, catalog, collapse_repeats: bool = False) -> ChainSpec:
+    spec = buyer_spec(state, catalog, collapse_repeats)
     if spec.stop_is_state:
         raise ParameterError(
             "paths are made of touches such as channels, not of the stage itself; pass "

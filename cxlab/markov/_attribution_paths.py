@@ -35,7 +35,14 @@ from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColum
 from cxlab.markov._data import ChainSpec, prepare
 from cxlab.sequences._layout import EventSequences, path_strings
 
-__all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table", "credit_groups"]
+__all__ = [
+    "Paths",
+    "parse_path_table",
+    "paths_from_events",
+    "path_table",
+    "credit_groups",
+    "buyer_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -247,15 +254,7 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
     catalog = study_catalog(events, catalog)
     if hasattr(events, "events") and not isinstance(events, pd.DataFrame):
         events = events.events
-    spec = ChainSpec.resolve(
-        state=state,
-        journey="buyer",
-        states=None,
-        absorbing=(),
-        end_state=None,
-        collapse_repeats=False,
-        catalog=catalog,
-    )
+    spec = buyer_spec(state, catalog)
     data = prepare(events, spec)
     k = data.n_rows - 1
     converted = data.ended == data.labels.index(spec.catalog.purchase_stage)
@@ -280,6 +279,19 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         value=value,
         group_of=group_of,
         groups=groups,
+    )
+
+
+def buyer_spec(state, catalog, collapse_repeats: bool = False) -> ChainSpec:
+    """The chain settings of buyer's-journey paths over the touch states ``state``."""
+    return ChainSpec.resolve(
+        state=state,
+        journey="buyer",
+        states=None,
+        absorbing=(),
+        end_state=None,
+        collapse_repeats=collapse_repeats,
+        catalog=catalog,
     )
 
 

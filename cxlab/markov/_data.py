@@ -298,11 +298,7 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     cat = spec.catalog
     # -- where each journey stops -------------------------------------------
     if spec.journey == "buyer":
-        if cat.purchase_stage not in stage_names:
-            raise ParameterError(
-                f"journey='buyer' needs the purchase stage {cat.purchase_stage!r} among the "
-                f"stages {list(stage_names)}; pass catalog= with your purchase_stage"
-            )
+        check_purchase_stage(cat, stage_names)
         stop = stage_codes == stage_names.index(cat.purchase_stage)
     else:
         abs_idx = [names.index(a) for a in spec.absorbing if a in names]
@@ -464,3 +460,12 @@ def chain_states(names, counts, abs_counts, spec: ChainSpec, info: dict, stackle
     candidates = spec.states if spec.states is not None else names
     info["unseen_states"] = [s for s in candidates if s not in transient and s not in absorbing]
     return (START_STATE, *transient, *absorbing), len(transient)
+
+
+def check_purchase_stage(catalog, stages) -> None:
+    """A buyer's journey needs the catalog's purchase stage among the stages."""
+    if catalog.purchase_stage not in stages:
+        raise ParameterError(
+            f"journey='buyer' needs the purchase stage {catalog.purchase_stage!r} among the "
+            f"stages {list(stages)}; pass catalog= with your purchase_stage"
+        )

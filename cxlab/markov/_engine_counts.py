@@ -39,7 +39,7 @@ import pandas as pd
 from cxlab.data._catalog import UNKNOWN_CHANNEL
 from cxlab.engines._frames import microseconds_between, to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
-from cxlab.markov._data import ChainSpec, chain_states, warn_excluded
+from cxlab.markov._data import ChainSpec, chain_states, check_purchase_stage, warn_excluded
 from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
 
 __all__ = ["EngineTransitions", "engine_transitions"]
@@ -187,11 +187,7 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
     r, t = nw.col("_r"), nw.col("timestamp")
     s = r if same else nw.col("_s")
     if spec.journey == "buyer":
-        if cat.purchase_stage not in stages:
-            raise ParameterError(
-                f"journey='buyer' needs the purchase stage {cat.purchase_stage!r} among the "
-                f"stages {stages}; pass catalog= with your purchase_stage"
-            )
+        check_purchase_stage(cat, stages)
         stop = r == stages.index(cat.purchase_stage)
     else:
         stop = s.is_in([names.index(a) for a in spec.absorbing if a in names])
