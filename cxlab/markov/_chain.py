@@ -242,11 +242,14 @@ class MarkovChain(BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, CXData or iterable of sequences
+        X : DataFrame, CXData, LazyStudy or iterable of sequences
             An event log with ``customer_id``, ``timestamp`` and the state
             column(s), in any order (it is ordered by customer and time,
             checked in O(n) first); a :class:`~cxlab.data.CXData` (its events);
-            or sequences of state names, one per customer, in time order.
+            a :class:`~cxlab.engines.LazyStudy` or a DuckDB relation, PySpark or
+            polars lazy frame (the transitions are counted inside that engine, with
+            the same results; see ``docs/scale.md``); or sequences of state names,
+            one per customer, in time order.
         y : ignored
 
         Returns
