@@ -1,6 +1,7 @@
 """Past one machine's memory (issue 13): the engine-aware reductions on DuckDB from Parquet.
 
-Run: ``.venv/bin/python benchmarks/bench_scale.py --events 1e7 [--dir DIR] [--memory-limit 2GB]``
+Run: ``.venv/bin/python benchmarks/bench_scale.py --events 1e7 [--dir DIR] [--memory-limit 2GB]
+[--only chain]``
 
 The study is drawn with ``simulate_to_parquet`` (streamed in chunks; its own peak is a
 row) into ``DIR`` (kept, so a second run skips it). Every other row runs in a fresh
@@ -9,7 +10,8 @@ interpreter (``subprocess``), so ``peak MB`` is that process's peak resident mem
 nothing is shared between rows. ``check`` is a checksum of the result, equal across the
 implementations of one task when they agree.
 
-Rows per task: cxlab on the DuckDB engine (events stay in Parquet), the same reduction as
+Tasks: validation, features, survival, chain (``MarkovChain(journey="buyer").fit``);
+``--only chain`` runs one. Rows per task: cxlab on the DuckDB engine (events stay in Parquet), the same reduction as
 hand-written DuckDB SQL, and cxlab on pandas in memory (time of the reduction alone; the
 peak includes the study read into pandas).
 """
@@ -82,6 +84,27 @@ SELECT COUNT(*) AS entered, COUNT(t0) AS n0, COUNT(t1) AS n1, COUNT(t2) AS n2,
 FROM timed
 """
 
+# the buyer chain's reduction: one window pass (previous stage and time, next event, purchases
+# so far, the customer's first purchase and first owner's-journey event), then one grouping;
+# stage ranks follow the default catalog (awareness 0, consideration 1, purchase 2, rest > 2)
+CHAIN_SQL = """
+WITH ev AS (
+  SELECT customer_id, timestamp AS t, list_position({stages}, stage) - 1 AS r
+  FROM read_parquet('{events}')
+), w AS (
+  SELECT r, LAG(r) OVER w AS prev, LEAD(r) OVER w IS NULL AS final,
+         t = LAG(t) OVER w AS tie, date_diff('microsecond', LAG(t) OVER w, t) / 86400e6 AS gap,
+         SUM((r = 2)::INT) OVER (w ROWS UNBOUNDED PRECEDING) - (r = 2)::INT AS before,
+         MIN(CASE WHEN r = 2 THEN t END) OVER (PARTITION BY customer_id) AS fp,
+         MIN(CASE WHEN r > 2 THEN t END) OVER (PARTITION BY customer_id) AS fo
+  FROM ev WINDOW w AS (PARTITION BY customer_id ORDER BY t, r)
+)
+SELECT prev, r, final OR r = 2 AS last, COUNT(*) AS n, SUM(tie::INT) AS ties,
+       SUM(gap) AS gs, SUM(gap * gap) AS gs2
+FROM w WHERE before = 0 AND NOT COALESCE(fo < fp OR (fp IS NULL AND fo IS NOT NULL), false)
+GROUP BY ALL
+"""
+
 VALIDATION_SQL = """
 SELECT COUNT(*) AS rows,
        SUM(CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END),
@@ -123,6 +146,8 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
             check = float(out["tenure_days"].sum())
         elif task == "funnel":
             check = _funnel_check(cxlab.funnel(study).table)
+        elif task == "chain":
+            check = float(cxlab.MarkovChain(journey="buyer").fit(study).counts_.to_numpy().sum())
         else:
             probs = check_events_in_engine(study.events, study.catalog)
             check = float(sum(e.n_rows or 0 for e in probs.errors))  # rows with a problem
@@ -139,6 +164,9 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         elif task == "funnel":
             row = con.execute(FUNNEL_SQL.format(events=events)).fetchone()
             check = float(sum(row[1:4]) + sum(q[1] for q in row[6:9]))
+        elif task == "chain":  # every counted transition, drop-offs (last, not purchase) too
+            out = con.sql(CHAIN_SQL.format(events=events, stages=list(cat.stages))).df()
+            check = float(out["n"].sum() + out.loc[out["last"] & (out["r"] != 2), "n"].sum())
         else:
             quote = lambda xs: ", ".join(f"'{x}'" for x in xs)  # noqa: E731
             sql = VALIDATION_SQL.format(
@@ -159,6 +187,9 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
                 check = float(out["n_events"].sum() + out["revenue"].sum())
             elif task == "funnel":
                 check = _funnel_check(cxlab.funnel(data).table)
+            elif task == "chain":
+                chain = cxlab.MarkovChain(journey="buyer").fit(data)
+                check = float(chain.counts_.to_numpy().sum())
             else:
                 out = cxlab.survival_table(data)
                 check = float(out["tenure_days"].sum())
@@ -208,8 +239,8 @@ def main(argv=None) -> None:
         "--tasks",
         "--only",
         nargs="+",
-        default=["validation", "features", "survival", "funnel"],
-        help="tasks to run",
+        default=["validation", "features", "survival", "funnel", "chain"],
+        help="tasks to run (validation, features, survival, funnel, chain: the buyer chain fit)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

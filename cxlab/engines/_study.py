@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
-from cxlab.engines._frames import engine_of, to_lazy, to_pandas
+from cxlab.engines._frames import engine_of, is_lazy_frame, to_lazy, to_pandas
 
 __all__ = ["LazyStudy", "require_memory"]
 
@@ -132,7 +132,7 @@ class LazyStudy:
 
 
 def require_memory(data, what: str) -> None:
-    """Stop with a clear error when ``data`` is a lazy study and ``what`` needs memory.
+    """Stop with a clear error when ``data`` keeps its events in an engine and ``what`` needs memory.
 
     Called first by the analyses that do not run in an engine yet (``docs/scale.md``
     lists which do), so that a lazy study never reaches pandas code.
@@ -140,21 +140,34 @@ def require_memory(data, what: str) -> None:
     Parameters
     ----------
     data : object
-        What the analysis was given.
+        What the analysis was given: a :class:`LazyStudy`, an event table (a DuckDB
+        relation, PySpark DataFrame or polars LazyFrame is lazy), or anything else
+        (then nothing happens).
     what : str
         The analysis, as the user calls it (e.g. ``"cxlab.ValueModel.fit"``).
 
     Raises
     ------
     InMemoryOnlyError
-        ``data`` is a :class:`LazyStudy`.
+        ``data`` holds its events in DuckDB, Spark or polars.
     """
-    if isinstance(data, LazyStudy):
-        from cxlab.exceptions import InMemoryOnlyError
+    from cxlab.exceptions import InMemoryOnlyError, ParameterError
 
-        raise InMemoryOnlyError(
-            f"{what} needs the events in memory, and this study keeps them in "
-            f"{data.engine} ({what} does not run in an engine yet; docs/scale.md lists "
-            "the analyses that do). Fix: data = study.to_memory() when the events fit in "
-            "memory (about 100 bytes an event), or load with engine='pandas'"
-        )
+    if isinstance(data, LazyStudy):
+        engine = data.engine
+    else:
+        events = getattr(data, "events", data)
+        if isinstance(events, pd.DataFrame):
+            return
+        try:
+            if not is_lazy_frame(events):
+                return
+        except ParameterError:  # not a frame at all: the analysis says what it expects
+            return
+        engine = engine_of(events)
+    raise InMemoryOnlyError(
+        f"{what} needs the events in memory, and this study keeps them in {engine} "
+        f"({what} does not run in an engine yet; docs/scale.md lists the analyses that "
+        "do). Fix: data = study.to_memory() when the events fit in memory (about 100 "
+        "bytes an event), or load with engine='pandas'"
+    )

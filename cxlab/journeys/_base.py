@@ -79,19 +79,15 @@ def event_table(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, StageCatalog]:
     """``(events, customers or None, catalog)`` of a CXData or an events DataFrame.
 
-    A study whose events stay in an engine raises a :class:`DataTypeError` naming
-    ``analysis`` and ``study.to_memory()``: what calls this runs in memory only.
+    A study whose events stay in an engine raises an
+    :class:`~cxlab.exceptions.InMemoryOnlyError` naming ``analysis`` and
+    ``study.to_memory()``: what calls this runs in memory only.
     """
     if isinstance(data, pd.DataFrame):
         return data, None, DEFAULT_CATALOG
-    if lazy_study_of(data) is not None:
-        raise DataTypeError(
-            f"{analysis} runs on a study in memory; this study's events stay in "
-            f"{data.engine} ({type(data).__name__})",
-            fix="read the study into pandas first with study.to_memory() (it must fit in "
-            "memory), or filter it down in the engine; docs/scale.md lists the analyses "
-            "that run inside the engine",
-        )
+    from cxlab.engines._study import require_memory
+
+    require_memory(data, analysis)
     events = getattr(data, "events", None)
     if not isinstance(events, pd.DataFrame):
         raise DataTypeError(

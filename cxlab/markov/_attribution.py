@@ -52,8 +52,10 @@ import scipy.sparse as sp
 from cxlab._display import ReadableTable
 from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
-from cxlab.data._catalog import START_STATE
+from cxlab.data._catalog import START_STATE, study_catalog
+from cxlab.engines._frames import is_lazy_frame
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
+from cxlab.markov._attribution_engine import engine_path_table, engine_paths
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
 from cxlab.markov._data import ChainData
 from cxlab.markov._inference import percentile_summary
@@ -64,6 +66,13 @@ __all__ = ["channel_attribution", "AttributionResult", "removal_effects", "conve
 
 METHODS = ("first_touch", "last_touch", "linear", "markov")
 CONV, NULL = "(conversion)", "(null)"
+
+
+def _is_lazy(frame) -> bool:
+    try:
+        return is_lazy_frame(frame)
+    except ParameterError:
+        return False
 
 
 @dataclass(repr=False)
@@ -188,8 +197,9 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
 
     Parameters
     ----------
-    events : DataFrame or CXData
-        Event log with ``customer_id``, ``timestamp``, ``stage`` and the state column(s).
+    events : DataFrame, CXData or LazyStudy
+        Event log with ``customer_id``, ``timestamp``, ``stage`` and the state column(s);
+        a lazy study's paths are grouped inside its engine.
     state : str or list of str, default="channel"
         Touch states (``["stage", "channel"]``: combined states).
     catalog : StageCatalog, optional
@@ -206,6 +216,9 @@ def conversion_paths(events, *, state="channel", catalog=None) -> pd.DataFrame:
     >>> cxlab.conversion_paths(data).columns.tolist()[:3]
     ['path', 'conversions', 'nulls']
     """
+    frame = events if isinstance(events, pd.DataFrame) else getattr(events, "events", None)
+    if frame is not None and not isinstance(frame, pd.DataFrame) and _is_lazy(frame):
+        return engine_path_table(frame, state=state, catalog=study_catalog(events, catalog))
     return path_table(paths_from_events(events, state=state, catalog=catalog))
 
 
@@ -223,30 +236,33 @@ def _as_chain_data(p: Paths) -> ChainData:
 
 
 class _Design:
-    """Linear maps from journey counts per path to chain counts and heuristic credits."""
+    """Linear maps from journey counts per path to chain counts and heuristic credits.
 
-    def __init__(self, p: Paths, order: int):
+    Built from per-path entries, so that paths coded as sequences (one entry per
+    touch, :meth:`from_paths`) and paths counted in an engine (one entry per path
+    and cell, :func:`cxlab.markov._attribution_engine.engine_paths`) give the same maps:
+
+    ``ev``
+        ``(path, cell, n)``: ``n`` transitions of the path into ``cell`` (``n`` None: 1 each).
+    ``lin``
+        ``(path, group, n)``: ``n`` touches of the path in ``group`` (None: 1 each).
+    ``end_row``
+        History row each path ends from; ``lens``, ``first_g``, ``last_g`` per path.
+    """
+
+    def __init__(self, p, rows, cols, states, ev, lin, end_row, lens, first_g, last_g):
         self.p = p
-        tr = transitions(_as_chain_data(p), order)
-        self.rows, self.cols = tr.rows, list(tr.cols)
-        self.n_rows, self.n_cols = len(tr.rows), len(tr.cols)
+        self.rows, self.cols = rows, list(cols)
+        self.n_rows, self.n_cols = len(rows), len(self.cols)
         nc = self.n_cols
-        dt = np.int32 if self.n_rows * nc < 2**31 else np.int64
-        cells = tr.ev_row.astype(dt)
-        cells *= nc
-        cells += tr.ev_col
-        self.ev_cells = cells
-        self.end_conv = tr.end_row.astype(np.int64) * nc + self.cols.index(CONV)
-        self.end_null = tr.end_row.astype(np.int64) * nc + self.cols.index(NULL)
-        del tr
-        self.lens = p.seq.lengths()
-        group_of = p.group_of.astype(np.int32)
-        codes, offsets = p.seq.codes, p.seq.offsets
-        self.first_g = group_of[codes[offsets[:-1]]]
-        self.last_g = group_of[codes[offsets[1:] - 1]]
+        self.ev_path, self.ev_cells, self.ev_n = ev
+        self.lin_path, self.lin_g, self.lin_n = lin
+        self.end_conv = end_row.astype(np.int64) * nc + self.cols.index(CONV)
+        self.end_null = end_row.astype(np.int64) * nc + self.cols.index(NULL)
+        self.lens, self.first_g, self.last_g = lens, first_g, last_g
         self.n_groups = len(p.groups)
         # rows (histories) whose current touch belongs to each group
-        pos = {c: i for i, c in enumerate(p.seq.states)}
+        pos = {c: i for i, c in enumerate(states)}
         self.row_group = np.array(
             [p.group_of[pos[h[-1]]] if h[-1] in pos else -1 for h in self.rows]
         )
@@ -256,26 +272,44 @@ class _Design:
             for j, c in enumerate(self.cols):
                 if c in pos:
                     self.target[i, j] = row_of.get((*h[1:], c), -1)
-        self.start = self.rows.index(tuple([START_STATE] * order))
+        self.start = self.rows.index(tuple([START_STATE] * (len(self.rows[0]))))
 
-    @property
-    def touch_path(self) -> np.ndarray:
-        """Path row of every touch (built when a method needs it)."""
-        if not hasattr(self, "_touch_path"):
-            self._touch_path = np.repeat(np.arange(self.p.n_paths, dtype=np.int32), self.lens)
-        return self._touch_path
+    @classmethod
+    def from_paths(cls, p: Paths, order: int) -> _Design:
+        """The maps of paths coded as sequences (one entry per touch)."""
+        tr = transitions(_as_chain_data(p), order)
+        nc = len(tr.cols)
+        dt = np.int32 if len(tr.rows) * nc < 2**31 else np.int64
+        cells = tr.ev_row.astype(dt)
+        cells *= nc
+        cells += tr.ev_col
+        rows, cols, end_row = tr.rows, tr.cols, tr.end_row
+        del tr
+        lens = p.seq.lengths()
+        touch_path = np.repeat(np.arange(p.n_paths, dtype=np.int32), lens)
+        group_of = p.group_of.astype(np.int32)
+        codes, offsets = p.seq.codes, p.seq.offsets
+        return cls(
+            p,
+            rows,
+            cols,
+            p.seq.states,
+            (touch_path, cells, None),
+            (touch_path, group_of[codes], None),
+            end_row,
+            lens,
+            group_of[codes[offsets[:-1]]],
+            group_of[codes[offsets[1:] - 1]],
+        )
 
-    @property
-    def touch_g(self) -> np.ndarray:
-        """Credited group of every touch."""
-        if not hasattr(self, "_touch_g"):
-            self._touch_g = self.p.group_of.astype(np.int32)[self.p.seq.codes]
-        return self._touch_g
+    @staticmethod
+    def _weights(n, values):
+        return values if n is None else values * n
 
     def counts(self, conv: np.ndarray, null: np.ndarray) -> np.ndarray:
         m = self.n_rows * self.n_cols
-        w = conv + null
-        c = np.bincount(self.ev_cells, weights=np.repeat(w, self.lens), minlength=m)
+        w = self._weights(self.ev_n, (conv + null)[self.ev_path])
+        c = np.bincount(self.ev_cells, weights=w, minlength=m)
         c += np.bincount(self.end_conv, weights=conv, minlength=m)
         c += np.bincount(self.end_null, weights=null, minlength=m)
         return c.reshape(self.n_rows, self.n_cols)
@@ -283,14 +317,16 @@ class _Design:
     def sparse(self):
         """(paths x cells) matrices for event transitions and the two kinds of ends."""
         n, m = self.p.n_paths, self.n_rows * self.n_cols
-        ev = sp.csr_matrix(
-            (np.ones(len(self.ev_cells)), (self.touch_path, self.ev_cells)), shape=(n, m)
-        )
+        ones = np.ones(len(self.ev_cells)) if self.ev_n is None else self.ev_n
+        ev = sp.csr_matrix((ones, (self.ev_path, self.ev_cells)), shape=(n, m))
         ar = np.arange(n)
         conv = sp.csr_matrix((np.ones(n), (ar, self.end_conv)), shape=(n, m))
         null = sp.csr_matrix((np.ones(n), (ar, self.end_null)), shape=(n, m))
         lin = sp.csr_matrix(
-            (1.0 / self.lens[self.touch_path], (self.touch_path, self.touch_g)),
+            (
+                self._weights(self.lin_n, 1.0 / self.lens[self.lin_path]),
+                (self.lin_path, self.lin_g),
+            ),
             shape=(n, self.n_groups),
         )
         first = sp.csr_matrix((np.ones(n), (ar, self.first_g)), shape=(n, self.n_groups))
@@ -332,8 +368,8 @@ def _credits(design: _Design, conv, value, methods, base_eff=None):
     """Conversions and value credited per group by each method (1-D weights only)."""
     p = design.p
     out = {}
-    w_touch = (conv / design.lens)[design.touch_path]
-    v_touch = (value / design.lens)[design.touch_path]
+    w_touch = design._weights(design.lin_n, (conv / design.lens)[design.lin_path])
+    v_touch = design._weights(design.lin_n, (value / design.lens)[design.lin_path])
     ng = design.n_groups
     for m in methods:
         if m == "first_touch":
@@ -343,8 +379,8 @@ def _credits(design: _Design, conv, value, methods, base_eff=None):
             c = np.bincount(design.last_g, weights=conv, minlength=ng)
             v = np.bincount(design.last_g, weights=value, minlength=ng)
         elif m == "linear":
-            c = np.bincount(design.touch_g, weights=w_touch, minlength=ng)
-            v = np.bincount(design.touch_g, weights=v_touch, minlength=ng)
+            c = np.bincount(design.lin_g, weights=w_touch, minlength=ng)
+            v = np.bincount(design.lin_g, weights=v_touch, minlength=ng)
         else:
             eff = base_eff[1]
             share = eff / eff.sum()
@@ -414,11 +450,12 @@ def channel_attribution(
 
     Parameters
     ----------
-    source : DataFrame or CXData
+    source : DataFrame, CXData or LazyStudy
         An aggregated path table (a ``path`` column of ``"a > b"`` strings or
         lists, with ``conversions``, ``nulls`` and optionally ``value``) or an
         event log / study (one path per customer's buyer's journey; see
-        :func:`conversion_paths`).
+        :func:`conversion_paths`). A lazy study's touches are counted inside its
+        engine (DuckDB, Spark, polars), with the same results.
     methods : sequence of str, default=all
         Any of ``"first_touch"``, ``"last_touch"``, ``"linear"``, ``"markov"``.
     order : int, default=1
@@ -460,6 +497,7 @@ def channel_attribution(
     if int(order) < 1 or int(n_bootstrap) < 0:
         raise ParameterError("order must be >= 1 and n_bootstrap >= 0.")
     frame = source if isinstance(source, pd.DataFrame) else getattr(source, "events", None)
+    lazy = frame is not None and not isinstance(frame, pd.DataFrame) and _is_lazy(frame)
     if frame is None:
         raise ParameterError("source must be a path table, an event log or a CXData.")
     if isinstance(source, pd.DataFrame) and path not in source and "customer_id" not in source:
@@ -478,9 +516,18 @@ def channel_attribution(
             value=value,
             separator=separator,
         )
+    elif lazy:  # the touches are counted in the engine; the same design follows
+        found = engine_paths(
+            frame,
+            state=state,
+            catalog=study_catalog(source, catalog),
+            order=int(order),
+            collapse_repeats=collapse_repeats,
+        )
+        p = found.paths
     else:
         p = paths_from_events(source, state=state, catalog=catalog)
-    if collapse_repeats:
+    if collapse_repeats and not lazy:
         p = replace(p, seq=collapse_runs(p.seq))
     if p.conversions.sum() <= 0:
         raise DataError(
@@ -489,12 +536,12 @@ def channel_attribution(
             n_rows=p.n_paths,
             fix="check the conversions column (or the purchase stage of the catalog)",
         )
-    if int(order) > 1 and int(order) > int(p.seq.lengths().max()):
+    if not lazy and int(order) > 1 and int(order) > int(p.seq.lengths().max()):
         raise ParameterError(
             f"order={order} is higher than the data supports: the longest path has "
             f"{int(p.seq.lengths().max())} touches"
         )
-    design = _Design(p, int(order))
+    design = _Design(p, **found.design) if lazy else _Design.from_paths(p, int(order))
     counts = design.counts(p.conversions, p.nulls)
     base, eff = removal_effects(counts, design)
     credits = _credits(design, p.conversions, p.value, methods, (base, eff))

@@ -30,11 +30,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cxlab.data._catalog import study_catalog
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, DataTypeError, DataWarning, MissingColumnError
 from cxlab.markov._data import ChainSpec, prepare
 from cxlab.sequences._layout import EventSequences, path_strings
 
-__all__ = ["Paths", "parse_path_table", "paths_from_events", "path_table"]
+__all__ = [
+    "Paths",
+    "parse_path_table",
+    "paths_from_events",
+    "path_table",
+    "credit_groups",
+    "buyer_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,11 @@ class Paths:
 
     Attributes
     ----------
-    seq : EventSequences
+    seq : EventSequences or None
         The paths: touch states (``seq.states``, the channels), their codes and
         offsets, one sequence per path row (``seq.customers``: the customer of
-        an event log's path, the row position of a path table's).
+        an event log's path, the row position of a path table's). None for the
+        journeys of a lazy study, whose touches stay in the engine.
     conversions, nulls, value : ndarray of float, shape (n_paths,)
         Journeys that converted / did not, and total conversion value, per path row.
     group_of : ndarray of int, shape (n_channels,)
@@ -65,7 +74,7 @@ class Paths:
     @property
     def n_paths(self) -> int:
         """Number of path rows."""
-        return self.seq.n_customers
+        return len(self.conversions)
 
 
 def _require(df: pd.DataFrame, col: str, what: str):
@@ -241,18 +250,11 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         ``conversions`` 1 for customers who purchased, ``nulls`` 1 otherwise,
         ``value`` the revenue of the purchase event.
     """
+    require_memory(events, "conversion paths")
     catalog = study_catalog(events, catalog)
     if hasattr(events, "events") and not isinstance(events, pd.DataFrame):
         events = events.events
-    spec = ChainSpec.resolve(
-        state=state,
-        journey="buyer",
-        states=None,
-        absorbing=(),
-        end_state=None,
-        collapse_repeats=False,
-        catalog=catalog,
-    )
+    spec = buyer_spec(state, catalog)
     data = prepare(events, spec)
     k = data.n_rows - 1
     converted = data.ended == data.labels.index(spec.catalog.purchase_stage)
@@ -263,12 +265,7 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         rev = first["revenue"].first()
         value = rev.reindex(pd.Index(data.customers)).fillna(0.0).to_numpy() * converted
     channels = tuple(data.labels[1 : 1 + k])
-    if len(spec.state) > 1:
-        group_names = [c.rsplit(":", 1)[-1] for c in channels]
-        groups = tuple(dict.fromkeys(group_names))
-        group_of = np.array([groups.index(g) for g in group_names])
-    else:
-        groups, group_of = channels, np.arange(k)
+    groups, group_of = credit_groups(channels, spec.state)
     seq = EventSequences(
         states=channels,
         codes=(data.codes - 1).astype(np.int32),
@@ -283,6 +280,32 @@ def paths_from_events(events, *, state="channel", catalog=None) -> Paths:
         group_of=group_of,
         groups=groups,
     )
+
+
+def buyer_spec(state, catalog, collapse_repeats: bool = False) -> ChainSpec:
+    """The chain settings of buyer's-journey paths over the touch states ``state``."""
+    return ChainSpec.resolve(
+        state=state,
+        journey="buyer",
+        states=None,
+        absorbing=(),
+        end_state=None,
+        collapse_repeats=collapse_repeats,
+        catalog=catalog,
+    )
+
+
+def credit_groups(channels: tuple, state) -> tuple[tuple, np.ndarray]:
+    """What is credited (channels) and the group of each touch state.
+
+    With combined ``stage:channel`` states (several ``state`` columns) the credit goes
+    to the last part, the channel; otherwise each state is its own group.
+    """
+    if len(state) > 1:
+        group_names = [c.rsplit(":", 1)[-1] for c in channels]
+        groups = tuple(dict.fromkeys(group_names))
+        return groups, np.array([groups.index(g) for g in group_names], dtype=np.int64)
+    return channels, np.arange(len(channels), dtype=np.int64)
 
 
 def path_table(paths: Paths, separator: str = " > ") -> pd.DataFrame:

@@ -39,6 +39,8 @@ from cxlab.data._catalog import (
     START_STATE,
     study_catalog,
 )
+from cxlab.engines._frames import is_lazy_frame
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import (
     DataError,
     DataWarning,
@@ -48,6 +50,7 @@ from cxlab.exceptions import (
 )
 from cxlab.markov import _derived
 from cxlab.markov._data import ChainSpec, prepare
+from cxlab.markov._engine_counts import engine_transitions
 from cxlab.markov._groups import fit_groups
 from cxlab.markov._inference import CI_METHODS, bootstrap_counts, transition_intervals
 from cxlab.markov._plots import plot_journey_graph, plot_transition_heatmap
@@ -55,6 +58,26 @@ from cxlab.markov._results import AbsorptionResult, ChainResult
 from cxlab.markov._transitions import check_sparsity, dwell_days, history_label, transitions
 
 __all__ = ["MarkovChain"]
+
+
+def _is_lazy(X) -> bool:
+    """True for an event table that stays in its engine (DuckDB, Spark, polars LazyFrame)."""
+    try:
+        return is_lazy_frame(X)
+    except ParameterError:
+        return False
+
+
+def _warn_ties(info: dict) -> None:
+    if info.get("n_ties"):
+        warnings.warn(
+            f"{info['n_ties']:,} events share their timestamp with the same "
+            "customer's previous event; their order (input order, or catalog order when "
+            "cxlab sorted the log) decides those transitions. Give events distinct times "
+            "if the order matters",
+            DataWarning,
+            stacklevel=3,
+        )
 
 
 class MarkovChain(BaseEstimator):
@@ -221,11 +244,14 @@ class MarkovChain(BaseEstimator):
 
         Parameters
         ----------
-        X : DataFrame, CXData or iterable of sequences
+        X : DataFrame, CXData, LazyStudy or iterable of sequences
             An event log with ``customer_id``, ``timestamp`` and the state
             column(s), in any order (it is ordered by customer and time,
             checked in O(n) first); a :class:`~cxlab.data.CXData` (its events);
-            or sequences of state names, one per customer, in time order.
+            a :class:`~cxlab.engines.LazyStudy` or a DuckDB relation, PySpark or
+            polars lazy frame (the transitions are counted inside that engine, with
+            the same results; see ``docs/scale.md``); or sequences of state names,
+            one per customer, in time order.
         y : ignored
 
         Returns
@@ -255,16 +281,12 @@ class MarkovChain(BaseEstimator):
         spec = self._spec(X)
         if hasattr(X, "events") and not isinstance(X, pd.DataFrame):
             X = X.events
+        if not isinstance(X, pd.DataFrame) and _is_lazy(X):
+            tr = engine_transitions(X, spec, int(self.order), per_customer=self.n_bootstrap > 0)
+            _warn_ties(tr.info)
+            return self._fit_engine(tr, spec)
         data = prepare(X, spec)
-        if data.info.get("n_ties"):
-            warnings.warn(
-                f"{data.info['n_ties']:,} events share their timestamp with the same "
-                "customer's previous event; their order (input order, or catalog order when "
-                "cxlab sorted the log) decides those transitions. Give events distinct times "
-                "if the order matters",
-                DataWarning,
-                stacklevel=2,
-            )
+        _warn_ties(data.info)
         return self._fit_data(data, spec)
 
     def fit_groups(self, X, by, *, customers=None, min_customers: int = 30):
@@ -298,7 +320,33 @@ class MarkovChain(BaseEstimator):
         >>> sorted(by_segment)
         ['business', 'consumer']
         """
+        require_memory(X, "MarkovChain.fit_groups")
         return fit_groups(self, X, by, customers=customers, min_customers=min_customers)
+
+    def _fit_engine(self, tr, spec) -> MarkovChain:
+        """Fit from the counts of a lazy study (:func:`engine_transitions`)."""
+        check_sparsity(tr.counts, int(self.order), stacklevel=4)
+        self._set_structure(tr.rows, list(tr.cols), tr.labels, tr.n_rows, spec)
+        self.fit_info_ = dict(tr.info)
+        self.n_customers_ = tr.n_customers
+        self.dwell_ = tr.dwell
+        self.bootstrap_counts_ = None
+        if int(self.n_bootstrap) > 0:
+            cust, cells, weights, n_customers, _ = tr.customer_cells
+            rng = np.random.default_rng(self.random_state)
+            b = bootstrap_counts(
+                cells,
+                cust,
+                np.full(n_customers, -1),
+                n_customers,
+                tr.counts.size,
+                int(self.n_bootstrap),
+                rng,
+                weights=weights,
+            )
+            self.bootstrap_counts_ = b.reshape(len(b), *tr.counts.shape)
+        self._set_counts(tr.counts.astype(float))
+        return self
 
     def _fit_data(self, data, spec, *, warn: bool = True) -> MarkovChain:
         self._check_params()

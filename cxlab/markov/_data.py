@@ -298,11 +298,7 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     cat = spec.catalog
     # -- where each journey stops -------------------------------------------
     if spec.journey == "buyer":
-        if cat.purchase_stage not in stage_names:
-            raise ParameterError(
-                f"journey='buyer' needs the purchase stage {cat.purchase_stage!r} among the "
-                f"stages {list(stage_names)}; pass catalog= with your purchase_stage"
-            )
+        check_purchase_stage(cat, stage_names)
         stop = stage_codes == stage_names.index(cat.purchase_stage)
     else:
         abs_idx = [names.index(a) for a in spec.absorbing if a in names]
@@ -338,16 +334,8 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
         if outside.any():
             out_pos = np.flatnonzero(outside)
             drop_cust[np.searchsorted(offsets, out_pos, side="right") - 1] = True
-            ids = seq.customers[drop_cust]
-            warnings.warn(
-                f"{int(drop_cust.sum()):,} customers have owner's-journey events "
-                f"({sorted(set(np.asarray(stage_names, dtype=object)[stage_codes[out_pos]]))}) "
-                "before any purchase (they probably bought before the log starts); they are "
-                f"left out of the buyer's-journey chain (e.g. customer_id {format_examples(ids)}). "
-                "Fit journey='all' to keep them",
-                DataWarning,
-                stacklevel=4,
-            )
+            stages = set(np.asarray(stage_names, dtype=object)[stage_codes[out_pos]])
+            warn_excluded(int(drop_cust.sum()), stages, seq.customers[drop_cust], stacklevel=5)
         del outside
     info["n_customers_excluded"] = int(drop_cust.sum())
     if drop_cust.any():
@@ -374,36 +362,13 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
     is_abs_event = np.zeros(len(lab), dtype=bool)
     if spec.stop_is_state:
         is_abs_event[last[cust_abs]] = True
-    seen = np.bincount(lab, minlength=len(names))
-    seen -= np.bincount(lab[is_abs_event], minlength=len(names))
-    seen = seen > 0
-    if spec.states is not None:
-        missing = [s for s in spec.states if s not in names or not seen[names.index(s)]]
-        extra = [names[i] for i in np.flatnonzero(seen) if names[i] not in spec.states]
-        if extra:
-            raise UnknownCategoryError(
-                f"states {extra} occur in the journeys but are not in states={list(spec.states)}",
-                column=spec.state[0],
-                n_rows=int(np.isin(lab, [names.index(e) for e in extra]).sum()),
-                fix="add them to states=, or filter those events first (cxlab.select_stages)",
-            )
-        if missing and spec.states_given:
-            warnings.warn(
-                f"states {missing} were asked for but never seen in the journeys; they are "
-                "left out of the chain (no transition out of them can be estimated)",
-                DataWarning,
-                stacklevel=4,
-            )
-        transient = [s for s in spec.states if s not in missing]
-    else:
-        transient = [names[i] for i in np.flatnonzero(seen)]
-    if spec.journey == "buyer":
-        absorbing = [spec.catalog.purchase_stage, spec.end_state]
-    else:
-        absorbing = [*spec.absorbing, spec.end_state]
-    candidates = spec.states if spec.states is not None else names
-    info["unseen_states"] = [s for s in candidates if s not in transient and s not in absorbing]
-    labels = (START_STATE, *transient, *absorbing)
+    labels, n_transient = chain_states(
+        names,
+        np.bincount(lab, minlength=len(names)),
+        np.bincount(lab[is_abs_event], minlength=len(names)),
+        spec,
+        info,
+    )
     code_of = {s: i for i, s in enumerate(labels)}
     lookup = np.array([code_of.get(s, -1) for s in names], dtype=np.int32)
     codes = lookup[lab]
@@ -430,4 +395,77 @@ def _cut_and_code(seq, lab, names, stage_codes, stage_names, times, spec, info):
         was_sorted=seq.was_sorted,
         n_ties=seq.n_ties,
     )
-    return ChainData(seq=journeys, n_rows=1 + len(transient), ended=ended, info=info)
+    return ChainData(seq=journeys, n_rows=1 + n_transient, ended=ended, info=info)
+
+
+def warn_excluded(n: int, stages, ids, stacklevel: int) -> None:
+    """The warning about customers left out of a buyer's-journey chain."""
+    warnings.warn(
+        f"{n:,} customers have owner's-journey events ({sorted(stages)}) "
+        "before any purchase (they probably bought before the log starts); they are "
+        f"left out of the buyer's-journey chain (e.g. customer_id {format_examples(ids)}). "
+        "Fit journey='all' to keep them",
+        DataWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def chain_states(names, counts, abs_counts, spec: ChainSpec, info: dict, stacklevel: int = 5):
+    """The chain's labels from the states the kept events visit.
+
+    Parameters
+    ----------
+    names : list of str
+        Every state name an event can have (codes index it).
+    counts, abs_counts : ndarray of int, shape (len(names),)
+        Kept events per state, and those of them that are absorbing events.
+    spec : ChainSpec
+        Resolved settings.
+    info : dict
+        Gets ``unseen_states``.
+    stacklevel : int, default=5
+        Of the warning about states asked for but never seen.
+
+    Returns
+    -------
+    labels : tuple of str
+        ``(start)``, transient states, absorbing states.
+    n_transient : int
+    """
+    seen = (np.asarray(counts) - np.asarray(abs_counts)) > 0
+    if spec.states is not None:
+        missing = [s for s in spec.states if s not in names or not seen[names.index(s)]]
+        extra = [names[i] for i in np.flatnonzero(seen) if names[i] not in spec.states]
+        if extra:
+            raise UnknownCategoryError(
+                f"states {extra} occur in the journeys but are not in states={list(spec.states)}",
+                column=spec.state[0],
+                n_rows=int(sum(counts[names.index(e)] for e in extra)),
+                fix="add them to states=, or filter those events first (cxlab.select_stages)",
+            )
+        if missing and spec.states_given:
+            warnings.warn(
+                f"states {missing} were asked for but never seen in the journeys; they are "
+                "left out of the chain (no transition out of them can be estimated)",
+                DataWarning,
+                stacklevel=stacklevel,
+            )
+        transient = [s for s in spec.states if s not in missing]
+    else:
+        transient = [names[i] for i in np.flatnonzero(seen)]
+    if spec.journey == "buyer":
+        absorbing = [spec.catalog.purchase_stage, spec.end_state]
+    else:
+        absorbing = [*spec.absorbing, spec.end_state]
+    candidates = spec.states if spec.states is not None else names
+    info["unseen_states"] = [s for s in candidates if s not in transient and s not in absorbing]
+    return (START_STATE, *transient, *absorbing), len(transient)
+
+
+def check_purchase_stage(catalog, stages) -> None:
+    """A buyer's journey needs the catalog's purchase stage among the stages."""
+    if catalog.purchase_stage not in stages:
+        raise ParameterError(
+            f"journey='buyer' needs the purchase stage {catalog.purchase_stage!r} among the "
+            f"stages {list(stages)}; pass catalog= with your purchase_stage"
+        )

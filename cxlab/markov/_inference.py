@@ -255,19 +255,22 @@ def bootstrap_counts(
     n_resamples: int,
     rng,
     batch: int = 25,
+    weights=None,
 ) -> np.ndarray:
     """Customer-level bootstrap of cell counts, shape ``(n_resamples, n_cells)``.
 
     Each resample draws ``n_customers`` customers with replacement; a customer
     drawn ``w`` times contributes ``w`` times its transitions. Computed as a
     sparse product of the customer-by-cell count matrix with the weights.
+    ``weights`` (one per ``ev_cells`` entry; default 1) lets each entry stand for
+    several transitions of its customer (counts per customer and cell).
     """
     ok = end_cells >= 0
     rows = np.r_[ev_cust, np.flatnonzero(ok)]
     cols = np.r_[ev_cells, end_cells[ok]]
-    C = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n_customers, n_cells)
-    )
+    ones = np.ones(len(ev_cells)) if weights is None else np.asarray(weights, dtype=np.float64)
+    data = np.r_[ones, np.ones(int(ok.sum()))]
+    C = sp.csr_matrix((data, (rows, cols)), shape=(n_customers, n_cells))
     CT = C.T.tocsr()
     out = np.empty((n_resamples, n_cells))
     for lo in range(0, n_resamples, batch):

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.markov._chain import MarkovChain
 from cxlab.markov._data import prepare
@@ -45,7 +46,8 @@ def _chain(chain, params):
     return chain
 
 
-def _events(X):
+def _events(X, what: str = "this test"):
+    require_memory(X, what)
     return X.events if hasattr(X, "events") and not isinstance(X, pd.DataFrame) else X
 
 
@@ -88,7 +90,7 @@ def markov_order_test(X, *, max_order: int = 3, chain=None, **params) -> ChainRe
     chain = _chain(chain, params)
     if int(max_order) < 2:
         raise ParameterError(f"max_order={max_order} must be at least 2 to compare orders.")
-    data = prepare(_events(X), chain._spec(X))
+    data = prepare(_events(X, "markov_order_test"), chain._spec(X))
     rows = []
     prev = None
     for m in range(1, int(max_order) + 1):
@@ -182,7 +184,7 @@ def markov_homogeneity_test(
     chain = _chain(chain, params)
     if (by is None) == (period is None):
         raise ParameterError("give exactly one of by= (customer groups) or period= (e.g. 'Q').")
-    data = prepare(_events(X), chain._spec(X))
+    data = prepare(_events(X, "markov_homogeneity_test"), chain._spec(X))
     tr = transitions(data, int(chain.order))
     if by is not None:
         codes, groups = group_codes(data, chain_groups(X, by, customers, data.customers))

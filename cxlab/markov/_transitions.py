@@ -22,6 +22,8 @@ __all__ = [
     "history_label",
     "check_sparsity",
     "dwell_days",
+    "dwell_table",
+    "history_rows",
     "group_codes",
 ]
 
@@ -137,10 +139,7 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
         ev_row = inv[:n]
         end_row_idx = np.zeros(len(lens), dtype=np.int64)
         end_row_idx[has_end] = inv[n:]
-        rows = []
-        for u in uniq.tolist():
-            digits = [(u // base**i) % base for i in range(order)]
-            rows.append(tuple(data.labels[d] for d in reversed(digits)))
+        rows = history_rows(uniq, base, order, data.labels)
     end_col = np.where(data.ended >= 0, data.ended - 1, -1)
     return Transitions(
         rows=rows,
@@ -151,6 +150,16 @@ def transitions(data: ChainData, order: int = 1) -> Transitions:
         end_col=end_col,
         order=order,
     )
+
+
+def history_rows(keys, base: int, order: int, labels) -> list:
+    """Histories (oldest state first) of packed keys whose digit ``i`` is the state
+    ``i + 1`` steps back (base ``base``)."""
+    rows = []
+    for u in np.asarray(keys).tolist():
+        digits = [(u // base**i) % base for i in range(order)]
+        rows.append(tuple(labels[d] for d in reversed(digits)))
+    return rows
 
 
 def check_sparsity(counts: np.ndarray, order: int, stacklevel: int = 3) -> None:
@@ -215,13 +224,19 @@ def dwell_days(data: ChainData) -> pd.DataFrame | None:
     gap *= gap
     s2 = np.bincount(prev, weights=gap, minlength=m + 1)[1:m]
     del gap, prev
+    return dwell_table(n, s, s2, data.labels[1:m])
+
+
+def dwell_table(n, s, s2, states) -> pd.DataFrame:
+    """Mean, SD and SE of the days spent in each state, from the number of gaps, their
+    sum and their sum of squares (index = ``states``)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, s / np.maximum(n, 1), np.nan)
         var = np.where(n > 1, (s2 - n * mean**2) / np.maximum(n - 1, 1), np.nan)
     sd = np.sqrt(np.clip(var, 0, None))
     return pd.DataFrame(
         {"n": n, "mean_days": mean, "sd_days": sd, "se_days": sd / np.sqrt(np.maximum(n, 1))},
-        index=pd.Index(list(data.labels[1:m]), name="state"),
+        index=pd.Index(list(states), name="state"),
     )
 
 
