@@ -29,7 +29,7 @@ import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL
 from cxlab.engines._frames import as_nanoseconds, to_pandas
-from cxlab.exceptions import DataTypeError, MissingColumnError
+from cxlab.exceptions import InMemoryOnlyError, MissingColumnError
 from cxlab.sequences._layout import EventSequences
 
 __all__ = ["encode_in_engine", "engine_states"]
@@ -43,12 +43,10 @@ def engine_states(column: str, catalog) -> tuple:
         return tuple(catalog.stages)
     if column == "channel":
         return (*catalog.channels, UNKNOWN_CHANNEL)
-    raise DataTypeError(
-        f"journeys of {column!r} run on a study in memory only (inside an engine: 'stage' "
-        "or 'channel')",
-        column=column,
-        fix="read the study into pandas first with study.to_memory(), or use "
-        "column='stage' or 'channel'",
+    raise InMemoryOnlyError(
+        f"journeys of {column!r} need the events in memory (inside an engine: 'stage' or "
+        "'channel'). Fix: read the study into pandas first with study.to_memory() (it must "
+        "fit in memory), or use column='stage' or 'channel'"
     )
 
 
@@ -102,7 +100,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     ------
     MissingColumnError
         ``column`` is not in the events.
-    DataTypeError
+    InMemoryOnlyError
         ``column`` is neither ``stage`` nor ``channel`` (read the study into memory).
     """
     names = lf.collect_schema().names()
