@@ -203,10 +203,12 @@ def persona_journeys(
     >>> bool(pj.homogeneity.estimate < 0.001)
     True
     """
+    from cxlab.engines._study import require_memory
     from cxlab.journeys._funnel import funnel
     from cxlab.markov._chain import MarkovChain
     from cxlab.markov._tests import markov_homogeneity_test
 
+    require_memory(data, "cxlab.persona_journeys")  # the homogeneity test needs memory
     labels = personas.assign() if hasattr(personas, "assign") else personas
     if not isinstance(labels, pd.Series):
         raise ParameterError(

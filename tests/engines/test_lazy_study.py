@@ -209,3 +209,30 @@ def test_every_analysis_of_a_study_runs_lazily_or_says_it_needs_memory(pair):
     assert not raw, "raw errors on a lazy study:\n" + "\n".join(raw)
     assert {"customer_features", "survival_table", "filter_data", "score_table"} <= set(ran)
     assert len(ran) + len(refused) >= 25
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: cxlab.persona_journeys(d, d.truth.persona),
+        lambda d: cxlab.score_table(d, "nps", by=["stage", "purchase_channel"]),
+        lambda d: cxlab.experience_gap(d, {"web": 70, "store": 85}, "csat", by="channel"),
+        lambda d: cxlab.MarkovChain(journey="buyer").fit_groups(d, by="segment"),
+        lambda d: cxlab.markov_homogeneity_test(d, by="segment"),
+    ],
+    ids=["persona_journeys", "score_table", "experience_gap", "fit_groups", "homogeneity"],
+)
+def test_analyses_with_more_arguments_run_lazily_or_say_they_need_memory(pair, call):
+    from cxlab.exceptions import InMemoryOnlyError
+
+    memory, study = pair
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = call(memory)
+        try:
+            got = call(study)
+        except InMemoryOnlyError as err:
+            assert "study.to_memory()" in str(err)
+            return
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
