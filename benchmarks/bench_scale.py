@@ -335,7 +335,7 @@ def main(argv=None) -> None:
 
     n, customers = duckdb.sql(
         f"SELECT count(*), count(DISTINCT customer_id) FROM read_parquet('{folder}/events/*.parquet')"
-    ).fetchone()
+    ).fetchall()[0]
     print(
         f"\n{n:,} events, {customers:,} customers, {folder}; DuckDB memory_limit {args.memory_limit}\n"
     )
