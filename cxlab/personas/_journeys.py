@@ -29,6 +29,7 @@ import pandas as pd
 from cxlab._display import ReadableTable, p_text
 from cxlab._results import NotedResult
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.i18n._messages import t
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
 
@@ -241,7 +242,8 @@ def persona_journeys(
     )
     chains = chain.fit_groups(data, by=labels)
     test = markov_homogeneity_test(data, by=labels, chain=chain)
-    test.notes = [*test.notes, CAVEAT]
+    caveat = t("note.personas.journeys")  # CAVEAT in the reader's language
+    test.notes = [*test.notes, caveat]
     return PersonaJourneys(
-        labels, fun, chains, test, notes=[CAVEAT], purchase_stage=cat.purchase_stage
+        labels, fun, chains, test, notes=[caveat], purchase_stage=cat.purchase_stage
     )

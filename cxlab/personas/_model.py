@@ -590,6 +590,12 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         return plot_stability(self, ax=ax, **kw)
 
     def __repr__(self, N_CHAR_MAX=700) -> str:
+        from cxlab.i18n._language import get_language
+
+        if get_language() != "en":  # a sentence in the reader's language
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         base = super().__repr__(N_CHAR_MAX)
         if not hasattr(self, "labels_"):
             return base
