@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ReadableNotes",
     "ReadableTable",
     "format_count",
     "format_interval",
@@ -629,6 +630,36 @@ class ReadableTable:
         return self.html()
 
 
+class ReadableNotes:
+    """Caveats shown for reading: numbered, one a line, in the reader's language's digits.
+
+    Parameters
+    ----------
+    notes : sequence of str
+    title : str, optional
+    """
+
+    def __init__(self, notes, *, title: str | None = None):
+        self.notes = [n for n in notes if n]
+        self.title = title
+
+    def text(self) -> str:
+        code = _language()
+        parts = [_reader_text(self.title, code)] if self.title else []
+        return "\n".join([*parts, _notes_heading(code), notes_text(self.notes)])
+
+    def html(self) -> str:
+        code = _language()
+        title = f"<p><b>{html.escape(_reader_text(self.title, code))}</b></p>" if self.title else ""
+        return title + notes_html(self.notes)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
@@ -656,7 +687,8 @@ def readable(
 
     Parameters
     ----------
-    data : DataFrame, Series or dict
+    data : DataFrame, Series, dict or list of str
+        A list of texts (a model's ``notes_``) is shown as numbered notes.
         A dict (settings, a record such as ``table.attrs["survival"]``) is
         shown one entry a row, each value formatted by its own type (a
         number with separators, an ISO date text as a date).
@@ -675,13 +707,15 @@ def readable(
     Returns
     -------
     ReadableTable
-        Or ``data`` itself when it is a :class:`cxlab._notices.Skipped` step (the
+        Or :class:`ReadableNotes` for a list of texts, or ``data`` itself when it is a :class:`cxlab._notices.Skipped` step (the
         notice shows instead of a table).
     """
     from cxlab._notices import Skipped
 
     if isinstance(data, Skipped):
         return data
+    if isinstance(data, list | tuple) and all(isinstance(n, str) for n in data):
+        return ReadableNotes(data, title=title)  # notes (a result's ``notes_``), numbered
     if isinstance(data, Mapping):  # a record: one column per entry, shown as rows
         data = pd.DataFrame([{k: _record_value(v) for k, v in data.items()}], index=[""])
         transpose = True

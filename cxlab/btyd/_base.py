@@ -42,6 +42,19 @@ from cxlab.exceptions import (
 _STEP = 1e-4
 
 
+def _parameter_names(names) -> str:
+    """Parameters named in a note: as given in English, else by their ``parameter.*`` message."""
+    from cxlab.i18n._language import get_language
+    from cxlab.i18n._messages import message_keys, t
+
+    code = get_language()
+    if code == "en":
+        return ", ".join(names)
+    keys = message_keys(code)
+    shown = [t(f"parameter.{n}", code) if f"parameter.{n}" in keys else n for n in names]
+    return t("list.separator", code).join(shown)
+
+
 class _Fitter(Estimator):
     """Maximum likelihood on log parameters; ``params_``, ``cov_``, ``summary()``, draws."""
 
@@ -388,7 +401,7 @@ class _PurchaseModel(_Fitter):
         loose = [k for k, v in (self.se_ / self.params_).items() if v > 1]
         if loose:
             key = "note.btyd.loose_one" if len(loose) == 1 else "note.btyd.loose_many"
-            notes.append(t(key, names=", ".join(loose)))
+            notes.append(t(key, names=_parameter_names(loose)))
         return notes
 
     def _unique_customers(self, summary):

@@ -67,6 +67,8 @@ _STEP_COLUMN = re.compile(r"^step_(\d+)$")
 #: a label with a count or a share in parentheses after it: ``web  (n=298)``
 _COUNTED = re.compile(r"^(.*?\S)(\s+\((?:n=)?[\d.,]+%?\))$")
 #: a model term of one level of a categorical variable: ``persona[busy professionals]``
+#: a feature with its standardised difference: ``share_web +1.7 sd`` (persona cards)
+_FEATURE_SCORE = re.compile(r"^([A-Za-z_]\w*) ([+-][\d.]+) sd$")
 _TERM = re.compile(r"^([A-Za-z_][\w ]*)\[([^\[\]]+)\]$")
 _RETENTION_COLUMN = re.compile(r"^retention_(\d+(?:\.\d+)?)d$")
 #: feature names made from a catalog's names: share_web, n_awareness__ads, reached_purchase
@@ -75,6 +77,8 @@ _STAGE_CHANNEL_COLUMN = re.compile(r"^n_(\w+?)__(\w+)$")
 _REACHED_COLUMN = re.compile(r"^reached_(\w+)$")
 #: a feature measured in the hold-out period of a BTYD summary: frequency_holdout
 _HOLDOUT_COLUMN = re.compile(r"^(\w+)_holdout$")
+#: a summary of a column per customer or per group: nps_first, csat_mean, tenure_days_n
+_SUFFIXED_COLUMN = re.compile(r"^(\w+?)_(n|first|last|mean|last_time)$")
 #: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
 _SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
 #: arrows as a right-to-left reader reads them (the first part is on the right)
@@ -124,11 +128,12 @@ def _made_header(name: str, code: str, keys: frozenset) -> str | None:
     reached = _REACHED_COLUMN.match(name)
     if reached and known(reached.group(1), "stage"):
         return t("header.reached_stage", code, stage=known(reached.group(1), "stage"))
-    holdout = _HOLDOUT_COLUMN.match(name)
-    if holdout:
-        inner = _reader_header(holdout.group(1), code, keys)
-        if inner != holdout.group(1):
-            return t("header.holdout", code, name=inner)
+    for pattern, key in ((_HOLDOUT_COLUMN, "header.holdout"), (_SUFFIXED_COLUMN, "header.suffix")):
+        made = pattern.match(name)
+        inner = made and _reader_header(made.group(1), code, keys)
+        if made and inner != made.group(1):  # a column with a header: frequency, nps
+            key = key if len(made.groups()) == 1 else f"{key}.{made.group(2)}"
+            return t(key, code, name=inner)
     return None
 
 
@@ -200,6 +205,10 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
     if counted:  # a name with a count or share after it: web  (n=298), social_post (37%)
         head, tail = counted.groups()
         return reader_label(head, code, digits=digits) + digits(tail, code)
+    scored = _FEATURE_SCORE.match(text)
+    if scored and reader_cell(scored.group(1), code) != scored.group(1):
+        name = reader_cell(scored.group(1), code)
+        return t("term.feature_score", code, name=name, value=digits(scored.group(2), code))
     term = _TERM.match(text)
     if term:  # a level of a categorical model term: persona[busy professionals]
         name, level = term.groups()
@@ -218,7 +227,7 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
     if ", " in text:  # a list of names: social_post (37%), search_ad (31%)
         parts = text.split(", ")
         shown = [reader_label(part, code, digits=digits) for part in parts]
-        if all(known_name(_COUNTED.sub(r"\1", p), code) != _COUNTED.sub(r"\1", p) for p in parts):
+        if all(_listed(p, code) for p in parts):
             return t("list.separator", code).join(shown)
     if t("repr.vs", "en") in text:  # a comparison of two groups: a vs b
         parts = [reader_label(part, code, digits=digits) for part in text.split(t("repr.vs", "en"))]
@@ -229,6 +238,16 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
             return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
     return digits(text, code)
+
+
+def _listed(part: str, code: str) -> bool:
+    """A part of a comma list the language names: a known name (with a count or share after
+    it) or a feature with its standardised difference."""
+    name = _COUNTED.sub(r"\1", part)
+    if known_name(name, code) != name:
+        return True
+    scored = _FEATURE_SCORE.match(part)
+    return bool(scored) and reader_cell(scored.group(1), code) != scored.group(1)
 
 
 def _settings(text: str, code: str) -> list | None:

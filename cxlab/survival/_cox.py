@@ -11,6 +11,7 @@ active (conditional on their tenure so far).
 from __future__ import annotations
 
 import contextlib
+import html
 import io
 import textwrap
 import warnings
@@ -78,7 +79,11 @@ class AssumptionReport:
         (English keeps the plain text of ``repr``)."""
         if get_language() == "en":
             return None
-        return f"<p><code>AssumptionReport(ok={self.ok})</code></p>" + notes_html(self.notes)
+        from cxlab.i18n._messages import t
+
+        verdict = t("value.yes" if self.ok else "value.no")
+        line = html.escape(t("summary.ph_check", verdict=verdict))
+        return f'<p class="cxlab-summary">{line}</p>' + notes_html(self.notes)
 
 
 class ChurnModel(_SurvivalRegression):

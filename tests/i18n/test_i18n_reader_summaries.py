@@ -248,3 +248,48 @@ def test_the_all_row_of_a_scores_figure_is_named_once(study):
     english = [t.get_text() for t in cxlab.plot_scores(scores).get_yticklabels()]
     assert any(label.startswith("(all): (all)") for label in english)  # English as it was
     plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("nps_first", "NPS: نخستین"), ("csat_last_time", "CSAT: زمان آخرین"), ("foo_n", "foo_n")],
+)
+def test_summaries_of_a_column_per_customer(name, expected):
+    assert column_header(name, "fa") == expected
+
+
+def test_proportional_hazards_check_in_persian():
+    from cxlab.survival._cox import AssumptionReport
+
+    report = AssumptionReport(pd.DataFrame({"violated": [False]}), notes=["x"])
+    assert report._repr_html_() is None and repr(report).startswith("AssumptionReport(ok=True)")
+    with use_language("fa"):
+        shown = report._repr_html_()
+    assert shown.startswith('<p class="cxlab-summary">بررسی فرض خطرهای متناسب')
+    assert "AssumptionReport" not in shown and "بله" in shown
+
+
+def test_persona_card_features_and_verdicts_in_persian():
+    cell = "n_awareness__social +2.1 sd, share_app +1.5 sd"
+    assert reader_label(cell, "fa") == (
+        "رویدادهای آگاهی در شبکه\u200cهای اجتماعی +۲٫۱ انحراف معیار، سهم اپلیکیشن +۱٫۵ انحراف معیار"
+    )
+    assert reader_label("foo +1.2 sd, bar +1 sd", "fa") == "foo +۱٫۲ sd, bar +۱ sd"
+    assert reader_label("highly stable", "fa") == "بسیار پایدار"
+    assert reader_label(cell, "en") == cell
+
+
+def test_a_list_of_notes_reads_as_numbered_notes():
+    notes = ["First 1,234 customers.", "Second."]
+    assert readable(notes).text() == "Notes:\n[1] First 1,234 customers.\n[2] Second."
+    with use_language("fa"):
+        shown = readable(notes).html()
+    assert "۱٬۲۳۴" in shown and "<ol>" in shown
+
+
+def test_poorly_determined_parameters_are_named_by_their_symbol():
+    from cxlab.btyd._base import _parameter_names
+
+    assert _parameter_names(["s", "beta"]) == "s, beta"
+    with use_language("fa"):
+        assert _parameter_names(["s", "beta"]) == "s (شکل نرخ ریزش)، β (بتا)"
