@@ -143,9 +143,11 @@ class PersonaJourneys(NotedResult):
         return self.personas.name or "persona"
 
     def _readable(self) -> ReadableTable:
-        title = (
-            f"journeys of {self.personas.nunique()} personas, {len(self.personas):,} customers "
-            f"(one chain for all: homogeneity {p_text(self.homogeneity.estimate)})"
+        title = t(
+            "title.persona_journeys",
+            k=self.personas.nunique(),
+            n=len(self.personas),
+            p=p_text(self.homogeneity.estimate),
         )
         return ReadableTable(self.summary(), title=title, notes=self.notes)
 

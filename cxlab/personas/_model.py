@@ -41,6 +41,7 @@ from cxlab.exceptions import (
     ParameterError,
     StatisticalWarning,
 )
+from cxlab.i18n._messages import t as _t
 from cxlab.personas._checks import (
     PersonaNotFittedError,
     as_frame,
@@ -340,7 +341,9 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             table[f"best_by_{name}"] = table["k"] == kk
         table["chosen"] = table["k"] == k
         self.selection_ = table.set_index("k")
-        self.selection_rule_ = DECISION_RULE if k_fixed is None else "n_personas fixed by the user"
+        self.selection_rule_ = _t(  # DECISION_RULE, in the language
+            "note.personas.decision_rule" if k_fixed is None else "note.personas.fixed_k"
+        )
         # number personas by size (0 = largest), so the numbering is reproducible
         sizes = np.bincount(best.labels, minlength=k)
         order = np.argsort(-sizes, kind="stable")

@@ -357,10 +357,10 @@ def persona_agreement(personas: pd.Series, truth: pd.Series):
     if (~known).any():
         notes.append(t("note.personas.no_truth", n=int((~known).sum())))
     return ChainResult(
-        name="agreement with the true personas",
+        name=t("title.persona_agreement"),
         estimate=ari,
         table=out,
-        method="adjusted Rand index",
+        method=t("value.adjusted Rand index"),
         confidence=float("nan"),
         notes=notes,
     )

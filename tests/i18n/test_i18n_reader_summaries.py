@@ -293,3 +293,17 @@ def test_poorly_determined_parameters_are_named_by_their_symbol():
     assert _parameter_names(["s", "beta"]) == "s, beta"
     with use_language("fa"):
         assert _parameter_names(["s", "beta"]) == "s (شکل نرخ ریزش)، β (بتا)"
+
+
+def test_persona_selection_rule_and_titles_in_english_as_before():
+    from cxlab.i18n import t
+    from cxlab.personas._engine import DECISION_RULE
+
+    assert t("note.personas.decision_rule", "en") == DECISION_RULE
+    title = readable(
+        pd.DataFrame({"n": [1]}), title=t("title.persona_journeys", "fa", k=4, n=5000, p="p<0.001")
+    )
+    with use_language("fa"):
+        assert not LATIN_DIGIT.search(title.text().splitlines()[0])
+    for text in ("profile only: means over observed values", "dropped (constant)"):
+        assert not LATIN_WORD.search(reader_label(text, "fa"))
