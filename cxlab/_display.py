@@ -72,6 +72,7 @@ BOUND_SUFFIXES = (
 DASH = "\u2013"  # en dash between the bounds of an interval
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate and its end (Unicode bidi)
 WORD_JOINER = "\u2060"  # no line break here
+RLM = "\u200f"  # right-to-left mark: a right-to-left paragraph even if it starts with Latin
 
 
 # -- single numbers ---------------------------------------------------------------
@@ -486,7 +487,8 @@ def notes_html(notes) -> str:
     if not notes:
         return ""
     code = _language()
-    items = "".join(f"<li>{html.escape(_reader_text(n, code))}</li>" for n in notes)
+    mark = RLM if _right_to_left() else ""  # a note starting with a Latin name: still RTL
+    items = "".join(f"<li>{mark}{html.escape(_reader_text(n, code))}</li>" for n in notes)
     return f"<p>{html.escape(_notes_heading(code))}</p><ol>{items}</ol>"
 
 

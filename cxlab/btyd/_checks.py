@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._display import p_text
 from cxlab.btyd._summary import TIME_UNITS, repeat_purchases_by_day
 from cxlab.exceptions import MissingColumnError, NotFittedError, ParameterError
+from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
 
 __all__ = ["FitCheck", "compare_fits", "frequency_check", "holdout_check", "tracking_check"]
@@ -131,7 +133,8 @@ def frequency_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck
     chi2 = float(np.sum((o - e) ** 2 / e))
     df = max(len(e) - 1 - len(model.params_), 1)
     p = float(stats.chi2.sf(chi2, df))
-    notes = [_t("note.check.chi2", chi2=chi2, df=df, p=p, bins=len(e))]
+    shown = f"p = {p:.3g}" if get_language() == "en" else p_text(p)  # 7.41e-08 or p<0.001
+    notes = [_t("note.check.chi2", chi2=chi2, df=df, p=shown, bins=len(e))]
     return FitCheck("frequency", table, {"chi2": chi2, "df": df, "p": p}, notes)
 
 

@@ -94,7 +94,12 @@ def _persona_model(model, code: str) -> str:
 def _stat(name: str, value, code: str) -> str:
     from cxlab.i18n._tables import column_header
 
-    if isinstance(value, float) and not math.isnan(value) and not value.is_integer():
+    if name == "p":  # a p-value as every table shows it: <0.001, else 3 decimals
+        from cxlab._display import format_p
+        from cxlab.i18n._numbers import localize_numbers
+
+        shown = localize_numbers(format_p(value), code)
+    elif isinstance(value, float) and not math.isnan(value) and not value.is_integer():
         shown = _n(value, code, None if abs(value) < 0.001 else 3)
     else:
         shown = _n(value, code)
@@ -188,4 +193,7 @@ def summary_html(text: str, body: str = "") -> str:
     body : str, default=""
         HTML shown under it (e.g. a table and its notes).
     """
-    return f'<p class="cxlab-summary">{html.escape(text)}</p>{body}'
+    from cxlab._display import RLM, _right_to_left
+
+    mark = RLM if _right_to_left() else ""  # "NPS +۳۲٫۵ ..." is a right-to-left line
+    return f'<p class="cxlab-summary">{mark}{html.escape(text)}</p>{body}'

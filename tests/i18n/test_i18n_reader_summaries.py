@@ -216,7 +216,7 @@ def test_numbers_tuples_and_summaries_in_a_persian_notebook(shell, study):
     assert shown[4:] == ["True", "('a', 1)"]  # booleans and mixed tuples as Python writes them
     data = _plain(shell, study)
     assert data["text/plain"].startswith("داده\u200cهای CX")
-    assert data["text/html"].startswith('<p class="cxlab-summary">داده')
+    assert data["text/html"].startswith('<p class="cxlab-summary">\u200fداده')
     cxlab.set_language("en")
     assert [_plain(shell, v)["text/plain"] for v in values] == english
     assert _plain(shell, study)["text/plain"].startswith("CXData(")
@@ -307,3 +307,10 @@ def test_persona_selection_rule_and_titles_in_english_as_before():
         assert not LATIN_DIGIT.search(title.text().splitlines()[0])
     for text in ("profile only: means over observed values", "dropped (constant)"):
         assert not LATIN_WORD.search(reader_label(text, "fa"))
+
+
+def test_a_small_p_value_in_a_fit_check_reads_as_in_tables():
+    from cxlab.btyd._checks import FitCheck
+
+    check = FitCheck("frequency", pd.DataFrame({"observed": [1]}), {"p": 7.4e-08}, [])
+    assert reader_summary(check, "fa").endswith("p: <۰٫۰۰۱")
