@@ -481,6 +481,14 @@ def notes_text(notes) -> str:
     return "\n".join(_reader_text(f"[{i}] {n}", code) for i, n in enumerate(notes, 1))
 
 
+def _title_html(title, code: str) -> str:
+    """A table's title in bold (right to left in such a language, even starting with Latin)."""
+    if not title:
+        return ""
+    mark = RLM if _right_to_left() else ""
+    return f"<p><b>{mark}{html.escape(_reader_text(title, code))}</b></p>"
+
+
 def notes_html(notes) -> str:
     """Numbered caveats as an escaped HTML list (empty when there are none)."""
     notes = [n for n in notes if n]
@@ -621,7 +629,7 @@ class ReadableTable:
 
     def html(self) -> str:
         code = _language()
-        title = f"<p><b>{html.escape(_reader_text(self.title, code))}</b></p>" if self.title else ""
+        title = _title_html(self.title, code)
         table = table_html(self.frame(), max_rows=self.max_rows)
         return title + table + notes_html(self.notes)
 
@@ -652,7 +660,7 @@ class ReadableNotes:
 
     def html(self) -> str:
         code = _language()
-        title = f"<p><b>{html.escape(_reader_text(self.title, code))}</b></p>" if self.title else ""
+        title = _title_html(self.title, code)
         return title + notes_html(self.notes)
 
     def __repr__(self) -> str:

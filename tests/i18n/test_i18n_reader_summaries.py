@@ -314,3 +314,11 @@ def test_a_small_p_value_in_a_fit_check_reads_as_in_tables():
 
     check = FitCheck("frequency", pd.DataFrame({"observed": [1]}), {"p": 7.4e-08}, [])
     assert reader_summary(check, "fa").endswith("p: <۰٫۰۰۱")
+
+
+def test_titles_and_notes_starting_with_latin_stay_right_to_left():
+    table = readable(pd.DataFrame({"n": [1]}), title="BG/NBD", notes=["a, b ..."])
+    assert table.html().startswith("<p><b>BG/NBD</b></p>")
+    with use_language("fa"):
+        shown = table.html()
+    assert shown.startswith("<p><b>\u200fBG/NBD</b></p>") and "<li>\u200fa, b" in shown
