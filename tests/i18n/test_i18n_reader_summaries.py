@@ -322,3 +322,11 @@ def test_titles_and_notes_starting_with_latin_stay_right_to_left():
     with use_language("fa"):
         shown = table.html()
     assert shown.startswith("<p><b>\u200fBG/NBD</b></p>") and "<li>\u200fa, b" in shown
+
+
+def test_lazy_study_summary(study, tmp_path):
+    pytest.importorskip("duckdb")
+    lazy = cxlab.load(study.save(tmp_path / "study"), engine="duckdb")
+    shown = reader_summary(lazy, "fa")
+    assert shown.startswith("مطالعه در موتور duckdb: ۶۰۰ مشتری")
+    assert reader_summary(lazy, "en").startswith("LazyStudy(engine='duckdb'")
