@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ReadableNotes",
     "ReadableTable",
     "format_count",
     "format_interval",
@@ -71,6 +72,7 @@ BOUND_SUFFIXES = (
 DASH = "\u2013"  # en dash between the bounds of an interval
 LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate and its end (Unicode bidi)
 WORD_JOINER = "\u2060"  # no line break here
+RLM = "\u200f"  # right-to-left mark: a right-to-left paragraph even if it starts with Latin
 
 
 # -- single numbers ---------------------------------------------------------------
@@ -479,13 +481,22 @@ def notes_text(notes) -> str:
     return "\n".join(_reader_text(f"[{i}] {n}", code) for i, n in enumerate(notes, 1))
 
 
+def _title_html(title, code: str) -> str:
+    """A table's title in bold (right to left in such a language, even starting with Latin)."""
+    if not title:
+        return ""
+    mark = RLM if _right_to_left() else ""
+    return f"<p><b>{mark}{html.escape(_reader_text(title, code))}</b></p>"
+
+
 def notes_html(notes) -> str:
     """Numbered caveats as an escaped HTML list (empty when there are none)."""
     notes = [n for n in notes if n]
     if not notes:
         return ""
     code = _language()
-    items = "".join(f"<li>{html.escape(_reader_text(n, code))}</li>" for n in notes)
+    mark = RLM if _right_to_left() else ""  # a note starting with a Latin name: still RTL
+    items = "".join(f"<li>{mark}{html.escape(_reader_text(n, code))}</li>" for n in notes)
     return f"<p>{html.escape(_notes_heading(code))}</p><ol>{items}</ol>"
 
 
@@ -618,9 +629,39 @@ class ReadableTable:
 
     def html(self) -> str:
         code = _language()
-        title = f"<p><b>{html.escape(_reader_text(self.title, code))}</b></p>" if self.title else ""
+        title = _title_html(self.title, code)
         table = table_html(self.frame(), max_rows=self.max_rows)
         return title + table + notes_html(self.notes)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+class ReadableNotes:
+    """Caveats shown for reading: numbered, one a line, in the reader's language's digits.
+
+    Parameters
+    ----------
+    notes : sequence of str
+    title : str, optional
+    """
+
+    def __init__(self, notes, *, title: str | None = None):
+        self.notes = [n for n in notes if n]
+        self.title = title
+
+    def text(self) -> str:
+        code = _language()
+        parts = [_reader_text(self.title, code)] if self.title else []
+        return "\n".join([*parts, _notes_heading(code), notes_text(self.notes)])
+
+    def html(self) -> str:
+        code = _language()
+        title = _title_html(self.title, code)
+        return title + notes_html(self.notes)
 
     def __repr__(self) -> str:
         return self.text()
@@ -656,7 +697,8 @@ def readable(
 
     Parameters
     ----------
-    data : DataFrame, Series or dict
+    data : DataFrame, Series, dict or list of str
+        A list of texts (a model's ``notes_``) is shown as numbered notes.
         A dict (settings, a record such as ``table.attrs["survival"]``) is
         shown one entry a row, each value formatted by its own type (a
         number with separators, an ISO date text as a date).
@@ -675,13 +717,15 @@ def readable(
     Returns
     -------
     ReadableTable
-        Or ``data`` itself when it is a :class:`cxlab._notices.Skipped` step (the
+        Or :class:`ReadableNotes` for a list of texts, or ``data`` itself when it is a :class:`cxlab._notices.Skipped` step (the
         notice shows instead of a table).
     """
     from cxlab._notices import Skipped
 
     if isinstance(data, Skipped):
         return data
+    if isinstance(data, list | tuple) and all(isinstance(n, str) for n in data):
+        return ReadableNotes(data, title=title)  # notes (a result's ``notes_``), numbered
     if isinstance(data, Mapping):  # a record: one column per entry, shown as rows
         data = pd.DataFrame([{k: _record_value(v) for k, v in data.items()}], index=[""])
         transpose = True

@@ -42,6 +42,19 @@ from cxlab.exceptions import (
 _STEP = 1e-4
 
 
+def _parameter_names(names) -> str:
+    """Parameters named in a note: as given in English, else by their ``parameter.*`` message."""
+    from cxlab.i18n._language import get_language
+    from cxlab.i18n._messages import message_keys, t
+
+    code = get_language()
+    if code == "en":
+        return ", ".join(names)
+    keys = message_keys(code)
+    shown = [t(f"parameter.{n}", code) if f"parameter.{n}" in keys else n for n in names]
+    return t("list.separator", code).join(shown)
+
+
 class Fitter(Estimator):
     """Maximum likelihood on log parameters; ``params_``, ``cov_``, ``summary()``, draws."""
 
@@ -375,22 +388,20 @@ class PurchaseModel(Fitter):
         return data
 
     def _notes(self, data) -> list:
+        from cxlab.i18n._messages import message_keys, t
+
+        unit = f"note.btyd.time_unit.{self.time_unit_}"
         notes = [
-            f"Standard errors from the observed information (numerical Hessian) on "
-            f"{self.n_:,} customers; intervals are Wald intervals on the log scale.",
-            f"Times are in {self.time_unit_}; rates are per {self.time_unit_.rstrip('s')}.",
-            "The model assumes customers buy at a steady (Poisson) rate while alive, leave "
-            "unseen and never come back, and that rates and lifetimes are independent.",
+            t("note.btyd.se", n=self.n_),
+            t(unit)
+            if unit in message_keys()
+            else f"Times are in {self.time_unit_}; rates are per {self.time_unit_.rstrip('s')}.",
+            t("note.btyd.assumptions"),
         ]
         loose = [k for k, v in (self.se_ / self.params_).items() if v > 1]
         if loose:
-            notes.append(
-                f"{', '.join(loose)} {'is' if len(loose) == 1 else 'are'} poorly determined "
-                "(standard error larger than the estimate): the data cannot tell how much "
-                "customers differ in that respect (e.g. drop-out looks alike for everyone, so "
-                "only a ratio of the pair is pinned down). Predictions average over it through "
-                "the intervals; a longer calibration period helps."
-            )
+            key = "note.btyd.loose_one" if len(loose) == 1 else "note.btyd.loose_many"
+            notes.append(t(key, names=_parameter_names(loose)))
         return notes
 
     def _unique_customers(self, summary):

@@ -24,10 +24,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab._display import p_text
 from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.btyd._summary import TIME_UNITS, repeat_purchases_by_day
 from cxlab.exceptions import MissingColumnError, NotFittedError, ParameterError
+from cxlab.i18n._language import get_language
+from cxlab.i18n._messages import t as _t
 
 __all__ = ["FitCheck", "compare_fits", "frequency_check", "holdout_check", "tracking_check"]
 
@@ -73,6 +76,12 @@ class FitCheck(NotedResult):
         return _plots.tracking_plot(self.table, ax=ax, **kw)
 
     def _head(self) -> str:
+        from cxlab.i18n._language import get_language
+
+        if get_language() != "en":  # a sentence in the reader's language
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         stats_ = ", ".join(f"{k}={v:.4g}" for k, v in self.stats.items())
         return f"FitCheck({self.kind}; {stats_})"
 
@@ -122,11 +131,8 @@ def frequency_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck
     chi2 = float(np.sum((o - e) ** 2 / e))
     df = max(len(e) - 1 - len(model.params_), 1)
     p = float(stats.chi2.sf(chi2, df))
-    notes = [
-        f"Chi-square {chi2:.1f} on {df} degrees of freedom (p = {p:.3g}) over {len(e)} bins; "
-        "a small p says the model's spread of purchase counts differs from the data's. "
-        "With many customers even a small misfit gives a small p: judge the bars too.",
-    ]
+    shown = f"p = {p:.3g}" if get_language() == "en" else p_text(p)  # 7.41e-08 or p<0.001
+    notes = [_t("note.check.chi2", chi2=chi2, df=df, p=shown, bins=len(e))]
     return FitCheck("frequency", table, {"chi2": chi2, "df": df, "p": p}, notes)
 
 
@@ -166,12 +172,10 @@ def holdout_check(model, summary: pd.DataFrame, *, x_max: int = 7) -> FitCheck:
         )
     total_obs, total_exp = float(obs.sum()), float(exp.sum())
     mae = float(np.nanmean(np.abs(table["observed"] - table["expected"])))
+    change = 100 * (total_exp / max(total_obs, 1) - 1)
     notes = [
-        f"Hold-out of {t:g} time units: {total_obs:,.0f} purchases observed, "
-        f"{total_exp:,.1f} expected ({100 * (total_exp / max(total_obs, 1) - 1):+.1f}%).",
-        "Customers who bought often in calibration but stopped long ago should be expected "
-        "to buy little: that is P(alive) at work. A model that tracks the diagonal here "
-        "forecasts individual customers well.",
+        _t("note.check.holdout", t=t, observed=total_obs, expected=total_exp, change=change),
+        _t("note.check.p_alive"),
     ]
     return FitCheck(
         "holdout", table, {"observed": total_obs, "expected": total_exp, "mae": mae}, notes
@@ -264,17 +268,11 @@ def tracking_check(model, summary: pd.DataFrame, *, period_days: int = 7) -> Fit
     cal_end = pd.Timestamp(info["calibration_end"])
     table.attrs["calibration_end"] = str(cal_end)
     hold = table.index > cal_end
-    notes = [
-        "Expected repeat purchases add up each cohort's (customers by first-purchase day) "
-        "expected purchases since its first purchase; the dashed line marks the end of "
-        "the calibration period.",
-    ]
+    notes = [_t("note.check.tracking")]
     stats_ = {"mae_per_period": float(np.mean(np.abs(obs_p - exp_p)))}
     if hold.any():
         o, e = table.loc[hold, "observed"].sum(), table.loc[hold, "expected"].sum()
         stats_["holdout_observed"], stats_["holdout_expected"] = float(o), float(e)
-        notes.append(
-            f"Hold-out: {o:,.0f} repeat purchases observed, {e:,.1f} expected "
-            f"({100 * (e / max(o, 1) - 1):+.1f}%)."
-        )
+        change = 100 * (e / max(o, 1) - 1)
+        notes.append(_t("note.check.tracking_holdout", observed=o, expected=e, change=change))
     return FitCheck("tracking", table, stats_, notes)

@@ -122,19 +122,20 @@ class GammaGamma(Fitter):
 
     def _notes(self):
         c = self.correlation_
+        from cxlab.i18n._messages import t
+
         notes = [
-            f"Fitted on {self.n_:,} customers with at least one repeat purchase; the first "
-            "purchase is left out of the mean spend.",
-            f"Independence check: correlation of frequency and mean spend r = {c['r']:.3f} "
-            f"({100 * self.confidence:g}% CI {c['lower']:.3f} to {c['upper']:.3f}). The model "
-            "assumes it is zero; a clearly non-zero value (say |r| > 0.3) means frequent "
-            "buyers spend systematically more or less and the spend predictions are biased.",
+            t("note.gg.fitted", n=self.n_),
+            t(
+                "note.gg.independence",
+                r=c["r"],
+                level=100 * self.confidence,
+                lower=c["lower"],
+                upper=c["upper"],
+            ),
         ]
         if self.params_["q"] <= 1:
-            notes.append(
-                "q <= 1: the population mean spend is infinite under the fitted model "
-                "(very heavy tail); predictions for customers with few purchases are unstable."
-            )
+            notes.append(t("note.gg.heavy_tail"))
         return notes
 
     def _check_correlation(self):

@@ -49,6 +49,12 @@ class CXData:
     truth: object | None = None
 
     def __repr__(self) -> str:
+        from cxlab.i18n._language import get_language
+
+        if get_language() != "en":  # a sentence in the reader's language
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         span = ""
         if len(self.events):
             lo, hi = self.events["timestamp"].min(), self.events["timestamp"].max()

@@ -68,7 +68,9 @@ def plot_scores(table: pd.DataFrame, ax=None, *, dimension: str | None = None):
         ax.scatter(df["target"], y, marker="x", color="C1", zorder=4, label=_t("legend.target"))
     labels = df["group"].astype(str)
     if dimension is None and "dimension" in df.columns and df["dimension"].nunique() > 1:
-        labels = df["dimension"].map(column_header).astype(str) + ": " + labels
+        whole = df["dimension"].astype(str) == labels  # the "(all)" row: its name once
+        shown = df["dimension"].map(column_header).astype(str) + ": " + labels
+        labels = shown.where(~whole, labels) if get_language() != "en" else shown
     ax.set_yticks(y, labels + "  (n=" + df["n"].astype(int).astype(str) + ")")
     metric = df["metric"].iloc[0] if "metric" in df.columns else None
     ax.set_xlabel(_t(f"unit.{metric}") if metric in _UNITS else _t("axis.score"))

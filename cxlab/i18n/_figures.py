@@ -13,6 +13,7 @@ formatters here do.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -315,10 +316,18 @@ def _localize_axis(axis, language: str, calendar: str) -> None:
         getattr(axis, f"set_{which}_formatter")(replacement)
 
 
+#: an interval written as a pair in brackets, ``[0.80, 0.82]``
+_PAIR = re.compile(r"\[([^\[\],]*\d[^\[\],]*), ([^\[\],]*\d[^\[\],]*)\]")
+
+
 def _localize_text(text, language: str) -> None:
     content = text.get_text()
     if content and "$" not in content:
-        text.set_text(localize_numbers(content, language))
+        shown = localize_numbers(content, language)
+        sep = t("list.separator", language)
+        if sep != ", ":  # the pair's comma as the language writes lists: [۰٫۸۰، ۰٫۸۲]
+            shown = _PAIR.sub(lambda m: f"[{m.group(1)}{sep}{m.group(2)}]", shown)
+        text.set_text(shown)
 
 
 def localize_axes(target, language: str | None = None, *, texts: bool = True):

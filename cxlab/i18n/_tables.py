@@ -67,8 +67,18 @@ _STEP_COLUMN = re.compile(r"^step_(\d+)$")
 #: a label with a count or a share in parentheses after it: ``web  (n=298)``
 _COUNTED = re.compile(r"^(.*?\S)(\s+\((?:n=)?[\d.,]+%?\))$")
 #: a model term of one level of a categorical variable: ``persona[busy professionals]``
+#: a feature with its standardised difference: ``share_web +1.7 sd`` (persona cards)
+_FEATURE_SCORE = re.compile(r"^([A-Za-z_]\w*) ([+-][\d.]+) sd$")
 _TERM = re.compile(r"^([A-Za-z_][\w ]*)\[([^\[\]]+)\]$")
 _RETENTION_COLUMN = re.compile(r"^retention_(\d+(?:\.\d+)?)d$")
+#: feature names made from a catalog's names: share_web, n_awareness__ads, reached_purchase
+_SHARE_COLUMN = re.compile(r"^share_(\w+)$")
+_STAGE_CHANNEL_COLUMN = re.compile(r"^n_(\w+?)__(\w+)$")
+_REACHED_COLUMN = re.compile(r"^reached_(\w+)$")
+#: a feature measured in the hold-out period of a BTYD summary: frequency_holdout
+_HOLDOUT_COLUMN = re.compile(r"^(\w+)_holdout$")
+#: a summary of a column per customer or per group: nps_first, csat_mean, tenure_days_n
+_SUFFIXED_COLUMN = re.compile(r"^(\w+?)_(n|first|last|mean|last_time)$")
 #: separators of the parts of a label: stage paths, moves, stage / channel pairs, kinds
 _SEPARATORS = (" > ", " -> ", " \u2192 ", " / ", ": ")
 #: arrows as a right-to-left reader reads them (the first part is on the right)
@@ -85,7 +95,46 @@ def _reader_header(name, code: str, keys: frozenset) -> str:
     retention = _RETENTION_COLUMN.match(str(name))
     if retention:  # retention_90d, retention_365d of a survival summary
         return t("header.retention_n_days", code, n=float(retention.group(1)))
+    made = _made_header(str(name), code, keys)
+    if made is not None:
+        return made
     return known_name(localize_numbers(str(name), code), code)
+
+
+def _made_header(name: str, code: str, keys: frozenset) -> str | None:
+    """A feature name made from catalog names or another column (None when it is not one).
+
+    ``share_<channel>`` (share of a customer's events in a channel),
+    ``n_<stage>__<channel>`` (events of a stage in a channel),
+    ``reached_<stage>`` and ``<column>_holdout`` (a column over the hold-out
+    period). Only names whose parts the catalog knows are read so.
+    """
+
+    def known(text: str, kind: str) -> str | None:
+        shown = display_name(text, None, code, kind=kind)
+        return shown if shown != text else None
+
+    share = _SHARE_COLUMN.match(name)
+    if share and known(share.group(1), "channel"):
+        return t("header.share_of", code, name=known(share.group(1), "channel"))
+    counted = _STAGE_CHANNEL_COLUMN.match(name)
+    if counted and known(counted.group(1), "stage") and known(counted.group(2), "channel"):
+        return t(
+            "header.n_stage_channel",
+            code,
+            stage=known(counted.group(1), "stage"),
+            channel=known(counted.group(2), "channel"),
+        )
+    reached = _REACHED_COLUMN.match(name)
+    if reached and known(reached.group(1), "stage"):
+        return t("header.reached_stage", code, stage=known(reached.group(1), "stage"))
+    for pattern, key in ((_HOLDOUT_COLUMN, "header.holdout"), (_SUFFIXED_COLUMN, "header.suffix")):
+        made = pattern.match(name)
+        inner = made and _reader_header(made.group(1), code, keys)
+        if made and inner != made.group(1):  # a column with a header: frequency, nps
+            key = key if len(made.groups()) == 1 else f"{key}.{made.group(2)}"
+            return t(key, code, name=inner)
+    return None
 
 
 def column_header(name, language: str | None = None) -> str:
@@ -145,12 +194,21 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
     key = f"value.{text}"
     if key in message_keys(code):
         return t(key, code)
+    from cxlab.personas._profiles import persona_display_name
+
+    persona = persona_display_name(text, code)
+    if persona != text:  # a persona name cxlab made: chat & app customers
+        return persona
     if len(text) > 2 and text[0] == "[" and text[-1] == "]":  # an anchor stage
         return "[" + reader_label(text[1:-1], code, digits=digits) + "]"
     counted = _COUNTED.match(text)
     if counted:  # a name with a count or share after it: web  (n=298), social_post (37%)
         head, tail = counted.groups()
         return reader_label(head, code, digits=digits) + digits(tail, code)
+    scored = _FEATURE_SCORE.match(text)
+    if scored and reader_cell(scored.group(1), code) != scored.group(1):
+        name = reader_cell(scored.group(1), code)
+        return t("term.feature_score", code, name=name, value=digits(scored.group(2), code))
     term = _TERM.match(text)
     if term:  # a level of a categorical model term: persona[busy professionals]
         name, level = term.groups()
@@ -169,7 +227,7 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
     if ", " in text:  # a list of names: social_post (37%), search_ad (31%)
         parts = text.split(", ")
         shown = [reader_label(part, code, digits=digits) for part in parts]
-        if all(known_name(_COUNTED.sub(r"\1", p), code) != _COUNTED.sub(r"\1", p) for p in parts):
+        if all(_listed(p, code) for p in parts):
             return t("list.separator", code).join(shown)
     if t("repr.vs", "en") in text:  # a comparison of two groups: a vs b
         parts = [reader_label(part, code, digits=digits) for part in text.split(t("repr.vs", "en"))]
@@ -180,6 +238,16 @@ def reader_label(text, language: str | None = None, *, digits=localize_numbers):
             parts = [reader_label(part, code, digits=digits) for part in text.split(sep)]
             return (_RTL_ARROWS.get(sep, sep) if rtl else sep).join(parts)
     return digits(text, code)
+
+
+def _listed(part: str, code: str) -> bool:
+    """A part of a comma list the language names: a known name (with a count or share after
+    it) or a feature with its standardised difference."""
+    name = _COUNTED.sub(r"\1", part)
+    if known_name(name, code) != name:
+        return True
+    scored = _FEATURE_SCORE.match(part)
+    return bool(scored) and reader_cell(scored.group(1), code) != scored.group(1)
 
 
 def _settings(text: str, code: str) -> list | None:
@@ -221,8 +289,13 @@ def reader_cell(text, language: str | None = None, *, digits=localize_numbers):
     if code == "en":
         return text
     shown = reader_label(text, code, digits=digits)
-    if shown == text and isinstance(text, str) and f"column.{text}" in message_keys(code):
-        return t(f"column.{text}", code)
+    if shown == text and isinstance(text, str):
+        keys = message_keys(code)
+        if f"column.{text}" in keys:
+            return t(f"column.{text}", code)
+        made = _made_header(text, code, keys)
+        if made is not None:
+            return made
     return shown
 
 
@@ -248,6 +321,9 @@ def _reader_labels(index: pd.Index, code: str, keys: frozenset) -> pd.Index:
         ]
         return pd.MultiIndex.from_arrays(levels, names=levels and [lv.name for lv in levels])
     name = None if index.name is None else _reader_header(index.name, code, keys)
+    if index.name == "parameter":  # a model's parameters: the symbol with a gloss
+        labels = [t(f"parameter.{v}", code) if f"parameter.{v}" in keys else v for v in index]
+        return pd.Index(labels, name=name, dtype=object)
     labels = [  # row labels are often column names of a transposed table
         t(f"column.{v}", code) if f"column.{v}" in keys else _reader_cell(v, code) for v in index
     ]
@@ -264,6 +340,14 @@ def _period_starts(values: pd.Series) -> pd.Series | None:
         return values.map(lambda v: pd.Period(v).start_time if isinstance(v, str) else pd.NaT)
     except ValueError:
         return None
+
+
+def _text_header(name, original, source, code: str, keys: frozenset) -> str:
+    """A header of a text table; ``p`` holding words (not p-values) is a P of the marketing mix."""
+    if str(name) == "p" and original is not None:
+        if not pd.api.types.is_numeric_dtype(source[original].dtype):
+            return t("header.marketing_p", code)
+    return _reader_header(name, code, keys)
 
 
 def localize_text_frame(
@@ -320,7 +404,7 @@ def localize_text_frame(
             cells = cells.map(lambda v: _reader_dimension(v, code, keys) if v else v)
         else:
             cells = cells.map(lambda v: _reader_cell(v, code))
-        columns[_reader_header(name, code, keys)] = list(cells)
+        columns[_text_header(name, original, source, code, keys)] = list(cells)
     out = pd.DataFrame(columns, index=_reader_labels(frame.index, code, keys))
     out.columns.name = frame.columns.name
     return out

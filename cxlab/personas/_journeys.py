@@ -30,6 +30,7 @@ from cxlab._display import ReadableTable, p_text
 from cxlab._plots import plot_doc
 from cxlab._results import NotedResult
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.i18n._messages import t
 
 __all__ = ["persona_journeys", "PersonaJourneys"]
 
@@ -141,9 +142,11 @@ class PersonaJourneys(NotedResult):
         return self.personas.name or "persona"
 
     def _readable(self) -> ReadableTable:
-        title = (
-            f"journeys of {self.personas.nunique()} personas, {len(self.personas):,} customers "
-            f"(one chain for all: homogeneity {p_text(self.homogeneity.estimate)})"
+        title = t(
+            "title.persona_journeys",
+            k=self.personas.nunique(),
+            n=len(self.personas),
+            p=p_text(self.homogeneity.estimate),
         )
         return ReadableTable(self.summary(), title=title, notes=self.notes)
 
@@ -242,7 +245,8 @@ def persona_journeys(
     )
     chains = chain.fit_groups(data, by=labels)
     test = markov_homogeneity_test(data, by=labels, chain=chain)
-    test.notes = [*test.notes, CAVEAT]
+    caveat = t("note.personas.journeys")  # CAVEAT in the reader's language
+    test.notes = [*test.notes, caveat]
     return PersonaJourneys(
-        labels, fun, chains, test, notes=[CAVEAT], purchase_stage=cat.purchase_stage
+        labels, fun, chains, test, notes=[caveat], purchase_stage=cat.purchase_stage
     )

@@ -42,6 +42,7 @@ from cxlab.exceptions import (
     ParameterError,
     StatisticalWarning,
 )
+from cxlab.i18n._messages import t as _t
 from cxlab.personas._checks import (
     PersonaNotFittedError,
     as_frame,
@@ -341,7 +342,9 @@ class PersonaModel(ClusterMixin, BaseEstimator):
             table[f"best_by_{name}"] = table["k"] == kk
         table["chosen"] = table["k"] == k
         self.selection_ = table.set_index("k")
-        self.selection_rule_ = DECISION_RULE if k_fixed is None else "n_personas fixed by the user"
+        self.selection_rule_ = _t(  # DECISION_RULE, in the language
+            "note.personas.decision_rule" if k_fixed is None else "note.personas.fixed_k"
+        )
         # number personas by size (0 = largest), so the numbering is reproducible
         sizes = np.bincount(best.labels, minlength=k)
         order = np.argsort(-sizes, kind="stable")
@@ -587,6 +590,12 @@ class PersonaModel(ClusterMixin, BaseEstimator):
         return plot_stability(self, ax=ax, **kw)
 
     def __repr__(self, N_CHAR_MAX=700) -> str:
+        from cxlab.i18n._language import get_language
+
+        if get_language() != "en":  # a sentence in the reader's language
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         base = super().__repr__(N_CHAR_MAX)
         if not hasattr(self, "labels_"):
             return base

@@ -11,13 +11,22 @@ most out of proportion (lift >= 1.5) and its most distinguishing behaviour.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from cxlab._stats import wilson
 
-__all__ = ["profile_table", "persona_cards", "persona_names", "channel_lift", "persona_agreement"]
+__all__ = [
+    "profile_table",
+    "persona_cards",
+    "persona_names",
+    "persona_display_name",
+    "channel_lift",
+    "persona_agreement",
+]
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -166,6 +175,74 @@ def persona_names(profile: pd.DataFrame, lift: pd.DataFrame | None, k: int) -> l
     return names
 
 
+#: nouns that end a generated name
+NOUNS = ("customers", "loyalists", "browsers", "buyers")
+_SUFFIX = re.compile(r"^(.*\S) \((\d+)\)$")
+
+
+def persona_display_name(name, language: str | None = None):
+    """A name made by :func:`persona_names` as a reader of ``language`` reads it.
+
+    The name is read back into its parts (qualifier, channels, noun) and
+    written with the message catalog's words for them (``persona.*``); the
+    English name stays the persona's identifier in the data. A name that is
+    not a generated one (a user's own) is returned as given.
+
+    >>> persona_display_name("small-basket web & app buyers", "fa")
+    'خریداران با سبد کوچک (وب\u200cسایت و اپلیکیشن)'
+    >>> persona_display_name("my own persona", "fa")
+    'my own persona'
+
+    Parameters
+    ----------
+    name : str
+        A persona's name.
+    language : str or None, default=None
+        Defaults to the current setting; English returns ``name``.
+    """
+    from cxlab.i18n._language import resolve_language
+    from cxlab.i18n._messages import display_name, message_keys, t
+    from cxlab.i18n._numbers import localize_numbers
+
+    code = resolve_language(language)
+    if code == "en" or not isinstance(name, str):
+        return name
+    text, number = name, ""
+    suffix = _SUFFIX.match(name)
+    if suffix:
+        text, number = suffix.group(1), f" ({suffix.group(2)})"
+    words = text.split(" ")
+    if len(words) < 2 or words[-1] not in NOUNS:
+        return name
+    qualifier = ""
+    if words[0] in set(QUALIFIERS.values()):
+        qualifier, words = words[0], words[1:]
+    channel_text = " ".join(words[:-1])
+    if channel_text == "mixed-channel":
+        channels = t("persona.mixed_channel", code)
+    else:
+        by_word = {word: channel for channel, word in CHANNEL_WORDS.items()}
+        shown = []
+        for part in channel_text.split(" & "):
+            channel = by_word.get(part, part.replace(" ", "_"))
+            if part in by_word and f"persona.channel.{part}" in message_keys(code):
+                shown.append(t(f"persona.channel.{part}", code))
+                continue
+            local = display_name(channel, None, code, kind="channel")
+            if not part or local == channel:
+                return name  # not a generated name: a channel the catalog does not know
+            shown.append(local)
+        channels = t("persona.channel_and", code).join(shown)
+    text = t(
+        "persona.name",
+        code,
+        qualifier=" " + t(f"persona.qualifier.{qualifier}", code) if qualifier else "",
+        channels=channels,
+        noun=t(f"persona.noun.{words[-1]}", code),
+    )
+    return text + localize_numbers(number, code)
+
+
 def persona_cards(frame: pd.DataFrame, labels: np.ndarray, k: int) -> pd.DataFrame:
     """Size, share, conversion, value and NPS of every persona, with 95% intervals.
 
@@ -274,18 +351,16 @@ def persona_agreement(personas: pd.Series, truth: pd.Series):
     )
     out.index.name = "persona"
     ari = float(adjusted_rand_score(truth[known].astype(str), personas[known].astype(str)))
-    notes = [
-        "Adjusted Rand index: 1 = the same partition, 0 = no better than chance.",
-        "Customers with one or two uninformative events cannot be placed correctly by any "
-        "method; an ARI near 0.85 is close to the best possible on the default simulation.",
-    ]
+    from cxlab.i18n._messages import t
+
+    notes = [t("note.personas.ari"), t("note.personas.ari_ceiling")]
     if (~known).any():
-        notes.append(f"{int((~known).sum())} customers without a true persona were left out.")
+        notes.append(t("note.personas.no_truth", n=int((~known).sum())))
     return ChainResult(
-        name="agreement with the true personas",
+        name=t("title.persona_agreement"),
         estimate=ari,
         table=out,
-        method="adjusted Rand index",
+        method=t("value.adjusted Rand index"),
         confidence=float("nan"),
         notes=notes,
     )

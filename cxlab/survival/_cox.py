@@ -68,7 +68,11 @@ class AssumptionReport(NotedResult):
         return not bool(self.table["violated"].any())
 
     def _head(self) -> str:
-        return f"AssumptionReport(ok={self.ok})"
+        if get_language() == "en":
+            return f"AssumptionReport(ok={self.ok})"
+        from cxlab.i18n._messages import t
+
+        return t("summary.ph_check", verdict=t("value.yes" if self.ok else "value.no"))
 
 
 class ChurnModel(SurvivalRegression):

@@ -173,6 +173,12 @@ class ValueModel(Estimator):
         return self.n_bootstrap
 
     def __repr__(self) -> str:
+        from cxlab.i18n._language import get_language
+
+        if get_language() != "en":  # a sentence in the reader's language
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         if not hasattr(self, "conversion_"):
             return "ValueModel(unfitted)"
         return (

@@ -86,13 +86,26 @@ _WIDEST_JS = """() => Math.max(...Array.from(document.body.querySelectorAll('*')
 ENGLISH_LEAKS = {
     "03-churn-survival": [
         "persona[", "segment[", "all groups", "weibull", "lognormal", "{'churn'",
-        "observation_end", "No covariate shows", "A baseline churn rate",
+        "observation_end", "No covariate shows", "A baseline churn rate", "AssumptionReport(",
     ],
-    "05-feedback-nps": ["purchase_channel[", "persona[", "(all)", "busy professionals"],
+    "04-personas": [
+        "CXData(", "PersonaModel(", "Personas were found", "Adjusted Rand index",
+        "highly stable", "left as NaN", "no purchase", "share_web", "n_awareness__",
+        " sd,", "avg_order_value",
+    ],
+    "05-feedback-nps": [
+        "purchase_channel[", "persona[", "(all)", "busy professionals", "adjusted-wald",
+        "CXData(", "nps_first", "csat_last",
+    ],
     "06-cx-value": [
         "store_counter", "fewer drop-offs", "less churn after", "better purchase experience",
         "group[", "the horizon (", "new purchasers from", "every experience result",
         "loyalty_member=",
+    ],
+    "07-customer-value": [
+        "mean P(alive)", "share truly alive", "FitCheck(", "Standard errors from",
+        "Independence check", "Chi-square", "Hold-out", "holdout", "p_alive_pareto",
+        "first_purchase", "alpha", "\\u200c",
     ],
 }  # fmt: skip
 _OUTPUT_TEXT_JS = """() => Array.from(document.querySelectorAll('.jp-OutputArea-output')).map(

@@ -14,21 +14,6 @@ IPython = pytest.importorskip("IPython")
 
 
 @pytest.fixture
-def shell():
-    """An IPython shell that formats HTML as Jupyter does; the language is English after."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    ip = InteractiveShell.instance()
-    html = ip.display_formatter.formatters["text/html"]
-    was_enabled = html.enabled
-    html.enabled = True
-    yield ip
-    _ipython.sync_formatters("en", ip)
-    html.enabled = was_enabled
-    cxlab.set_language("en")
-
-
-@pytest.fixture
 def table():
     return pd.DataFrame(
         {

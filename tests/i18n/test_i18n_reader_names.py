@@ -70,7 +70,7 @@ def test_touchpoints_in_tables_and_a_users_own_names():
         ("consumer vs business", "مصرف\u200cکننده در برابر کسب\u200cوکار"),
         (
             "repeat_revenue_per_day[group=web buyers, loyalty_member=False]",
-            "درآمد روزانه از خرید دوباره: گروه=web buyers، عضو باشگاه وفاداری=خیر",
+            "درآمد روزانه از خرید دوباره: گروه=خریداران (وب\u200cسایت)، عضو باشگاه وفاداری=خیر",
         ),
         ("a=b, c", "a=b, c"),  # not column filters: as given
         ("busy professionals  (n=298)", "متخصصان پرمشغله  (n=۲۹۸)"),  # a figure's group label
