@@ -116,6 +116,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
     pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
+    if len(cells) == int(per["n_events"].sum()):
+        weight = None  # one row per event (a pandas log in memory): plain counts
     stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
     t0 = int(per["first_t"].min())
 
@@ -135,15 +137,14 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     by_cell = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
     cells_out = {}
+    ch_counts = np.zeros((n, n_ch), dtype=np.int64)
     for j in range(n_st * n_ch):
         rows = by_cell[bounds[j] : bounds[j + 1]]
         if len(rows):
-            counts = np.bincount(pos[rows], weights=weight[rows], minlength=n).astype(np.int64)
+            w = None if weight is None else weight[rows]
+            counts = np.bincount(pos[rows], weights=w, minlength=n).astype(np.int64, copy=False)
             cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
-    ch_counts = np.bincount(
-        pos[has_ch] * n_ch + chan[has_ch], weights=weight[has_ch], minlength=n * n_ch
-    )
-    ch_counts = ch_counts.astype(np.int64).reshape(n, n_ch)
+            ch_counts[:, j % n_ch] += counts
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
@@ -153,7 +154,7 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     out.update(_attributes(data.customers, ids, attributes))
 
     st_counts = np.bincount(pos * n_st + stage, weights=weight, minlength=n * n_st)
-    st_counts = st_counts.astype(np.int64).reshape(n, n_st)
+    st_counts = st_counts.astype(np.int64, copy=False).reshape(n, n_st)
     reached = st_counts > 0
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]
