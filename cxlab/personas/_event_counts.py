@@ -187,7 +187,8 @@ def _in_memory(events: pd.DataFrame, catalog) -> tuple[pd.DataFrame, pd.DataFram
         c = codes[purchases]
         first = purchases[np.r_[True, c[1:] != c[:-1]]]
         first_purchase[codes[first]] = first
-    buyer = [code[s] for s in catalog.buyer_stages if s != catalog.purchase_stage]
+    is_buyer = np.zeros(len(code) + 1, dtype=bool)  # by stage code (-1, missing: the last)
+    is_buyer[[code[s] for s in catalog.buyer_stages if s != catalog.purchase_stage]] = True
     per = pd.DataFrame(
         {
             "customer_id": ids,
@@ -196,7 +197,7 @@ def _in_memory(events: pd.DataFrame, catalog) -> tuple[pd.DataFrame, pd.DataFram
             "last_t": t[lasts],
             "purchase_t": at(purchases, t),
             "churn_t": at(np.flatnonzero(stage == code.get(catalog.churn_stage, -2)), t),
-            "last_buyer_t": at(np.flatnonzero(np.isin(stage, buyer)), t, pick_last=True),
+            "last_buyer_t": at(np.flatnonzero(is_buyer[stage]), t, pick_last=True),
             # rows before the first purchase (time, then stage order): a row count
             "before_purchase": np.where(first_purchase >= 0, first_purchase - firsts, 0),
             "orders": np.bincount(codes[revenue > 0], minlength=n),

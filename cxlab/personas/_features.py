@@ -134,15 +134,20 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     # (a counting sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
     cell = np.where(has_ch, stage * n_ch + chan, n_st * n_ch)
+    if n_st * n_ch < np.iinfo(np.int16).max:
+        cell = cell.astype(np.int16)  # a stable sort of 16-bit integers is a radix sort
     by_cell = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
+    pos_by_cell = pos[by_cell]
+    weight_by_cell = None if weight is None else weight[by_cell]
     cells_out = {}
-    ch_counts = np.zeros((n, n_ch), dtype=np.int64)
+    ch_counts = np.zeros((n, n_ch), dtype=np.int64, order="F")  # filled column by column
     for j in range(n_st * n_ch):
-        rows = by_cell[bounds[j] : bounds[j + 1]]
-        if len(rows):
-            w = None if weight is None else weight[rows]
-            counts = np.bincount(pos[rows], weights=w, minlength=n).astype(np.int64, copy=False)
+        lo, hi = bounds[j], bounds[j + 1]
+        if hi > lo:
+            w = None if weight is None else weight_by_cell[lo:hi]
+            counts = np.bincount(pos_by_cell[lo:hi], weights=w, minlength=n)
+            counts = counts.astype(np.int64, copy=False)
             cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
             ch_counts[:, j % n_ch] += counts
     ch_total = ch_counts.sum(axis=1)

@@ -96,11 +96,14 @@ def per_customer_in_memory(events: pd.DataFrame, spec) -> pd.DataFrame:
     end = np.where(seen, first, spec.censor_at)
     kind = np.where(seen, kind, 0)
 
+    # customers who start before the censoring date have a follow-up (NONE: no start)
+    begin = np.where(start_t < spec.censor_at, start_t, NONE)
+
     def follow_up(rows):
         """Which of ``rows`` (an index or a slice) lie from the start to the end."""
-        tr, s = t[rows], start_t[codes[rows]]
-        at_or_after = (tr > s) | ((tr == s) & (rank[rows] >= r_start))
-        return at_or_after & (tr <= end[codes[rows]]) & (s < spec.censor_at)
+        c = codes[rows]
+        tr, s = t[rows], begin[c]
+        return ((tr > s) | ((tr == s) & (rank[rows] >= r_start))) & (tr <= end[c])
 
     paid = np.flatnonzero(revenue != 0)
     paid = paid[follow_up(paid)]

@@ -256,7 +256,7 @@ def survival_table(
     return table
 
 
-# -- the event reductions, written once (narwhals) -----------------------------------
+# -- the event reductions of a lazy study (narwhals) -----------------------------------
 
 
 @dataclass(frozen=True)
