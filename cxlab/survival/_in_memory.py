@@ -96,21 +96,16 @@ def per_customer_in_memory(events: pd.DataFrame, spec) -> pd.DataFrame:
     end = np.where(seen, first, spec.censor_at)
     kind = np.where(seen, kind, 0)
 
-    # customers who start before the censoring date have a follow-up (NONE: no start)
-    begin = np.where(start_t < spec.censor_at, start_t, NONE)
-
-    def follow_up(rows):
-        """Which of ``rows`` (an index or a slice) lie from the start to the end."""
-        c = codes[rows]
-        tr, s = t[rows], begin[c]
-        return ((tr > s) | ((tr == s) & (rank[rows] >= r_start))) & (tr <= end[c])
-
-    paid = np.flatnonzero(revenue != 0)
-    paid = paid[follow_up(paid)]
-    paid = paid[(rank[paid] != r_start) | (t[paid] != start_t[codes[paid]])]  # not the start
-    revenue_after = np.bincount(codes[paid], weights=revenue[paid], minlength=n)
-    span = follow_up(slice(None))
+    # the follow-up: from the start (events of its instant ranked before the start stage
+    # left out) to the end, all of the end's instant; none when the start is not before
+    # the censoring date (NONE: later than every event)
+    begin_of = np.where(start_t < spec.censor_at, start_t, NONE)[codes]
+    span = ((t > begin_of) | ((t == begin_of) & (rank >= r_start))) & (t <= end[codes])
     n_channels = _distinct_channels(codes, chan, span, firsts, len(spec.channels))
+    paid = span & (revenue != 0)
+    paid[at_start] = False  # the start's own revenue is first_revenue
+    paid = np.flatnonzero(paid)
+    revenue_after = np.bincount(codes[paid], weights=revenue[paid], minlength=n)
 
     sup = rows_of(spec.support)
     s_start = start_t[codes[sup]]
@@ -212,7 +207,8 @@ def _distinct_channels(codes, chan, span, firsts, n_channels) -> np.ndarray:
     if len(codes) == 0:
         return np.zeros(0, dtype=np.int64)
     if n_channels <= 63:  # one bit per channel, OR-ed over each customer's events
-        one_bit = np.r_[np.left_shift(np.uint64(1), np.arange(n_channels, dtype=np.uint64)), 0]
+        width = next(w for w in (np.uint16, np.uint32, np.uint64) if n_channels < 8 * w(0).itemsize)
+        one_bit = np.r_[np.left_shift(1, np.arange(n_channels)), 0].astype(width)
         bits = one_bit[chan]  # a missing channel (-1): no bit
         bits *= span
         return np.bitwise_count(np.bitwise_or.reduceat(bits, firsts)).astype(np.int64)
