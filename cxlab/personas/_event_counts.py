@@ -1,7 +1,7 @@
 """The per-customer event aggregates persona features are built from, on any engine.
 
-Written once on narwhals (:mod:`cxlab.engines`): the same plan runs on pandas in memory,
-in DuckDB out of core and on Spark, and only per-customer results come back (as pandas):
+Written on narwhals (:mod:`cxlab.engines`): the same plan runs in DuckDB out of core, on
+Spark and on polars, and only per-customer results come back (as pandas):
 
 - ``cells``: one grouping of the events by customer, stage and channel (one row per
   combination seen): events, first and last time, events before the customer's first

@@ -18,10 +18,10 @@ Customers in the customers table without any event have no journey to
 describe: they are left out and a :class:`~cxlab.exceptions.DataWarning` says
 how many (the report lists them as ``(no events)``).
 
-The work over events is one plan written on narwhals
-(:mod:`cxlab.personas._event_counts`): it runs inside the engine that holds the events
-(pandas in memory, DuckDB out of core, Spark, polars) and returns per-customer counts and
-times; the features are derived from those with numpy. A lazy study
+The work over events (:mod:`cxlab.personas._event_counts`) is a plan written on narwhals
+that runs inside the engine that holds the events (DuckDB out of core, Spark, polars), or
+on a pandas event log in memory the same counts with numpy; either returns per-customer
+counts and times, and the features are derived from those with numpy. A lazy study
 (:class:`~cxlab.engines.LazyStudy`) works unchanged.
 """
 
