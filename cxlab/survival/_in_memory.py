@@ -154,7 +154,9 @@ def _ordered_codes(events: pd.DataFrame):
         new = np.r_[True, values[1:] != values[:-1]]  # sorted ids: a code per run
         back = np.flatnonzero(t[1:] < t[:-1]) + 1  # time goes back: only at a new customer
         if new[back].all():
-            return values[new], np.cumsum(new) - 1, t, None, np.flatnonzero(new)
+            firsts = np.flatnonzero(new)
+            codes = np.repeat(np.arange(len(firsts)), np.diff(firsts, append=len(values)))
+            return values[firsts], codes, t, None, firsts
     codes, ids = pd.factorize(values, sort=True)
     order = np.lexsort((t, codes))
     codes = codes[order].astype(np.int64)
