@@ -18,10 +18,10 @@ Customers in the customers table without any event have no journey to
 describe: they are left out and a :class:`~cxlab.exceptions.DataWarning` says
 how many (the report lists them as ``(no events)``).
 
-The work over events is one plan written on narwhals
-(:mod:`cxlab.personas._event_counts`): it runs inside the engine that holds the events
-(pandas in memory, DuckDB out of core, Spark, polars) and returns per-customer counts and
-times; the features are derived from those with numpy. A lazy study
+The work over events (:mod:`cxlab.personas._event_counts`) is a plan written on narwhals
+that runs inside the engine that holds the events (DuckDB out of core, Spark, polars), or
+on a pandas event log in memory the same counts with numpy; either returns per-customer
+counts and times, and the features are derived from those with numpy. A lazy study
 (:class:`~cxlab.engines.LazyStudy`) works unchanged.
 """
 
@@ -116,6 +116,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
     pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
+    if len(cells) == int(per["n_events"].sum()):
+        weight = None  # one row per event (a pandas log in memory): plain counts
     stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
     t0 = int(per["first_t"].min())
 
@@ -132,18 +134,22 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     # (a counting sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
     cell = np.where(has_ch, stage * n_ch + chan, n_st * n_ch)
+    if n_st * n_ch < np.iinfo(np.int16).max:
+        cell = cell.astype(np.int16)  # a stable sort of 16-bit integers is a radix sort
     by_cell = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
+    pos_by_cell = pos[by_cell]
+    weight_by_cell = None if weight is None else weight[by_cell]
     cells_out = {}
+    ch_counts = np.zeros((n, n_ch), dtype=np.int64, order="F")  # filled column by column
     for j in range(n_st * n_ch):
-        rows = by_cell[bounds[j] : bounds[j + 1]]
-        if len(rows):
-            counts = np.bincount(pos[rows], weights=weight[rows], minlength=n).astype(np.int64)
+        lo, hi = bounds[j], bounds[j + 1]
+        if hi > lo:
+            w = None if weight is None else weight_by_cell[lo:hi]
+            counts = np.bincount(pos_by_cell[lo:hi], weights=w, minlength=n)
+            counts = counts.astype(np.int64, copy=False)
             cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
-    ch_counts = np.bincount(
-        pos[has_ch] * n_ch + chan[has_ch], weights=weight[has_ch], minlength=n * n_ch
-    )
-    ch_counts = ch_counts.astype(np.int64).reshape(n, n_ch)
+            ch_counts[:, j % n_ch] += counts
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
@@ -153,7 +159,7 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     out.update(_attributes(data.customers, ids, attributes))
 
     st_counts = np.bincount(pos * n_st + stage, weights=weight, minlength=n * n_st)
-    st_counts = st_counts.astype(np.int64).reshape(n, n_st)
+    st_counts = st_counts.astype(np.int64, copy=False).reshape(n, n_st)
     reached = st_counts > 0
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]

@@ -33,8 +33,10 @@ forward-looking model, start the clock at the end of the window (a landmark):
 keep ``table[table.tenure_days > window_days]`` and subtract ``window_days``.
 
 The event reductions (start, first churn, inactivity, support contacts, revenue and
-channels in the follow-up) are written once on narwhals (:mod:`cxlab.engines`) and run
-where the events are: pandas in memory, DuckDB out of core, Spark, polars. Events are
+channels in the follow-up) are written on narwhals (:mod:`cxlab.engines`) and run where
+the events are: DuckDB out of core, Spark, polars. A pandas event log in memory takes the
+same rules written with numpy (:mod:`cxlab.survival._in_memory`, 2.8-5.9x faster there
+than narwhals on pandas); the parity tests hold the two to the same table. Events are
 ordered by time and, at equal times, by the catalog's stage order (the order
 :func:`cxlab.load` sorts them in), so the table does not depend on how rows are stored:
 start events of one customer at the same instant count as one start (``first_revenue``
@@ -60,6 +62,8 @@ from cxlab.survival._covariates import (
     _join_feedback,
     _time_to_resolve,
 )
+from cxlab.survival._in_memory import NONE as _NONE
+from cxlab.survival._in_memory import per_customer_in_memory
 
 __all__ = ["survival_table"]
 
@@ -67,7 +71,6 @@ log = logging.getLogger(__name__)
 
 NS_PER_DAY = 86_400 * 10**9
 _CHURN_KINDS = ("event", "inactivity", "either")
-_NONE = np.iinfo(np.int64).max
 
 
 def survival_table(
@@ -204,8 +207,10 @@ def survival_table(
             "the catalog has no churn stage, so churn='event' cannot work; "
             "use churn='inactivity' with inactivity_days=..."
         )
-    lf = _event_frame(data)
-    obs_end = _observation_end(observation_end, lf)
+    # a pandas log in memory takes the numpy reductions (the same rules, 2.8-5.9x faster)
+    in_memory = isinstance(data.events, pd.DataFrame)
+    lf = None if in_memory and resolve_stage is None else _event_frame(data)
+    obs_end = _observation_end(observation_end, data.events if in_memory else lf)
     thr = 0 if churn == "event" else int(round(float(inactivity_days) * NS_PER_DAY))
     spec = _Spec(
         stages=list(catalog.stages),
@@ -219,7 +224,7 @@ def survival_table(
         thr=thr,
         win=int(round(window_days * NS_PER_DAY)),
     )
-    per = _per_customer(lf, spec)
+    per = per_customer_in_memory(data.events, spec) if in_memory else _per_customer(lf, spec)
     _check_churn_before_start(per, start_stage, invalid_churn)
     usable = _usable(per, spec)
     table = _journey_table(per[usable], spec)
@@ -251,7 +256,7 @@ def survival_table(
     return table
 
 
-# -- the event reductions, written once (narwhals) -----------------------------------
+# -- the event reductions of a lazy study (narwhals) -----------------------------------
 
 
 @dataclass(frozen=True)
@@ -472,7 +477,8 @@ def _usable(per: pd.DataFrame, spec: _Spec) -> np.ndarray:
 
 def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     """Tenure, churn and the journey covariates, indexed by customer id in sorted order."""
-    per = per.sort_values("customer_id", kind="stable")
+    if not per["customer_id"].is_monotonic_increasing:
+        per = per.sort_values("customer_id", kind="stable")
     start, end = _ns(per["start"]), _ns(per["end"])
     kind = per["kind"].to_numpy(dtype=np.int64)
     table = pd.DataFrame(
@@ -611,10 +617,16 @@ def _auto_churn(data, catalog) -> str:
     return "event" if int(to_pandas(found).iloc[0, 0]) else "inactivity"
 
 
-def _observation_end(value, lf) -> int:
-    """``value`` as int64 nanoseconds (naive UTC); default the last event's time."""
+def _observation_end(value, events) -> int:
+    """``value`` as int64 nanoseconds (naive UTC); default the last event's time.
+
+    ``events``: a pandas event table or a narwhals LazyFrame of the events.
+    """
     if value is None:
-        last = to_pandas(lf.select(nw.col("timestamp").max()))["timestamp"]
+        if isinstance(events, pd.DataFrame):
+            last = pd.Series([events["timestamp"].max()])
+        else:
+            last = to_pandas(events.select(nw.col("timestamp").max()))["timestamp"]
         if last.isna().all():
             raise DataError("the events table is empty", table="events", fix="load some events")
         return int(_ns(last)[0])

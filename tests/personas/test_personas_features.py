@@ -211,6 +211,27 @@ def test_feature_catalog_documents_every_column(small_data):
     assert (table["description"].str.len() > 10).all()
 
 
+def test_numpy_counts_in_memory_equal_the_engine_plan(small_data):
+    """pandas in memory takes numpy counts; the narwhals plan gives the same features.
+
+    On shuffled rows with text stages and channels and times cut to the day (many events
+    share an instant: "before the first purchase" then follows the catalog's stage order).
+    """
+    import narwhals as nw
+
+    events = small_data.events.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    events = events.assign(timestamp=events["timestamp"].dt.floor("D"))
+    events = events.astype({"stage": str, "channel": str})
+    tables = [
+        customer_features(
+            CXData(events=ev, customers=small_data.customers, feedback=small_data.feedback)
+        )
+        for ev in (events, nw.from_native(events).lazy())  # numpy; narwhals on pandas
+    ]
+    pd.testing.assert_frame_equal(tables[0], tables[1], check_exact=False, rtol=1e-12)
+    assert events.duplicated(["customer_id", "timestamp"]).sum() > 100  # the ties are there
+
+
 def test_errors(tiny):
     with pytest.raises(ParameterError, match="unknown feature or group 'colour'"):
         customer_features(tiny, features=["colour"])

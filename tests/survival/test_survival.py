@@ -118,6 +118,36 @@ def test_unsorted_and_string_ids_give_same_table(sim, sim_table):
     np.testing.assert_array_equal(tab_s["csat"], sim_table["csat"])
 
 
+@pytest.mark.parametrize("churn", ["event", "inactivity", "either"])
+def test_numpy_reductions_in_memory_equal_the_engine_plan(sim, churn, monkeypatch):
+    """pandas in memory takes numpy reductions; the narwhals plan gives the same table.
+
+    On shuffled rows with text stages and channels, so neither may lean on the row order
+    or on the categories' order.
+    """
+    from types import SimpleNamespace
+
+    from cxlab.survival import _table
+
+    events = sim.events.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    events = events.astype({"stage": str, "channel": str})
+    data = CXData(events=events, customers=sim.customers, feedback=sim.feedback)
+    days = None if churn == "event" else 45
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        fast = cxlab.survival_table(data, churn=churn, inactivity_days=days)
+        monkeypatch.setattr(
+            _table,
+            "per_customer_in_memory",
+            lambda ev, spec: _table._per_customer(
+                _table._event_frame(SimpleNamespace(events=ev)), spec
+            ),
+        )
+        plan = cxlab.survival_table(data, churn=churn, inactivity_days=days)
+    pd.testing.assert_frame_equal(fast, plan)
+    assert fast.attrs == plan.attrs
+
+
 def test_explicit_churn_by_hand():
     data = _data(
         [
