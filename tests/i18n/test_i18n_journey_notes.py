@@ -75,7 +75,9 @@ def test_variants_paths_sankey_notes(study):
         english[0],
     )
     _no_latin(persian)
-    english, persian = _both(lambda: cxlab.paths_from(study, "purchase", direction="backward").notes)
+    english, persian = _both(
+        lambda: cxlab.paths_from(study, "purchase", direction="backward").notes
+    )
     assert re.fullmatch(
         r"\d+ first visits to 'purchase'; backward paths of 3 steps \(\d+ distinct\); "
         r"95% Wilson intervals\.",
