@@ -374,3 +374,15 @@ def test_explorers_speak_persian(which, small_data, value_model):
     assert not re.search(r"[A-Za-z]{3,}", label.replace("NPS", "")), label
     assert "interactive in JupyterLab" in english._static
     assert "interactive in JupyterLab" not in persian._static
+
+
+def test_experiment_outcomes_read_in_persian():
+    from cxlab.i18n._tables import column_header, reader_label
+    from cxlab.teaching._examples import _outcomes
+
+    labels = {name for name, _ in _outcomes(cxlab.simulate(300, random_state=1))}
+    for name in labels:
+        shown = reader_label(name, "fa")
+        assert not re.search("[A-Za-z]{3,}", shown.replace("NPS", "")), shown
+        assert reader_label(name, "en") == name
+    assert column_header("outcome", "fa") == "پیامد"
