@@ -138,3 +138,21 @@ def test_attribution_notes(study):
     )
     assert english[2] == "Intervals: 20 bootstrap resamples of journeys (percentile, 95%)."
     _no_latin(persian)
+
+
+def test_journey_graph_says_stays_in_the_language(study):
+    import matplotlib.pyplot as plt
+
+    from cxlab.markov._plots import plot_journey_graph
+
+    chain = cxlab.MarkovChain(journey="buyer", n_draws=20, random_state=0).fit(study)
+
+    def stays():
+        ax = plot_journey_graph(chain)
+        texts = [t.get_text() for t in ax.texts]
+        plt.close(ax.figure)
+        return [t for t in texts if "stays" in t or "ماندن" in t]
+
+    english, persian = _both(stays)
+    assert english and all(re.fullmatch(r"stays 0\.\d\d", t) for t in english)
+    assert persian and all("stays" not in t and not LATIN_DIGIT.search(t) for t in persian)
