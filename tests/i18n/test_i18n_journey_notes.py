@@ -138,6 +138,11 @@ def test_attribution_notes(study):
     )
     assert english[2] == "Intervals: 20 bootstrap resamples of journeys (percentile, 95%)."
     _no_latin(persian)
+    result = cxlab.channel_attribution(study, n_bootstrap=0)
+    assert "first_touch" in result._readable().text()
+    with use_language("fa"):
+        shown = result._readable().text()
+    assert "نخستین تماس" in shown and "first_touch" not in shown
 
 
 def test_journey_graph_says_stays_in_the_language(study):
