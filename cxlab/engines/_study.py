@@ -66,6 +66,12 @@ class LazyStudy:
         return to_lazy(self.events)
 
     def __repr__(self) -> str:
+        from cxlab.i18n._language import DEFAULT_LANGUAGE, resolve_language
+
+        if resolve_language(None) != DEFAULT_LANGUAGE:  # the reader's sentence
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         return (
             f"LazyStudy(engine={self.engine!r}, customers={len(self.customers):,}, "
             f"feedback={len(self.feedback):,}, truth={'yes' if self.truth else 'no'})"

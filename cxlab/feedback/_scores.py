@@ -148,6 +148,12 @@ class ScoreEstimate:
         raise AttributeError(f"ScoreEstimate has no attribute {name!r}")
 
     def __repr__(self) -> str:
+        from cxlab.i18n._language import DEFAULT_LANGUAGE, resolve_language
+
+        if resolve_language(None) != DEFAULT_LANGUAGE:  # the reader's sentence
+            from cxlab.i18n._summaries import reader_summary
+
+            return reader_summary(self)
         sign = "+" if self.metric == "nps" else ""
         unit = "%" if self.metric == "csat" else ""
         fmt = ".2f" if self.metric == "ces" else ".1f"

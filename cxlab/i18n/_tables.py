@@ -22,6 +22,8 @@ __all__ = [
     "period_label",
     "reader_cell",
     "reader_label",
+    "reader_names",
+    "reader_quoted",
     "reader_text",
 ]
 
@@ -166,6 +168,47 @@ def period_label(period, language: str | None = None) -> str:
     except ValueError:
         return localize_numbers(str(period), code)
     return format_date(start, language=code)
+
+
+def reader_names(names, language: str | None = None) -> str:
+    """A list of names in running text: as Python shows the list in English, else reader labels.
+
+    >>> reader_names(["awareness", "purchase"], "en")
+    "['awareness', 'purchase']"
+    >>> reader_names(["awareness", "purchase"], "fa")
+    'آگاهی، خرید'
+
+    Parameters
+    ----------
+    names : iterable of str
+        The names as they appear in the data.
+    language : str or None, default=None
+        Defaults to the current setting.
+    """
+    code = resolve_language(language)
+    names = list(names)
+    if code == "en":
+        return str(names)
+    return t("list.separator", code).join(str(reader_label(n, code)) for n in names)
+
+
+def reader_quoted(name, language: str | None = None) -> str:
+    """One name quoted in running text: ``'purchase'`` in English, «خرید» in Persian.
+
+    >>> reader_quoted("purchase", "en"), reader_quoted("purchase", "fa")
+    ("'purchase'", '«خرید»')
+
+    Parameters
+    ----------
+    name : str
+        The name as it appears in the data.
+    language : str or None, default=None
+        Defaults to the current setting.
+    """
+    code = resolve_language(language)
+    if code == "en":
+        return repr(name)
+    return f"«{reader_label(name, code)}»"
 
 
 def reader_label(text, language: str | None = None, *, digits=localize_numbers):

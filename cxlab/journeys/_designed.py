@@ -24,6 +24,8 @@ import pandas as pd
 from cxlab._stats import wilson
 from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import reader_label
 from cxlab.journeys._base import (
     JourneyResult,
     check_confidence,
@@ -232,17 +234,24 @@ def designed_vs_lived(
         cols[k + "s" if k != "back-step" else "back_steps"] = counts[k][has]
     per = pd.DataFrame(cols)
     notes = [
-        f"design: {' > '.join(design)}; {n_units:,} journeys; {confidence:.0%} Wilson intervals.",
-        "followed = every step was the next designed stage and the last one was reached; "
-        "on track = no deviation but stopped early (a drop-off, not a deviation).",
-        "skip from (start) = the journey began past the first designed stage.",
-        "events outside the design are "
-        + ("counted as detours." if other == "detour" else "ignored (other='detour' counts them)."),
+        _t(
+            "note.journeys.design",
+            design=reader_label(" > ".join(design)),
+            n=n_units,
+            confidence=confidence,
+        ),
+        _t("note.journeys.design_followed"),
+        _t("note.journeys.design_skip"),
+        _t(
+            "note.journeys.design_detour_counted"
+            if other == "detour"
+            else "note.journeys.design_detour_ignored"
+        ),
     ]
     if collapse:
-        notes.append("repeats were collapsed first, so no loops are counted.")
+        notes.append(_t("note.journeys.design_collapsed"))
     if n_none:
-        notes.append(f"{n_none:,} customers have no event in a designed stage and are left out.")
+        notes.append(_t("note.journeys.design_none", n=n_none))
     return DesignedVsLived(
         table,
         notes=notes,

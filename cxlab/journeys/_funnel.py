@@ -26,6 +26,8 @@ import pandas as pd
 
 from cxlab._stats import wilson
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import reader_names
 from cxlab.journeys._base import (
     NS_PER_DAY,
     JourneyResult,
@@ -374,27 +376,17 @@ def funnel(
     else:
         table = table.rename(columns={"group": group_name})
     notes = [
-        f"{kind} funnel over {steps}; conversion = customers reaching the step / customers "
-        f"who entered the funnel ({'ever reached it' if kind == 'open' else 'in step order'}); "
-        f"{confidence:.0%} Wilson intervals.",
-        "step_conversion of the first step: share of entrants who reached it "
-        "(1 by definition in a closed funnel)."
+        _t(f"note.journeys.funnel_{kind}", steps=reader_names(steps), confidence=confidence),
+        _t("note.journeys.funnel_first_step")
         if kind == "open"
-        else "a closed funnel only counts customers whose first funnel event is the first step.",
-        "days_*: days from entering the funnel to first reaching the step; the median "
-        "interval is distribution-free (order statistics), NaN below 6 customers at 95%.",
+        else _t("note.journeys.funnel_closed_first"),
+        _t("note.journeys.funnel_days"),
     ]
     if late:
-        notes.append(
-            f"{late:,} customers entered at a later step and are not in this closed funnel."
-        )
+        notes.append(_t("note.journeys.funnel_late", late=late))
     if win is not None:
-        notes.append(f"a step counts only when reached within {pd.Timedelta(win)} of entering.")
-    notes.append(
-        "Customers still on their way at the end of the data count as not (yet) converted: "
-        "restrict to customers who entered early enough (cxlab.filter_dates(..., "
-        "by='first_event')) or use within=."
-    )
+        notes.append(_t("note.journeys.funnel_within", window=str(pd.Timedelta(win))))
+    notes.append(_t("note.journeys.funnel_open_ends"))
     all_times = np.full((n_cust, K + 1), np.datetime64("NaT"), dtype="datetime64[ns]")
     all_times[entered, 0] = t_entry[entered].view("datetime64[ns]")
     tt = t_step.view("datetime64[ns]").copy()

@@ -20,6 +20,9 @@ import pandas as pd
 from cxlab._stats import wilson
 from cxlab.data._catalog import END_STATE, START_STATE
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word
+from cxlab.i18n._tables import column_header, reader_quoted
 from cxlab.journeys._base import (
     JourneyResult,
     check_confidence,
@@ -236,10 +239,14 @@ def variants(
         }
     )
     notes = [
-        f"{n_units:,} {'sessions' if gap is not None else 'customer journeys'}, "
-        f"{n_var:,} distinct variants; the table shows {len(shown):,} "
-        f"(covering {table['cumulative_share'].iloc[-1]:.1%} of journeys).",
-        f"{confidence:.0%} Wilson intervals; with many variants a few intervals miss by chance.",
+        _t(
+            "note.journeys.variants_" + ("sessions" if gap is not None else "journeys"),
+            n=n_units,
+            variants=n_var,
+            shown=len(shown),
+            covered=table["cumulative_share"].iloc[-1],
+        ),
+        _t("note.journeys.variants_intervals", confidence=confidence),
     ]
     if converted is not None:
         conv = np.bincount(vcode, weights=converted, minlength=n_var)[shown].astype(np.int64)
@@ -247,11 +254,7 @@ def variants(
         table["conversions"] = conv
         table["conversion_rate"] = conv / count[shown]
         table["conversion_ci_low"], table["conversion_ci_high"] = clo, chi
-        notes.append(
-            f"paths are the steps before the first {outcome!r} event; conversion_rate = "
-            f"share of journeys with that path that reached {outcome!r}; '(none)' = "
-            f"journeys that began with it."
-        )
+        notes.append(_t("note.journeys.variants_conversion", outcome=reader_quoted(outcome)))
     return VariantsResult(
         table,
         notes=notes,
@@ -380,9 +383,15 @@ def paths_from(
     table["share"] = count[shown] / len(pos)
     table["share_ci_low"], table["share_ci_high"] = lo, hi
     notes = [
-        f"{len(pos):,} {'first visits' if occurrence == 'first' else 'visits'} to {anchor!r}; "
-        f"{direction} paths of {steps} steps ({len(uniq):,} distinct); "
-        f"{confidence:.0%} Wilson intervals.",
+        _t(
+            "note.journeys.paths_" + ("first" if occurrence == "first" else "all"),
+            n=len(pos),
+            anchor=reader_quoted(anchor),
+            direction=word("note.journeys.direction", direction),
+            steps=steps,
+            distinct=len(uniq),
+            confidence=confidence,
+        ),
     ]
     return PathsResult(
         table,
@@ -464,9 +473,12 @@ def sankey_table(
     table["share"] = table["journeys"] / len(js)
     table = table.sort_values(["step", "journeys"], ascending=[True, False], ignore_index=True)
     notes = [
-        f"first {steps} steps of {len(js):,} journeys by {column}"
-        + (" (repeats collapsed)" if collapse else "")
-        + "; '(end)' = the journey stops there."
+        _t(
+            "note.journeys.sankey_collapsed" if collapse else "note.journeys.sankey",
+            steps=steps,
+            n=len(js),
+            column=column_header(column),
+        )
     ]
     params = {"steps": steps, "column": column, "collapse": collapse, "order": list(names)}
     return SankeyResult(table, notes=notes, params=params)

@@ -55,6 +55,7 @@ from cxlab._results import NotedResult
 from cxlab.data._catalog import START_STATE, study_catalog
 from cxlab.engines._frames import is_lazy_frame
 from cxlab.exceptions import DataError, MissingColumnError, ParameterError
+from cxlab.i18n._messages import t as _t
 from cxlab.markov._attribution_engine import engine_path_table, engine_paths
 from cxlab.markov._attribution_paths import Paths, parse_path_table, path_table, paths_from_events
 from cxlab.markov._data import ChainData
@@ -559,12 +560,7 @@ def channel_attribution(
         {"removal_effect": eff, "share": eff / eff.sum()}, index=pd.Index(groups, name="channel")
     )
     pconv = {"estimate": float(base)}
-    notes = [
-        "Markov credit = total conversions x removal effect / sum of removal effects; "
-        "removal effects are exact functions of the fitted chain (no simulation).",
-        "Removal effects describe the fitted chain of touches; they are causal only if "
-        "that chain captures what drives journeys (see the cxlab.markov docstring).",
-    ]
+    notes = [_t("note.markov.attribution_credit"), _t("note.markov.attribution_causal")]
     if int(n_bootstrap) > 0:
         rng = np.random.default_rng(random_state)
         C, V, RE, PC = _bootstrap(
@@ -580,11 +576,10 @@ def channel_attribution(
         _, plo, phi = percentile_summary(PC, confidence)
         pconv.update(ci_low=float(plo), ci_high=float(phi))
         notes.append(
-            f"Intervals: {int(n_bootstrap)} bootstrap resamples of journeys "
-            f"(percentile, {confidence:.0%})."
+            _t("note.markov.attribution_bootstrap", n=int(n_bootstrap), confidence=confidence)
         )
     else:
-        notes.append("n_bootstrap=0: point estimates only, no intervals.")
+        notes.append(_t("note.markov.attribution_point"))
     return AttributionResult(
         table=table,
         removal_effects=re,

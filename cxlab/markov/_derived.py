@@ -24,6 +24,8 @@ import pandas as pd
 
 from cxlab.data._catalog import START_STATE
 from cxlab.exceptions import ParameterError
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._messages import word
 from cxlab.markov._algebra import (
     conditional_expected_time,
     forecast,
@@ -287,19 +289,13 @@ def absorption(fc: FittedChain, *, random_state=None) -> AbsorptionResult:
     table = pd.concat(parts, ignore_index=True)
     table = table[["quantity", "from", "to", "estimate", "se", "ci_low", "ci_high"]]
     notes = [
-        "Absorption probabilities and expected steps are exact functions of the "
-        "estimated transition matrix (N = (I - Q)^-1, B = N R, t = N 1).",
-        f"Intervals: {fc.method} draws of the transition matrix ({nb} draws); see cxlab.markov.",
+        _t("note.markov.absorption_exact"),
+        _t("note.markov.draws", method=word("note.markov.method", fc.method), n=nb),
     ]
     if tm is not None:
-        notes.append(
-            "Expected days add the mean observed days from an event to the next event "
-            "over the expected visits; the time of an unobserved end (drop-off, (end)) "
-            "is assumed to be like the observed ones, and the first-order chain assumes "
-            "dwell does not depend on where the customer goes next."
-        )
+        notes.append(_t("note.markov.absorption_days"))
     if fc.order > 1:
-        notes.append(f"Rows are histories of {fc.order} states (order={fc.order}).")
+        notes.append(_t("note.markov.histories", order=fc.order))
     return AbsorptionResult(
         name="absorbing-chain analysis",
         estimate=probs,

@@ -216,7 +216,7 @@ def plot_journey_graph(chain, ax=None, *, min_probability: float = 0.02, **kw):
             ax.text(
                 x,
                 y + (0.3 if above else -0.3),
-                f"stays {P.loc[s, s]:.2f}",
+                _t("figure.markov.stays", p=P.loc[s, s]),
                 ha="center",
                 va="bottom" if above else "top",
                 fontsize=7,

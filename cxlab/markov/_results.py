@@ -9,6 +9,7 @@ import pandas as pd
 
 from cxlab._display import ReadableTable, format_number, p_text
 from cxlab._plots import plot_doc
+from cxlab.i18n._messages import phrase
 
 __all__ = ["AbsorptionResult", "ChainResult"]
 
@@ -32,6 +33,9 @@ class ChainResult:
         Level of the intervals.
     notes : list of str
         Caveats, numbered under the table when printed.
+    title : str or None
+        What was computed as the reader sees it (in the reader's language);
+        None shows ``name`` (translated when the catalog has it).
     """
 
     name: str
@@ -40,18 +44,22 @@ class ChainResult:
     method: str
     confidence: float
     notes: list = field(default_factory=list)
+    title: str | None = None
 
     def summary(self) -> pd.DataFrame:
         """The tidy table (a copy)."""
         return self.table.copy()
 
     def _how(self) -> str:
+        method = phrase(self.method)
         if "ci_low" in self.table.columns:
-            return f"{self.confidence:.0%} intervals, {self.method}"
-        return self.method
+            return phrase(
+                "{confidence:.0%} intervals, {method}", confidence=self.confidence, method=method
+            )
+        return method
 
     def _readable(self) -> ReadableTable:
-        title = f"{self.name} ({self._how()})"
+        title = f"{self.title or phrase(self.name)} ({self._how()})"
         if isinstance(self.estimate, float | int | np.floating) and not isinstance(
             self.estimate, bool
         ):

@@ -29,6 +29,8 @@ from scipy import stats
 
 from cxlab.engines._study import require_memory
 from cxlab.exceptions import DataError, ParameterError
+from cxlab.i18n._messages import t as _t
+from cxlab.i18n._tables import reader_names
 from cxlab.markov._chain import MarkovChain
 from cxlab.markov._data import prepare
 from cxlab.markov._groups import chain_groups
@@ -114,10 +116,9 @@ def markov_order_test(X, *, max_order: int = 3, chain=None, **params) -> ChainRe
             table[c] = np.nan
     best = int(table.loc[table["bic"].idxmin(), "order"])
     notes = [
-        "Row m tests order m against order m+1 (H0: order m is enough).",
-        f"BIC prefers order {best}. With many journeys the test finds small departures; "
-        "a mixture of customer types (personas) also looks like higher order.",
-        "Histories seen rarely make the chi-square approximation rough.",
+        _t("note.markov.order_rows"),
+        _t("note.markov.order_bic", best=best),
+        _t("note.markov.order_sparse"),
     ]
     return ChainResult(
         name="order test (likelihood ratio)",
@@ -238,15 +239,16 @@ def markov_homogeneity_test(
     }
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     what = f"groups {groups[:8]}" if by is not None else f"{k} periods ({period})"
+    if by is not None:
+        title = _t("title.markov.homogeneity_groups", groups=reader_names(groups[:8]))
+    else:
+        title = _t("title.markov.homogeneity_periods", k=k, period=period)
     return ChainResult(
         name=f"homogeneity test across {what}",
+        title=title,
         estimate=overall,
         table=table,
         method="likelihood ratio (G-test)",
         confidence=float(chain.confidence),
-        notes=[
-            "H0: every group has the same transition probabilities.",
-            "max_abs_diff shows how large the differences are; with many journeys a "
-            "small, unimportant difference is already significant.",
-        ],
+        notes=[_t("note.markov.homogeneity_h0"), _t("note.markov.homogeneity_size")],
     )

@@ -134,7 +134,9 @@ class PersonaJourneys(NotedResult):
         if persona not in self.chains:
             raise ParameterError(f"unknown persona {persona!r}; personas are {list(self.chains)}.")
         ax = self.chains[persona].plot_heatmap(ax=ax, **kw)
-        ax.set_title(f"{persona}: transition probabilities")
+        from cxlab.i18n._tables import reader_label
+
+        ax.set_title(t("figure.persona_chain.title", persona=reader_label(persona)))
         return ax
 
     @property

@@ -324,10 +324,13 @@ def journey_explorer(
                 np.nan,
                 val.loc["value", "change"],
             ]
-            notes.append(
-                f"{message('journey_note_value')} {model.confidence:.0%} interval of the value: "
-                f"{val.loc['value', 'lower']:,.0f} to {val.loc['value', 'upper']:,.0f}."
+            interval = message(
+                "journey_note_interval",
+                confidence=model.confidence,
+                lower=val.loc["value", "lower"],
+                upper=val.loc["value", "upper"],
             )
+            notes.append(f"{message('journey_note_value')} {interval}")
         fig_axes = new_figure(11, 3.8, ncols=2)
         plot_journey_state(before, now, now_matrix, axes=fig_axes[1])
         return table, fig_axes[0], notes

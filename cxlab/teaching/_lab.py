@@ -41,7 +41,8 @@ __all__ = [
     "Explorer",
 ]
 
-#: Every label the explorers show, by key (English; a translated edition adds its own table).
+#: Every label the explorers show, by key (English). Other languages: the catalog's
+#: ``teaching.<key>`` messages (cxlab/i18n/messages).
 MESSAGES = MappingProxyType(
     {
         "static_note": (
@@ -136,13 +137,41 @@ MESSAGES = MappingProxyType(
         "estimate": "estimate",
         "width": "interval width",
         "covered": "interval covers the truth",
+        # notes under the explorers
+        "nps_note_method": "Adjusted-Wald interval (Rocks 2016): 3 pseudo-answers are added before the trinomial Wald interval; answers needed assume two independent groups with the same spread, 95% confidence and 80% power.",
+        "nps_note_margin": "For a margin of +/-{margin:g} points on one score you need about {n:,} answers.",
+        "journey_note_interval": "{confidence:.0%} interval of the value: {lower:,.0f} to {upper:,.0f}.",
+        "retention_note_horizon": "the horizon ({h:g} days) is longer than the longest follow-up ({longest:.0f} days): retention there is unknown.",
+        "sampling_note_draw": "Studies are drawn without replacement from {size:,} simulated customers; the truth is that population's hidden facts (every purchaser's true NPS and churn time), so about 19 intervals in 20 should cover it.",
+        "sampling_note_metrics": "NPS uses the purchasers who answered (about half); retention uses the purchasers, censored at the end of the data (Kaplan-Meier).",
     }
 )
 
 
 def message(key: str, **kw) -> str:
-    """The label ``key`` of :data:`MESSAGES`, formatted with ``kw``."""
-    return MESSAGES[key].format(**kw) if kw else MESSAGES[key]
+    """The label ``key`` in the reader's language, formatted with ``kw``.
+
+    English: :data:`MESSAGES`. Another language (:func:`cxlab.set_language`):
+    the catalog's ``teaching.<key>`` message, numbers in the language's digits
+    and names the catalog knows (stages) in the language.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`MESSAGES`.
+    **kw
+        Values for the label's placeholders.
+    """
+    from cxlab.i18n._language import get_language
+
+    code = get_language()
+    if code == "en":
+        return MESSAGES[key].format(**kw) if kw else MESSAGES[key]
+    from cxlab.i18n._messages import t
+    from cxlab.i18n._tables import reader_label
+
+    kw = {k: reader_label(v, code) if isinstance(v, str) else v for k, v in kw.items()}
+    return t(f"teaching.{key}", code, **kw)
 
 
 def new_figure(width: float = 9.0, height: float = 3.6, ncols: int = 1):
@@ -296,9 +325,12 @@ class Explorer(_widget_base()):
 
     def update(self) -> None:
         """Recompute from the controls and redraw (called on every slider change)."""
+        from cxlab.i18n._figures import figure_style, localize_axes
+
         t0, c0 = time.perf_counter(), time.process_time()
-        table, fig, notes = self._compute(**self.values())
-        png = figure_png(fig)
+        with figure_style():  # English: no change; Persian: its font and letter forms
+            table, fig, notes = self._compute(**self.values())
+            png = figure_png(localize_axes(fig))
         ms = 1000 * (time.perf_counter() - t0)
         self.cpu_ms.append(1000 * (time.process_time() - c0))
         self.table, self.png = table, png

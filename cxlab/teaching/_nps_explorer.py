@@ -222,11 +222,8 @@ def nps_explorer(
         fig, axes = new_figure(10, 3.4, ncols=2)
         plot_nps_state(s, difference=difference, axes=axes)
         notes = [
-            "Adjusted-Wald interval (Rocks 2016): 3 pseudo-answers are added before the "
-            "trinomial Wald interval; answers needed assume two independent groups with "
-            "the same spread, 95% confidence and 80% power.",
-            f"For a margin of +/-{difference / 2:g} points on one score you need about "
-            f"{int(s['needed_for_margin']):,} answers.",
+            message("nps_note_method"),
+            message("nps_note_margin", margin=difference / 2, n=int(s["needed_for_margin"])),
         ]
         return table, fig, notes
 

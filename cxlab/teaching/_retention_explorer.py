@@ -273,10 +273,7 @@ def retention_explorer(
         plot_retention_state(base, now, ax=ax)
         notes = [message("retention_note")]
         if h > base.follow_up:
-            notes.append(
-                f"the horizon ({h:g} days) is longer than the longest follow-up "
-                f"({base.follow_up:.0f} days): retention there is unknown."
-            )
+            notes.append(message("retention_note_horizon", h=h, longest=base.follow_up))
         return table, fig, notes
 
     return Explorer(

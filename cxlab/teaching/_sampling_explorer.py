@@ -255,11 +255,8 @@ def sampling_explorer(population=None, *, n: int = 500, n_population: int = 20_0
         fig, axes = new_figure(11, 3.3, ncols=len(now))
         plot_sampling_state(est, pop, axes=axes)
         notes = [
-            f"Studies are drawn without replacement from {pop.size:,} simulated customers; "
-            "the truth is that population's hidden facts (every purchaser's true NPS and "
-            "churn time), so about 19 intervals in 20 should cover it.",
-            "NPS uses the purchasers who answered (about half); retention uses the "
-            "purchasers, censored at the end of the data (Kaplan-Meier).",
+            message("sampling_note_draw", size=pop.size),
+            message("sampling_note_metrics"),
         ]
         return table, fig, notes
 

@@ -84,6 +84,18 @@ _WIDEST_JS = """() => Math.max(...Array.from(document.body.querySelectorAll('*')
 #: English a Persian reader used to meet in the outputs of a report (now in Persian):
 #: model terms, test and distribution names, a raw record, notes, scenario names, touchpoints
 ENGLISH_LEAKS = {
+    "00-cx-concepts": [
+        "interactive in JupyterLab", "explorer:", "starting point", "Adjusted-Wald",
+        "Studies are drawn", "Projections are point", "answers per group",
+    ],
+    "01-journey-map": [
+        "funnel over", "Wilson intervals", "distinct variants", "first visits to", "design:",
+        "events outside the design", "step_conversion of",
+    ],
+    "02-journey-markov": [
+        "homogeneity test across", "H0:", "BIC prefers", "Row m tests", "Markov credit",
+        "Absorption probabilities", "bootstrap resamples", "order test",
+    ],
     "03-churn-survival": [
         "persona[", "segment[", "all groups", "weibull", "lognormal", "{'churn'",
         "observation_end", "No covariate shows", "A baseline churn rate", "AssumptionReport(",
@@ -91,7 +103,8 @@ ENGLISH_LEAKS = {
     "04-personas": [
         "CXData(", "PersonaModel(", "Personas were found", "Adjusted Rand index",
         "highly stable", "left as NaN", "no purchase", "share_web", "n_awareness__",
-        " sd,", "avg_order_value",
+        " sd,", "avg_order_value", "homogeneity test across", "H0:", "max_abs_diff shows",
+        "small-basket",
     ],
     "05-feedback-nps": [
         "purchase_channel[", "persona[", "(all)", "busy professionals", "adjusted-wald",

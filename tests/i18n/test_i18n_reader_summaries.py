@@ -143,6 +143,16 @@ def test_score_summary_names_its_method_in_persian():
     assert reader_summary(estimate, "en") == repr(estimate)
 
 
+def test_score_repr_outside_a_notebook_is_the_persian_summary():
+    estimate = cxlab.nps(counts=(14, 26, 40))
+    english = repr(estimate)
+    assert english.startswith("NPS +32.5 (95% CI")
+    with use_language("fa"):
+        shown = repr(estimate)
+    assert shown == reader_summary(estimate, "fa") and not LATIN_DIGIT.search(shown)
+    assert repr(estimate) == english
+
+
 def test_unknown_object_has_no_summary():
     with pytest.raises(TypeError, match="no reader summary for list"):
         reader_summary([1], "fa")
@@ -330,3 +340,6 @@ def test_lazy_study_summary(study, tmp_path):
     shown = reader_summary(lazy, "fa")
     assert shown.startswith("مطالعه در موتور duckdb: ۶۰۰ مشتری")
     assert reader_summary(lazy, "en").startswith("LazyStudy(engine='duckdb'")
+    with use_language("fa"):
+        assert repr(lazy) == shown
+    assert repr(lazy).startswith("LazyStudy(engine='duckdb'")

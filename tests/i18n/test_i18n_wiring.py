@@ -144,8 +144,8 @@ def test_result_summaries_in_persian():
     estimate = cxlab.nps(counts=(14, 26, 40))
     assert repr(estimate) == "NPS +32.5 (95% CI +15.1 to +47.6, adjusted-wald, n=80)"
     with use_language("fa"):
-        assert repr(estimate) == (
-            "NPS +۳۲٫۵ (۹۵٪ بازه‌ی اطمینان +۱۵٫۱ تا +۴۷٫۶, adjusted-wald, n=۸۰)"
+        assert repr(estimate) == (  # the reader's sentence, as in a notebook
+            "NPS +۳۲٫۵ (بازه\u200cی اطمینان ۹۵٪ از +۱۵٫۱ تا +۴۷٫۶، روش والد تعدیل\u200cشده، ۸۰ پاسخ)"
         )
 
 
@@ -240,9 +240,7 @@ def test_every_persian_figure_of_a_notebook_is_shown():
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook()
-    setup = (
-        "import cxlab\ncxlab.set_language('fa')\nstudy = cxlab.simulate(n_customers=300, random_state=1)"
-    )
+    setup = "import cxlab\ncxlab.set_language('fa')\nstudy = cxlab.simulate(n_customers=300, random_state=1)"
     plot = "cxlab.funnel(study, ['awareness', 'purchase']).plot();"
     nb.cells = [nbformat.v4.new_code_cell(code) for code in (setup, plot, plot, plot)]
     NotebookClient(nb, kernel_name="cxlab", timeout=120).execute()

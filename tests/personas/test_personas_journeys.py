@@ -68,7 +68,10 @@ def test_plots_and_repr(found):
     ax = pj.plot_funnels()
     assert len(ax.get_lines()) == model.n_personas_
     ax2 = pj.plot_chain(model.names_[0])
-    assert model.names_[0] in ax2.get_title()
+    assert ax2.get_title() == f"{model.names_[0]}: transition probabilities"
+    with cxlab.i18n.use_language("fa"):
+        shown = pj.plot_chain(model.names_[0]).get_title()
+    assert "transition" not in shown and model.names_[0] not in shown
     assert repr(pj).startswith("PersonaJourneys(personas=4")
     with pytest.raises(ParameterError, match="unknown persona"):
         pj.plot_chain("nobody")

@@ -333,3 +333,56 @@ def test_explorer_numbers_read_in_the_language():
     assert "۰٫۴۸۹" in persian and "۳۵۱٫۲ تا ۴۰۶٫۹" in persian and "۳۶۵" in persian
     assert not re.search("[0-9]", re.sub("<[^>]*>", "", persian))
     assert numbers_html(table) == english
+
+
+# -- the explorers in the reader's language -----------------------------------
+#: Latin words a Persian explorer may show: names, formulas and the tool to open it in
+ALLOWED_LATIN = {"NPS", "JupyterLab", "Rocks", "S_now", "reach", "ratio"}
+
+
+def _visible_text(html: str) -> str:
+    return re.sub(r"<[^>]*>", " ", re.sub(r'src="[^"]*"', "", html))
+
+
+def test_english_explorer_messages_are_the_catalog_english():
+    from cxlab.i18n._messages import _messages, message_keys
+    from cxlab.teaching._lab import MESSAGES
+
+    catalog = _messages("en")
+    for key, text in MESSAGES.items():
+        assert catalog[f"teaching.{key}"] == text, key
+        assert f"teaching.{key}" in message_keys("fa"), key
+
+
+@pytest.mark.parametrize("which", ["nps", "retention", "journey", "sampling"])
+def test_explorers_speak_persian(which, small_data, value_model):
+    def make():
+        return {
+            "nps": lambda: lab.nps_explorer(0.5, 0.2, 100),
+            "retention": lambda: lab.retention_explorer(small_data, hazard_ratio=0.8),
+            "journey": lambda: lab.journey_explorer(value_model),
+            "sampling": lambda: lab.sampling_explorer(small_data, n=200),
+        }[which]()
+
+    english = make()
+    with use_language("fa"):
+        persian = make()
+        label = next(iter(persian.controls.values())).description
+    text = _visible_text(persian._static)
+    latin = set(re.findall(r"[A-Za-z_]{3,}", text)) - ALLOWED_LATIN
+    assert not latin, latin
+    assert not re.search(r"[A-Za-z]{3,}", label.replace("NPS", "")), label
+    assert "interactive in JupyterLab" in english._static
+    assert "interactive in JupyterLab" not in persian._static
+
+
+def test_experiment_outcomes_read_in_persian():
+    from cxlab.i18n._tables import column_header, reader_label
+    from cxlab.teaching._examples import _outcomes
+
+    labels = {name for name, _ in _outcomes(cxlab.simulate(300, random_state=1))}
+    for name in labels:
+        shown = reader_label(name, "fa")
+        assert not re.search("[A-Za-z]{3,}", shown.replace("NPS", "")), shown
+        assert reader_label(name, "en") == name
+    assert column_header("outcome", "fa") == "پیامد"
