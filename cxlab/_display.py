@@ -139,7 +139,7 @@ def _isolated(text: str) -> str:
     return f"{LRI}{text}{PDI}"
 
 
-def _right_to_left() -> bool:
+def right_to_left() -> bool:
     code = _language()
     if code == "en":
         return False
@@ -169,9 +169,9 @@ def format_interval(estimate, lower, upper, decimals: int | None = 3) -> str:
     sep = DASH
     if lo.startswith("-") or hi.startswith("-"):
         sep = _interval_to()
-        if _right_to_left():
+        if right_to_left():
             lo, hi = _isolated(lo), _isolated(hi)
-    elif _right_to_left():  # no line break after the dash: at a line's end, on the left of
+    elif right_to_left():  # no line break after the dash: at a line's end, on the left of
         sep = DASH + WORD_JOINER  # the lower bound, it would read as its minus sign
     return f"{est} ({lo}{sep}{hi})".strip()
 
@@ -485,7 +485,7 @@ def _title_html(title, code: str) -> str:
     """A table's title in bold (right to left in such a language, even starting with Latin)."""
     if not title:
         return ""
-    mark = RLM if _right_to_left() else ""
+    mark = RLM if right_to_left() else ""
     return f"<p><b>{mark}{html.escape(_reader_text(title, code))}</b></p>"
 
 
@@ -495,7 +495,7 @@ def notes_html(notes) -> str:
     if not notes:
         return ""
     code = _language()
-    mark = RLM if _right_to_left() else ""  # a note starting with a Latin name: still RTL
+    mark = RLM if right_to_left() else ""  # a note starting with a Latin name: still RTL
     items = "".join(f"<li>{mark}{html.escape(_reader_text(n, code))}</li>" for n in notes)
     return f"<p>{html.escape(_notes_heading(code))}</p><ol>{items}</ol>"
 

@@ -396,7 +396,7 @@ def _find(folder: Path, name: str) -> Path | None:
     return found[0] if found else None
 
 
-def _read_catalog(file: Path) -> StageCatalog:
+def read_catalog(file: Path) -> StageCatalog:
     try:
         spec = json.loads(file.read_text(encoding="utf-8"))
         if not isinstance(spec, dict):
@@ -459,7 +459,7 @@ def read_folder(source, *, encoding: str | None = None, errors: list | None = No
         return raw, DEFAULT_CATALOG
     catalog = DEFAULT_CATALOG
     if (path / "catalog.json").exists():
-        catalog = _read_catalog(path / "catalog.json")
+        catalog = read_catalog(path / "catalog.json")
     for name in TABLES:
         try:
             f = _find(path, name)

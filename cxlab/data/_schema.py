@@ -433,7 +433,6 @@ def _categorical(df, col, allowed, table, probs, fix) -> pd.Series | None:
     return pd.Categorical(text, categories=list(allowed))
 
 
-_catalog_fix = messages.catalog_fix
 
 
 def _default_stage_channel(df, catalog: StageCatalog, probs) -> tuple:
@@ -481,8 +480,8 @@ def check_events(
     )
     _check_future(ts, table, df, probs, observation_end)
     channels = _default_stage_channel(df, catalog, probs)
-    stage = _categorical(df, "stage", catalog.stages, table, probs, _catalog_fix("stages"))
-    channel = _categorical(df, "channel", channels, table, probs, _catalog_fix("channels"))
+    stage = _categorical(df, "stage", catalog.stages, table, probs, messages.catalog_fix("stages"))
+    channel = _categorical(df, "channel", channels, table, probs, messages.catalog_fix("channels"))
     if "revenue" in df:
         rev = df["revenue"]
         if not pd.api.types.is_numeric_dtype(rev) or pd.api.types.is_bool_dtype(rev):
@@ -659,7 +658,7 @@ def check_feedback(
     )
     for col, allowed in (("stage", catalog.stages), ("channel", catalog.channels)):
         if col in df:
-            values = _categorical(df, col, allowed, table, probs, _catalog_fix(col + "s"))
+            values = _categorical(df, col, allowed, table, probs, messages.catalog_fix(col + "s"))
             if values is not None:
                 df[col] = values
     score = _numbers(df["score"])

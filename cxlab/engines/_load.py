@@ -18,10 +18,10 @@ import pandas as pd
 from cxlab import _paths as paths
 from cxlab.data._catalog import DEFAULT_CATALOG, StageCatalog
 from cxlab.data._io import (
-    _read_catalog,
     empty_feedback,
     load_customers,
     load_feedback,
+    read_catalog,
     read_table,
 )
 from cxlab.engines._duckdb import duckdb_connection, parquet_files, scan_parquet
@@ -266,7 +266,7 @@ def load_lazy(
         if kind == "folder":
             folder = path
             if (folder / "catalog.json").exists():
-                stored = _read_catalog(folder / "catalog.json")
+                stored = read_catalog(folder / "catalog.json")
             for name in ("customers", "feedback"):
                 for suffix in (".parquet", ".pq", ".csv"):
                     if (folder / f"{name}{suffix}").exists():

@@ -193,7 +193,7 @@ def summary_html(text: str, body: str = "") -> str:
     body : str, default=""
         HTML shown under it (e.g. a table and its notes).
     """
-    from cxlab._display import RLM, _right_to_left
+    from cxlab._display import RLM, right_to_left
 
-    mark = RLM if _right_to_left() else ""  # "NPS +۳۲٫۵ ..." is a right-to-left line
+    mark = RLM if right_to_left() else ""  # "NPS +۳۲٫۵ ..." is a right-to-left line
     return f'<p class="cxlab-summary">{mark}{html.escape(text)}</p>{body}'

@@ -16,7 +16,7 @@ from cxlab.exceptions import DataWarning, ParameterError
 NS_PER_DAY = 86_400 * 10**9
 
 
-def _time_to_resolve(codes, t, s_rows, r_rows, n_cust):
+def time_to_resolve(codes, t, s_rows, r_rows, n_cust):
     """Mean days from each support contact to the customer's next resolution event."""
     out = np.full(n_cust, np.nan)
     if len(s_rows) == 0 or len(r_rows) == 0:
@@ -31,7 +31,7 @@ def _time_to_resolve(codes, t, s_rows, r_rows, n_cust):
     return out
 
 
-def _join_customers(table: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+def join_customers(table: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
     if customers is None or len(customers) == 0 or "customer_id" not in customers:
         return table
     cust = customers.set_index("customer_id")
@@ -47,7 +47,7 @@ def _join_customers(table: pd.DataFrame, customers: pd.DataFrame | None) -> pd.D
     return table.join(cust)
 
 
-def _join_feedback(table, feedback, start_stage, window_days) -> pd.DataFrame:
+def join_feedback(table, feedback, start_stage, window_days) -> pd.DataFrame:
     """Survey answers inside each customer's covariate window, summarised per customer."""
     cols = ["csat", "csat_mean", "nps_last", "nps_mean", "n_nps", "ces_mean"]
     n = len(table)
@@ -114,7 +114,7 @@ def _stage_is(fb: pd.DataFrame, stage: str) -> np.ndarray:
     return _is(fb["stage"], stage)
 
 
-def _join_extra(table: pd.DataFrame, extra) -> pd.DataFrame:
+def join_extra(table: pd.DataFrame, extra) -> pd.DataFrame:
     frame = extra.to_frame() if isinstance(extra, pd.Series) else extra
     if frame.index.name != "customer_id" and "customer_id" in frame.columns:
         frame = frame.set_index("customer_id")

@@ -57,10 +57,10 @@ from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival._covariates import (
-    _join_customers,
-    _join_extra,
-    _join_feedback,
-    _time_to_resolve,
+    join_customers,
+    join_extra,
+    join_feedback,
+    time_to_resolve,
 )
 from cxlab.survival._in_memory import NONE as _NONE
 from cxlab.survival._in_memory import per_customer_in_memory
@@ -541,7 +541,7 @@ def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.nd
         & (times <= spec.obs_end)
     )
     resolved = ok & (stages == resolve_stage)
-    return _time_to_resolve(
+    return time_to_resolve(
         pos, times, np.flatnonzero(support), np.flatnonzero(resolved), len(table)
     )
 
@@ -554,16 +554,16 @@ def _join_covariates(table, data, start_stage, window_days, extra, persona) -> p
 
     The persona's provenance is left in ``table.attrs["persona_note"]``.
     """
-    table = _join_customers(table, data.customers)
-    table = _join_feedback(table, data.feedback, start_stage, window_days)
+    table = join_customers(table, data.customers)
+    table = join_feedback(table, data.feedback, start_stage, window_days)
     if extra is not None:
-        table = _join_extra(table, extra)
+        table = join_extra(table, extra)
     persona_note = None
     if isinstance(persona, pd.Series):
-        table = _join_extra(table, persona.rename("persona"))
+        table = join_extra(table, persona.rename("persona"))
         persona_note = "given"
     elif persona == "auto" and "persona" not in table and getattr(data, "truth", None) is not None:
-        table = _join_extra(table, data.truth.persona.rename("persona"))
+        table = join_extra(table, data.truth.persona.rename("persona"))
         persona_note = "the true simulated persona (data.truth), not an estimate"
     elif persona not in ("auto", None):
         raise ParameterError(f"persona={persona!r}; use 'auto', a Series or None.")
