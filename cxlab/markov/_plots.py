@@ -19,8 +19,10 @@ import numpy as np
 from cxlab._plots import get_axes as _axes
 from cxlab._plots import localized, plot_doc
 from cxlab.data._catalog import DEFAULT_CATALOG
+from cxlab.i18n._language import get_language
 from cxlab.i18n._messages import t as _t
 from cxlab.i18n._messages import word as _word
+from cxlab.i18n._tables import reader_label
 
 __all__ = [
     "plot_transition_heatmap",
@@ -326,6 +328,12 @@ def plot_chain_result(result, ax=None, **kw):
     return ax
 
 
+def _method_label(method: str) -> str:
+    """An attribution method in a legend: ``first touch`` in English, the catalog's word else."""
+    code = get_language()
+    return method.replace("_", " ") if code == "en" else reader_label(method, code)
+
+
 @localized
 @plot_doc
 def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
@@ -361,7 +369,7 @@ def plot_attribution(result, ax=None, *, what: str = "conversions", **kw):
             x + (k - (len(methods) - 1) / 2) * width,
             vals,
             width,
-            label=m.replace("_", " "),
+            label=_method_label(m),
             yerr=yerr,
             capsize=2,
             error_kw={"lw": 0.8},

@@ -161,3 +161,20 @@ def test_journey_graph_says_stays_in_the_language(study):
     english, persian = _both(stays)
     assert english and all(re.fullmatch(r"stays 0\.\d\d", t) for t in english)
     assert persian and all("stays" not in t and not LATIN_DIGIT.search(t) for t in persian)
+
+
+def test_attribution_legend_names_the_methods_in_persian():
+    import matplotlib.pyplot as plt
+
+    import cxlab
+    from cxlab.i18n import use_language
+
+    data = cxlab.simulate(n_customers=400, random_state=3)
+    result = cxlab.channel_attribution(data, n_bootstrap=0)
+    english = [t.get_text() for t in result.plot().get_legend().get_texts()]
+    assert "first touch" in english
+    with use_language("fa"):
+        persian = [t.get_text() for t in result.plot().get_legend().get_texts()]
+    assert not any("touch" in label or "markov" in label for label in persian), persian
+    assert any("نخستین تماس" in label for label in persian)
+    plt.close("all")
