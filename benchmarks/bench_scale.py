@@ -118,6 +118,20 @@ FROM read_parquet('{events}')
 """
 
 
+def _cxlab_check(task: str, study) -> float:
+    """Run one cxlab reduction on ``study`` (any engine); a checksum of its result."""
+    import cxlab
+
+    if task == "features":
+        out = cxlab.customer_features(study)
+        return float(out["n_events"].sum() + out["revenue"].sum())
+    if task == "survival":
+        return float(cxlab.survival_table(study)["tenure_days"].sum())
+    if task == "funnel":
+        return _funnel_check(cxlab.funnel(study).table)
+    return float(cxlab.MarkovChain(journey="buyer").fit(study).counts_.to_numpy().sum())
+
+
 def _spark_study(folder: str):
     """A lazy study on a local Spark session (2 cores, 6 GB driver) over the Parquet events.
 
@@ -166,38 +180,17 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
     warnings.simplefilter("ignore")
     events = f"{folder}/events/*.parquet"
     check = None
-    if impl == "cxlab-duckdb":
-        study = load_lazy(folder, memory_limit=memory_limit, validate=False)
+    if impl in ("cxlab-duckdb", "cxlab-spark"):
+        if impl == "cxlab-duckdb":
+            study = load_lazy(folder, memory_limit=memory_limit, validate=False)
+        else:  # Spark local mode on the same Parquet files
+            study = _spark_study(folder)
         start = time.perf_counter()
-        if task == "features":
-            out = cxlab.customer_features(study)
-            check = float(out["n_events"].sum() + out["revenue"].sum())
-        elif task == "survival":
-            out = cxlab.survival_table(study)
-            check = float(out["tenure_days"].sum())
-        elif task == "funnel":
-            check = _funnel_check(cxlab.funnel(study).table)
-        elif task == "chain":
-            check = float(cxlab.MarkovChain(journey="buyer").fit(study).counts_.to_numpy().sum())
-        else:
+        if task == "validation":
             probs = check_events_in_engine(study.events, study.catalog)
             check = float(sum(e.n_rows or 0 for e in probs.errors))  # rows with a problem
-    elif impl == "cxlab-spark":  # Spark local mode on the same Parquet files
-        study = _spark_study(folder)
-        start = time.perf_counter()
-        if task == "features":
-            out = cxlab.customer_features(study)
-            check = float(out["n_events"].sum() + out["revenue"].sum())
-        elif task == "survival":
-            out = cxlab.survival_table(study)
-            check = float(out["tenure_days"].sum())
-        elif task == "funnel":
-            check = _funnel_check(cxlab.funnel(study).table)
-        elif task == "chain":
-            check = float(cxlab.MarkovChain(journey="buyer").fit(study).counts_.to_numpy().sum())
         else:
-            probs = check_events_in_engine(study.events, study.catalog)
-            check = float(sum(e.n_rows or 0 for e in probs.errors))
+            check = _cxlab_check(task, study)
     elif impl == "duckdb-sql":
         con = duckdb_connection(memory_limit=memory_limit)
         cat = cxlab.DEFAULT_CATALOG
@@ -229,17 +222,7 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         else:
             data = cxlab.load(folder, engine="pandas", on_duplicates="drop")
             start = time.perf_counter()
-            if task == "features":
-                out = cxlab.customer_features(data)
-                check = float(out["n_events"].sum() + out["revenue"].sum())
-            elif task == "funnel":
-                check = _funnel_check(cxlab.funnel(data).table)
-            elif task == "chain":
-                chain = cxlab.MarkovChain(journey="buyer").fit(data)
-                check = float(chain.counts_.to_numpy().sum())
-            else:
-                out = cxlab.survival_table(data)
-                check = float(out["tenure_days"].sum())
+            check = _cxlab_check(task, data)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
