@@ -307,12 +307,7 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
     ev = data.events
 
     def inside(ts: pd.Series) -> np.ndarray:
-        m = np.ones(len(ts), dtype=bool)
-        if lo is not None:
-            m &= (ts >= lo).to_numpy()
-        if hi is not None:
-            m &= (ts < hi).to_numpy()
-        return m
+        return in_window(ts, lo, hi)
 
     span = (
         f"the events run from {ev['timestamp'].min():%Y-%m-%d} to {ev['timestamp'].max():%Y-%m-%d}"
@@ -336,6 +331,16 @@ def filter_dates(data: CXData, start=None, end=None, *, by: str = "event") -> CX
             fix=f"widen the window; {span}",
         )
     return _unwrap(filter_customers(data, ids), bare)
+
+
+def in_window(ts: pd.Series, lo, hi) -> np.ndarray:
+    """``lo <= ts < hi`` as a boolean array (a ``None`` bound is open)."""
+    m = np.ones(len(ts), dtype=bool)
+    if lo is not None:
+        m &= (ts >= lo).to_numpy()
+    if hi is not None:
+        m &= (ts < hi).to_numpy()
+    return m
 
 
 def _select(data, column: str, values):

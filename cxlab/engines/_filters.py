@@ -16,6 +16,7 @@ import dataclasses
 import narwhals as nw
 import pandas as pd
 
+from cxlab.data._filters import in_window
 from cxlab.engines._frames import to_pandas
 from cxlab.engines._study import LazyStudy
 from cxlab.exceptions import EmptyTableError
@@ -92,15 +93,6 @@ def _inside(column, lo, hi):
     return cond
 
 
-def _inside_pandas(ts: pd.Series, lo, hi):
-    keep = pd.Series(True, index=ts.index)
-    if lo is not None:
-        keep &= ts >= lo
-    if hi is not None:
-        keep &= ts < hi
-    return keep.to_numpy()
-
-
 def keep_window(study: LazyStudy, lo, hi, *, by: str) -> LazyStudy:
     """The date window ``lo <= time < hi`` of :func:`cxlab.filter_dates`, in the engine.
 
@@ -124,7 +116,7 @@ def keep_window(study: LazyStudy, lo, hi, *, by: str) -> LazyStudy:
             events, f"keeping {window}", lf, lambda: f"widen the window; {event_span(lf)}"
         )
         fb = study.feedback
-        feedback = fb.loc[_inside_pandas(fb["timestamp"], lo, hi)] if len(fb) else fb
+        feedback = fb.loc[in_window(fb["timestamp"], lo, hi)] if len(fb) else fb
         return _replace(study, events, study.customers, feedback)
     first = lf.group_by("customer_id").agg(nw.col("timestamp").min().alias("first"))
     cohort = first.filter(_inside(nw.col("first"), lo, hi)).select("customer_id")

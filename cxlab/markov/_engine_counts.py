@@ -36,9 +36,10 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL
 from cxlab.engines._frames import microseconds_between, to_lazy, to_pandas
-from cxlab.exceptions import DataError, DataWarning, MissingColumnError, ParameterError
+from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.markov._data import ChainSpec, chain_states, check_purchase_stage, warn_excluded
 from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
 
@@ -111,14 +112,9 @@ def _code(col: str, names: list):
 
 def _check_columns(lf: nw.LazyFrame, cols) -> None:
     names = lf.collect_schema().names()
-    for c in ("customer_id", "timestamp", *cols):
-        if c not in names:
-            raise MissingColumnError(
-                f"the column {c!r} is missing from the events; found {names}",
-                table="events",
-                column=c,
-                fix="map your column names when loading (cxlab.load(..., columns=...))",
-            )
+    missing = [c for c in ("customer_id", "timestamp", *cols) if c not in names]
+    if missing:
+        raise messages.missing_columns("events", missing, names)
 
 
 @dataclass(frozen=True)

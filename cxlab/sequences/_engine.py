@@ -27,9 +27,10 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL
 from cxlab.engines._frames import as_nanoseconds, to_pandas
-from cxlab.exceptions import InMemoryOnlyError, MissingColumnError
+from cxlab.exceptions import InMemoryOnlyError
 from cxlab.sequences._layout import EventSequences
 
 __all__ = ["encode_in_engine", "engine_states"]
@@ -105,14 +106,9 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     """
     names = lf.collect_schema().names()
     cols = [column, *[c for c in extra if c != column]]
-    for col in cols:
-        if col not in names:
-            raise MissingColumnError(
-                f"cannot build sequences of {col!r}: no such column; found {names}",
-                table="events",
-                column=col,
-                fix="use by='stage' or by='channel'",
-            )
+    missing = [col for col in cols if col not in names]
+    if missing:
+        raise messages.missing_columns("events", missing, names)
     states = [engine_states(col, catalog) for col in cols]
     sizes = [len(s) for s in states]
     base = int(np.prod(sizes)) + 1
