@@ -38,6 +38,7 @@ import pandas as pd
 
 from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import microseconds_between, to_lazy, to_pandas
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.markov._data import ChainSpec, chain_states, check_purchase_stage, warn_excluded
@@ -135,7 +136,17 @@ class _Plan:
     stages: list
 
 
-def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
+def state_names(events, spec: ChainSpec) -> list:
+    """The values each state column can take (a list per column), from the whole study."""
+    lf = to_lazy(events)
+    cols = list(spec.state)
+    _check_columns(lf, [*cols, spec.stage])
+    return [_state_names(lf, c, spec.catalog) for c in cols]
+
+
+def kept_events(
+    events, spec: ChainSpec, order: int, *, carry=(), names: list | None = None
+) -> _Plan:
     """The events a chain counts, with their histories, as lazy frames (see :class:`_Plan`).
 
     Parameters
@@ -148,6 +159,9 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
         Previous states to attach (``_p1`` .. ``_p{order}``).
     carry : sequence of str, default=()
         Event columns to keep (e.g. ``"revenue"``).
+    names : list, optional
+        :func:`state_names` of the whole study (a bucket of customers may not hold
+        every value); default: from ``events``.
 
     Returns
     -------
@@ -157,7 +171,7 @@ def kept_events(events, spec: ChainSpec, order: int, *, carry=()) -> _Plan:
     cols = list(spec.state)
     _check_columns(lf, [*cols, spec.stage])
     cat = spec.catalog
-    col_names = [_state_names(lf, c, cat) for c in cols]
+    col_names = names if names is not None else [_state_names(lf, c, cat) for c in cols]
     stages = list(cat.stages)
     s_expr = _code(cols[0], col_names[0])
     for c, nm in zip(cols[1:], col_names[1:]):
@@ -264,10 +278,44 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     order = int(order)
     if order < 1:
         raise ParameterError(f"order={order} must be at least 1.")
-    plan = kept_events(events, spec, order)
-    kept, step, names, stages = plan.kept, plan.step, plan.names, plan.stages
+    col_names = state_names(events, spec)
+    parts = customer_buckets(events, bucket_count(events))
+    counted = [_bucket_counts(p, spec, order, col_names, per_customer) for p in parts]
+    names, stages = counted[0]["names"], counted[0]["stages"]
     cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats
-    info_table = None if plan.counted is None else to_pandas(plan.counted)
+    keys = ["_kind", *(f"_p{i}" for i in range(1, order + 1)), "_s", "_stop", "_absorbed"]
+    table = _add_up([c["table"] for c in counted], [*keys, "_last"])
+    if collapse:
+        info_table = _add_up([c["info"] for c in counted], ["_kind", "_last", "_s"])
+    else:
+        info_table = table
+    info = _info(info_table)
+    if info["n_customers_excluded"]:
+        examples = [_excluded_examples(c["step"], stages, cat) for c in counted if c["excluded"]]
+        codes = set().union(*(e[0] for e in examples))
+        ids = sorted({i for e in examples for i in e[1]})[:5]
+        warn_excluded(info["n_customers_excluded"], {stages[c] for c in codes}, ids, 6)
+    if collapse:
+        info["n_collapsed"] = int(info_table.loc[info_table["_kind"] == _COLLAPSED, "n"].sum())
+    per = None
+    if per_customer:
+        per = pd.concat([c["per"] for c in counted], ignore_index=True)
+    present = np.unique(_ints(info_table, "_s"))
+    if len(cols) > 1:  # combined states: the combinations seen (as in memory)
+        candidates = [names[i] for i in present if i >= 0]
+    else:  # a catalog column: all its values; "(unknown)" channel only when seen
+        unknown = names.index(UNKNOWN_CHANNEL) if cols[0] == "channel" else None
+        candidates = [nm for i, nm in enumerate(names) if i != unknown or i in present]
+    kept_rows = table[table["_kind"] == 0]
+    return _assemble(kept_rows, per, names, candidates, spec, order, info)
+
+
+def _bucket_counts(events, spec, order, col_names, per_customer) -> dict:
+    """One bucket of customers: the grouped rows of its events (see :func:`_add_up`)."""
+    plan = kept_events(events, spec, order, names=col_names)
+    kept, step = plan.kept, plan.step
+    out = {"names": plan.names, "stages": plan.stages, "step": step}
+    out["info"] = None if plan.counted is None else to_pandas(plan.counted)
     # in microseconds, the precision DuckDB and Spark keep
     gap = microseconds_between(kept, "timestamp", "_tp")
     # only for counted events (most of a log comes after the first purchase)
@@ -280,32 +328,30 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
         nw.col("_gap").sum().alias("gs"),
         nw.col("_gap2").sum().alias("gs2"),
     ]
-    if info_table is None:
+    if out["info"] is None:
         aggs.append(nw.col("_tie").sum().alias("ties"))
     if order > 1:
         aggs.append(nw.col("_pos").max().alias("longest"))
-    table = to_pandas(kept.group_by("_kind", *keys).agg(*aggs))
-    info_table = table if info_table is None else info_table
-    info = _info(info_table)
-    if info["n_customers_excluded"]:
-        _warn_excluded(step, info["n_customers_excluded"], stages, cat)
-    if collapse:
-        info["n_collapsed"] = int(info_table.loc[info_table["_kind"] == _COLLAPSED, "n"].sum())
-    per = None
+    out["table"] = to_pandas(kept.group_by("_kind", *keys).agg(*aggs))
+    info = _info(out["table"] if out["info"] is None else out["info"])
+    out["excluded"] = info["n_customers_excluded"] > 0
     if per_customer:
-        per = to_pandas(
+        out["per"] = to_pandas(
             kept.filter(nw.col("_kind") == 0)
             .group_by("customer_id", *keys)
             .agg(nw.len().alias("n"))
         )
-    present = np.unique(_ints(info_table, "_s"))
-    if len(cols) > 1:  # combined states: the combinations seen (as in memory)
-        candidates = [names[i] for i in present if i >= 0]
-    else:  # a catalog column: all its values; "(unknown)" channel only when seen
-        unknown = names.index(UNKNOWN_CHANNEL) if cols[0] == "channel" else None
-        candidates = [nm for i, nm in enumerate(names) if i != unknown or i in present]
-    kept_rows = table[table["_kind"] == 0]
-    return _assemble(kept_rows, per, names, candidates, spec, order, info)
+    return out
+
+
+def _add_up(tables: list, keys: list) -> pd.DataFrame:
+    """The grouped rows of every bucket as one table: counts and sums added, ``longest``
+    the largest (one bucket: its table unchanged)."""
+    if len(tables) == 1:
+        return tables[0]
+    both = pd.concat(tables, ignore_index=True)
+    how = {c: ("max" if c == "longest" else "sum") for c in both.columns if c not in keys}
+    return both.groupby(keys, dropna=False, sort=False).agg(how).reset_index()
 
 
 def _first_times(r, t, cat) -> dict:
@@ -346,13 +392,13 @@ def _excluded(present):
     return flags
 
 
-def _warn_excluded(step, n: int, stages: list, cat) -> None:
-    """The in-memory warning about customers left out: their stages and five ids."""
+def _excluded_examples(step, stages: list, cat) -> tuple:
+    """Codes of the stages that left customers out, and five of those customers' ids."""
     allowed = [stages.index(s) for s in cat.buyer_stages if s in stages]
     left_out = step.filter((nw.col("_kind") == _EXCLUDED) & ~nw.col("_r").is_in(allowed))
-    codes = to_pandas(left_out.select("_r").unique())["_r"].astype(int)
+    codes = set(to_pandas(left_out.select("_r").unique())["_r"].astype(int))
     ids = left_out.select("customer_id").unique().sort("customer_id").head(5)
-    warn_excluded(n, {stages[c] for c in codes}, to_pandas(ids)["customer_id"].tolist(), 6)
+    return codes, to_pandas(ids)["customer_id"].tolist()
 
 
 def _info(table: pd.DataFrame) -> dict:

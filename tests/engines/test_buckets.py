@@ -1,0 +1,121 @@
+"""Customer buckets: per-customer reductions run on a share of the customers at a time.
+
+The chain over buckets must equal the chain in one pass (every count, the same warnings);
+the buckets must split the customers exactly; the number of buckets follows DuckDB's
+memory limit.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import narwhals as nw
+import pandas as pd
+import pytest
+
+import cxlab
+from cxlab.engines import duckdb_connection
+from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
+from cxlab.markov import _engine_counts
+
+from .test_parity import CHAINS, _assert_same_chain, _study
+
+STUDIES = ["demo", "simulated"]
+
+
+@pytest.fixture(scope="module")
+def studies():
+    return {
+        "demo": cxlab.load("data/demo", engine="pandas"),
+        "simulated": cxlab.simulate(n_customers=1_500, random_state=11),
+    }
+
+
+@pytest.mark.parametrize("chain", list(CHAINS))
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_chain_in_buckets_equals_one_pass(
+    engine, name, chain, studies, tmp_path_factory, request, monkeypatch
+):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.MarkovChain(**CHAINS[chain]).fit(studies[name])
+        monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 3)
+        got = cxlab.MarkovChain(**CHAINS[chain]).fit(study)
+    _assert_same_chain(expected, got)
+
+
+def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
+    """The warning about customers left out names the same stages and five ids whichever
+    buckets they fall in."""
+    import duckdb
+
+    data = cxlab.simulate(n_customers=400, random_state=3)
+    events = data.events.copy()
+    # twelve buyers get an owner's-journey event a day before their first purchase
+    first = events[events["stage"] == "purchase"].groupby("customer_id")["timestamp"].min()
+    chosen = first.index[:12]
+    extra = pd.DataFrame(
+        {
+            "customer_id": chosen,
+            "timestamp": first.loc[chosen].to_numpy() - pd.Timedelta("1D"),
+            "stage": "use",
+            "channel": "app",
+            "revenue": 0.0,
+        }
+    ).reindex(columns=events.columns)
+    if "touchpoint" in extra:
+        extra["touchpoint"] = events["touchpoint"].iloc[0]
+    events = cxlab.load_events(pd.concat([events, extra], ignore_index=True))
+    lazy = cxlab.lazy_study(
+        duckdb.from_df(events.astype({"stage": str, "channel": str})),
+        customers=data.customers,
+        validate=False,
+    )
+    with pytest.warns(cxlab.exceptions.DataWarning) as memory:
+        expected = cxlab.MarkovChain(journey="buyer").fit(events)
+    monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 4)
+    with pytest.warns(cxlab.exceptions.DataWarning) as engine:
+        got = cxlab.MarkovChain(journey="buyer").fit(lazy)
+    assert [str(w.message) for w in engine] == [str(w.message) for w in memory]
+    assert got.fit_info_["n_customers_excluded"] >= 12
+    _assert_same_chain(expected, got)
+
+
+def _ids(frame) -> list:
+    return sorted(nw.to_native(frame.select("customer_id").collect(backend="pandas"))["customer_id"])
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)])
+def test_buckets_split_the_customers_exactly(engine, request):
+    events = pd.DataFrame({"customer_id": [f"c{i}" for i in range(2_000)] * 2, "x": 1})
+    if engine == "duckdb":
+        import duckdb
+
+        frame = duckdb.from_df(events)
+    elif engine == "polars":
+        pl = pytest.importorskip("polars")
+        frame = pl.from_pandas(events).lazy()
+    else:
+        frame = request.getfixturevalue("spark").createDataFrame(events)
+    parts = customer_buckets(frame, 5)
+    ids = [_ids(p) for p in parts]
+    assert sorted(i for part in ids for i in part) == sorted(events["customer_id"])
+    for part in ids:  # a customer's two events in one bucket, and every bucket used
+        assert 500 < len(part) < 1_100  # 800 events a bucket on average
+        assert len(set(part)) * 2 == len(part)
+    assert customer_buckets(frame, 1)[0].implementation == parts[0].implementation
+
+
+def test_bucket_count_follows_the_memory_limit():
+    con = duckdb_connection(memory_limit="100MB")
+    rel = con.sql("SELECT range::VARCHAR AS customer_id FROM range(10000000)")
+    limit = 100 * 10**6 / 1.048576 / 10**6 * 2**20  # DuckDB keeps 95.3 MiB
+    expected = math.ceil(10_000_000 * BYTES_PER_EVENT / (limit / 2))
+    assert abs(bucket_count(rel) - expected) <= 1 and bucket_count(rel) >= 8
+    assert bucket_count(con.sql("SELECT 1 AS customer_id")) == 1
+    assert bucket_count(pd.DataFrame({"customer_id": range(10)})) == 1  # pandas: no buckets
+    with pytest.raises(NotImplementedError):
+        customer_buckets(pd.DataFrame({"customer_id": range(10)}), 2)
