@@ -8,6 +8,7 @@ answer, are read into pandas and checked as in memory.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -183,7 +184,7 @@ def lazy_study(
             DataWarning,
             stacklevel=2,
         )
-        customers = _customers_from_events(lf)
+        customers = functools.partial(_customers_from_events, lf)  # read when first used
     if feedback is None:
         feedback = empty_feedback()
     return LazyStudy(
@@ -194,6 +195,19 @@ def lazy_study(
         truth=truth,
         connection=connection,
     )
+
+
+#: Customers and feedback files larger than this are read when an analysis first uses
+#: them, not when the study is opened (a chain fit on 1e9 events never needs 1e8 customers).
+READ_LATER_BYTES = 64 * 1024**2
+
+
+def _reader(file: Path, load):
+    """The table in ``file`` through ``load``: read now when small, else a function that
+    reads it on first use (see :class:`~cxlab.engines.LazyStudy`)."""
+    if file.stat().st_size <= READ_LATER_BYTES:
+        return load(read_table(file))
+    return lambda: load(read_table(file))
 
 
 def load_lazy(
@@ -231,7 +245,9 @@ def load_lazy(
     LazyStudy
     """
     con = duckdb_connection(
-        memory_limit=memory_limit, temp_directory=temp_directory, threads=threads,
+        memory_limit=memory_limit,
+        temp_directory=temp_directory,
+        threads=threads,
         progress=progress,
     )
     text = str(source)
@@ -269,21 +285,31 @@ def load_lazy(
                 stored = read_catalog(folder / "catalog.json")
             for name in ("customers", "feedback"):
                 for suffix in (".parquet", ".pq", ".csv"):
-                    if (folder / f"{name}{suffix}").exists():
-                        raw = read_table(folder / f"{name}{suffix}")
+                    file = folder / f"{name}{suffix}"
+                    if file.exists():
                         if name == "customers":
-                            customers = load_customers(
-                                raw, columns=_table_columns(columns, "customers")
+                            customers = _reader(
+                                file,
+                                lambda raw: load_customers(
+                                    raw, columns=_table_columns(columns, "customers")
+                                ),
                             )
                         else:
-                            raw_feedback = raw
+                            raw_feedback = file
                         break
             if (folder / "truth" / "truth.json").exists():
                 from cxlab.simulation._truth import Truth
 
                 truth = Truth.load(folder / "truth")
     catalog = catalog or stored
-    if raw_feedback is not None:
+    if isinstance(raw_feedback, Path):
+        feedback = _reader(
+            raw_feedback,
+            lambda raw: load_feedback(
+                raw, columns=_table_columns(columns, "feedback"), catalog=catalog
+            ),
+        )
+    elif raw_feedback is not None:
         feedback = load_feedback(
             raw_feedback, columns=_table_columns(columns, "feedback"), catalog=catalog
         )

@@ -12,6 +12,33 @@ from cxlab.engines._frames import engine_of, is_lazy_frame, to_lazy, to_pandas
 __all__ = ["LazyStudy", "require_memory"]
 
 
+class _ReadOnFirstUse:
+    """A study's table given as a DataFrame, or as a function that reads it when first used.
+
+    A study of 1e9 events has about 1e8 customers: a customers table of several GB that
+    a chain fit never looks at. :func:`cxlab.load` passes large customers and feedback
+    files as readers; the first analysis that needs them reads them (once).
+    """
+
+    def __set_name__(self, owner, name):
+        self.slot = f"_{name}"
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:  # no class-level default (a required dataclass field)
+            raise AttributeError(self.slot[1:])
+        value = obj.__dict__[self.slot]
+        if callable(value) and not isinstance(value, pd.DataFrame):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.slot] = value
+
+    def is_read(self, obj) -> bool:
+        value = obj.__dict__[self.slot]
+        return isinstance(value, pd.DataFrame) or not callable(value)
+
+
 @dataclass
 class LazyStudy:
     """Events in DuckDB, Spark or polars; customers and feedback (small) in pandas.
@@ -28,9 +55,10 @@ class LazyStudy:
         The user's (or the loader's) native frame; nothing is read until a query runs.
         Columns as in :class:`~cxlab.data.CXData` (``stage`` and ``channel`` as text).
     customers : DataFrame
-        One row per customer (built from the events when the study has no table).
+        One row per customer (built from the events when the study has no table). May be
+        given as a function that reads the table: it is then read when first used.
     feedback : DataFrame
-        Survey answers (empty when the study has none).
+        Survey answers (empty when the study has none); may be given as a reader too.
     catalog : StageCatalog
         Stages and channels.
     truth : Truth or None
@@ -49,8 +77,8 @@ class LazyStudy:
     """
 
     events: object
-    customers: pd.DataFrame
-    feedback: pd.DataFrame
+    customers: pd.DataFrame = _ReadOnFirstUse()
+    feedback: pd.DataFrame = _ReadOnFirstUse()
     catalog: StageCatalog = field(default=DEFAULT_CATALOG)
     truth: object | None = None
     connection: object | None = None
@@ -73,9 +101,19 @@ class LazyStudy:
 
             return reader_summary(self)
         return (
-            f"LazyStudy(engine={self.engine!r}, customers={len(self.customers):,}, "
-            f"feedback={len(self.feedback):,}, truth={'yes' if self.truth else 'no'})"
+            f"LazyStudy(engine={self.engine!r}, customers={self._count('customers')}, "
+            f"feedback={self._count('feedback')}, truth={'yes' if self.truth else 'no'})"
         )
+
+    def _count(self, name: str) -> str:
+        """Rows of a table, or that it is not read yet (a repr does not read it)."""
+        if not type(self).__dict__[name].is_read(self):
+            return "not read yet"
+        return f"{len(getattr(self, name)):,}"
+
+    def tables_as_given(self) -> dict:
+        """customers and feedback as held: a DataFrame, or the reader not called yet."""
+        return {name: self.__dict__[f"_{name}"] for name in ("customers", "feedback")}
 
     def summary(self) -> pd.DataFrame:
         """A small table: rows, customers and time span of each table (as :meth:`CXData.summary`).

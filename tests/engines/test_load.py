@@ -84,3 +84,41 @@ def test_memory_limit_and_spill_folder(tmp_path):
     )
     with pytest.raises(cxlab.exceptions.ParameterError, match="memory_limit='lots'"):
         duckdb_connection(memory_limit="lots")
+
+
+def test_large_customers_and_feedback_files_are_read_on_first_use(small, tmp_path, monkeypatch):
+    """A chain fit on a huge study never reads its customers: large files wait until used."""
+    from cxlab.engines import _load
+
+    small.save(tmp_path / "study")
+    monkeypatch.setattr(_load, "READ_LATER_BYTES", 0)
+    study = cxlab.load(tmp_path / "study", engine="duckdb")
+    assert repr(study).startswith("LazyStudy(engine='duckdb', customers=not read yet")
+    assert "feedback=not read yet" in repr(study)
+    chain = cxlab.MarkovChain(journey="buyer").fit(study)
+    assert "not read yet" in repr(study)  # the chain did not need them
+    assert chain.n_customers_ > 0
+    pd.testing.assert_frame_equal(study.customers, small.customers)
+    assert len(study.feedback) == len(small.feedback)
+    assert repr(study).startswith(f"LazyStudy(engine='duckdb', customers={len(small.customers):,}")
+    # a problem in a file read later is still reported, naming the file, when first used
+    bad = small.customers.copy()
+    bad.loc[:2, "customer_id"] = None
+    bad.to_parquet(tmp_path / "study" / "customers.parquet")
+    later = cxlab.load(tmp_path / "study", engine="duckdb")
+    with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
+        later.customers
+    monkeypatch.setattr(_load, "READ_LATER_BYTES", 10**12)  # small files: checked on load
+    with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
+        cxlab.load(tmp_path / "study", engine="duckdb")
+
+
+def test_customers_built_from_the_events_are_built_on_first_use(small):
+    import duckdb
+
+    events = duckdb.from_df(small.events.astype({"stage": str, "channel": str}))
+    with pytest.warns(cxlab.exceptions.DataWarning, match="no customers table"):
+        study = cxlab.lazy_study(events)
+    assert "customers=not read yet" in repr(study)
+    built = study.customers
+    assert built["customer_id"].tolist() == sorted(small.events["customer_id"].unique())
