@@ -72,9 +72,7 @@ def bucket_count(frame, bytes_per_event: int = BYTES_PER_EVENT) -> int:
     if lf.implementation is not nw.Implementation.DUCKDB:
         return 1
     relation = lf.to_native()
-    limit = _size_in_bytes(
-        _duckdb_scalar(relation, "SELECT current_setting('memory_limit')")
-    )
+    limit = _size_in_bytes(_duckdb_scalar(relation, "SELECT current_setting('memory_limit')"))
     if not limit:
         return 1
     n_events = int(_duckdb_scalar(relation, "SELECT count(*) FROM _t"))
@@ -110,9 +108,7 @@ def customer_buckets(frame, n: int) -> list:
     native = lf.to_native()
     impl = lf.implementation
     if impl is nw.Implementation.DUCKDB:
-        return [
-            nw.from_native(native.filter(f'hash("customer_id") % {n} = {b}')) for b in range(n)
-        ]
+        return [nw.from_native(native.filter(f'hash("customer_id") % {n} = {b}')) for b in range(n)]
     if impl is nw.Implementation.POLARS:
         import polars as pl
 

@@ -42,9 +42,7 @@ def collect_buckets(frames, *, categorical=()) -> pd.DataFrame:
     if len(parts) == 1:
         return parts[0]
     for name in categorical:
-        values = sorted(
-            set().union(*(p[name].cat.categories for p in parts)), key=lambda v: str(v)
-        )
+        values = sorted(set().union(*(p[name].cat.categories for p in parts)), key=lambda v: str(v))
         for p in parts:
             p[name] = p[name].cat.set_categories(values)
     out = pd.concat(parts, ignore_index=True, copy=False)

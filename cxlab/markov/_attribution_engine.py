@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import START_STATE
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import ParameterError
 from cxlab.markov._attribution_paths import Paths, buyer_spec, credit_groups
 from cxlab.markov._data import ChainSpec
-from cxlab.markov._engine_counts import engine_transitions, kept_events
+from cxlab.markov._engine_counts import add_up, engine_transitions, kept_events, state_names
 
 __all__ = ["EnginePaths", "engine_paths", "engine_path_table"]
 
@@ -170,23 +171,36 @@ def engine_path_table(events, *, state, catalog, separator: str = " > ") -> pd.D
         As :func:`cxlab.conversion_paths`.
     """
     spec = _buyer_spec(state, catalog)
-    plan = kept_events(events, spec, 2)
-    longest = to_pandas(plan.kept.filter(nw.col("_kind") == 0).select(nw.col("_pos").max()))
-    n_back = max(int(longest.iloc[0, 0]) - 1, 1)
+    values = state_names(events, spec)
+    parts = customer_buckets(events, bucket_count(events))
+    longest = [
+        to_pandas(
+            kept_events(p, spec, 2, names=values)
+            .kept.filter(nw.col("_kind") == 0)
+            .select(nw.col("_pos").max())
+        ).iloc[0, 0]
+        for p in parts
+    ]
+    n_back = max(int(pd.Series(longest, dtype="float64").max()) - 1, 1)
     has_revenue = "revenue" in to_lazy(events).collect_schema().names()
-    plan = kept_events(events, spec, n_back, carry=("revenue",) if has_revenue else ())
     lags = [f"_p{i}" for i in range(n_back, 0, -1)]
     revenue = nw.col("revenue").cast(nw.Float64) if has_revenue else nw.lit(0.0)
-    ends = plan.kept.filter((nw.col("_kind") == 0) & (nw.col("_last") == 1)).with_columns(
-        _value=nw.when(nw.col("_absorbed") == 1).then(revenue).otherwise(nw.lit(0.0))
-    )
-    grouped = ends.group_by(*lags, "_s").agg(
-        nw.col("_absorbed").sum().alias("conversions"),
-        nw.len().alias("journeys"),
-        nw.col("_value").sum().alias("value"),
-        nw.col("customer_id").min().alias("_first"),
-    )
-    table = to_pandas(grouped)
+    tables = []
+    for part in parts:
+        plan = kept_events(
+            part, spec, n_back, carry=("revenue",) if has_revenue else (), names=values
+        )
+        ends = plan.kept.filter((nw.col("_kind") == 0) & (nw.col("_last") == 1)).with_columns(
+            _value=nw.when(nw.col("_absorbed") == 1).then(revenue).otherwise(nw.lit(0.0))
+        )
+        grouped = ends.group_by(*lags, "_s").agg(
+            nw.col("_absorbed").sum().alias("conversions"),
+            nw.len().alias("journeys"),
+            nw.col("_value").sum().alias("value"),
+            nw.col("customer_id").min().alias("_first"),
+        )
+        tables.append(to_pandas(grouped))
+    table = add_up(tables, [*lags, "_s"], other={"_first": "min"})
     names = pd.Series(plan.names, dtype=object)
     path = names.reindex(table["_s"].astype(int).to_numpy()).reset_index(drop=True)
     for col in reversed(lags):  # prepend earlier touches, nearest first

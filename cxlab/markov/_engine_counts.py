@@ -44,7 +44,7 @@ from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.markov._data import ChainSpec, chain_states, check_purchase_stage, warn_excluded
 from cxlab.markov._transitions import NS_PER_DAY, dwell_table, history_rows
 
-__all__ = ["EngineTransitions", "engine_transitions"]
+__all__ = ["EngineTransitions", "engine_transitions", "kept_events", "state_names", "add_up"]
 
 _AFTER, _EXCLUDED, _COLLAPSED = 1, 2, 3
 
@@ -284,9 +284,9 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     names, stages = counted[0]["names"], counted[0]["stages"]
     cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats
     keys = ["_kind", *(f"_p{i}" for i in range(1, order + 1)), "_s", "_stop", "_absorbed"]
-    table = _add_up([c["table"] for c in counted], [*keys, "_last"])
+    table = add_up([c["table"] for c in counted], [*keys, "_last"])
     if collapse:
-        info_table = _add_up([c["info"] for c in counted], ["_kind", "_last", "_s"])
+        info_table = add_up([c["info"] for c in counted], ["_kind", "_last", "_s"])
     else:
         info_table = table
     info = _info(info_table)
@@ -344,13 +344,29 @@ def _bucket_counts(events, spec, order, col_names, per_customer) -> dict:
     return out
 
 
-def _add_up(tables: list, keys: list) -> pd.DataFrame:
-    """The grouped rows of every bucket as one table: counts and sums added, ``longest``
-    the largest (one bucket: its table unchanged)."""
+def add_up(tables: list, keys: list, *, other=None) -> pd.DataFrame:
+    """The grouped rows of every bucket of customers as one table.
+
+    Parameters
+    ----------
+    tables : list of DataFrame
+        One grouped table per bucket, with the same columns.
+    keys : list of str
+        The grouping columns (missing values are a group of their own).
+    other : dict, optional
+        Columns not summed, and how to combine them (e.g. ``{"_first": "min"}``);
+        ``longest`` is always the largest.
+
+    Returns
+    -------
+    DataFrame
+        One bucket: its table unchanged; else counts and sums added per group.
+    """
     if len(tables) == 1:
         return tables[0]
     both = pd.concat(tables, ignore_index=True)
-    how = {c: ("max" if c == "longest" else "sum") for c in both.columns if c not in keys}
+    combine = {"longest": "max", **(other or {})}
+    how = {c: combine.get(c, "sum") for c in both.columns if c not in keys}
     return both.groupby(keys, dropna=False, sort=False).agg(how).reset_index()
 
 

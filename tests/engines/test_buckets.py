@@ -17,9 +17,9 @@ import pytest
 import cxlab
 from cxlab.engines import duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
-from cxlab.markov import _engine_counts
+from cxlab.markov import _attribution_engine, _engine_counts
 
-from .test_parity import CHAINS, _assert_same_chain, _study
+from .test_parity import ATTRIBUTIONS, CHAINS, _assert_same, _assert_same_chain, _study
 
 STUDIES = ["demo", "simulated"]
 
@@ -45,6 +45,27 @@ def test_chain_in_buckets_equals_one_pass(
         monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 3)
         got = cxlab.MarkovChain(**CHAINS[chain]).fit(study)
     _assert_same_chain(expected, got)
+
+
+@pytest.mark.parametrize("setting", ["channels", "order-2", "stage-channel"])
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_attribution_and_paths_in_buckets_equal_memory(
+    engine, setting, studies, tmp_path_factory, request, monkeypatch
+):
+    study = _study(engine, "demo", studies, tmp_path_factory, request)
+    state = ["stage", "channel"] if setting == "stage-channel" else "channel"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.channel_attribution(studies["demo"], **ATTRIBUTIONS[setting])
+        paths = cxlab.conversion_paths(studies["demo"], state=state)
+        monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 3)
+        monkeypatch.setattr(_attribution_engine, "bucket_count", lambda frame: 3)
+        got = cxlab.channel_attribution(study, **ATTRIBUTIONS[setting])
+        got_paths = cxlab.conversion_paths(study, state=state)
+    _assert_same(expected.table, got.table)
+    _assert_same(expected.removal_effects, got.removal_effects)
+    assert got.total_value == pytest.approx(expected.total_value, rel=1e-9, abs=0)
+    _assert_same(paths, got_paths)  # the same paths, in the same order
 
 
 def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
@@ -85,10 +106,14 @@ def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
 
 
 def _ids(frame) -> list:
-    return sorted(nw.to_native(frame.select("customer_id").collect(backend="pandas"))["customer_id"])
+    return sorted(
+        nw.to_native(frame.select("customer_id").collect(backend="pandas"))["customer_id"]
+    )
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "engine", ["duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)]
+)
 def test_buckets_split_the_customers_exactly(engine, request):
     events = pd.DataFrame({"customer_id": [f"c{i}" for i in range(2_000)] * 2, "x": 1})
     if engine == "duckdb":

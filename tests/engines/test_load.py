@@ -107,7 +107,7 @@ def test_large_customers_and_feedback_files_are_read_on_first_use(small, tmp_pat
     bad.to_parquet(tmp_path / "study" / "customers.parquet")
     later = cxlab.load(tmp_path / "study", engine="duckdb")
     with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
-        later.customers
+        _ = later.customers
     monkeypatch.setattr(_load, "READ_LATER_BYTES", 10**12)  # small files: checked on load
     with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
         cxlab.load(tmp_path / "study", engine="duckdb")

@@ -37,7 +37,9 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"x": "int64"})
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "engine", ["duckdb", "polars", pytest.param("spark", marks=pytest.mark.slow)]
+)
 def test_collect_buckets_returns_every_row_once_with_shared_categories(engine, request):
     parts = customer_buckets(_frame(engine, request), 4)
     got = collect_buckets(parts, categorical=["channel"])
