@@ -29,7 +29,9 @@ import pandas as pd
 
 from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL
-from cxlab.engines._frames import as_nanoseconds, to_pandas
+from cxlab.engines._buckets import bucket_count, customer_buckets
+from cxlab.engines._frames import as_nanoseconds
+from cxlab.engines._output import collect_buckets
 from cxlab.exceptions import InMemoryOnlyError
 from cxlab.sequences._layout import EventSequences
 
@@ -119,29 +121,33 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     t = nw.col("timestamp")
     order = ["timestamp", "_rank", "_digit"]
     power = _lookup(nw.col("_pos") % D, range(D), [base**k for k in range(D)])
-    words = (
-        lf.select(
-            "customer_id",
-            "timestamp",
-            _code("stage", catalog.stages).alias("_rank"),
-            digit.alias("_digit"),
+
+    def words(part):  # one row per customer and word of D events
+        return (
+            part.select(
+                "customer_id",
+                "timestamp",
+                _code("stage", catalog.stages).alias("_rank"),
+                digit.alias("_digit"),
+            )
+            .with_columns(
+                _pos=t.cum_count().over("customer_id", order_by=order) - 1,
+                _tie=nw.when(t == t.shift(1).over("customer_id", order_by=order))
+                .then(nw.lit(1, dtype=nw.Int64))
+                .otherwise(nw.lit(0, dtype=nw.Int64)),
+            )
+            .with_columns(_word=nw.col("_pos") // D, _value=nw.col("_digit") * power)
+            .group_by("customer_id", "_word")
+            .agg(
+                nw.col("_value").sum().cast(nw.Int64),
+                nw.len().alias("_n"),
+                nw.col("_tie").sum().cast(nw.Int64),
+                *([t.min().alias("_first"), t.max().alias("_last")] if spans else []),
+            )
         )
-        .with_columns(
-            _pos=t.cum_count().over("customer_id", order_by=order) - 1,
-            _tie=nw.when(t == t.shift(1).over("customer_id", order_by=order))
-            .then(nw.lit(1, dtype=nw.Int64))
-            .otherwise(nw.lit(0, dtype=nw.Int64)),
-        )
-        .with_columns(_word=nw.col("_pos") // D, _value=nw.col("_digit") * power)
-        .group_by("customer_id", "_word")
-        .agg(
-            nw.col("_value").sum().cast(nw.Int64),
-            nw.len().alias("_n"),
-            nw.col("_tie").sum().cast(nw.Int64),
-            *([t.min().alias("_first"), t.max().alias("_last")] if spans else []),
-        )
-    )
-    table = to_pandas(words)
+
+    # the window orders each customer's events: on DuckDB one bucket of customers at a time
+    table = collect_buckets(words(part) for part in customer_buckets(lf, bucket_count(lf)))
     cust, ids = pd.factorize(table["customer_id"], sort=True)
     row = np.lexsort((table["_word"].to_numpy(np.int64), cust))
     value = table["_value"].to_numpy(np.int64)[row]

@@ -18,8 +18,16 @@ import cxlab
 from cxlab.engines import duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
 from cxlab.markov import _attribution_engine, _engine_counts
+from cxlab.sequences import _engine as _sequences_engine
 
-from .test_parity import ATTRIBUTIONS, CHAINS, _assert_same, _assert_same_chain, _study
+from . import test_parity
+from .test_parity import (
+    ATTRIBUTIONS,
+    CHAINS,
+    _assert_same,
+    _assert_same_chain,
+    _study,
+)
 
 STUDIES = ["demo", "simulated"]
 
@@ -66,6 +74,16 @@ def test_attribution_and_paths_in_buckets_equal_memory(
     _assert_same(expected.removal_effects, got.removal_effects)
     assert got.total_value == pytest.approx(expected.total_value, rel=1e-9, abs=0)
     _assert_same(paths, got_paths)  # the same paths, in the same order
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_journeys_in_buckets_equal_memory(
+    engine, name, studies, tmp_path_factory, request, monkeypatch
+):
+    """Variants, paths, Sankey, drop-offs, designed vs lived and journey sequences."""
+    monkeypatch.setattr(_sequences_engine, "bucket_count", lambda frame: 3)
+    test_parity.test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, request)
 
 
 def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
