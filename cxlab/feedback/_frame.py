@@ -287,14 +287,17 @@ def _purchase_facts_in_engine(lf, catalog, onboarding_days: float):
         .group_by("customer_id")
         .agg(nw.col("_tp").min().alias("timestamp"), *what)
     )
-    first = to_pandas(first).set_index("customer_id")
+    # channels travel dictionary-encoded (not one Python string per customer)
+    text = ["channel", "touchpoint"] if has_touch else ["channel"]
+    first = to_pandas(first, categorical=text).set_index("customer_id")
     # typed as the loader types the columns of a study in memory
     first["timestamp"] = pd.to_datetime(first["timestamp"]).astype("datetime64[ns]")
     channels = [*catalog.channels, UNKNOWN_CHANNEL]
     used = channels if (first["channel"] == UNKNOWN_CHANNEL).any() else channels[:-1]
     first["channel"] = pd.Categorical(first["channel"], categories=used)
     if has_touch:
-        first["touchpoint"] = first["touchpoint"].astype("category")
+        touch = first["touchpoint"].astype("category")  # categories sorted, as in memory
+        first["touchpoint"] = touch.cat.set_categories(sorted(touch.cat.categories))
     contacts = None
     if catalog.support_stage is not None:
         window = f"{round(onboarding_days * 86_400e6)}us"  # the engines add whole microseconds
