@@ -135,8 +135,9 @@ def _cxlab_check(task: str, study) -> float:
 def _spark_study(folder: str):
     """A lazy study on a local Spark session (2 cores, 6 GB driver) over the Parquet events.
 
-    cxlab's simulated Parquet stores nanosecond timestamps, which Spark does not read as
-    timestamps: they are read as integers and turned into microsecond timestamps.
+    ``simulate_to_parquet`` stores microsecond timestamps, which Spark reads as they are;
+    studies written before it did stored nanoseconds, which Spark reads as integers
+    (``nanosAsLong``): those are turned into microsecond timestamps.
     """
     import pandas as pd
     from pyspark.sql import SparkSession
@@ -156,9 +157,10 @@ def _spark_study(folder: str):
     )
     spark.sparkContext.setLogLevel("ERROR")
     events = spark.read.parquet(f"{folder}/events")
-    events = events.withColumn(
-        "timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000).cast("long"))
-    )
+    if dict(events.dtypes)["timestamp"] == "bigint":  # nanoseconds, from an older study
+        events = events.withColumn(
+            "timestamp", F.timestamp_micros(F.floor(F.col("timestamp") / 1000).cast("long"))
+        )
     customers = pd.read_parquet(f"{folder}/customers.parquet")
     return cxlab.lazy_study(events, customers=customers, validate=False)
 

@@ -142,7 +142,14 @@ def simulate_to_parquet(
             rng = np.random.default_rng(np.random.SeedSequence(random_state, spawn_key=(k,)))
             data = simulate(n_customers=min(size, n - first), random_state=rng, **simulate_kw)
             _shift_ids(data, first, answers)
-            data.events.to_parquet(folder / "events" / f"part-{k:05d}.parquet", index=False)
+            # microseconds (the times are whole seconds): Spark and warehouses read them
+            # as timestamps, which they do not for Parquet's nanoseconds
+            data.events.to_parquet(
+                folder / "events" / f"part-{k:05d}.parquet",
+                index=False,
+                coerce_timestamps="us",
+                allow_truncated_timestamps=False,
+            )
             writers["customers"].write(data.customers)
             writers["feedback"].write(data.feedback.reset_index(drop=True))
             for name in _TRUTH_ROWS:

@@ -122,3 +122,19 @@ def test_customers_built_from_the_events_are_built_on_first_use(small):
     assert "customers=not read yet" in repr(study)
     built = study.customers
     assert built["customer_id"].tolist() == sorted(small.events["customer_id"].unique())
+
+
+@pytest.mark.slow
+def test_spark_reads_a_simulated_parquet_study_as_it_is(tmp_path, request):
+    """simulate_to_parquet stores microsecond timestamps: Spark reads them with no option."""
+    from cxlab.simulation import simulate_to_parquet
+
+    folder = simulate_to_parquet(tmp_path / "big", 400, random_state=2, chunk_customers=150)
+    spark = request.getfixturevalue("spark")
+    events = spark.read.parquet(str(folder / "events"))
+    assert dict(events.dtypes)["timestamp"] in ("timestamp", "timestamp_ntz")
+    memory = cxlab.load(folder, engine="pandas")
+    study = cxlab.lazy_study(events, customers=memory.customers, catalog=memory.catalog)
+    expected = cxlab.MarkovChain(journey="buyer").fit(memory)
+    got = cxlab.MarkovChain(journey="buyer").fit(study)
+    assert got.counts_.equals(expected.counts_)

@@ -52,7 +52,12 @@ def test_chunks_make_one_study_with_its_truth(tmp_path):
         random_state=np.random.default_rng(np.random.SeedSequence(1, spawn_key=(0,))),
     )
     part = pd.read_parquet(folder / "events" / "part-00000.parquet")
+    # stored in microseconds (Spark reads them as timestamps), the same instants
+    assert str(part["timestamp"].dtype) == "datetime64[us]"
+    part["timestamp"] = part["timestamp"].astype("datetime64[ns]")
     pd.testing.assert_frame_equal(part, first.events)
+    loaded = cxlab.load(folder, engine="pandas").events
+    assert str(loaded["timestamp"].dtype) == "datetime64[ns]"
 
 
 def test_bad_sizes_are_refused(tmp_path):
