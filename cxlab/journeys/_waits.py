@@ -187,50 +187,21 @@ def _channel(column: str) -> nw.Expr:
     return nw.col("_s" if column == "channel" else "_c")
 
 
-def _customer_counts(lf, column, catalog, *, collapse, channel, ids) -> dict:
-    """One bucket: customers with events, those with one (visit), whether any channel is unknown.
-
-    With ``ids`` the customers' ids come back too (one row per customer).
-    """
-    frame, _ = _coded(lf, column, catalog, channel)
-    s = _state(column)
-    aggs = [nw.len().alias("_n")]
-    if collapse:
-        aggs += [s.min().alias("_lo"), s.max().alias("_hi")]
-    unknown = None
-    if (channel or column == "channel") and UNKNOWN_CHANNEL not in catalog.channels:
-        unknown = _channel(column) == len(_channel_names(catalog)) - 1
-        frame = frame.with_columns(_u=nw.when(unknown).then(1).otherwise(0))
-        aggs.append(nw.col("_u").max().alias("_unk"))
-    per = frame.group_by("customer_id").agg(*aggs)
-    single = (nw.col("_lo") == nw.col("_hi")) if collapse else (nw.col("_n") == 1)
-    per = per.with_columns(_single=nw.when(single).then(1).otherwise(0))
-    if ids:
-        table = to_pandas(per)
-        return {
-            "ids": table["customer_id"].to_numpy(),
-            "n": len(table),
-            "single": int(table["_single"].sum()),
-            "unknown": bool(unknown is not None and len(table) and table["_unk"].max() > 0),
-        }
-    row = to_pandas(
-        per.select(
-            nw.len().alias("n"),
-            nw.col("_single").sum().alias("single"),
-            *([nw.col("_unk").max().alias("unknown")] if unknown is not None else []),
-        )
-    ).iloc[0]
-    n = int(row["n"])
-    return {
-        "ids": None,
-        "n": n,
-        "single": int(row["single"]) if n else 0,
-        "unknown": bool(unknown is not None and n and row["unknown"] > 0),
-    }
+def _unknown_channel_seen(lf: nw.LazyFrame, catalog) -> bool:
+    """Whether any event has the unknown channel (one pass over the channel column)."""
+    unknown = nw.when(nw.col("channel") == UNKNOWN_CHANNEL).then(1).otherwise(0)
+    row = to_pandas(lf.select(unknown.alias("_u")).select(nw.col("_u").max()))
+    return bool(len(row) and row.iloc[0, 0] == 1)
 
 
 def _bucket_waits(lf, column, catalog, *, collapse, pairs, channel, keep, ids) -> dict:
-    """One bucket: each wait's codes and length in microseconds (and customer), as numpy."""
+    """One bucket: a row per wait and a head row per customer, as numpy arrays.
+
+    A wait row has the codes (``_from``, ``_to``, ``_ch``) and the wait in microseconds
+    (``_us``); the head row of a customer (their first event, or visit) has ``_from`` -1
+    and in ``_us`` 1 if the customer has no next event (one visit with ``collapse``), else
+    0. The heads count the customers and their ids whatever ``keep`` leaves of the waits.
+    """
     frame, order = _coded(lf, column, catalog, channel)
     s, t = _state(column), nw.col("timestamp")
 
@@ -240,24 +211,39 @@ def _bucket_waits(lf, column, catalog, *, collapse, pairs, channel, keep, ids) -
     if collapse:  # the first event of each run of one state
         frame = frame.with_columns(_p=over(s.shift(1)))
         frame = frame.filter(nw.col("_p").is_null() | (s != nw.col("_p"))).drop("_p")
-    prev = {"_from": over(s.shift(1)), "_tp": over(t.shift(1))}
+    window = {"_from": over(s.shift(1)), "_tp": over(t.shift(1)), "_tn": over(t.shift(-1))}
     if channel:
-        prev["_ch"] = over(_channel(column).shift(1))
-    frame = frame.with_columns(**prev).filter(~nw.col("_from").is_null())
+        window["_ch"] = over(_channel(column).shift(1))
+    frame = frame.with_columns(**window)
+    head = nw.col("_from").is_null()
     if keep is not None:
-        frame = frame.filter(nw.col("_from").is_in(keep) & s.is_in(keep))
+        frame = frame.filter(head | (nw.col("_from").is_in(keep) & s.is_in(keep)))
+    lone = nw.when(nw.col("_tn").is_null()).then(1).otherwise(0)
+    wait = microseconds_between(frame, "timestamp", "_tp")
     small = nw.Int16
     out = {
-        "_from": nw.col("_from").cast(small),
-        "_us": microseconds_between(frame, "timestamp", "_tp"),
+        "_from": nw.col("_from").fill_null(-1).cast(small),
+        "_us": nw.when(head).then(lone).otherwise(wait).cast(nw.Int64),
     }
     if pairs:
         out["_to"] = s.cast(small)
     if channel:
-        out["_ch"] = nw.col("_ch").cast(small)
+        out["_ch"] = nw.col("_ch").fill_null(-1).cast(small)
     table = frame.select(*(["customer_id"] if ids else []), **out).collect(backend="pyarrow")
     table = table.to_native()
     return {name: table.column(name).to_numpy() for name in table.column_names}
+
+
+def _split_heads(rows: dict) -> dict:
+    """A bucket's waits, its customers, and how many of them have no wait."""
+    head = rows["_from"] < 0
+    out = {name: values[~head] for name, values in rows.items() if name != "customer_id"}
+    out["n"] = int(np.count_nonzero(head))
+    out["single"] = int(rows["_us"][head].sum())
+    if "customer_id" in rows:
+        out["ids"] = rows["customer_id"][head]
+        out["customer_id"] = rows["customer_id"][~head]
+    return out
 
 
 def waits_in_engine(
@@ -272,6 +258,9 @@ def waits_in_engine(
     customers: bool,
 ) -> Waits:
     """The waits of a lazy study's events, measured inside its engine.
+
+    One pass per bucket of customers: a ``shift`` over each customer's ordered events
+    (after a first one that keeps the first event of each run, with ``collapse``).
 
     Parameters
     ----------
@@ -304,10 +293,11 @@ def waits_in_engine(
         A needed column is missing.
     InMemoryOnlyError
         ``column`` is neither ``stage`` nor ``channel``.
+    UnknownCategoryError
+        ``states`` names a state the study does not know (checked before the events
+        are read: a study with both faults gets this error, in memory the next one).
     DataError
         No customer has two events (two visits with ``collapse``).
-    UnknownCategoryError
-        ``states`` names a state the study does not know.
     """
     names = lf.collect_schema().names()
     needed = ["customer_id", "timestamp", "stage", column, *(["channel"] if channel else [])]
@@ -315,38 +305,31 @@ def waits_in_engine(
     if missing:
         raise messages.missing_columns("events", missing, names)
     state_names = _state_names(column, catalog)
+    ch_names = _channel_names(catalog) if channel else None
+    if (channel or column == "channel") and UNKNOWN_CHANNEL not in catalog.channels:
+        if not _unknown_channel_seen(lf, catalog):  # as the loader types the channels
+            state_names = state_names[:-1] if column == "channel" else state_names
+            ch_names = ch_names[:-1] if ch_names is not None else None
+    keep = None if states is None else check_states(states, state_names, "states", column)
     parts = customer_buckets(lf, bucket_count(lf))
-    opts = {"collapse": collapse, "channel": channel}
-    counted = [_customer_counts(p, column, catalog, ids=customers, **opts) for p in parts]
-    n_customers = sum(c["n"] for c in counted)
-    n_single = sum(c["single"] for c in counted)
+    opts = {"collapse": collapse, "pairs": pairs, "channel": channel, "keep": keep}
+    rows = [_split_heads(_bucket_waits(p, column, catalog, ids=customers, **opts)) for p in parts]
+    n_customers = sum(r["n"] for r in rows)
+    n_single = sum(r["single"] for r in rows)
     if n_single == n_customers:
         first = lf.select("customer_id").unique().sort("customer_id").head(5)
         raise _no_waits(n_customers, to_pandas(first)["customer_id"].tolist())
-    unknown = any(c["unknown"] for c in counted)
-    ch_names = _channel_names(catalog) if channel else None
-    if UNKNOWN_CHANNEL not in catalog.channels and not unknown:  # as the loader types them
-        if column == "channel":
-            state_names = state_names[:-1]
-        if ch_names is not None:
-            ch_names = ch_names[:-1]
-    if column == "channel" and channel:
-        ch_names = state_names
-    keep = None if states is None else check_states(states, state_names, "states", column)
-    rows = [
-        _bucket_waits(p, column, catalog, pairs=pairs, keep=keep, ids=customers, **opts)
-        for p in parts
-    ]
 
     def joined(name):
         if name not in rows[0]:
             return None
         return np.concatenate([r.pop(name) for r in rows]) if len(rows) > 1 else rows[0][name]
 
-    ns = joined("_us").astype(np.int64, copy=False) * 1000
+    ns = joined("_us").astype(np.int64, copy=False)
+    ns *= 1000
     ids, unit = None, None
     if customers:
-        ids = np.sort(np.concatenate([c["ids"] for c in counted]))
+        ids = np.sort(joined("ids"))
         unit = np.searchsorted(ids, joined("customer_id")).astype(np.int64)
     return Waits(
         states=tuple(state_names),
