@@ -143,17 +143,21 @@ def time_between_stages(
     S = len(w.states)
     key, dims, names = w.origin.astype(np.int64), [S], ["from"]
     labels = [list(map(str, w.states))]
-    if pairs:
-        key, dims, names = key * S + w.target, dims + [S], names + ["to"]
+    if pairs:  # the key built in place: one int64 a wait
+        key *= S
+        key += w.target
+        dims, names = dims + [S], names + ["to"]
         labels.append(list(map(str, w.states)))
     if channel:
         C = len(w.channels)
-        key, dims, names = key * C + w.channel, dims + [C], names + ["channel"]
+        key *= C
+        key += w.channel
+        dims, names = dims + [C], names + ["channel"]
         labels.append(list(map(str, w.channels)))
     if by is not None:
         group, glabels, gname = customer_groups(by, customers, w.customers)
         G = len(glabels)
-        key = group[w.unit] * int(np.prod(dims)) + key
+        key += group[w.unit] * int(np.prod(dims))
         dims, names, labels = [G, *dims], [gname, *names], [glabels, *labels]
     n_keys = int(np.prod(dims))
     q = grouped_quantiles(key, wait_ns, n_keys, confidence, scale=1 / NS_PER_DAY)
