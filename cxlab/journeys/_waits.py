@@ -159,11 +159,13 @@ def _channel_names(catalog) -> list:
     return names[:-1] if UNKNOWN_CHANNEL in catalog.channels else names
 
 
-def _state_names(column: str, catalog) -> list:
-    return _channel_names(catalog) if column == "channel" else list(engine_states(column, catalog))
+def _state_names(column: str, catalog, lf: nw.LazyFrame) -> list:
+    if column == "channel":
+        return _channel_names(catalog)
+    return list(engine_states(column, catalog, lf))
 
 
-def _coded(lf: nw.LazyFrame, column: str, catalog, channel: bool) -> tuple:
+def _coded(lf: nw.LazyFrame, column: str, state_names, catalog, channel: bool) -> tuple:
     """The events with their codes, and the columns that order a customer's events.
 
     ``_r``: stage order; ``_s``: the state; ``_c``: the channel (when asked for and not the
@@ -172,7 +174,7 @@ def _coded(lf: nw.LazyFrame, column: str, catalog, channel: bool) -> tuple:
     """
     codes = {"_r": _code("stage", catalog.stages)}
     if column != "stage":
-        codes["_s"] = _code(column, _state_names(column, catalog))
+        codes["_s"] = _code(column, state_names)
     if channel and column != "channel":
         codes["_c"] = _code("channel", _channel_names(catalog))
     frame = lf.select("customer_id", "timestamp", **codes)
@@ -194,7 +196,7 @@ def _unknown_channel_seen(lf: nw.LazyFrame, catalog) -> bool:
     return bool(len(row) and row.iloc[0, 0] == 1)
 
 
-def _bucket_waits(lf, column, catalog, *, collapse, pairs, channel, keep, ids) -> dict:
+def _bucket_waits(lf, column, states, catalog, *, collapse, pairs, channel, keep, ids) -> dict:
     """One bucket: a row per wait and a head row per customer, as numpy arrays.
 
     A wait row has the codes (``_from``, ``_to``, ``_ch``) and the wait in microseconds
@@ -202,7 +204,7 @@ def _bucket_waits(lf, column, catalog, *, collapse, pairs, channel, keep, ids) -
     and in ``_us`` 1 if the customer has no next event (one visit with ``collapse``), else
     0. The heads count the customers and their ids whatever ``keep`` leaves of the waits.
     """
-    frame, order = _coded(lf, column, catalog, channel)
+    frame, order = _coded(lf, column, states, catalog, channel)
     s, t = _state(column), nw.col("timestamp")
 
     def over(expr):  # the customer's events in the study's order
@@ -304,7 +306,7 @@ def waits_in_engine(
     missing = [c for c in dict.fromkeys(needed) if c not in names]
     if missing:
         raise messages.missing_columns("events", missing, names)
-    state_names = _state_names(column, catalog)
+    state_names = _state_names(column, catalog, lf)
     ch_names = _channel_names(catalog) if channel else None
     if (channel or column == "channel") and UNKNOWN_CHANNEL not in catalog.channels:
         if not _unknown_channel_seen(lf, catalog):  # as the loader types the channels
@@ -313,7 +315,10 @@ def waits_in_engine(
     keep = None if states is None else check_states(states, state_names, "states", column)
     parts = customer_buckets(lf, bucket_count(lf))
     opts = {"collapse": collapse, "pairs": pairs, "channel": channel, "keep": keep}
-    rows = [_split_heads(_bucket_waits(p, column, catalog, ids=customers, **opts)) for p in parts]
+    rows = [
+        _split_heads(_bucket_waits(p, column, state_names, catalog, ids=customers, **opts))
+        for p in parts
+    ]
     n_customers = sum(r["n"] for r in rows)
     n_single = sum(r["single"] for r in rows)
     if n_single == n_customers:

@@ -315,17 +315,11 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
 @pytest.mark.parametrize(
     "analysis",
     [
-        lambda s: cxlab.time_between_stages(s, column="touchpoint"),
-        lambda s: cxlab.drop_off(s, column="touchpoint"),
         lambda s: cxlab.variants(s, gap="7D"),
-        lambda s: cxlab.variants(s, column="touchpoint"),
+        lambda s: cxlab.journey_sequences(s, gap="30min"),
+        lambda s: cxlab.time_between_stages(s, column="revenue"),
     ],
-    ids=[
-        "waits_between_touchpoints",
-        "drop_off_touchpoints",
-        "sessions",
-        "touchpoints",
-    ],
+    ids=["sessions", "journey_sessions", "waits_between_numbers"],
 )
 def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
     import duckdb
@@ -456,6 +450,60 @@ def test_time_between_stages_errors_on_a_lazy_study_are_the_memory_errors():
     assert errors[0].example_ids == errors[1].example_ids == [3, 4]
     with pytest.raises(cxlab.exceptions.MissingColumnError, match="revenue"):
         cxlab.time_between_stages(lazy, column="revenue")
+
+
+TOUCHPOINT_JOURNEYS = {
+    "variants": lambda d: cxlab.variants(d, column="touchpoint"),
+    "variants_collapsed": lambda d: cxlab.variants(
+        d, column="touchpoint", collapse=True, outcome=None, top=None
+    ),
+    "drop_off": lambda d: cxlab.drop_off(d, column="touchpoint"),
+    "paths_from": lambda d: cxlab.paths_from(d, "account_portal", column="touchpoint", steps=3),
+    "sankey": lambda d: cxlab.sankey_table(d, column="touchpoint", steps=3),
+    "waits": lambda d: cxlab.time_between_stages(d, column="touchpoint", channel=True),
+    "visits": lambda d: cxlab.time_between_stages(
+        d, column="touchpoint", collapse=True, pairs=False, by="segment"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_touchpoint_journeys_same_on_every_engine(
+    engine, name, studies, tmp_path_factory, request
+):
+    """Another text column than stage and channel: its states are its values, sorted."""
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    for call in TOUCHPOINT_JOURNEYS.values():
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = call(studies[name])
+        got = call(study)
+        assert len(expected.table) > 3
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+
+
+def test_touchpoint_journeys_errors_on_a_lazy_study(monkeypatch):
+    import duckdb
+
+    from cxlab.sequences import _engine
+
+    data = cxlab.simulate(n_customers=200, random_state=3)
+    events = data.events.astype({"stage": str, "channel": str, "touchpoint": str})
+    events.loc[[4, 9, 11], "touchpoint"] = None
+    lazy = cxlab.lazy_study(duckdb.from_df(events), customers=data.customers, validate=False)
+    for call in (TOUCHPOINT_JOURNEYS["variants"], TOUCHPOINT_JOURNEYS["waits"]):
+        with pytest.raises(UnknownCategoryError, match="touchpoint is missing") as err:
+            call(lazy)
+        assert err.value.n_rows == 3 and err.value.column == "touchpoint"
+        assert set(err.value.example_ids) <= set(events.loc[[4, 9, 11], "customer_id"])
+    events = data.events.astype({"stage": str, "channel": str, "touchpoint": str})
+    lazy = cxlab.lazy_study(duckdb.from_df(events), customers=data.customers, validate=False)
+    monkeypatch.setattr(_engine, "MAX_STATES", 5)
+    with pytest.raises(cxlab.exceptions.InMemoryOnlyError, match="at most 5") as err:
+        cxlab.variants(lazy, column="touchpoint")
+    assert "study.to_memory()" in str(err.value)
 
 
 DROP_OFFS = [
