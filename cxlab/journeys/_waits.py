@@ -189,7 +189,7 @@ def _channel(column: str) -> nw.Expr:
     return nw.col("_s" if column == "channel" else "_c")
 
 
-def _unknown_channel_seen(lf: nw.LazyFrame, catalog) -> bool:
+def _unknown_channel_seen(lf: nw.LazyFrame) -> bool:
     """Whether any event has the unknown channel (one pass over the channel column)."""
     unknown = nw.when(nw.col("channel") == UNKNOWN_CHANNEL).then(1).otherwise(0)
     row = to_pandas(lf.select(unknown.alias("_u")).select(nw.col("_u").max()))
@@ -239,12 +239,12 @@ def _bucket_waits(lf, column, states, catalog, *, collapse, pairs, channel, keep
 def _split_heads(rows: dict) -> dict:
     """A bucket's waits, its customers, and how many of them have no wait."""
     head = rows["_from"] < 0
-    out = {name: values[~head] for name, values in rows.items() if name != "customer_id"}
+    wait = ~head
+    out = {name: values[wait] for name, values in rows.items()}
     out["n"] = int(np.count_nonzero(head))
     out["single"] = int(rows["_us"][head].sum())
     if "customer_id" in rows:
         out["ids"] = rows["customer_id"][head]
-        out["customer_id"] = rows["customer_id"][~head]
     return out
 
 
@@ -309,7 +309,7 @@ def waits_in_engine(
     state_names = _state_names(column, catalog, lf)
     ch_names = _channel_names(catalog) if channel else None
     if (channel or column == "channel") and UNKNOWN_CHANNEL not in catalog.channels:
-        if not _unknown_channel_seen(lf, catalog):  # as the loader types the channels
+        if not _unknown_channel_seen(lf):  # as the loader types the channels
             state_names = state_names[:-1] if column == "channel" else state_names
             ch_names = ch_names[:-1] if ch_names is not None else None
     keep = None if states is None else check_states(states, state_names, "states", column)
