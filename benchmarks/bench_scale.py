@@ -10,7 +10,8 @@ interpreter (``subprocess``), so ``peak MB`` is that process's peak resident mem
 nothing is shared between rows. ``check`` is a checksum of the result, equal across the
 implementations of one task when they agree.
 
-Tasks: validation, features, survival, chain (``MarkovChain(journey="buyer").fit``);
+Tasks: validation, features, survival, funnel, waits (``time_between_stages``), chain
+(``MarkovChain(journey="buyer").fit``);
 ``--only chain`` runs one. Rows per task: cxlab on the DuckDB engine (events stay in Parquet), the same reduction as
 hand-written DuckDB SQL, and cxlab on pandas in memory (time of the reduction alone; the
 peak includes the study read into pandas).
@@ -105,6 +106,20 @@ FROM w WHERE before = 0 AND NOT COALESCE(fo < fp OR (fp IS NULL AND fo IS NOT NU
 GROUP BY ALL
 """
 
+# time_between_stages: each event's wait since the customer's previous one (ordered by time,
+# then catalog stage order), and per (from, to) stage pair the waits, their mean and median
+WAITS_SQL = """
+WITH ev AS (
+  SELECT customer_id, timestamp AS t, list_position({stages}, stage) - 1 AS r
+  FROM read_parquet('{events}')
+), w AS (
+  SELECT LAG(r) OVER w AS prev, r, date_diff('microsecond', LAG(t) OVER w, t) / 86400e6 AS days
+  FROM ev WINDOW w AS (PARTITION BY customer_id ORDER BY t, r)
+)
+SELECT prev, r, COUNT(*) AS n, AVG(days) AS mean_days, quantile_cont(days, 0.5) AS median_days
+FROM w WHERE prev IS NOT NULL GROUP BY ALL
+"""
+
 VALIDATION_SQL = """
 SELECT COUNT(*) AS rows,
        SUM(CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END),
@@ -129,6 +144,8 @@ def _cxlab_check(task: str, study) -> float:
         return float(cxlab.survival_table(study)["tenure_days"].sum())
     if task == "funnel":
         return _funnel_check(cxlab.funnel(study).table)
+    if task == "waits":
+        return _waits_check(cxlab.time_between_stages(study).table)
     return float(cxlab.MarkovChain(journey="buyer").fit(study).counts_.to_numpy().sum())
 
 
@@ -206,6 +223,9 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         elif task == "funnel":
             row = con.execute(FUNNEL_SQL.format(events=events)).fetchone()
             check = float(sum(row[1:4]) + sum(q[1] for q in row[6:9]))
+        elif task == "waits":
+            out = con.sql(WAITS_SQL.format(events=events, stages=list(cat.stages))).df()
+            check = _waits_check(out)
         elif task == "chain":  # every counted transition, drop-offs (last, not purchase) too
             out = con.sql(CHAIN_SQL.format(events=events, stages=list(cat.stages))).df()
             check = float(out["n"].sum() + out.loc[out["last"] & (out["r"] != 2), "n"].sum())
@@ -237,6 +257,11 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
 def _funnel_check(table) -> float:
     """Customers at each step plus the median days to reach it (as FUNNEL_SQL sums them)."""
     return float(table["customers"].sum() + table["days_median"].sum())
+
+
+def _waits_check(table) -> float:
+    """Waits measured plus the median days of every (from, to) pair (as WAITS_SQL sums them)."""
+    return float(table["n"].sum() + table["median_days"].sum())
 
 
 def _simulate_child(folder: str, n_customers: int) -> dict:
@@ -278,8 +303,9 @@ def main(argv=None) -> None:
         "--tasks",
         "--only",
         nargs="+",
-        default=["validation", "features", "survival", "funnel", "chain"],
-        help="tasks to run (validation, features, survival, funnel, chain: the buyer chain fit)",
+        default=["validation", "features", "survival", "funnel", "waits", "chain"],
+        help="tasks to run (validation, features, survival, funnel, waits: time_between_stages, "
+        "chain: the buyer chain fit)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

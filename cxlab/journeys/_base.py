@@ -245,10 +245,16 @@ def _sorted_by_key(keys: np.ndarray, values: np.ndarray, n_keys: int, scale: flo
         vals = values // unit if unit > 1 else values.astype(np.int64)
         vbits = max(int(vals.max()).bit_length(), 1)
         kbits = max(int(n_keys - 1).bit_length(), 1)
-        if vbits + kbits <= 63:
-            packed = (keys << vbits) | vals
+        if vbits + kbits <= 63:  # in place: one int64 and one float64 a value at a time
+            packed = keys << vbits
+            packed |= vals
+            del vals
             packed.sort()
-            return (packed & ((1 << vbits) - 1)).astype(float) * (unit * scale)
+            packed &= (1 << vbits) - 1
+            out = packed.astype(float)
+            del packed
+            out *= unit * scale
+            return out
     values = values.astype(float)
     by_value = np.argsort(values)
     order = by_value[np.argsort(small_ints(keys[by_value], n_keys), kind="stable")]
@@ -277,7 +283,8 @@ def grouped_quantiles(
     keys = np.asarray(keys, dtype=np.int64)
     values = np.asarray(values)
     v = _sorted_by_key(keys, values, n_keys, scale)
-    values = values.astype(float) * scale
+    values = values.astype(float)
+    values *= scale
     n = np.bincount(keys, minlength=n_keys).astype(np.int64)
     start = np.zeros(n_keys, dtype=np.int64)
     np.cumsum(n[:-1], out=start[1:])
@@ -285,7 +292,11 @@ def grouped_quantiles(
     out = {"n": n}
     sums = np.bincount(keys, weights=values, minlength=n_keys)
     mean = np.where(has, sums / np.maximum(n, 1), np.nan)
-    dev2 = np.bincount(keys, weights=(values - mean[keys]) ** 2, minlength=n_keys)
+    dev = mean[keys]  # (values - mean) ** 2 in place
+    np.subtract(values, dev, out=dev)
+    np.square(dev, out=dev)
+    dev2 = np.bincount(keys, weights=dev, minlength=n_keys)
+    del dev
     var = np.where(n > 1, dev2 / np.maximum(n - 1, 1), np.nan)
     se = np.sqrt(np.clip(var, 0, None) / np.maximum(n, 1))
     tq = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
-from cxlab.exceptions import DataError
 from cxlab.journeys._base import (
     NS_PER_DAY,
     JourneyResult,
@@ -35,7 +34,8 @@ from cxlab.journeys._base import (
     parse_gap,
 )
 from cxlab.journeys._plots import plot_drop_off, plot_waits
-from cxlab.sequences import collapse_runs, keep_events
+from cxlab.journeys._waits import waits_in_engine, waits_in_memory
+from cxlab.sequences import keep_events
 from cxlab.sequences._engine import encode_in_engine
 
 __all__ = ["TimeBetweenResult", "DropOffResult", "time_between_stages", "drop_off"]
@@ -71,11 +71,17 @@ def time_between_stages(
 ) -> TimeBetweenResult:
     """How long customers wait between one event and their next, by stage (pair) and channel.
 
+    On a lazy study (DuckDB, Spark, polars) the waits are measured inside the engine
+    (one ``shift`` over each customer's ordered events, on DuckDB one bucket of customers
+    at a time) and only they come back; the quartiles and intervals are computed from
+    them as in memory, so the table is the same.
+
     Parameters
     ----------
-    data : CXData or DataFrame
+    data : CXData, LazyStudy or DataFrame
     column : str, default="stage"
-        The states the waits are between (``"stage"``; ``"channel"`` also works).
+        The states the waits are between (``"stage"``; ``"channel"`` also works; on a
+        lazy study only these two).
     collapse : bool, default=False
         Treat a run of events in the same state as one visit: the wait is then
         the time from entering a state to entering the next one.
@@ -102,6 +108,10 @@ def time_between_stages(
     ------
     DataError
         No customer has two events (there is no wait to measure).
+    UnknownCategoryError
+        ``states`` names a state the data does not know.
+    InMemoryOnlyError
+        A lazy study and a ``column`` other than ``stage`` or ``channel``.
 
     Examples
     --------
@@ -113,50 +123,41 @@ def time_between_stages(
     """
     confidence = check_confidence(confidence)
     by = None if isinstance(by, str) and by == "" else by
-    events, customers, _ = event_table(data, "cxlab.time_between_stages")
-    extra = ("channel",) if channel and column != "channel" else ()
-    seq = encode(events, column, extra=extra)
-    n_cust = seq.n_customers
-    if collapse:
-        seq = collapse_runs(seq)
-    n = len(seq.codes)
-    unit = seq.customer_index()
-    within = np.zeros(max(n - 1, 0), dtype=bool)
-    if n > 1:
-        within = unit[1:] == unit[:-1]
-    if not within.any():
-        raise DataError(
-            "no customer has two events, so there is no time between stages to measure",
-            table="events",
-            n_rows=n,
-            example_ids=seq.customers[:5].tolist(),
-            fix="check the filters; waiting times need at least two events per customer",
+    study = lazy_study_of(data)
+    if study is not None:  # the waits measured in the engine; the statistics here
+        customers = study.customers
+        w = waits_in_engine(
+            study.frame,
+            column,
+            study.catalog,
+            collapse=collapse,
+            pairs=pairs,
+            channel=channel,
+            states=states,
+            customers=by is not None,
         )
-    if states is not None:
-        lut = np.zeros(len(seq.states), dtype=bool)
-        lut[check_states(states, seq.states, "states", column)] = True
-        within &= lut[seq.codes[:-1]] & lut[seq.codes[1:]]
-    t = seq.timestamps.view(np.int64)
-    a = seq.codes[:-1][within].astype(np.int64)
-    b = seq.codes[1:][within].astype(np.int64)
-    wait_ns = t[1:][within] - t[:-1][within]
-    S = len(seq.states)
-    key, dims, names = a, [S], ["from"]
-    labels = [list(map(str, seq.states))]
-    if pairs:
-        key, dims, names = key * S + b, dims + [S], names + ["to"]
-        labels.append(list(map(str, seq.states)))
+    else:
+        events, customers, _ = event_table(data, "cxlab.time_between_stages")
+        w = waits_in_memory(events, column, collapse=collapse, channel=channel, states=states)
+    wait_ns = w.ns
+    S = len(w.states)
+    key, dims, names = w.origin.astype(np.int64), [S], ["from"]
+    labels = [list(map(str, w.states))]
+    if pairs:  # the key built in place: one int64 a wait
+        key *= S
+        key += w.target
+        dims, names = dims + [S], names + ["to"]
+        labels.append(list(map(str, w.states)))
     if channel:
-        ch_codes, ch_names = (
-            (seq.codes, seq.states) if column == "channel" else seq.extra["channel"]
-        )
-        C = len(ch_names)
-        key, dims, names = key * C + ch_codes[:-1][within], dims + [C], names + ["channel"]
-        labels.append(list(map(str, ch_names)))
-    group, glabels, gname = customer_groups(by, customers, seq.customers)
+        C = len(w.channels)
+        key *= C
+        key += w.channel
+        dims, names = dims + [C], names + ["channel"]
+        labels.append(list(map(str, w.channels)))
     if by is not None:
+        group, glabels, gname = customer_groups(by, customers, w.customers)
         G = len(glabels)
-        key = group[unit[:-1][within]] * int(np.prod(dims)) + key
+        key += group[w.unit] * int(np.prod(dims))
         dims, names, labels = [G, *dims], [gname, *names], [glabels, *labels]
     n_keys = int(np.prod(dims))
     q = grouped_quantiles(key, wait_ns, n_keys, confidence, scale=1 / NS_PER_DAY)
@@ -179,7 +180,7 @@ def time_between_stages(
     ]:
         table[dst] = q[src].to_numpy()
     table = table[table["n"] >= max(int(min_n), 1)].reset_index(drop=True)
-    single = int((np.diff(seq.offsets) == 1).sum())
+    single, n_cust = w.n_single, w.n_customers
     notes = [
         f"days from an event to the customer's next event{' (runs collapsed)' if collapse else ''}; "
         f"{len(wait_ns):,} waits from {n_cust:,} customers.",

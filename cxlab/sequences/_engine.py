@@ -13,8 +13,12 @@ engine:
    ``sum(digit * B**i)`` by one grouping on (customer, position // D).
 
 Only the words come back (about one per customer for journeys of a dozen events, 8-20
-states a word); numpy unpacks them into the CSR layout. Timestamps do not come back:
-analyses that need them (waiting times, sessions) run in memory.
+states a word); numpy unpacks them into the CSR layout. Timestamps do not come back: waiting times are
+measured in a pass of their own (:mod:`cxlab.journeys._waits`), sessions run in memory.
+
+States are the catalog's for ``stage`` and ``channel``; another text column (e.g.
+``touchpoint``) takes its distinct values, sorted, as pandas orders a text column's
+categories (see :func:`engine_states`).
 
 At equal time *and* stage the engine orders events by the state's code; a study read
 in memory keeps the order of the rows in the file there. Only sequences of another
@@ -30,9 +34,9 @@ import pandas as pd
 from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL
 from cxlab.engines._buckets import bucket_count, customer_buckets
-from cxlab.engines._frames import as_nanoseconds
+from cxlab.engines._frames import as_nanoseconds, to_pandas
 from cxlab.engines._output import collect_buckets
-from cxlab.exceptions import InMemoryOnlyError
+from cxlab.exceptions import InMemoryOnlyError, UnknownCategoryError
 from cxlab.sequences._layout import EventSequences
 
 __all__ = ["encode_in_engine", "engine_states"]
@@ -40,17 +44,68 @@ __all__ = ["encode_in_engine", "engine_states"]
 _MAX_WORD = 2**62  # B**D stays below this, so a word's sum never overflows an int64
 
 
-def engine_states(column: str, catalog) -> tuple:
-    """The states of ``column`` in a study in an engine (as :func:`cxlab.load` types them)."""
+#: At most this many states of a column other than stage and channel (each is one branch
+#: of the engine's CASE; engines cap how deep an expression may nest).
+MAX_STATES = 256
+
+
+def engine_states(column: str, catalog, lf: nw.LazyFrame | None = None) -> tuple:
+    """The states of ``column`` in a study in an engine (as :func:`cxlab.load` types them).
+
+    Parameters
+    ----------
+    column : str
+        ``"stage"`` and ``"channel"`` take the catalog's; another text column (e.g.
+        ``"touchpoint"``) takes its distinct values in ``lf``, sorted (as pandas orders the
+        categories of a text column).
+    catalog : StageCatalog
+    lf : narwhals LazyFrame, optional
+        The events, to read the values of another column from (one grouping).
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    UnknownCategoryError
+        ``column`` is missing in some events (counted, with example ids).
+    InMemoryOnlyError
+        ``column`` is not text, has more than :data:`MAX_STATES` values, or no ``lf``.
+    """
     if column == "stage":
         return tuple(catalog.stages)
     if column == "channel":
         return (*catalog.channels, UNKNOWN_CHANNEL)
-    raise InMemoryOnlyError(
-        f"journeys of {column!r} need the events in memory (inside an engine: 'stage' or "
-        "'channel'). Fix: read the study into pandas first with study.to_memory() (it must "
-        "fit in memory), or use column='stage' or 'channel'"
+    fix = (
+        "Fix: read the study into pandas first with study.to_memory() (it must fit in "
+        "memory), or use column='stage' or 'channel'"
     )
+    dtype = None if lf is None else lf.collect_schema().get(column)
+    if dtype is None or not (dtype == nw.String or dtype == nw.Categorical):
+        raise InMemoryOnlyError(
+            f"journeys of {column!r} need the events in memory (inside an engine: 'stage', "
+            f"'channel' or a text column; {column!r} is {dtype}). {fix}"
+        )
+    counts = to_pandas(lf.group_by(column).agg(nw.len().alias("_n")))
+    values = counts[column]
+    missing = int(counts.loc[values.isna(), "_n"].sum())
+    if missing:
+        ids = lf.filter(nw.col(column).is_null()).select("customer_id").head(5)
+        raise UnknownCategoryError(
+            f"{column} is missing",
+            table="events",
+            column=column,
+            n_rows=missing,
+            example_ids=to_pandas(ids)["customer_id"].tolist(),
+            fix="fill in the state of every event or remove those rows",
+        )
+    if len(values) > MAX_STATES:
+        raise InMemoryOnlyError(
+            f"journeys of {column!r} need the events in memory: it has {len(values):,} "
+            f"values, and an engine takes at most {MAX_STATES}. {fix}"
+        )
+    return tuple(sorted(str(v) for v in values))
 
 
 def _code(column: str, states) -> nw.Expr:
@@ -111,7 +166,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     missing = [col for col in cols if col not in names]
     if missing:
         raise messages.missing_columns("events", missing, names)
-    states = [engine_states(col, catalog) for col in cols]
+    states = [engine_states(col, catalog, lf) for col in cols]
     sizes = [len(s) for s in states]
     base = int(np.prod(sizes)) + 1
     D = _digits_per_word(base)

@@ -17,6 +17,7 @@ import pytest
 import cxlab
 from cxlab.engines import duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
+from cxlab.journeys import _waits
 from cxlab.markov import _attribution_engine, _engine_counts
 from cxlab.sequences import _engine as _sequences_engine
 
@@ -24,6 +25,7 @@ from . import test_parity
 from .test_parity import (
     ATTRIBUTIONS,
     CHAINS,
+    WAITS,
     _assert_same,
     _assert_same_chain,
     _study,
@@ -84,6 +86,25 @@ def test_journeys_in_buckets_equal_memory(
     """Variants, paths, Sankey, drop-offs, designed vs lived and journey sequences."""
     monkeypatch.setattr(_sequences_engine, "bucket_count", lambda frame: 3)
     test_parity.test_paths_same_on_every_engine(engine, name, studies, tmp_path_factory, request)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_waits_in_buckets_equal_the_memory_waits(
+    engine, name, studies, tmp_path_factory, request, monkeypatch
+):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    data = studies[name]
+    monkeypatch.setattr(_waits, "bucket_count", lambda frame: 3)
+    for options in WAITS:
+        if options.get("by") == "truth":
+            options = {**options, "by": data.truth.persona}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cxlab.time_between_stages(data, **options)
+        got = cxlab.time_between_stages(study, **options)
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
 
 
 def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):

@@ -207,7 +207,13 @@ def test_every_analysis_of_a_study_runs_lazily_or_says_it_needs_memory(pair):
             except Exception as err:  # what this test is for: none may be raw
                 raw.append(f"{name}: {type(err).__name__}: {str(err)[:120]}")
     assert not raw, "raw errors on a lazy study:\n" + "\n".join(raw)
-    assert {"customer_features", "survival_table", "filter_data", "score_table"} <= set(ran)
+    assert {
+        "customer_features",
+        "survival_table",
+        "filter_data",
+        "score_table",
+        "time_between_stages",
+    } <= set(ran)
     assert len(ran) + len(refused) >= 25
 
 

@@ -315,17 +315,11 @@ def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
 @pytest.mark.parametrize(
     "analysis",
     [
-        lambda s: cxlab.time_between_stages(s),
-        lambda s: cxlab.drop_off(s, column="touchpoint"),
         lambda s: cxlab.variants(s, gap="7D"),
-        lambda s: cxlab.variants(s, column="touchpoint"),
+        lambda s: cxlab.journey_sequences(s, gap="30min"),
+        lambda s: cxlab.time_between_stages(s, column="revenue"),
     ],
-    ids=[
-        "time_between_stages",
-        "drop_off_touchpoints",
-        "sessions",
-        "touchpoints",
-    ],
+    ids=["sessions", "journey_sessions", "waits_between_numbers"],
 )
 def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tmp_path):
     import duckdb
@@ -335,6 +329,180 @@ def test_in_memory_analyses_name_to_memory_on_a_lazy_study(analysis, studies, tm
     study = cxlab.lazy_study(events, customers=data.customers, catalog=data.catalog)
     with pytest.raises(cxlab.exceptions.InMemoryOnlyError, match="in memory") as err:
         analysis(study)
+    assert "study.to_memory()" in str(err.value)
+
+
+WAITS = [
+    {},
+    {"pairs": False, "by": "segment", "confidence": 0.9},
+    {"collapse": True, "channel": True, "states": ["awareness", "consideration", "purchase"]},
+    {"column": "channel", "collapse": True, "min_n": 5},
+    {"column": "channel", "channel": True, "pairs": False},
+    {"channel": True, "by": "truth"},
+]
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_time_between_stages_same_on_every_engine(
+    engine, name, studies, tmp_path_factory, request
+):
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    data = studies[name]
+    for options in WAITS:
+        if options.get("by") == "truth":  # a Series customer_id -> group
+            options = {**options, "by": data.truth.persona}
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.time_between_stages(data, **options)
+        got = cxlab.time_between_stages(study, **options)
+        assert expected.table["n"].sum() > 100
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes and got.params == expected.params
+
+
+def _tied_waits():
+    """Four customers whose events tie in time (the lazy rows shuffled, so that only the
+    catalog order can give the in-memory one)."""
+    import duckdb
+
+    t0 = pd.Timestamp("2025-01-01")
+    rows = [  # customer, hours, stage, channel
+        (1, 0, "purchase", "web"),
+        (1, 0, "awareness", "ads"),  # ties with the purchase: first in catalog order
+        (1, 0, "awareness", "email"),  # ties in time and stage: after ads (file order)
+        (1, 24, "consideration", "web"),
+        (1, 48, "purchase", "store"),
+        (2, 0, "consideration", "web"),
+        (2, 0, "awareness", "social"),
+        (2, 12, "use", "app"),
+        (3, 0, "awareness", "ads"),  # one event: no wait
+        (4, 0, "awareness", "ads"),
+        (4, 5, "awareness", "search"),  # one visit when runs collapse
+    ]
+    raw = pd.DataFrame(rows, columns=["customer_id", "hours", "stage", "channel"])
+    raw["timestamp"] = t0 + pd.to_timedelta(raw.pop("hours"), unit="h")
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "segment": ["a", "b", "a", "b"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ties
+        memory = cxlab.CXData(
+            cxlab.load_events(raw),
+            customers,
+            pd.DataFrame(
+                {"customer_id": [], "timestamp": pd.to_datetime([]), "metric": [], "score": []}
+            ),
+        )
+    lazy = cxlab.lazy_study(
+        duckdb.from_df(raw.sample(frac=1, random_state=1).reset_index(drop=True)),
+        customers=customers,
+        validate=False,
+    )
+    return memory, lazy
+
+
+def test_time_between_stages_ties_follow_the_catalog_order_as_load_does():
+    memory, lazy = _tied_waits()
+    for options in (
+        {},
+        {"collapse": True},
+        {"collapse": True, "channel": True},
+        {"pairs": False, "by": "segment"},
+        {"column": "channel", "collapse": True},
+    ):
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.time_between_stages(memory, **options)
+        got = cxlab.time_between_stages(lazy, **options)
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+    waits = cxlab.time_between_stages(lazy).table.set_index(["from", "to"])
+    assert waits["n"].to_dict() == {
+        ("awareness", "awareness"): 2,  # customer 1 (0 h) and customer 4 (5 h)
+        ("awareness", "consideration"): 1,  # customer 2, at the same instant
+        ("awareness", "purchase"): 1,  # customer 1, at the same instant
+        ("consideration", "purchase"): 1,
+        ("consideration", "use"): 1,
+        ("purchase", "consideration"): 1,
+    }
+    assert waits.loc[("awareness", "awareness"), "mean_days"] == pytest.approx(5 / 48)
+    assert waits.loc[("consideration", "use"), "median_days"] == 0.5
+    visits = cxlab.time_between_stages(lazy, collapse=True, channel=True).table
+    first = visits.set_index(["from", "to"]).loc[("awareness", "purchase")]
+    assert first["channel"] == "ads" and first["n"] == 1 and first["median_days"] == 0
+    assert "2 customers have a single event" in " ".join(
+        cxlab.time_between_stages(lazy, collapse=True).notes
+    )
+
+
+def test_time_between_stages_errors_on_a_lazy_study_are_the_memory_errors():
+    memory, lazy = _tied_waits()
+    with pytest.raises(UnknownCategoryError, match="checkout") as err:
+        cxlab.time_between_stages(lazy, states=["awareness", "checkout"])
+    assert err.value.column == "stage"
+    single = cxlab.filter_customers(memory, [3, 4])
+    lone = cxlab.filter_customers(lazy, [3, 4])
+    errors = []
+    for data in (single, lone):
+        with pytest.raises(DataError, match="no customer has two events") as err:
+            cxlab.time_between_stages(data, collapse=True)
+        errors.append(err.value)
+    assert errors[0].n_rows == errors[1].n_rows == 2
+    assert errors[0].example_ids == errors[1].example_ids == [3, 4]
+    with pytest.raises(cxlab.exceptions.MissingColumnError, match="revenue"):
+        cxlab.time_between_stages(lazy, column="revenue")
+
+
+TOUCHPOINT_JOURNEYS = {
+    "variants": lambda d: cxlab.variants(d, column="touchpoint"),
+    "variants_collapsed": lambda d: cxlab.variants(
+        d, column="touchpoint", collapse=True, outcome=None, top=None
+    ),
+    "drop_off": lambda d: cxlab.drop_off(d, column="touchpoint"),
+    "paths_from": lambda d: cxlab.paths_from(d, "account_portal", column="touchpoint", steps=3),
+    "sankey": lambda d: cxlab.sankey_table(d, column="touchpoint", steps=3),
+    "waits": lambda d: cxlab.time_between_stages(d, column="touchpoint", channel=True),
+    "visits": lambda d: cxlab.time_between_stages(
+        d, column="touchpoint", collapse=True, pairs=False, by="segment"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_touchpoint_journeys_same_on_every_engine(
+    engine, name, studies, tmp_path_factory, request
+):
+    """Another text column than stage and channel: its states are its values, sorted."""
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    for call in TOUCHPOINT_JOURNEYS.values():
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = call(studies[name])
+        got = call(study)
+        assert len(expected.table) > 3
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+
+
+def test_touchpoint_journeys_errors_on_a_lazy_study(monkeypatch):
+    import duckdb
+
+    from cxlab.sequences import _engine
+
+    data = cxlab.simulate(n_customers=200, random_state=3)
+    events = data.events.astype({"stage": str, "channel": str, "touchpoint": str})
+    events.loc[[4, 9, 11], "touchpoint"] = None
+    lazy = cxlab.lazy_study(duckdb.from_df(events), customers=data.customers, validate=False)
+    for call in (TOUCHPOINT_JOURNEYS["variants"], TOUCHPOINT_JOURNEYS["waits"]):
+        with pytest.raises(UnknownCategoryError, match="touchpoint is missing") as err:
+            call(lazy)
+        assert err.value.n_rows == 3 and err.value.column == "touchpoint"
+        assert set(err.value.example_ids) <= set(events.loc[[4, 9, 11], "customer_id"])
+    events = data.events.astype({"stage": str, "channel": str, "touchpoint": str})
+    lazy = cxlab.lazy_study(duckdb.from_df(events), customers=data.customers, validate=False)
+    monkeypatch.setattr(_engine, "MAX_STATES", 5)
+    with pytest.raises(cxlab.exceptions.InMemoryOnlyError, match="at most 5") as err:
+        cxlab.variants(lazy, column="touchpoint")
     assert "study.to_memory()" in str(err.value)
 
 
