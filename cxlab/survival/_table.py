@@ -54,7 +54,9 @@ import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
+from cxlab.engines._output import collect_buckets
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival._covariates import (
     join_customers,
@@ -70,6 +72,9 @@ __all__ = ["survival_table"]
 log = logging.getLogger(__name__)
 
 NS_PER_DAY = 86_400 * 10**9
+#: DuckDB working memory of the per-customer reduction per event of a bucket (measured
+#: below; see :func:`cxlab.engines._buckets.bucket_count`)
+BYTES_PER_EVENT = 40
 _CHURN_KINDS = ("event", "inactivity", "either")
 
 
@@ -297,7 +302,19 @@ def _stage_is(stage):
 
 
 def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
-    """One row per customer: start, churn, follow-up end and the journey counts.
+    """One row per customer (see :func:`_per_customer_frame`), one bucket of customers at a time.
+
+    DuckDB does not hold a grouping by customer over every event to its memory limit;
+    over buckets of customers (:mod:`cxlab.engines._buckets`) it does, and the rows of
+    the buckets are simply put one after the other.
+    """
+    n = bucket_count(lf, bytes_per_event=BYTES_PER_EVENT)
+    frames = (_per_customer_frame(b, spec) for b in customer_buckets(lf, n))
+    return collect_buckets(frames)
+
+
+def _per_customer_frame(lf, spec: _Spec):
+    """One row per customer as a lazy frame: start, churn, follow-up end and the journey counts.
 
     Event order is time, and at equal times the catalog's stage order (the order
     :func:`cxlab.load` sorts events in): the start is the first ``start`` event
@@ -307,7 +324,9 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
 
     As hand-written SQL would: the starts and churns (few events) give each customer's
     follow-up; it is joined to the events once and one grouping by customer gives
-    every count (each subplan runs once in a lazy engine).
+    every count (each subplan runs once in a lazy engine). The distinct channels of the
+    follow-up are counted as one flag per channel (a maximum each), not as a distinct
+    count: DuckDB's distinct aggregates keep a hash table per group.
     """
     t, stage = nw.col("timestamp"), nw.col("stage")
     start, end = nw.col("start"), nw.col("end")
@@ -317,9 +336,12 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
         lf.filter(_stage_is(spec.churn_stage) & (t <= obs_end))
         .select("customer_id", "timestamp")
         .join(starts, on="customer_id", how="left")
-        .with_columns(nw.when(t >= start).then(t).alias("churn_t"))
+        .with_columns(
+            nw.when(t >= start).then(t).alias("churn_t"),
+            _count(start.is_null() | (t < start)).alias("bad_churn"),
+        )
         .group_by("customer_id")
-        .agg(nw.col("churn_t").min())
+        .agg(nw.col("churn_t").min(), nw.col("bad_churn").sum())
     )
     # the start events (few): their revenue, and their channel as a code (no text is
     # aggregated; the first in the list)
@@ -340,49 +362,58 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
     spans = starts.join(churns, on="customer_id", how="left")
     if spec.churn != "event":
         spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
-    spans = spans.with_columns(**_follow_up(spec)).select("customer_id", "start", "end", "kind")
+    # ``begin``: the start when the customer has follow-up (else null: no event in span)
+    begin = nw.when(start < _ts(spec.censor_at)).then(start)
+    spans = spans.with_columns(begin.alias("begin"), **_follow_up(spec)).select(
+        "customer_id", "start", "begin", "end", "kind"
+    )
     r_start = spec.rank(spec.start)
-    span = (
-        (start < _ts(spec.censor_at))
-        & ((t > start) | ((t == start) & ~stage.is_in(spec.stages[:r_start])))
-        & (t <= end)
+    b = nw.col("begin")
+    in_span = (
+        ((t > b) | ((t == b) & ~stage.is_in(spec.stages[:r_start]))) & (t <= end)
     ).fill_null(False)
     win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
-    in_span = nw.col("in_span")
+    flags = [f"_c{i}" for i in range(len(spec.channels))]
     ev = (
-        lf.join(spans, on="customer_id", how="left")
-        .with_columns(span.alias("in_span"))
-        .with_columns(
+        lf.join(spans.select("customer_id", "start", "begin", "end"), on="customer_id", how="left")
+        .with_columns(in_span.alias("in_span"))
+        .select(
+            "customer_id",
             # revenue of the follow-up after the start events
-            nw.when(in_span & ~((stage == spec.start) & (t == start)))
+            nw.when(nw.col("in_span") & ~((stage == spec.start) & (t == start)))
             .then(nw.col("revenue"))
             .otherwise(nw.lit(0.0))
             .alias("revenue_after_start"),
             _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
-            .fill_null(0)
             .alias("support_contacts"),
-            _count(
-                _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
-            ).alias("bad_churn"),
-            nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
-            _count(~in_span).alias("outside"),
+            *(
+                _count(nw.col("in_span") & (nw.col("channel") == c)).alias(f)
+                for f, c in zip(flags, spec.channels)
+            ),
         )
     )
+    counts = ev.group_by("customer_id").agg(
+        nw.col("revenue_after_start", "support_contacts").sum(), nw.col(*flags).max()
+    )
+    # every customer with an event (those without a start too: counted, their churns checked)
     per = (
-        ev.group_by("customer_id")
-        .agg(
-            nw.col("start", "end", "kind").min(),
-            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
-            # distinct channels of the follow-up (n_unique counts events outside as one null)
-            nw.col("span_channel").n_unique(),
-            nw.col("outside").max(),
-        )
+        counts.join(spans.drop("begin"), on="customer_id", how="left")
         .join(first, on="customer_id", how="left")
+        .join(churns.select("customer_id", "bad_churn"), on="customer_id", how="left")
+        .select(
+            "customer_id",
+            "start",
+            "end",
+            "kind",
+            "revenue_after_start",
+            "support_contacts",
+            nw.col("bad_churn").fill_null(0),
+            nw.sum_horizontal(*flags).alias("n_channels"),
+            "first_revenue",
+            "purchase_channel",
+        )
     )
-    out = to_pandas(per)
-    outside = out.pop("outside").to_numpy(dtype=float, na_value=0) > 0
-    out["n_channels"] = out.pop("span_channel").to_numpy(dtype=np.int64) - outside
-    return out
+    return per
 
 
 def _inactivity(lf, starts, spec: _Spec):
