@@ -324,9 +324,8 @@ def _per_customer_frame(lf, spec: _Spec):
 
     As hand-written SQL would: the starts and churns (few events) give each customer's
     follow-up; it is joined to the events once and one grouping by customer gives
-    every count (each subplan runs once in a lazy engine). The distinct channels of the
-    follow-up are counted as one flag per channel (a maximum each), not as a distinct
-    count: DuckDB's distinct aggregates keep a hash table per group.
+    every count. Every customer with an event has a row (those without a start too:
+    they are counted, and their churn events checked).
     """
     t, stage = nw.col("timestamp"), nw.col("stage")
     start, end = nw.col("start"), nw.col("end")
@@ -336,12 +335,9 @@ def _per_customer_frame(lf, spec: _Spec):
         lf.filter(_stage_is(spec.churn_stage) & (t <= obs_end))
         .select("customer_id", "timestamp")
         .join(starts, on="customer_id", how="left")
-        .with_columns(
-            nw.when(t >= start).then(t).alias("churn_t"),
-            _count(start.is_null() | (t < start)).alias("bad_churn"),
-        )
+        .with_columns(nw.when(t >= start).then(t).alias("churn_t"))
         .group_by("customer_id")
-        .agg(nw.col("churn_t").min(), nw.col("bad_churn").sum())
+        .agg(nw.col("churn_t").min())
     )
     # the start events (few): their revenue, and their channel as a code (no text is
     # aggregated; the first in the list)
@@ -362,44 +358,45 @@ def _per_customer_frame(lf, spec: _Spec):
     spans = starts.join(churns, on="customer_id", how="left")
     if spec.churn != "event":
         spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
-    # ``begin``: the start when the customer has follow-up (else null: no event in span)
-    begin = nw.when(start < _ts(spec.censor_at)).then(start)
-    spans = spans.with_columns(begin.alias("begin"), **_follow_up(spec)).select(
-        "customer_id", "start", "begin", "end", "kind"
-    )
+    spans = spans.with_columns(**_follow_up(spec)).select("customer_id", "start", "end", "kind")
     r_start = spec.rank(spec.start)
-    b = nw.col("begin")
-    in_span = (
-        ((t > b) | ((t == b) & ~stage.is_in(spec.stages[:r_start]))) & (t <= end)
+    span = (
+        (start < _ts(spec.censor_at))
+        & ((t > start) | ((t == start) & ~stage.is_in(spec.stages[:r_start])))
+        & (t <= end)
     ).fill_null(False)
     win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
-    flags = [f"_c{i}" for i in range(len(spec.channels))]
+    in_span = nw.col("in_span")
     ev = (
-        lf.join(spans.select("customer_id", "start", "begin", "end"), on="customer_id", how="left")
-        .with_columns(in_span.alias("in_span"))
-        .select(
-            "customer_id",
+        lf.join(spans, on="customer_id", how="left")
+        .with_columns(span.alias("in_span"))
+        .with_columns(
             # revenue of the follow-up after the start events
-            nw.when(nw.col("in_span") & ~((stage == spec.start) & (t == start)))
+            nw.when(in_span & ~((stage == spec.start) & (t == start)))
             .then(nw.col("revenue"))
             .otherwise(nw.lit(0.0))
             .alias("revenue_after_start"),
             _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
+            .fill_null(0)
             .alias("support_contacts"),
-            *(
-                _count(nw.col("in_span") & (nw.col("channel") == c)).alias(f)
-                for f, c in zip(flags, spec.channels)
-            ),
+            _count(
+                _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
+            ).alias("bad_churn"),
+            # the channels of the follow-up (null outside it; a missing channel is none)
+            nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
         )
     )
-    counts = ev.group_by("customer_id").agg(
-        nw.col("revenue_after_start", "support_contacts").sum(), nw.col(*flags).max()
-    )
-    # every customer with an event (those without a start too: counted, their churns checked)
-    per = (
-        counts.join(spans.drop("begin"), on="customer_id", how="left")
+    return (
+        ev.group_by("customer_id")
+        .agg(
+            nw.col("start", "end", "kind").min(),
+            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
+            # distinct channels of the follow-up: narwhals counts a null as one value,
+            # so one less for a customer with an event outside the follow-up
+            nw.col("span_channel").n_unique().alias("n_any"),
+            nw.col("span_channel").null_count().alias("n_null"),
+        )
         .join(first, on="customer_id", how="left")
-        .join(churns.select("customer_id", "bad_churn"), on="customer_id", how="left")
         .select(
             "customer_id",
             "start",
@@ -407,13 +404,12 @@ def _per_customer_frame(lf, spec: _Spec):
             "kind",
             "revenue_after_start",
             "support_contacts",
-            nw.col("bad_churn").fill_null(0),
-            nw.sum_horizontal(*flags).alias("n_channels"),
+            "bad_churn",
+            (nw.col("n_any") - _count(nw.col("n_null") > 0)).alias("n_channels"),
             "first_revenue",
             "purchase_channel",
         )
     )
-    return per
 
 
 def _inactivity(lf, starts, spec: _Spec):
