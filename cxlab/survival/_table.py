@@ -744,7 +744,6 @@ def _out_buckets(lf, data) -> int:
     return max(bucket_count(lf, bytes_per_event=BYTES_PER_EVENT), by_rows, 1)
 
 
-
 def _ns(col: pd.Series) -> np.ndarray:
     """int64 nanoseconds (UTC, time zone dropped); ``_NONE`` where missing."""
     stamps = col if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(col)
