@@ -77,6 +77,9 @@ def _durations(table, by, duration_col, event_col, *, what, require_events=True)
         cols = [c for c in dict.fromkeys([*_columns(by), duration_col, event_col]) if c in names]
         table = to_pandas(lf.group_by(*cols).agg(nw.len().alias("_customers")))
         w = table.pop("_customers").to_numpy(dtype=np.int64)
+        for c in _columns(by):  # an engine keeps no category order: sorted, on every engine
+            if c in table and isinstance(table[c].dtype, pd.CategoricalDtype):
+                table[c] = table[c].cat.set_categories(sorted(table[c].cat.categories))
     else:
         w = None
     d, e = check_durations(table, duration_col, event_col, require_events=require_events, what=what)
