@@ -360,7 +360,7 @@ def _per_customer_frame(lf, spec: _Spec):
 
     As hand-written SQL would: the starts and churns (few events) give each customer's
     follow-up; it is joined to the events once and one grouping by customer gives
-    every count. Every customer with an event has a row (those without a start too:
+    every count (the start's revenue and channel too). Every customer with an event has a row (those without a start too:
     they are counted, and their churn events checked).
     """
     t, stage = nw.col("timestamp"), nw.col("stage")
@@ -375,22 +375,6 @@ def _per_customer_frame(lf, spec: _Spec):
         .group_by("customer_id")
         .agg(nw.col("churn_t").min())
     )
-    # the start events (few): their revenue, and their channel as a code (no text is
-    # aggregated; the first in the list)
-    first = (
-        lf.filter(stage == spec.start)
-        .join(starts, on="customer_id")
-        .filter(t == start)
-        .select(
-            "customer_id",
-            nw.col("revenue").alias("first_revenue"),
-            nw.sum_horizontal(
-                *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
-            ).alias("purchase_channel"),
-        )
-        .group_by("customer_id")
-        .agg(nw.col("first_revenue").sum(), nw.col("purchase_channel").min())
-    )
     spans = starts.join(churns, on="customer_id", how="left")
     if spec.churn != "event":
         spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
@@ -402,16 +386,28 @@ def _per_customer_frame(lf, spec: _Spec):
         & (t <= end)
     ).fill_null(False)
     win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
-    in_span = nw.col("in_span")
+    in_span, at_start = nw.col("in_span"), nw.col("at_start")
     ev = (
         lf.join(spans, on="customer_id", how="left")
-        .with_columns(span.alias("in_span"))
         .with_columns(
-            # revenue of the follow-up after the start events
-            nw.when(in_span & ~((stage == spec.start) & (t == start)))
+            span.alias("in_span"),
+            ((stage == spec.start) & (t == start)).fill_null(False).alias("at_start"),
+        )
+        .with_columns(
+            # revenue of the follow-up after the start events, and of the start events
+            nw.when(in_span & ~at_start)
             .then(nw.col("revenue"))
             .otherwise(nw.lit(0.0))
             .alias("revenue_after_start"),
+            nw.when(at_start).then(nw.col("revenue")).alias("first_revenue"),
+            # the start's channel as a code (no text is aggregated; the first in the list)
+            nw.when(at_start)
+            .then(
+                nw.sum_horizontal(
+                    *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
+                )
+            )
+            .alias("purchase_channel"),
             _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
             .fill_null(0)
             .alias("support_contacts"),
@@ -422,17 +418,18 @@ def _per_customer_frame(lf, spec: _Spec):
             nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
         )
     )
+    sums = ["revenue_after_start", "support_contacts", "bad_churn", "first_revenue"]
     return (
         ev.group_by("customer_id")
         .agg(
             nw.col("start", "end", "kind").min(),
-            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
+            nw.col(*sums).sum(),
+            nw.col("purchase_channel").min(),
             # distinct channels of the follow-up: narwhals counts a null as one value,
             # so one less for a customer with an event outside the follow-up
             nw.col("span_channel").n_unique().alias("n_any"),
             nw.col("span_channel").null_count().alias("n_null"),
         )
-        .join(first, on="customer_id", how="left")
         .select(
             "customer_id",
             "start",
