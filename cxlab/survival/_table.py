@@ -267,11 +267,13 @@ def survival_table(
         usable = checks.add(per)
         if one_pass:
             checks.finish(stacklevel=4)
-        table = _journey_table(per[usable], spec)
-        del per
+        table = _journey_table(per, spec, usable)
+        del per, usable
         if resolve_stage is not None:
             table["time_to_resolve_days"] = _resolve_times(events, table, spec, resolve_stage)
-        table = _join_covariates(table, data, start_stage, window_days, extra, persona)
+        table = _join_covariates(
+            table, data, start_stage, window_days, extra, persona, subset=not one_pass
+        )
         checks.persona = table.attrs.pop("persona_note")
         return table
 
@@ -290,8 +292,11 @@ def survival_table(
         (folder / "survival.json").write_text(json.dumps(note, indent=1))
         log.info("survival table: %d customers written to %s", checks.n_rows, folder)
         return read_output(lf, folder)
-    per = per_customer_in_memory(data.events, spec) if in_memory else _per_customer(lf, spec)
-    table = table_of(per, lf, one_pass=True)
+    table = table_of(
+        per_customer_in_memory(data.events, spec) if in_memory else _per_customer(lf, spec),
+        lf,
+        one_pass=True,
+    )
     table.attrs["survival"] = checks.attrs(churn, inactivity_days, window_days, support_stage)
     log.info("survival table: %d customers, %d churned", len(table), checks.n_churned)
     return table
@@ -589,12 +594,20 @@ class _Checks:
         }
 
 
-def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
-    """Tenure, churn and the journey covariates, indexed by customer id in sorted order."""
-    if not per["customer_id"].is_monotonic_increasing:
-        per = per.sort_values("customer_id", kind="stable")
-    start, end = _ns(per["start"]), _ns(per["end"])
-    kind = per["kind"].to_numpy(dtype=np.int64)
+def _journey_table(per: pd.DataFrame, spec: _Spec, usable: np.ndarray) -> pd.DataFrame:
+    """Tenure, churn and the journey covariates of the ``usable`` rows of ``per``, indexed by
+    customer id in sorted order (taken column by column: no copy of ``per``)."""
+    rows = np.flatnonzero(usable)
+    ids = per["customer_id"].to_numpy()[rows]
+    if len(ids) > 1 and not (ids[1:] >= ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        rows, ids = rows[order], ids[order]
+
+    def col(name, na_value=0):
+        return per[name].to_numpy(dtype=float, na_value=na_value)[rows]
+
+    start, end = _ns(per["start"])[rows], _ns(per["end"])[rows]
+    kind = col("kind").astype(np.int8)
     table = pd.DataFrame(
         {
             "start": start.view("datetime64[ns]"),
@@ -602,20 +615,15 @@ def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
             "tenure_days": (end - start) / NS_PER_DAY,
             "churned": kind > 0,
             "churn_kind": pd.Categorical.from_codes(kind - 1, categories=["event", "inactivity"]),
-            "first_revenue": per["first_revenue"].to_numpy(dtype=float, na_value=0.0),
-            "revenue_after_start": per["revenue_after_start"].to_numpy(dtype=float, na_value=0.0),
+            "first_revenue": col("first_revenue"),
+            "revenue_after_start": col("revenue_after_start"),
             "purchase_channel": pd.Categorical.from_codes(
-                per["purchase_channel"].to_numpy(dtype=float, na_value=-1).astype(np.int64),
-                categories=spec.channels,
+                col("purchase_channel", na_value=-1).astype(np.int64), categories=spec.channels
             ),
-            "n_channels": np.maximum(per["n_channels"].to_numpy(dtype=float, na_value=0), 1).astype(
-                np.int64
-            ),
-            "support_contacts": per["support_contacts"]
-            .to_numpy(dtype=float, na_value=0)
-            .astype(np.int64),
+            "n_channels": np.maximum(col("n_channels"), 1).astype(np.int64),
+            "support_contacts": col("support_contacts").astype(np.int64),
         },
-        index=pd.Index(per["customer_id"].to_numpy(), name="customer_id"),
+        index=pd.Index(ids, name="customer_id"),
     )
     if spec.support is None:
         table = table.drop(columns="support_contacts")
@@ -663,13 +671,23 @@ def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.nd
 # -- customers, feedback, extra columns and persona ---------------------------------
 
 
-def _join_covariates(table, data, start_stage, window_days, extra, persona) -> pd.DataFrame:
+def _join_covariates(
+    table, data, start_stage, window_days, extra, persona, *, subset=False
+) -> pd.DataFrame:
     """The customers table, feedback in the window, ``extra`` and the persona column.
 
-    The persona's provenance is left in ``table.attrs["persona_note"]``.
+    The persona's provenance is left in ``table.attrs["persona_note"]``. ``subset``: the
+    table holds one bucket of customers; only their customers and feedback rows are
+    taken (not a copy of the whole tables per bucket).
     """
-    table = join_customers(table, data.customers)
-    table = join_feedback(table, data.feedback, start_stage, window_days)
+    customers, feedback = data.customers, data.feedback
+    if subset:
+        customers, feedback = (
+            None if f is None or "customer_id" not in f else f[f["customer_id"].isin(table.index)]
+            for f in (customers, feedback)
+        )
+    table = join_customers(table, customers)
+    table = join_feedback(table, feedback, start_stage, window_days)
     if extra is not None:
         table = join_extra(table, extra)
     persona_note = None
