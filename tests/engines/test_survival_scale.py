@@ -20,7 +20,8 @@ import cxlab
 from cxlab.exceptions import DataError, ParameterError
 from cxlab.survival import _table
 
-from .test_parity import _assert_same, _study
+from .test_buckets import events_before_first_purchase
+from .test_parity import _assert_same, _study, assert_same_survival
 
 STUDIES = ["demo", "simulated"]
 CHURNS = {"event": None, "either": 60}
@@ -44,21 +45,17 @@ def _pandas(lazy) -> pd.DataFrame:
     return out.set_index("customer_id").sort_index()
 
 
-@pytest.mark.parametrize("churn", list(CHURNS))
 @pytest.mark.parametrize("name", STUDIES)
 @pytest.mark.parametrize("engine", ["duckdb", "polars"])
 def test_survival_table_in_buckets_equals_one_pass(
-    engine, name, churn, studies, tmp_path_factory, request, monkeypatch
+    engine, name, studies, tmp_path_factory, request, monkeypatch
 ):
+    """Every churn definition of the parity tests, over three buckets of customers."""
     study = _study(engine, name, studies, tmp_path_factory, request)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = cxlab.survival_table(studies[name], churn=churn, inactivity_days=CHURNS[churn])
-        _three_buckets(monkeypatch)
-        got = cxlab.survival_table(study, churn=churn, inactivity_days=CHURNS[churn])
-    _assert_same(expected, got)
-    assert got.attrs["survival"] == expected.attrs["survival"]
-    assert not any(pd.api.types.is_object_dtype(got[c]) for c in got)  # text: categoricals
+    _three_buckets(monkeypatch)
+    for churn, days in CHURNS.items():
+        got = assert_same_survival(studies[name], study, churn=churn, inactivity_days=days)
+        assert not any(pd.api.types.is_object_dtype(got[c]) for c in got)  # categoricals
 
 
 @pytest.mark.parametrize("churn", list(CHURNS))
@@ -105,30 +102,9 @@ def test_survival_table_out_errors(studies, tmp_path, tmp_path_factory, request)
 def test_survival_table_out_raises_as_in_memory_and_leaves_no_files(tmp_path):
     """Churn events before the start: the same error (counts and ids over every bucket),
     and nothing left in the folder."""
-    import duckdb
-
     data = cxlab.simulate(n_customers=300, random_state=5)
-    events = data.events.copy()
-    first = events[events["stage"] == "purchase"].groupby("customer_id")["timestamp"].min()
-    chosen = first.index[:9]
-    early = pd.DataFrame(
-        {
-            "customer_id": chosen,
-            "timestamp": first.loc[chosen].to_numpy() - pd.Timedelta("2D"),
-            "stage": "churn",
-            "channel": "app",
-            "revenue": 0.0,
-        }
-    ).reindex(columns=events.columns)
-    if "touchpoint" in early:
-        early["touchpoint"] = events["touchpoint"].iloc[0]
-    events = cxlab.load_events(pd.concat([events, early], ignore_index=True))
+    events, lazy = events_before_first_purchase(data, 9, "churn", "2D")
     memory = dataclasses.replace(data, events=events)
-    lazy = cxlab.lazy_study(
-        duckdb.from_df(events.astype({"stage": str, "channel": str})),
-        customers=data.customers,
-        validate=False,
-    )
     with pytest.raises(DataError) as in_memory:
         cxlab.survival_table(memory)
     with pytest.MonkeyPatch.context() as mp:
