@@ -158,9 +158,9 @@ def survival_table(
         (``data.catalog``).
     out : str or Path, optional
         A lazy study only: write the table to this folder as Parquet (one
-        ``part-NNNNN.parquet`` per bucket of customers, ``customer_id`` a column, the
-        definition in ``survival.json``) and return a lazy frame over it on the study's
-        engine, for tables too large for memory (8.7M rows for 1e8 events). Only one
+        ``part-NNNNN.parquet`` per bucket of customers, ``customer_id`` a column, times
+        in microseconds as Spark reads them, the definition in ``survival.json``) and
+        return a lazy frame over it on the study's engine, for tables too large for memory (8.7M rows for 1e8 events). Only one
         bucket of customers (at most :data:`CUSTOMERS_PER_BUCKET`) is in pandas at a
         time; the covariates (customers, feedback, ``extra``, persona) are joined per
         bucket as in memory. :func:`cxlab.kaplan_meier` runs on the frame returned.
@@ -279,7 +279,7 @@ def survival_table(
 
     if out is not None:
         tables = (
-            table_of(to_pandas(_per_customer_frame(b, spec)), b, one_pass=False).reset_index()
+            _for_parquet(table_of(to_pandas(_per_customer_frame(b, spec)), b, one_pass=False))
             for b in customer_buckets(lf, _out_buckets(lf, data))
         )
         try:
@@ -740,6 +740,13 @@ def _out_folder(out, overwrite: bool) -> Path:
         )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _for_parquet(table: pd.DataFrame) -> pd.DataFrame:
+    """``customer_id`` as a column; times in microseconds (what Spark reads from Parquet)."""
+    table = table.reset_index()
+    times = [c for c in table if pd.api.types.is_datetime64_dtype(table[c])]
+    return table.astype(dict.fromkeys(times, "datetime64[us]")) if times else table
 
 
 def _empty(folder: Path) -> None:
