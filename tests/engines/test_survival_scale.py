@@ -72,7 +72,7 @@ def test_survival_table_out_writes_the_same_table(
         expected = cxlab.survival_table(studies["simulated"], **kw)
         _three_buckets(monkeypatch)
         lazy = cxlab.survival_table(study, out=tmp_path / "surv", **kw)
-    assert lazy.implementation.name.lower().startswith(engine[:5])
+    assert engine in lazy.implementation.name.lower()
     if engine != "spark":
         assert len(list((tmp_path / "surv").glob("part-*.parquet"))) == 3
     _assert_same(expected, _pandas(lazy))
