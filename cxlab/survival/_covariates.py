@@ -38,6 +38,9 @@ def join_customers(table: pd.DataFrame, customers: pd.DataFrame | None) -> pd.Da
     clash = [c for c in cust.columns if c in table.columns]
     if clash:
         cust = cust.rename(columns={c: f"customer_{c}" for c in clash})
+    text = [c for c in cust.columns if cust[c].dtype == object]
+    if text:  # text as categoricals: a few labels, one code per customer
+        cust = cust.astype(dict.fromkeys(text, "category"))
     if "signup_date" in cust:
         signup = pd.to_datetime(cust.pop("signup_date")).reindex(table.index)
         cust = cust.reindex(table.index)

@@ -3,7 +3,10 @@
 Everything here wraps lifelines (``KaplanMeierFitter``, ``lifelines.statistics``);
 the numbers are lifelines' own, cxlab adds grouping, checks and tidy tables.
 The input is the table from :func:`cxlab.survival_table` (one row per customer,
-``tenure_days`` and ``churned``). Related modules: :mod:`cxlab.survival` (Cox),
+``tenure_days`` and ``churned``), or the lazy frame ``survival_table(study, out=...)``
+returns for a table too large for memory: then the customers are counted per group,
+duration and churn flag inside the engine, and lifelines fits those counts as weights
+(the same event table, so the same curves, intervals, medians and tests). Related modules: :mod:`cxlab.survival` (Cox),
 :mod:`cxlab.survival` (parametric), :mod:`cxlab.survival`, :mod:`cxlab.survival`.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -18,6 +22,7 @@ from cxlab._deprecation import alpha_to_confidence, renamed_parameter
 from cxlab._estimator import Estimator
 from cxlab._plots import plot_doc
 from cxlab.data._groups import customer_groups
+from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import (
     NotFittedError,
     ParameterError,
@@ -46,6 +51,43 @@ def group_labels(table: pd.DataFrame, by) -> pd.Series:
         stacklevel=4,  # the caller of KaplanMeier.fit, survival_clv, logrank_test
     )
     return pd.Series(labels.array, index=table.index, name="group")
+
+
+def _columns(by) -> list:
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
+
+
+def _durations(table, by, duration_col, event_col, *, what, require_events=True):
+    """Durations, churn flags, weights and group labels of a survival table.
+
+    A pandas table gives one row per customer (weights None); any other frame (the lazy
+    frame of ``survival_table(study, out=...)``, a DuckDB relation, a polars or Spark
+    frame) is counted in its engine: one row per group, duration and churn flag, with
+    the number of customers as the weight.
+
+    Returns
+    -------
+    tuple
+        ``(d, e, w, rows)``: float durations, bool flags, int64 weights or None, and
+        the pandas rows (for :func:`group_labels`).
+    """
+    if not isinstance(table, pd.DataFrame):
+        lf = to_lazy(table)
+        names = lf.collect_schema().names()
+        cols = [c for c in dict.fromkeys([*_columns(by), duration_col, event_col]) if c in names]
+        table = to_pandas(lf.group_by(*cols).agg(nw.len().alias("_customers")))
+        w = table.pop("_customers").to_numpy(dtype=np.int64)
+        for c in _columns(by):  # an engine keeps no category order: sorted, on every engine
+            if c in table and isinstance(table[c].dtype, pd.CategoricalDtype):
+                table[c] = table[c].cat.set_categories(sorted(table[c].cat.categories))
+    else:
+        w = None
+    d, e = check_durations(table, duration_col, event_col, require_events=require_events, what=what)
+    return d, e, w, table
+
+
+def _total(w, mask) -> int:
+    return int(mask.sum()) if w is None else int(w[mask].sum())
 
 
 class KaplanMeier(Estimator):
@@ -104,15 +146,23 @@ class KaplanMeier(Estimator):
 
         Parameters
         ----------
-        table : DataFrame
-            A survival table, one row per customer (:func:`cxlab.survival_table`).
+        table : DataFrame or lazy frame
+            A survival table, one row per customer (:func:`cxlab.survival_table`), or
+            the lazy frame of ``survival_table(study, out=...)``: the customers are
+            counted per group, duration and churn flag in its engine and lifelines
+            fits the counts as weights (the same curves and intervals).
         """
         from lifelines import KaplanMeierFitter
 
         if not 0 < self.confidence < 1:
             raise ParameterError(f"confidence={self.confidence} must be between 0 and 1.")
-        d, e = check_durations(
-            table, self.duration_col, self.event_col, require_events=False, what="Kaplan-Meier"
+        d, e, w, rows = _durations(
+            table,
+            self.by,
+            self.duration_col,
+            self.event_col,
+            require_events=False,
+            what="Kaplan-Meier",
         )
         if not e.any():
             warnings.warn(
@@ -120,15 +170,15 @@ class KaplanMeier(Estimator):
                 StatisticalWarning,
                 stacklevel=2,
             )
-        labels = group_labels(table, self.by)
+        labels = group_labels(rows, self.by)
         codes = labels.cat.codes.to_numpy()
         self.fitters_, rows = {}, []
         for k, name in enumerate(labels.cat.categories):
             m = codes == k
             kmf = KaplanMeierFitter(alpha=round(1 - self.confidence, 12))
-            kmf.fit(d[m], e[m], label=name)
+            kmf.fit(d[m], e[m], label=name, weights=None if w is None else w[m])
             self.fitters_[name] = kmf
-            n, ev = int(m.sum()), int(e[m].sum())
+            n, ev = _total(w, m), _total(w, m & e)
             rows.append({"group": name, "n": n, "churned": ev, "max_days": float(d[m].max())})
             if ev == 0 and e.any():
                 warnings.warn(
@@ -147,7 +197,7 @@ class KaplanMeier(Estimator):
         self.groups_ = list(self.fitters_)
         self.counts_ = pd.DataFrame(rows).set_index("group")
         self._labels = labels
-        self._d, self._e = d, e
+        self._d, self._e, self._w = d, e, w
         return self
 
     def _check_fitted(self, method):
@@ -200,13 +250,13 @@ class KaplanMeier(Estimator):
             ci = kmf.confidence_interval_
             t = sf.index.to_numpy()
             pos = np.searchsorted(t, h, side="right") - 1
-            in_group = self._d[(self._labels == name).to_numpy()]
+            in_group = (self._labels == name).to_numpy()
             last = float(self.counts_.loc[name, "max_days"])
             for hz, p in zip(h, pos):
                 ok = hz <= last and p >= 0
                 if not ok:
                     beyond.append((name, hz))
-                risk = int((in_group >= hz).sum())
+                risk = _total(self._w, in_group & (self._d >= hz))
                 rows.append(
                     {
                         "group": name,
@@ -276,7 +326,7 @@ class KaplanMeier(Estimator):
             Also test every pair of groups, not only all groups together.
         """
         self._check_fitted("logrank")
-        return _logrank(self._d, self._e, self._labels, pairwise=pairwise)
+        return _logrank(self._d, self._e, self._labels, pairwise=pairwise, weights=self._w)
 
     @plot_doc
     def plot(self, ax=None, *, ci: bool = True, title: str | None = None):
@@ -351,12 +401,26 @@ def logrank_test(
     >>> cxlab.logrank_test(table, "loyalty_member")["comparison"].tolist()
     ['all groups']
     """
-    d, e = check_durations(table, duration_col, event_col, what="the log-rank test")
-    labels = group_labels(table, by)
-    return _logrank(d, e, labels, pairwise=pairwise)
+    d, e, w, rows = _durations(table, by, duration_col, event_col, what="the log-rank test")
+    labels = group_labels(rows, by)
+    return _logrank(d, e, labels, pairwise=pairwise, weights=w)
 
 
-def _logrank(d, e, labels: pd.Series, *, pairwise: bool) -> pd.DataFrame:
+def _pairwise_weighted(d, e, g, w, groups) -> pd.DataFrame:
+    """``pairwise_logrank_test``'s summary for weighted rows (one test per pair)."""
+    from lifelines.statistics import logrank_test
+
+    rows, index = [], []
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            ma, mb = g == a, g == b
+            res = logrank_test(d[ma], d[mb], e[ma], e[mb], weights_A=w[ma], weights_B=w[mb])
+            rows.append({"test_statistic": res.test_statistic, "p": res.p_value})
+            index.append((a, b))
+    return pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index))
+
+
+def _logrank(d, e, labels: pd.Series, *, pairwise: bool, weights=None) -> pd.DataFrame:
     from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
 
     groups = list(labels.cat.categories)
@@ -365,7 +429,7 @@ def _logrank(d, e, labels: pd.Series, *, pairwise: bool) -> pd.DataFrame:
             f"a log-rank test needs at least two groups; found {groups}. Pass by=<column>."
         )
     g = labels.astype(str).to_numpy()
-    res = multivariate_logrank_test(d, g, e)
+    res = multivariate_logrank_test(d, g, e, weights=weights)
     rows = [
         {
             "comparison": "all groups",
@@ -376,7 +440,10 @@ def _logrank(d, e, labels: pd.Series, *, pairwise: bool) -> pd.DataFrame:
         }
     ]
     if pairwise and len(groups) > 2:
-        pw = pairwise_logrank_test(d, g, e).summary
+        if weights is None:
+            pw = pairwise_logrank_test(d, g, e).summary
+        else:
+            pw = _pairwise_weighted(d, g=g, e=e, w=weights, groups=sorted(set(g)))
         p = pw["p"].to_numpy()
         order = np.argsort(p)
         m = len(p)

@@ -45,16 +45,22 @@ is their sum, ``purchase_channel`` the first of their channels in the catalog's 
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import shutil
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
+from cxlab.engines._output import collect_buckets, read_output, write_parquet
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival._covariates import (
     join_customers,
@@ -70,6 +76,12 @@ __all__ = ["survival_table"]
 log = logging.getLogger(__name__)
 
 NS_PER_DAY = 86_400 * 10**9
+#: DuckDB working memory of the per-customer reduction per event of a bucket
+#: (:func:`cxlab.engines._buckets.bucket_count`): 1e7 events in one bucket took 430 MB
+#: over the interpreter, in two buckets 310 MB (24 bytes an event, plus the result)
+BYTES_PER_EVENT = 40
+#: With ``out=``, at most this many customers of a bucket are in pandas at once
+CUSTOMERS_PER_BUCKET = 2_000_000
 _CHURN_KINDS = ("event", "inactivity", "either")
 
 
@@ -87,6 +99,8 @@ def survival_table(
     persona="auto",
     invalid_churn: str = "raise",
     catalog=None,
+    out=None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Build the survival table: one row per customer who reached the start stage.
 
@@ -142,6 +156,16 @@ def survival_table(
     catalog : StageCatalog, optional
         Purchase, churn and support stages; default the study's own catalog
         (``data.catalog``).
+    out : str or Path, optional
+        A lazy study only: write the table to this folder as Parquet (one
+        ``part-NNNNN.parquet`` per bucket of customers, ``customer_id`` a column, times
+        in microseconds as Spark reads them, the definition in ``survival.json``) and
+        return a lazy frame over it on the study's engine, for tables too large for memory (8.7M rows for 1e8 events). Only one
+        bucket of customers (at most :data:`CUSTOMERS_PER_BUCKET`) is in pandas at a
+        time; the covariates (customers, feedback, ``extra``, persona) are joined per
+        bucket as in memory. :func:`cxlab.kaplan_meier` runs on the frame returned.
+    overwrite : bool, default=False
+        With ``out=``: replace a folder that already holds files (else an error).
 
     Returns
     -------
@@ -159,12 +183,15 @@ def survival_table(
         feedback in the window (``csat``: the first CSAT answer of the start
         stage; ``csat_mean``, ``nps_last``, ``nps_mean``, ``n_nps``,
         ``ces_mean``; NaN when not answered) and the ``extra`` columns.
-        ``table.attrs["survival"]`` records the definition used.
+        ``table.attrs["survival"]`` records the definition used. With ``out=``: a
+        narwhals LazyFrame over the Parquet files, the same columns with
+        ``customer_id`` first (``survival.json`` holds the definition).
 
     Raises
     ------
     ParameterError
-        Unknown ``churn`` definition, missing ``inactivity_days``.
+        Unknown ``churn`` definition, missing ``inactivity_days``; ``out=`` on a study
+        in memory, or a folder that already holds files (without ``overwrite=True``).
     UnknownCategoryError
         ``start_stage``, ``support_stage`` or ``resolve_stage`` is not a stage of
         the catalog; the message lists the stages.
@@ -209,6 +236,15 @@ def survival_table(
         )
     # a pandas log in memory takes the numpy reductions (the same rules, 2.8-5.9x faster)
     in_memory = isinstance(data.events, pd.DataFrame)
+    if out is not None and in_memory:
+        raise ParameterError(
+            "out= writes the survival table of a lazy study (DuckDB, Spark, polars) to "
+            "Parquet; this study's events are in memory, so the table is returned as a "
+            "DataFrame: drop out= (or save it yourself: table.to_parquet(...)), or load the "
+            "study with engine='duckdb'."
+        )
+    if out is not None:
+        folder = _out_folder(out, overwrite)
     lf = None if in_memory and resolve_stage is None else _event_frame(data)
     obs_end = _observation_end(observation_end, data.events if in_memory else lf)
     thr = 0 if churn == "event" else int(round(float(inactivity_days) * NS_PER_DAY))
@@ -224,35 +260,45 @@ def survival_table(
         thr=thr,
         win=int(round(window_days * NS_PER_DAY)),
     )
-    per = per_customer_in_memory(data.events, spec) if in_memory else _per_customer(lf, spec)
-    _check_churn_before_start(per, start_stage, invalid_churn)
-    usable = _usable(per, spec)
-    table = _journey_table(per[usable], spec)
-    if resolve_stage is not None:
-        table["time_to_resolve_days"] = _resolve_times(lf, table, spec, resolve_stage)
-    table = _join_covariates(table, data, start_stage, window_days, extra, persona)
-    persona_note = table.attrs.pop("persona_note")
-    if not table["churned"].any():
-        warnings.warn(
-            "no churn was observed: every customer is censored. Kaplan-Meier curves stay at 1 "
-            "and churn models cannot be fitted; check the churn definition.",
-            DataWarning,
-            stacklevel=2,
+    checks = _Checks(spec, start_stage, invalid_churn)
+
+    def table_of(per, events, *, one_pass):
+        """The table of the customers of ``per`` (all of them, or one bucket's)."""
+        usable = checks.add(per)
+        if one_pass:
+            checks.finish(stacklevel=4)
+        table = _journey_table(per, spec, usable)
+        del per, usable
+        if resolve_stage is not None:
+            table["time_to_resolve_days"] = _resolve_times(events, table, spec, resolve_stage)
+        table = _join_covariates(
+            table, data, start_stage, window_days, extra, persona, subset=not one_pass
         )
-    has_start = per["start"].notna().to_numpy()
-    table.attrs["survival"] = {
-        "churn": churn,
-        "inactivity_days": inactivity_days,
-        "observation_end": str(pd.Timestamp(obs_end)),
-        "censored_at": str(pd.Timestamp(spec.censor_at)),
-        "start_stage": start_stage,
-        "window_days": window_days,
-        "support_stage": support_stage,
-        "persona": persona_note,
-        "excluded_no_follow_up": int((has_start & ~usable).sum()),
-        "customers_without_start": int((~has_start).sum()),
-    }
-    log.info("survival table: %d customers, %d churned", len(table), int(table["churned"].sum()))
+        checks.persona = table.attrs.pop("persona_note")
+        return table
+
+    if out is not None:
+        tables = (
+            _for_parquet(table_of(to_pandas(_per_customer_frame(b, spec)), b, one_pass=False))
+            for b in customer_buckets(lf, _out_buckets(lf, data))
+        )
+        try:
+            write_parquet(tables, folder, overwrite=True)
+            checks.finish(stacklevel=3)
+        except Exception:
+            _empty(folder)
+            raise
+        note = checks.attrs(churn, inactivity_days, window_days, support_stage)
+        (folder / "survival.json").write_text(json.dumps(note, indent=1))
+        log.info("survival table: %d customers written to %s", checks.n_rows, folder)
+        return read_output(lf, folder)
+    table = table_of(
+        per_customer_in_memory(data.events, spec) if in_memory else _per_customer(lf, spec),
+        lf,
+        one_pass=True,
+    )
+    table.attrs["survival"] = checks.attrs(churn, inactivity_days, window_days, support_stage)
+    log.info("survival table: %d customers, %d churned", len(table), checks.n_churned)
     return table
 
 
@@ -297,7 +343,19 @@ def _stage_is(stage):
 
 
 def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
-    """One row per customer: start, churn, follow-up end and the journey counts.
+    """One row per customer (see :func:`_per_customer_frame`), one bucket of customers at a time.
+
+    DuckDB does not hold a grouping by customer over every event to its memory limit;
+    over buckets of customers (:mod:`cxlab.engines._buckets`) it does, and the rows of
+    the buckets are simply put one after the other.
+    """
+    n = bucket_count(lf, bytes_per_event=BYTES_PER_EVENT)
+    frames = (_per_customer_frame(b, spec) for b in customer_buckets(lf, n))
+    return collect_buckets(frames)
+
+
+def _per_customer_frame(lf, spec: _Spec):
+    """One row per customer as a lazy frame: start, churn, follow-up end and the journey counts.
 
     Event order is time, and at equal times the catalog's stage order (the order
     :func:`cxlab.load` sorts events in): the start is the first ``start`` event
@@ -307,7 +365,8 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
 
     As hand-written SQL would: the starts and churns (few events) give each customer's
     follow-up; it is joined to the events once and one grouping by customer gives
-    every count (each subplan runs once in a lazy engine).
+    every count (the start's revenue and channel too). Every customer with an event has a row (those without a start too:
+    they are counted, and their churn events checked).
     """
     t, stage = nw.col("timestamp"), nw.col("stage")
     start, end = nw.col("start"), nw.col("end")
@@ -321,22 +380,6 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
         .group_by("customer_id")
         .agg(nw.col("churn_t").min())
     )
-    # the start events (few): their revenue, and their channel as a code (no text is
-    # aggregated; the first in the list)
-    first = (
-        lf.filter(stage == spec.start)
-        .join(starts, on="customer_id")
-        .filter(t == start)
-        .select(
-            "customer_id",
-            nw.col("revenue").alias("first_revenue"),
-            nw.sum_horizontal(
-                *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
-            ).alias("purchase_channel"),
-        )
-        .group_by("customer_id")
-        .agg(nw.col("first_revenue").sum(), nw.col("purchase_channel").min())
-    )
     spans = starts.join(churns, on="customer_id", how="left")
     if spec.churn != "event":
         spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
@@ -348,41 +391,63 @@ def _per_customer(lf, spec: _Spec) -> pd.DataFrame:
         & (t <= end)
     ).fill_null(False)
     win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
-    in_span = nw.col("in_span")
+    in_span, at_start = nw.col("in_span"), nw.col("at_start")
     ev = (
         lf.join(spans, on="customer_id", how="left")
-        .with_columns(span.alias("in_span"))
         .with_columns(
-            # revenue of the follow-up after the start events
-            nw.when(in_span & ~((stage == spec.start) & (t == start)))
+            span.alias("in_span"),
+            ((stage == spec.start) & (t == start)).fill_null(False).alias("at_start"),
+        )
+        .with_columns(
+            # revenue of the follow-up after the start events, and of the start events
+            nw.when(in_span & ~at_start)
             .then(nw.col("revenue"))
             .otherwise(nw.lit(0.0))
             .alias("revenue_after_start"),
+            nw.when(at_start).then(nw.col("revenue")).alias("first_revenue"),
+            # the start's channel as a code (no text is aggregated; the first in the list)
+            nw.when(at_start)
+            .then(
+                nw.sum_horizontal(
+                    *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
+                )
+            )
+            .alias("purchase_channel"),
             _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
             .fill_null(0)
             .alias("support_contacts"),
             _count(
                 _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
             ).alias("bad_churn"),
+            # the channels of the follow-up (null outside it; a missing channel is none)
             nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
-            _count(~in_span).alias("outside"),
         )
     )
-    per = (
+    sums = ["revenue_after_start", "support_contacts", "bad_churn", "first_revenue"]
+    return (
         ev.group_by("customer_id")
         .agg(
             nw.col("start", "end", "kind").min(),
-            nw.col("revenue_after_start", "support_contacts", "bad_churn").sum(),
-            # distinct channels of the follow-up (n_unique counts events outside as one null)
-            nw.col("span_channel").n_unique(),
-            nw.col("outside").max(),
+            nw.col(*sums).sum(),
+            nw.col("purchase_channel").min(),
+            # distinct channels of the follow-up: narwhals counts a null as one value,
+            # so one less for a customer with an event outside the follow-up
+            nw.col("span_channel").n_unique().alias("n_any"),
+            nw.col("span_channel").null_count().alias("n_null"),
         )
-        .join(first, on="customer_id", how="left")
+        .select(
+            "customer_id",
+            "start",
+            "end",
+            "kind",
+            "revenue_after_start",
+            "support_contacts",
+            "bad_churn",
+            (nw.col("n_any") - _count(nw.col("n_null") > 0)).alias("n_channels"),
+            "first_revenue",
+            "purchase_channel",
+        )
     )
-    out = to_pandas(per)
-    outside = out.pop("outside").to_numpy(dtype=float, na_value=0) > 0
-    out["n_channels"] = out.pop("span_channel").to_numpy(dtype=np.int64) - outside
-    return out
 
 
 def _inactivity(lf, starts, spec: _Spec):
@@ -428,59 +493,121 @@ def _follow_up(spec: _Spec) -> dict:
 # -- checks on the per-customer rows --------------------------------------------------
 
 
-def _check_churn_before_start(per: pd.DataFrame, start_stage, invalid_churn) -> None:
-    """Churn events before the first start event: an error, or ignored with a warning."""
-    bad = per["bad_churn"].to_numpy(dtype=float, na_value=0).astype(np.int64)
-    if not bad.any():
-        return
-    ids = np.sort(per["customer_id"].to_numpy()[bad > 0])[:5].tolist()
-    n_bad = int(bad.sum())
-    problem = (
-        f"{n_bad:,} churn events come before the customer's first "
-        f"{start_stage!r} event (or the customer never had one)"
-    )
-    fix = "remove those events, check the customer ids, or pass invalid_churn='warn' to ignore them"
-    if invalid_churn == "raise":
-        raise DataError(
-            problem, column="stage", table="events", n_rows=n_bad, example_ids=ids, fix=fix
-        )
-    warnings.warn(
-        f"{problem}; they are ignored (e.g. customer_id {ids}).", DataWarning, stacklevel=3
-    )
+class _Checks:
+    """The checks on the per-customer rows, counted bucket by bucket and reported once.
+
+    Churn events before the start (an error, or ignored with a warning), customers who
+    start too late to be followed (a warning), no usable customer (an error), no churn
+    at all (a warning): the counts and the five smallest example ids are added up over
+    the buckets of customers, so the messages are those of one pass.
+    """
+
+    def __init__(self, spec: _Spec, start_stage, invalid_churn):
+        self.spec, self.start_stage, self.invalid_churn = spec, start_stage, invalid_churn
+        self.n_bad = self.n_late = self.n_rows = self.n_without_start = self.n_churned = 0
+        self.bad_ids, self.late_ids = [], []
+        self.persona = None
+
+    @staticmethod
+    def _first_ids(ids: list, more: np.ndarray) -> list:
+        return sorted([*ids, *np.sort(more)[:5].tolist()])[:5]
+
+    def add(self, per: pd.DataFrame) -> np.ndarray:
+        """Count one bucket's problems; the customers with follow-up (a mask of ``per``)."""
+        ids = per["customer_id"].to_numpy()
+        bad = per["bad_churn"].to_numpy(dtype=float, na_value=0).astype(np.int64)
+        self.n_bad += int(bad.sum())
+        self.bad_ids = self._first_ids(self.bad_ids, ids[bad > 0])
+        start = _ns(per["start"])
+        has_start = start != _NONE
+        usable = has_start & (start < self.spec.censor_at)
+        late = has_start & ~usable
+        self.n_late += int(late.sum())
+        self.late_ids = self._first_ids(self.late_ids, ids[late])
+        self.n_without_start += int((~has_start).sum())
+        self.n_rows += int(usable.sum())
+        kind = per["kind"].to_numpy(dtype=float, na_value=0)
+        self.n_churned += int((kind[usable] > 0).sum())
+        return usable
+
+    def finish(self, stacklevel: int) -> None:
+        """Raise or warn about what the buckets held (``stacklevel``: the user's call)."""
+        spec = self.spec
+        if self.n_bad:
+            problem = (
+                f"{self.n_bad:,} churn events come before the customer's first "
+                f"{self.start_stage!r} event (or the customer never had one)"
+            )
+            if self.invalid_churn == "raise":
+                raise DataError(
+                    problem,
+                    column="stage",
+                    table="events",
+                    n_rows=self.n_bad,
+                    example_ids=self.bad_ids,
+                    fix="remove those events, check the customer ids, or pass "
+                    "invalid_churn='warn' to ignore them",
+                )
+            warnings.warn(
+                f"{problem}; they are ignored (e.g. customer_id {self.bad_ids}).",
+                DataWarning,
+                stacklevel=stacklevel,
+            )
+        if self.n_late:
+            warnings.warn(
+                f"{self.n_late:,} customers started at or after the last date churn can be "
+                f"observed ({pd.Timestamp(spec.censor_at)}); they have no follow-up and are "
+                f"left out (e.g. customer_id {self.late_ids}).",
+                DataWarning,
+                stacklevel=stacklevel,
+            )
+        if not self.n_rows:
+            raise DataError(
+                f"no customer has a {spec.start!r} event with follow-up before "
+                f"{pd.Timestamp(spec.censor_at)}",
+                column="stage",
+                table="events",
+                fix="check start_stage, observation_end and inactivity_days",
+            )
+        if not self.n_churned:
+            warnings.warn(
+                "no churn was observed: every customer is censored. Kaplan-Meier curves stay "
+                "at 1 and churn models cannot be fitted; check the churn definition.",
+                DataWarning,
+                stacklevel=stacklevel,
+            )
+
+    def attrs(self, churn, inactivity_days, window_days, support_stage) -> dict:
+        """The definition used (``table.attrs["survival"]``)."""
+        spec = self.spec
+        return {
+            "churn": churn,
+            "inactivity_days": inactivity_days,
+            "observation_end": str(pd.Timestamp(spec.obs_end)),
+            "censored_at": str(pd.Timestamp(spec.censor_at)),
+            "start_stage": self.start_stage,
+            "window_days": window_days,
+            "support_stage": support_stage,
+            "persona": self.persona,
+            "excluded_no_follow_up": self.n_late,
+            "customers_without_start": self.n_without_start,
+        }
 
 
-def _usable(per: pd.DataFrame, spec: _Spec) -> np.ndarray:
-    """Customers with follow-up: started before the censoring date (warn about the rest)."""
-    start = _ns(per["start"])
-    has_start = start != _NONE
-    usable = has_start & (start < spec.censor_at)
-    late = has_start & ~usable
-    if late.any():
-        ids = np.sort(per["customer_id"].to_numpy()[late])[:5].tolist()
-        warnings.warn(
-            f"{int(late.sum()):,} customers started at or after the last date churn can be "
-            f"observed ({pd.Timestamp(spec.censor_at)}); they have no follow-up and are left "
-            f"out (e.g. customer_id {ids}).",
-            DataWarning,
-            stacklevel=3,
-        )
-    if not usable.any():
-        raise DataError(
-            f"no customer has a {spec.start!r} event with follow-up before "
-            f"{pd.Timestamp(spec.censor_at)}",
-            column="stage",
-            table="events",
-            fix="check start_stage, observation_end and inactivity_days",
-        )
-    return usable
+def _journey_table(per: pd.DataFrame, spec: _Spec, usable: np.ndarray) -> pd.DataFrame:
+    """Tenure, churn and the journey covariates of the ``usable`` rows of ``per``, indexed by
+    customer id in sorted order (taken column by column: no copy of ``per``)."""
+    rows = np.flatnonzero(usable)
+    ids = per["customer_id"].to_numpy()[rows]
+    if len(ids) > 1 and not (ids[1:] >= ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        rows, ids = rows[order], ids[order]
 
+    def col(name, na_value=0):
+        return per[name].to_numpy(dtype=float, na_value=na_value)[rows]
 
-def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
-    """Tenure, churn and the journey covariates, indexed by customer id in sorted order."""
-    if not per["customer_id"].is_monotonic_increasing:
-        per = per.sort_values("customer_id", kind="stable")
-    start, end = _ns(per["start"]), _ns(per["end"])
-    kind = per["kind"].to_numpy(dtype=np.int64)
+    start, end = _ns(per["start"])[rows], _ns(per["end"])[rows]
+    kind = col("kind").astype(np.int8)
     table = pd.DataFrame(
         {
             "start": start.view("datetime64[ns]"),
@@ -488,20 +615,15 @@ def _journey_table(per: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
             "tenure_days": (end - start) / NS_PER_DAY,
             "churned": kind > 0,
             "churn_kind": pd.Categorical.from_codes(kind - 1, categories=["event", "inactivity"]),
-            "first_revenue": per["first_revenue"].to_numpy(dtype=float, na_value=0.0),
-            "revenue_after_start": per["revenue_after_start"].to_numpy(dtype=float, na_value=0.0),
+            "first_revenue": col("first_revenue"),
+            "revenue_after_start": col("revenue_after_start"),
             "purchase_channel": pd.Categorical.from_codes(
-                per["purchase_channel"].to_numpy(dtype=float, na_value=-1).astype(np.int64),
-                categories=spec.channels,
+                col("purchase_channel", na_value=-1).astype(np.int64), categories=spec.channels
             ),
-            "n_channels": np.maximum(per["n_channels"].to_numpy(dtype=float, na_value=0), 1).astype(
-                np.int64
-            ),
-            "support_contacts": per["support_contacts"]
-            .to_numpy(dtype=float, na_value=0)
-            .astype(np.int64),
+            "n_channels": np.maximum(col("n_channels"), 1).astype(np.int64),
+            "support_contacts": col("support_contacts").astype(np.int64),
         },
-        index=pd.Index(per["customer_id"].to_numpy(), name="customer_id"),
+        index=pd.Index(ids, name="customer_id"),
     )
     if spec.support is None:
         table = table.drop(columns="support_contacts")
@@ -549,13 +671,23 @@ def _resolve_times(lf, table: pd.DataFrame, spec: _Spec, resolve_stage) -> np.nd
 # -- customers, feedback, extra columns and persona ---------------------------------
 
 
-def _join_covariates(table, data, start_stage, window_days, extra, persona) -> pd.DataFrame:
+def _join_covariates(
+    table, data, start_stage, window_days, extra, persona, *, subset=False
+) -> pd.DataFrame:
     """The customers table, feedback in the window, ``extra`` and the persona column.
 
-    The persona's provenance is left in ``table.attrs["persona_note"]``.
+    The persona's provenance is left in ``table.attrs["persona_note"]``. ``subset``: the
+    table holds one bucket of customers; only their customers and feedback rows are
+    taken (not a copy of the whole tables per bucket).
     """
-    table = join_customers(table, data.customers)
-    table = join_feedback(table, data.feedback, start_stage, window_days)
+    customers, feedback = data.customers, data.feedback
+    if subset:
+        customers, feedback = (
+            None if f is None or "customer_id" not in f else f[f["customer_id"].isin(table.index)]
+            for f in (customers, feedback)
+        )
+    table = join_customers(table, customers)
+    table = join_feedback(table, feedback, start_stage, window_days)
     if extra is not None:
         table = join_extra(table, extra)
     persona_note = None
@@ -594,6 +726,44 @@ def _event_frame(data):
 
 
 # -- helpers ----------------------------------------------------------------------
+
+
+def _out_folder(out, overwrite: bool) -> Path:
+    """``out`` as a folder to write to: checked before any work, created when missing."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"out={str(out)!r} is a file; pass a folder for the Parquet files.")
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise ParameterError(
+            f"out={str(out)!r} already holds files; pick an empty or new folder, or pass "
+            "overwrite=True to replace them."
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _for_parquet(table: pd.DataFrame) -> pd.DataFrame:
+    """``customer_id`` as a column; times in microseconds (what Spark reads from Parquet)."""
+    table = table.reset_index()
+    times = [c for c in table if pd.api.types.is_datetime64_dtype(table[c])]
+    return table.astype(dict.fromkeys(times, "datetime64[us]")) if times else table
+
+
+def _empty(folder: Path) -> None:
+    """Remove what was written to ``folder`` (a failed ``out=``)."""
+    for path in folder.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _out_buckets(lf, data) -> int:
+    """Buckets for ``out=``: DuckDB's memory limit, and customers a bucket in pandas."""
+    customers = getattr(data, "customers", None)
+    n_customers = 0 if customers is None else len(customers)
+    by_rows = math.ceil(n_customers / CUSTOMERS_PER_BUCKET)
+    return max(bucket_count(lf, bytes_per_event=BYTES_PER_EVENT), by_rows, 1)
 
 
 def _ns(col: pd.Series) -> np.ndarray:

@@ -107,21 +107,19 @@ def test_waits_in_buckets_equal_the_memory_waits(
         assert got.notes == expected.notes
 
 
-def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
-    """The warning about customers left out names the same stages and five ids whichever
-    buckets they fall in."""
+def events_before_first_purchase(data, n: int, stage: str, before: str):
+    """``data``'s events with one ``stage`` event ``before`` the first purchase of ``n``
+    buyers, in memory and as a lazy DuckDB study (not validated)."""
     import duckdb
 
-    data = cxlab.simulate(n_customers=400, random_state=3)
     events = data.events.copy()
-    # twelve buyers get an owner's-journey event a day before their first purchase
     first = events[events["stage"] == "purchase"].groupby("customer_id")["timestamp"].min()
-    chosen = first.index[:12]
+    chosen = first.index[:n]
     extra = pd.DataFrame(
         {
             "customer_id": chosen,
-            "timestamp": first.loc[chosen].to_numpy() - pd.Timedelta("1D"),
-            "stage": "use",
+            "timestamp": first.loc[chosen].to_numpy() - pd.Timedelta(before),
+            "stage": stage,
             "channel": "app",
             "revenue": 0.0,
         }
@@ -134,6 +132,15 @@ def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
         customers=data.customers,
         validate=False,
     )
+    return events, lazy
+
+
+def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
+    """The warning about customers left out names the same stages and five ids whichever
+    buckets they fall in."""
+    data = cxlab.simulate(n_customers=400, random_state=3)
+    # twelve buyers get an owner's-journey event a day before their first purchase
+    events, lazy = events_before_first_purchase(data, 12, "use", "1D")
     with pytest.warns(cxlab.exceptions.DataWarning) as memory:
         expected = cxlab.MarkovChain(journey="buyer").fit(events)
     monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 4)

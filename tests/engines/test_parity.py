@@ -103,12 +103,18 @@ def test_survival_table_same_on_every_engine(
 ):
     study = _study(engine, name, studies, tmp_path_factory, request)
     days = None if churn == "event" else 60
+    assert_same_survival(studies[name], study, churn=churn, inactivity_days=days)
+
+
+def assert_same_survival(memory, study, **kw) -> pd.DataFrame:
+    """``survival_table(study, **kw)`` equals the in-memory table (and its definition)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = cxlab.survival_table(studies[name], churn=churn, inactivity_days=days)
-        got = cxlab.survival_table(study, churn=churn, inactivity_days=days)
+        expected = cxlab.survival_table(memory, **kw)
+        got = cxlab.survival_table(study, **kw)
     _assert_same(expected, got)
     assert got.attrs["survival"] == expected.attrs["survival"]
+    return got
 
 
 def test_survival_table_ties_and_resolution_times_in_duckdb():
