@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab._stats import wilson
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.exceptions import ParameterError
 from cxlab.i18n._messages import t as _t
 from cxlab.i18n._tables import reader_names
@@ -47,6 +48,10 @@ from cxlab.journeys._plots import plot_funnel
 __all__ = ["FunnelResult", "funnel"]
 
 _NEVER = np.iinfo(np.int64).max
+
+#: Working memory of the per-customer grouping per event of a bucket (DuckDB's hash table
+#: and the rows collected, about 50 bytes per customer at 11.5 events per customer).
+_BYTES_PER_EVENT = 10
 
 
 def _first_per_customer(idx: np.ndarray, ci: np.ndarray, n_cust: int, fill=_NEVER) -> np.ndarray:
@@ -110,37 +115,34 @@ def _after(prev: str, prev_rank: int, rank: int):
 
 
 def _collect_times(lf: nw.LazyFrame, columns: list) -> tuple:
-    """Customer ids (sorted) and int64 ``columns`` of a per-customer result, through Arrow.
+    """Customer ids and int64 ``columns`` of a per-customer result, through Arrow.
 
     Times become nanoseconds since the epoch (UTC); ``valid`` says where a value is
-    (0 in the values elsewhere). No pandas on the way.
+    (0 in the values elsewhere). Rows in the engine's order; no pandas on the way.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     table = lf.collect(backend="pyarrow").to_native()
     ids = table.column("customer_id").to_numpy()
-    order = np.argsort(ids, kind="stable")
     values, valid = {}, {}
     for name in columns:
         col = table.column(name)
         if pa.types.is_timestamp(col.type):
             col = col.cast(pa.timestamp("ns", col.type.tz))
-        valid[name] = col.is_valid().to_numpy(zero_copy_only=False)[order]
-        values[name] = pc.fill_null(col.cast(pa.int64()), 0).to_numpy()[order]
-    return ids[order], values, valid
+        valid[name] = col.is_valid().to_numpy(zero_copy_only=False)
+        values[name] = pc.fill_null(col.cast(pa.int64()), 0).to_numpy()
+    return ids, values, valid
 
 
-def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
-    """:func:`_times_in_memory` inside the engine that holds the events.
+def _per_customer_plan(lf: nw.LazyFrame, steps: list, rank: list, kind: str) -> tuple:
+    """The lazy per-customer frame of :func:`_bucket_times` and its time columns.
 
-    One grouping by customer gives each customer's first time at every step (an open
-    funnel, and the entry of a closed one); a closed funnel then finds each next step
-    after the previous one with a join of that stage's events on the customers still in
-    the funnel. Only one row per customer comes back.
+    One grouping by customer gives each customer's first time at every step (``_t{k}``);
+    a closed funnel adds ``_closed`` (1 when the first funnel event is the first step)
+    and each next step after the previous one (``_s{k}``), one join per step.
     """
     stage, t = nw.col("stage").cast(nw.String), nw.col("timestamp")
-    rank = [catalog.stages.index(s) for s in steps]
     K = len(steps)
     firsts = (
         lf.select(
@@ -176,28 +178,69 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
     cols = [f"_t{k}" for k in range(K)]
     if kind == "closed":
         cols += ["_closed", *[f"_s{k}" for k in range(1, K)]]
-    ids, times, valid = _collect_times(out.select("customer_id", *cols), cols)
-    firsts_ns = np.column_stack([times[f"_t{k}"] for k in range(K)])
+    return out.select("customer_id", *cols), cols
+
+
+def _bucket_times(lf: nw.LazyFrame, steps: list, rank: list, kind: str) -> dict:
+    """One bucket of customers: ids, entry time, entered, step times, reached (numpy,
+    in the engine's row order), customers left out (``late``) and steps seen."""
+    K = len(steps)
+    plan, cols = _per_customer_plan(lf, steps, rank, kind)
+    ids, times, valid = _collect_times(plan, cols)
     seen = np.column_stack([valid[f"_t{k}"] for k in range(K)])
-    unseen = [s for k, s in enumerate(steps) if not seen[:, k].any()]
+    any_step = seen.any(axis=1)
+    out = {"ids": ids, "seen": seen.any(axis=0)}
+    if kind == "open":
+        firsts_ns = np.column_stack([times.pop(f"_t{k}") for k in range(K)])
+        t_entry = np.where(any_step, np.where(seen, firsts_ns, _NEVER).min(axis=1), 0)
+        firsts_ns[~seen] = 0
+        out.update(t_entry=t_entry, entered=any_step, t_step=firsts_ns, reached=seen, late=0)
+        return out
+    entered = times["_closed"] == 1
+    t_entry = np.where(entered, times["_t0"], 0)
+    t_step = np.column_stack([t_entry, *[times[f"_s{k}"] for k in range(1, K)]])
+    reached = np.column_stack([entered, *[valid[f"_s{k}"] for k in range(1, K)]])
+    reached &= entered[:, None]
+    t_step[~reached] = 0
+    out.update(
+        t_entry=t_entry,
+        entered=entered,
+        t_step=t_step,
+        reached=reached,
+        late=int((any_step & ~entered).sum()),
+    )
+    return out
+
+
+def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
+    """:func:`_times_in_memory` inside the engine that holds the events.
+
+    The customers run in buckets (:mod:`cxlab.engines._buckets`: as many as keep one
+    bucket's grouping within half of DuckDB's memory limit; one on other engines); each
+    bucket returns one row per customer of integer times (nanoseconds) and flags, kept
+    as numpy arrays; the buckets' arrays are joined and put in customer id order.
+    """
+    rank = [catalog.stages.index(s) for s in steps]
+    parts = [
+        _bucket_times(bucket, steps, rank, kind)
+        for bucket in customer_buckets(lf, bucket_count(lf, _BYTES_PER_EVENT))
+    ]
+    seen = np.any([p["seen"] for p in parts], axis=0)
+    unseen = [s for k, s in enumerate(steps) if not seen[k]]
     if unseen:
         warn(
             f"steps {unseen} never occur in the data, so every count there is 0 "
             "(check the stage names, the filters and the date window)."
         )
-    any_step = seen.any(axis=1)
-    if kind == "open":
-        t_step = np.where(seen, firsts_ns, 0)
-        t_entry = np.where(any_step, np.where(seen, firsts_ns, _NEVER).min(axis=1), 0)
-        return ids, t_entry, any_step, t_step, seen, 0
-    entered = times["_closed"] == 1
-    late = int((any_step & ~entered).sum())
-    t_entry = np.where(entered, firsts_ns[:, 0], 0)
-    t_step = np.column_stack([t_entry, *[times[f"_s{k}"] for k in range(1, K)]])
-    reached = np.column_stack([entered, *[valid[f"_s{k}"] for k in range(1, K)]])
-    reached &= entered[:, None]
-    t_step[~reached] = 0
-    return ids, t_entry, entered, t_step, reached, late
+    late = sum(p["late"] for p in parts)
+    ids = np.concatenate([p["ids"] for p in parts])
+    order = np.argsort(ids, kind="stable")
+    joined = []
+    for name in ("t_entry", "entered", "t_step", "reached"):
+        column = np.concatenate([p.pop(name) for p in parts])
+        joined.append(column[order])
+        del column
+    return (ids[order], *joined, late)
 
 
 class FunnelResult(JourneyResult):
@@ -306,7 +349,8 @@ def funnel(
     by = None if isinstance(by, str) and by == "" else by
     study = lazy_study_of(data)
     if study is not None:
-        catalog, customers = study.catalog, study.customers
+        catalog = study.catalog
+        customers = None if by is None else study.customers
         steps = list(catalog.buyer_stages) if steps is None else steps
         codes = check_states(steps, catalog.stages, "steps")
         steps = [catalog.stages[c] for c in codes]
@@ -320,28 +364,30 @@ def funnel(
         win = parse_gap(within)
         ids, t_entry, entered, t_step, reached, late, steps = _times_in_memory(events, steps, kind)
     n_cust, K = len(ids), len(steps)
-    if win is not None:
-        reached &= (t_step - t_entry[:, None]) <= win
-    reached &= entered[:, None]
+    for k in range(K):  # one step at a time: no (customers x steps) temporaries
+        if win is not None:
+            reached[:, k] &= (t_step[:, k] - t_entry) <= win
+        reached[:, k] &= entered
 
     group, labels, group_name = customer_groups(by, customers, ids)
     G = len(labels)
-    gi = group[entered]
-    r = reached[entered]
-    wait_ns = t_step[entered] - t_entry[entered][:, None]
-    n_entered = np.bincount(gi, minlength=G)
+    n_entered = np.bincount(group[entered], minlength=G)
     rows = []
     for k, step in enumerate(steps):
-        n_k = np.bincount(gi, weights=r[:, k], minlength=G).astype(np.int64)
+        at_k = reached[:, k]
+        n_k = np.bincount(group[at_k], minlength=G)
         if k == 0:
             base = n_entered
             both = n_k
         else:
-            base = np.bincount(gi, weights=r[:, k - 1], minlength=G).astype(np.int64)
-            both = np.bincount(gi, weights=r[:, k - 1] & r[:, k], minlength=G).astype(np.int64)
+            at_prev = reached[:, k - 1]
+            base = np.bincount(group[at_prev], minlength=G)
+            both = np.bincount(group[at_prev & at_k], minlength=G)
         lo, hi = wilson(n_k, n_entered, confidence)
         slo, shi = wilson(both, base, confidence)
-        q = grouped_quantiles(gi[r[:, k]], wait_ns[r[:, k], k], G, confidence, scale=1 / NS_PER_DAY)
+        wait_ns = t_step[at_k, k] - t_entry[at_k]
+        q = grouped_quantiles(group[at_k], wait_ns, G, confidence, scale=1 / NS_PER_DAY)
+        del wait_ns
         rows.append(
             pd.DataFrame(
                 {
@@ -389,9 +435,9 @@ def funnel(
     notes.append(_t("note.journeys.funnel_open_ends"))
     all_times = np.full((n_cust, K + 1), np.datetime64("NaT"), dtype="datetime64[ns]")
     all_times[entered, 0] = t_entry[entered].view("datetime64[ns]")
-    tt = t_step.view("datetime64[ns]").copy()
-    tt[~reached] = np.datetime64("NaT")
-    all_times[:, 1:] = tt
+    for k in range(K):
+        all_times[reached[:, k], k + 1] = t_step[reached[:, k], k].view("datetime64[ns]")
+    del t_step, t_entry
     return FunnelResult(
         table,
         notes=notes,
