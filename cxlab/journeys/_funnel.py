@@ -66,10 +66,11 @@ def _first_per_customer(idx: np.ndarray, ci: np.ndarray, n_cust: int, fill=_NEVE
 
 
 def _times_in_memory(events: pd.DataFrame, steps, kind: str):
-    """Per customer (in sequence order): entry time, entered, step times, reached, late.
+    """Per customer (in sequence order): times, entered, reached, late.
 
-    Times are int64 nanoseconds (0 where there is none); ``late`` counts customers left
-    out of a closed funnel because they entered at a later step.
+    ``times`` holds the entry time and the time at each step (columns), int64
+    nanoseconds (0 where there is none); ``late`` counts customers left out of a closed
+    funnel because they entered at a later step.
     """
     seq = encode(events, "stage")
     codes = check_states(steps, seq.states, "steps")
@@ -102,7 +103,8 @@ def _times_in_memory(events: pd.DataFrame, steps, kind: str):
     reached = pos != _NEVER
     t_entry = np.where(entered, t[np.minimum(first_pos, len(t) - 1)], 0)
     t_step = np.where(reached, t[np.minimum(pos, len(t) - 1)], 0)
-    return seq.customers, t_entry, entered, t_step, reached, late, steps
+    times = np.column_stack([t_entry, t_step])
+    return seq.customers, times, entered, reached, late, steps
 
 
 def _after(prev: str, prev_rank: int, rank: int):
@@ -182,34 +184,40 @@ def _per_customer_plan(lf: nw.LazyFrame, steps: list, rank: list, kind: str) -> 
 
 
 def _bucket_times(lf: nw.LazyFrame, steps: list, rank: list, kind: str) -> dict:
-    """One bucket of customers: ids, entry time, entered, step times, reached (numpy,
-    in the engine's row order), customers left out (``late``) and steps seen."""
+    """One bucket of customers as numpy arrays, in the engine's row order: ids, times
+    (see :func:`_times_in_memory`), entered, reached, customers left out (``late``) and
+    the steps seen."""
     K = len(steps)
     plan, cols = _per_customer_plan(lf, steps, rank, kind)
-    ids, times, valid = _collect_times(plan, cols)
-    seen = np.column_stack([valid[f"_t{k}"] for k in range(K)])
+    ids, values, valid = _collect_times(plan, cols)
+    seen = np.column_stack([valid.pop(f"_t{k}") for k in range(K)])
     any_step = seen.any(axis=1)
-    out = {"ids": ids, "seen": seen.any(axis=0)}
+    times = np.zeros((len(ids), K + 1), dtype=np.int64)
     if kind == "open":
-        firsts_ns = np.column_stack([times.pop(f"_t{k}") for k in range(K)])
-        t_entry = np.where(any_step, np.where(seen, firsts_ns, _NEVER).min(axis=1), 0)
-        firsts_ns[~seen] = 0
-        out.update(t_entry=t_entry, entered=any_step, t_step=firsts_ns, reached=seen, late=0)
-        return out
-    entered = times["_closed"] == 1
-    t_entry = np.where(entered, times["_t0"], 0)
-    t_step = np.column_stack([t_entry, *[times[f"_s{k}"] for k in range(1, K)]])
-    reached = np.column_stack([entered, *[valid[f"_s{k}"] for k in range(1, K)]])
-    reached &= entered[:, None]
-    t_step[~reached] = 0
-    out.update(
-        t_entry=t_entry,
-        entered=entered,
-        t_step=t_step,
-        reached=reached,
-        late=int((any_step & ~entered).sum()),
-    )
-    return out
+        times[:, 0] = _NEVER
+        for k in range(K):
+            t_k = values.pop(f"_t{k}")
+            times[:, k + 1] = t_k
+            np.minimum(times[:, 0], np.where(seen[:, k], t_k, _NEVER), out=times[:, 0])
+        times[~any_step, 0] = 0
+        entered, reached, late = any_step, seen, 0
+    else:
+        entered = values["_closed"] == 1
+        late = int((any_step & ~entered).sum())
+        times[entered, 0] = values["_t0"][entered]
+        times[:, 1] = times[:, 0]
+        reached = np.column_stack([entered, *[valid[f"_s{k}"] for k in range(1, K)]])
+        reached &= entered[:, None]
+        for k in range(1, K):
+            times[:, k + 1] = np.where(reached[:, k], values[f"_s{k}"], 0)
+    return {
+        "ids": ids,
+        "times": times,
+        "entered": entered,
+        "reached": reached,
+        "late": late,
+        "seen": seen.any(axis=0),
+    }
 
 
 def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
@@ -218,7 +226,8 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
     The customers run in buckets (:mod:`cxlab.engines._buckets`: as many as keep one
     bucket's grouping within half of DuckDB's memory limit; one on other engines); each
     bucket returns one row per customer of integer times (nanoseconds) and flags, kept
-    as numpy arrays; the buckets' arrays are joined and put in customer id order.
+    as numpy arrays; the buckets' arrays are joined and put in customer id order (one
+    column at a time, so the reordering needs one column's copy).
     """
     rank = [catalog.stages.index(s) for s in steps]
     parts = [
@@ -233,14 +242,21 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
             "(check the stage names, the filters and the date window)."
         )
     late = sum(p["late"] for p in parts)
-    ids = np.concatenate([p["ids"] for p in parts])
+
+    def joined(name):
+        arrays = [p.pop(name) for p in parts]
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    ids = joined("ids")
     order = np.argsort(ids, kind="stable")
-    joined = []
-    for name in ("t_entry", "entered", "t_step", "reached"):
-        column = np.concatenate([p.pop(name) for p in parts])
-        joined.append(column[order])
-        del column
-    return (ids[order], *joined, late)
+    out = [ids[order]]
+    del ids
+    for name in ("times", "entered", "reached"):
+        column = joined(name)
+        for j in range(column.shape[1] if column.ndim == 2 else 0):
+            column[:, j] = column[order, j]
+        out.append(column if column.ndim == 2 else column[order])
+    return (*out, late)
 
 
 class FunnelResult(JourneyResult):
@@ -355,18 +371,17 @@ def funnel(
         codes = check_states(steps, catalog.stages, "steps")
         steps = [catalog.stages[c] for c in codes]
         win = parse_gap(within)
-        ids, t_entry, entered, t_step, reached, late = _times_in_engine(
-            study.frame, steps, catalog, kind
-        )
+        ids, times, entered, reached, late = _times_in_engine(study.frame, steps, catalog, kind)
     else:
         events, customers, catalog = event_table(data)
         steps = list(catalog.buyer_stages) if steps is None else steps
         win = parse_gap(within)
-        ids, t_entry, entered, t_step, reached, late, steps = _times_in_memory(events, steps, kind)
-    n_cust, K = len(ids), len(steps)
+        ids, times, entered, reached, late, steps = _times_in_memory(events, steps, kind)
+    K = len(steps)
+    t_entry = times[:, 0]
     for k in range(K):  # one step at a time: no (customers x steps) temporaries
         if win is not None:
-            reached[:, k] &= (t_step[:, k] - t_entry) <= win
+            reached[:, k] &= (times[:, k + 1] - t_entry) <= win
         reached[:, k] &= entered
 
     group, labels, group_name = customer_groups(by, customers, ids)
@@ -385,7 +400,7 @@ def funnel(
             both = np.bincount(group[at_prev & at_k], minlength=G)
         lo, hi = wilson(n_k, n_entered, confidence)
         slo, shi = wilson(both, base, confidence)
-        wait_ns = t_step[at_k, k] - t_entry[at_k]
+        wait_ns = times[at_k, k + 1] - t_entry[at_k]
         q = grouped_quantiles(group[at_k], wait_ns, G, confidence, scale=1 / NS_PER_DAY)
         del wait_ns
         rows.append(
@@ -433,11 +448,12 @@ def funnel(
     if win is not None:
         notes.append(_t("note.journeys.funnel_within", window=str(pd.Timedelta(win))))
     notes.append(_t("note.journeys.funnel_open_ends"))
-    all_times = np.full((n_cust, K + 1), np.datetime64("NaT"), dtype="datetime64[ns]")
-    all_times[entered, 0] = t_entry[entered].view("datetime64[ns]")
+    # the times become the per-customer table in place: NaT where there is none
+    nat = np.datetime64("NaT").astype("datetime64[ns]").view(np.int64)
+    times[~entered, 0] = nat
     for k in range(K):
-        all_times[reached[:, k], k + 1] = t_step[reached[:, k], k].view("datetime64[ns]")
-    del t_step, t_entry
+        times[~reached[:, k], k + 1] = nat
+    all_times = times.view("datetime64[ns]")
     return FunnelResult(
         table,
         notes=notes,

@@ -17,9 +17,17 @@ import pytest
 import cxlab
 from cxlab.engines import duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
+from cxlab.journeys import _funnel
 from cxlab.markov import _engine_counts
 
-from .test_parity import CHAINS, _assert_same_chain, _study
+from .test_parity import (
+    CHAINS,
+    FUNNELS,
+    _assert_same,
+    _assert_same_chain,
+    _journey_warnings,
+    _study,
+)
 
 STUDIES = ["demo", "simulated"]
 
@@ -82,6 +90,55 @@ def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
     assert [str(w.message) for w in engine] == [str(w.message) for w in memory]
     assert got.fit_info_["n_customers_excluded"] >= 12
     _assert_same_chain(expected, got)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_funnel_in_buckets_equals_in_memory(
+    engine, name, studies, tmp_path_factory, request, monkeypatch
+):
+    """Open and closed funnels, by= and within=: every number, the notes and the times
+    per customer (in id order) whichever bucket a customer falls in."""
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    calls = []
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: calls.append(1) or 3)
+    for options in [*FUNNELS, {"kind": "closed", "by": "segment", "within": "10D"}]:
+        with warnings.catch_warnings():
+            _journey_warnings()
+            expected = cxlab.funnel(studies[name], **options)
+            got = cxlab.funnel(study, **options)
+        _assert_same(expected.table, got.table)
+        assert got.notes == expected.notes
+        _assert_same(expected.per_customer(), got.per_customer())
+    assert calls
+
+
+def test_funnel_in_buckets_warns_only_of_steps_no_bucket_has(monkeypatch):
+    """A step missing from some buckets is no warning; one missing from all is, once."""
+    import duckdb
+
+    data = cxlab.simulate(n_customers=300, random_state=5)
+    events = data.events[~data.events["stage"].isin(["loyalty", "advocacy"])]
+    # one customer reaches loyalty: two of the three buckets have none
+    extra = events.iloc[[0]].assign(stage="loyalty")
+    extra["timestamp"] += pd.Timedelta("1D")
+    events = cxlab.load_events(pd.concat([events, extra], ignore_index=True))
+    lazy = cxlab.lazy_study(
+        duckdb.from_df(events.astype({"stage": str, "channel": str})),
+        customers=data.customers,
+        validate=False,
+    )
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: 3)
+    steps = ["awareness", "loyalty", "advocacy"]
+    with pytest.warns(cxlab.exceptions.DataWarning, match="never occur") as memory:
+        expected = cxlab.funnel(events, steps)
+    with pytest.warns(cxlab.exceptions.DataWarning, match="never occur") as engine:
+        got = cxlab.funnel(lazy, steps)
+    messages = [str(w.message) for w in engine if "never occur" in str(w.message)]
+    assert messages == [str(w.message) for w in memory if "never occur" in str(w.message)]
+    assert len(messages) == 1 and "['advocacy']" in messages[0]
+    _assert_same(expected.table, got.table)
+    assert got.table["customers"].tolist()[1] == 1
 
 
 def _ids(frame) -> list:

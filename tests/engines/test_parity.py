@@ -274,9 +274,15 @@ def test_funnel_same_on_every_engine(engine, name, studies, tmp_path_factory, re
         _assert_same(expected.per_customer(), got.per_customer())
 
 
-def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
-    """At equal times the study's order is catalog stage order (cxlab.load sorts so)."""
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_funnel_ties_follow_the_catalog_order_as_load_does(buckets, monkeypatch):
+    """At equal times the study's order is catalog stage order (cxlab.load sorts so), in
+    one pass over the customers or in customer buckets."""
     import duckdb
+
+    from cxlab.journeys import _funnel
+
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: buckets)
 
     t0 = pd.Timestamp("2025-01-01")
     raw = pd.DataFrame(
