@@ -10,10 +10,12 @@ the counts (one row) and, for a problem found, up to five customer ids come back
 from __future__ import annotations
 
 import narwhals as nw
+import pandas as pd
 
 from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL, StageCatalog
 from cxlab.data._schema import REQUIRED_COLUMNS, Problems
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import (
     TimestampError,
@@ -22,6 +24,10 @@ from cxlab.exceptions import (
 __all__ = ["check_events_in_engine", "event_problem_counts"]
 
 _TABLE = "events"
+
+#: Working memory of the duplicate check's grouping per event of a bucket (every column
+#: of every event is a key of DuckDB's hash table).
+_DUPLICATE_BYTES_PER_EVENT = 100
 
 
 def _examples(lf: nw.LazyFrame, condition) -> list:
@@ -196,9 +202,26 @@ def _check_revenue(lf, schema, counts, probs) -> None:
 
 
 def _check_duplicates(lf, columns, probs) -> None:
-    """Exact copies of a row: one grouping over every column; only repeated rows come back."""
-    groups = lf.group_by(columns).agg(nw.len().alias("_n")).filter(nw.col("_n") > 1)
-    found = to_pandas(groups.select("customer_id", "_n"))
+    """Exact copies of a row: a grouping over every column; only repeated rows come back.
+
+    Copies of an event share its customer, so the grouping runs over customer buckets
+    (:mod:`cxlab.engines._buckets`: as many as keep one bucket's grouping within half of
+    DuckDB's memory limit, where a grouping of every event would spill; one on other
+    engines) and the repeated rows of every bucket are put together.
+    """
+    n = bucket_count(lf, _DUPLICATE_BYTES_PER_EVENT)
+    found = pd.concat(
+        [
+            to_pandas(
+                bucket.group_by(columns)
+                .agg(nw.len().alias("_n"))
+                .filter(nw.col("_n") > 1)
+                .select("customer_id", "_n")
+            )
+            for bucket in customer_buckets(lf, n)
+        ],
+        ignore_index=True,
+    )
     extra = int((found["_n"] - 1).sum())
     if extra:
         ids = found["customer_id"].drop_duplicates().sort_values().head(5).tolist()
