@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.engines import duckdb_connection
+from cxlab.engines import _validation, duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
 from cxlab.journeys import _funnel
 from cxlab.markov import _engine_counts
@@ -139,6 +139,44 @@ def test_funnel_in_buckets_warns_only_of_steps_no_bucket_has(monkeypatch):
     assert len(messages) == 1 and "['advocacy']" in messages[0]
     _assert_same(expected.table, got.table)
     assert got.table["customers"].tolist()[1] == 1
+
+
+def _native(engine: str, events: pd.DataFrame):
+    """``events`` as a DuckDB relation or a polars LazyFrame."""
+    if engine == "duckdb":
+        import duckdb
+
+        return duckdb.from_df(events)
+    pl = pytest.importorskip("polars")
+    return pl.from_pandas(events).lazy()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_duplicate_check_in_buckets_finds_what_memory_finds(engine, monkeypatch):
+    """Copies of events of many customers (some copied twice): the same number of extra
+    rows, the same five example ids and the same message in one pass and in buckets."""
+    events = cxlab.simulate(n_customers=300, random_state=6).events.astype(
+        {"stage": str, "channel": str}
+    )
+    copied = events.groupby("customer_id").head(1).iloc[::23]
+    copies = pd.concat([copied, copied.iloc[:4]]).sort_values("customer_id", kind="stable")
+    raw = pd.concat([events, copies], ignore_index=True)
+    frame = _native(engine, raw)
+    with pytest.raises(cxlab.exceptions.DuplicateEventError) as memory:
+        cxlab.load_events(raw)
+    found = {}
+    for n in (1, 3):
+        monkeypatch.setattr(_validation, "bucket_count", lambda frame, *args, n=n: n)
+        errors = _validation.check_events_in_engine(frame, cxlab.DEFAULT_CATALOG).errors
+        assert [type(e) for e in errors] == [cxlab.exceptions.DuplicateEventError]
+        found[n] = errors[0]
+    assert found[3].n_rows == found[1].n_rows == memory.value.n_rows == len(copies)
+    assert found[3].example_ids == found[1].example_ids == memory.value.example_ids
+    assert len(found[3].example_ids) == 5
+    assert str(found[3]) == str(found[1])
+    monkeypatch.setattr(_validation, "bucket_count", lambda frame, *args: 3)
+    clean = _validation.check_events_in_engine(_native(engine, events), cxlab.DEFAULT_CATALOG)
+    assert not clean.errors
 
 
 def _ids(frame) -> list:
