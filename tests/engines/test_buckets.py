@@ -25,7 +25,7 @@ from .test_parity import (
     FUNNELS,
     _assert_same,
     _assert_same_chain,
-    _journey_warnings,
+    _assert_same_funnels,
     _study,
 )
 
@@ -102,14 +102,8 @@ def test_funnel_in_buckets_equals_in_memory(
     study = _study(engine, name, studies, tmp_path_factory, request)
     calls = []
     monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: calls.append(1) or 3)
-    for options in [*FUNNELS, {"kind": "closed", "by": "segment", "within": "10D"}]:
-        with warnings.catch_warnings():
-            _journey_warnings()
-            expected = cxlab.funnel(studies[name], **options)
-            got = cxlab.funnel(study, **options)
-        _assert_same(expected.table, got.table)
-        assert got.notes == expected.notes
-        _assert_same(expected.per_customer(), got.per_customer())
+    funnels = [*FUNNELS, {"kind": "closed", "by": "segment", "within": "10D"}]
+    _assert_same_funnels(studies[name], study, funnels)
     assert calls
 
 

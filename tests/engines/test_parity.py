@@ -264,10 +264,15 @@ def _journey_warnings():
 @pytest.mark.parametrize("engine", ENGINES)
 def test_funnel_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
     study = _study(engine, name, studies, tmp_path_factory, request)
-    for options in FUNNELS:
+    _assert_same_funnels(studies[name], study, FUNNELS)
+
+
+def _assert_same_funnels(memory, study, funnels) -> None:
+    """Every funnel of ``funnels`` (keyword sets): table, notes and times per customer."""
+    for options in funnels:
         with warnings.catch_warnings():
             _journey_warnings()
-            expected = cxlab.funnel(studies[name], **options)
+            expected = cxlab.funnel(memory, **options)
             got = cxlab.funnel(study, **options)
         _assert_same(expected.table, got.table)
         assert got.notes == expected.notes
