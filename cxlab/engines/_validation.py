@@ -25,9 +25,9 @@ __all__ = ["check_events_in_engine", "event_problem_counts"]
 
 _TABLE = "events"
 
-#: Working memory of the duplicate check's grouping per event of a bucket (every column
-#: of every event is a key of DuckDB's hash table).
-_DUPLICATE_BYTES_PER_EVENT = 100
+#: Working memory of the duplicate check per event of a bucket (DuckDB's hash table of
+#: every (customer, time) pair): 78 bytes measured on 5e6 events, rounded up.
+_DUPLICATE_BYTES_PER_EVENT = 80
 
 
 def _examples(lf: nw.LazyFrame, condition) -> list:
@@ -201,25 +201,36 @@ def _check_revenue(lf, schema, counts, probs) -> None:
         )
 
 
-def _check_duplicates(lf, columns, probs) -> None:
-    """Exact copies of a row: a grouping over every column; only repeated rows come back.
+def _repeated_rows(lf: nw.LazyFrame, columns: list) -> nw.LazyFrame:
+    """``customer_id`` and count of every row that occurs more than once in ``lf``.
 
-    Copies of an event share its customer, so the grouping runs over customer buckets
+    Copies share their customer and time: a grouping by those two keys first finds the
+    few (customer, time) pairs with more than one event, and only their events are
+    grouped by every column (about a third faster in DuckDB than one grouping over
+    every column of every event).
+    """
+    key = ["customer_id", "timestamp"]
+    tied = lf.group_by(key).agg(nw.len().alias("_k")).filter(nw.col("_k") > 1).select(key)
+    return (
+        lf.join(tied, on=key, how="inner")
+        .group_by(columns)
+        .agg(nw.len().alias("_n"))
+        .filter(nw.col("_n") > 1)
+        .select("customer_id", "_n")
+    )
+
+
+def _check_duplicates(lf, columns, probs) -> None:
+    """Exact copies of a row; only repeated rows come back.
+
+    Copies of an event share its customer, so the check runs over customer buckets
     (:mod:`cxlab.engines._buckets`: as many as keep one bucket's grouping within half of
     DuckDB's memory limit, where a grouping of every event would spill; one on other
     engines) and the repeated rows of every bucket are put together.
     """
     n = bucket_count(lf, _DUPLICATE_BYTES_PER_EVENT)
     found = pd.concat(
-        [
-            to_pandas(
-                bucket.group_by(columns)
-                .agg(nw.len().alias("_n"))
-                .filter(nw.col("_n") > 1)
-                .select("customer_id", "_n")
-            )
-            for bucket in customer_buckets(lf, n)
-        ],
+        [to_pandas(_repeated_rows(bucket, columns)) for bucket in customer_buckets(lf, n)],
         ignore_index=True,
     )
     extra = int((found["_n"] - 1).sum())
