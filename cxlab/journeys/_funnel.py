@@ -130,6 +130,7 @@ def _collect_times(lf: nw.LazyFrame, columns: list) -> tuple:
     values, valid = {}, {}
     for name in columns:
         col = table.column(name)
+        table = table.drop_columns([name])  # its buffers go once converted
         if pa.types.is_timestamp(col.type):
             col = col.cast(pa.timestamp("ns", col.type.tz))
         valid[name] = col.is_valid().to_numpy(zero_copy_only=False)
