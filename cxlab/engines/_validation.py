@@ -10,10 +10,12 @@ the counts (one row) and, for a problem found, up to five customer ids come back
 from __future__ import annotations
 
 import narwhals as nw
+import pandas as pd
 
 from cxlab.data import _messages as messages
 from cxlab.data._catalog import UNKNOWN_CHANNEL, StageCatalog
 from cxlab.data._schema import REQUIRED_COLUMNS, Problems
+from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import (
     TimestampError,
@@ -22,6 +24,10 @@ from cxlab.exceptions import (
 __all__ = ["check_events_in_engine", "event_problem_counts"]
 
 _TABLE = "events"
+
+#: Working memory of the duplicate check per event of a bucket (DuckDB's hash table of
+#: every (customer, time) pair): 78 bytes measured on 5e6 events, rounded up.
+_DUPLICATE_BYTES_PER_EVENT = 80
 
 
 def _examples(lf: nw.LazyFrame, condition) -> list:
@@ -195,10 +201,38 @@ def _check_revenue(lf, schema, counts, probs) -> None:
         )
 
 
+def _repeated_rows(lf: nw.LazyFrame, columns: list) -> nw.LazyFrame:
+    """``customer_id`` and count of every row that occurs more than once in ``lf``.
+
+    Copies share their customer and time: a grouping by those two keys first finds the
+    few (customer, time) pairs with more than one event, and only their events are
+    grouped by every column (about a third faster in DuckDB than one grouping over
+    every column of every event).
+    """
+    key = ["customer_id", "timestamp"]
+    tied = lf.group_by(key).agg(nw.len().alias("_k")).filter(nw.col("_k") > 1).select(key)
+    return (
+        lf.join(tied, on=key, how="inner")
+        .group_by(columns)
+        .agg(nw.len().alias("_n"))
+        .filter(nw.col("_n") > 1)
+        .select("customer_id", "_n")
+    )
+
+
 def _check_duplicates(lf, columns, probs) -> None:
-    """Exact copies of a row: one grouping over every column; only repeated rows come back."""
-    groups = lf.group_by(columns).agg(nw.len().alias("_n")).filter(nw.col("_n") > 1)
-    found = to_pandas(groups.select("customer_id", "_n"))
+    """Exact copies of a row; only repeated rows come back.
+
+    Copies of an event share its customer, so the check runs over customer buckets
+    (:mod:`cxlab.engines._buckets`: as many as keep one bucket's grouping within half of
+    DuckDB's memory limit, where a grouping of every event would spill; one on other
+    engines) and the repeated rows of every bucket are put together.
+    """
+    n = bucket_count(lf, _DUPLICATE_BYTES_PER_EVENT)
+    found = pd.concat(
+        [to_pandas(_repeated_rows(bucket, columns)) for bucket in customer_buckets(lf, n)],
+        ignore_index=True,
+    )
     extra = int((found["_n"] - 1).sum())
     if extra:
         ids = found["customer_id"].drop_duplicates().sort_values().head(5).tolist()

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import cxlab
-from cxlab.engines import duckdb_connection
+from cxlab.engines import _validation, duckdb_connection
 from cxlab.engines._buckets import BYTES_PER_EVENT, bucket_count, customer_buckets
-from cxlab.journeys import _waits
+from cxlab.journeys import _funnel, _waits
 from cxlab.markov import _attribution_engine, _engine_counts
 from cxlab.sequences import _engine as _sequences_engine
 
@@ -25,9 +25,11 @@ from . import test_parity
 from .test_parity import (
     ATTRIBUTIONS,
     CHAINS,
+    FUNNELS,
     WAITS,
     _assert_same,
     _assert_same_chain,
+    _assert_same_funnels,
     _study,
 )
 
@@ -149,6 +151,90 @@ def test_chain_in_buckets_warns_of_customers_left_out_as_in_memory(monkeypatch):
     assert [str(w.message) for w in engine] == [str(w.message) for w in memory]
     assert got.fit_info_["n_customers_excluded"] >= 12
     _assert_same_chain(expected, got)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_funnel_in_buckets_equals_in_memory(
+    engine, name, studies, tmp_path_factory, request, monkeypatch
+):
+    """Open and closed funnels, by= and within=: every number, the notes and the times
+    per customer (in id order) whichever bucket a customer falls in."""
+    study = _study(engine, name, studies, tmp_path_factory, request)
+    calls = []
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: calls.append(1) or 3)
+    funnels = [*FUNNELS, {"kind": "closed", "by": "segment", "within": "10D"}]
+    _assert_same_funnels(studies[name], study, funnels)
+    assert calls
+
+
+def test_funnel_in_buckets_warns_only_of_steps_no_bucket_has(monkeypatch):
+    """A step missing from some buckets is no warning; one missing from all is, once."""
+    import duckdb
+
+    data = cxlab.simulate(n_customers=300, random_state=5)
+    events = data.events[~data.events["stage"].isin(["loyalty", "advocacy"])]
+    # one customer reaches loyalty: two of the three buckets have none
+    extra = events.iloc[[0]].assign(stage="loyalty")
+    extra["timestamp"] += pd.Timedelta("1D")
+    events = cxlab.load_events(pd.concat([events, extra], ignore_index=True))
+    lazy = cxlab.lazy_study(
+        duckdb.from_df(events.astype({"stage": str, "channel": str})),
+        customers=data.customers,
+        validate=False,
+    )
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: 3)
+    steps = ["awareness", "loyalty", "advocacy"]
+    with pytest.warns(cxlab.exceptions.DataWarning, match="never occur") as memory:
+        expected = cxlab.funnel(events, steps)
+    with pytest.warns(cxlab.exceptions.DataWarning, match="never occur") as engine:
+        got = cxlab.funnel(lazy, steps)
+    messages = [str(w.message) for w in engine if "never occur" in str(w.message)]
+    assert messages == [str(w.message) for w in memory if "never occur" in str(w.message)]
+    assert len(messages) == 1 and "['advocacy']" in messages[0]
+    _assert_same(expected.table, got.table)
+    assert got.table["customers"].tolist()[1] == 1
+
+
+def _native(engine: str, events: pd.DataFrame):
+    """``events`` as a DuckDB relation or a polars LazyFrame."""
+    if engine == "duckdb":
+        import duckdb
+
+        return duckdb.from_df(events)
+    pl = pytest.importorskip("polars")
+    return pl.from_pandas(events).lazy()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_duplicate_check_in_buckets_finds_what_memory_finds(engine, monkeypatch):
+    """Copies of events of many customers (some copied twice): the same number of extra
+    rows, the same five example ids and the same message in one pass and in buckets."""
+    events = cxlab.simulate(n_customers=300, random_state=6).events.astype(
+        {"stage": str, "channel": str}
+    )
+    copied = events.groupby("customer_id").head(1).iloc[::23]
+    copies = pd.concat([copied, copied.iloc[:4]]).sort_values("customer_id", kind="stable")
+    # events at the same customer and time with another revenue are ties, not copies
+    ties = pd.concat([copied.iloc[:3], events.iloc[[7, 40]]]).assign(revenue=1.5)
+    raw = pd.concat([events, copies, ties], ignore_index=True)
+    frame = _native(engine, raw)
+    with pytest.raises(cxlab.exceptions.DuplicateEventError) as memory, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ties
+        cxlab.load_events(raw)
+    found = {}
+    for n in (1, 3):
+        monkeypatch.setattr(_validation, "bucket_count", lambda frame, *args, n=n: n)
+        errors = _validation.check_events_in_engine(frame, cxlab.DEFAULT_CATALOG).errors
+        assert [type(e) for e in errors] == [cxlab.exceptions.DuplicateEventError]
+        found[n] = errors[0]
+    assert found[3].n_rows == found[1].n_rows == memory.value.n_rows == len(copies)
+    assert found[3].example_ids == found[1].example_ids == memory.value.example_ids
+    assert len(found[3].example_ids) == 5
+    assert str(found[3]) == str(found[1])
+    monkeypatch.setattr(_validation, "bucket_count", lambda frame, *args: 3)
+    clean = _validation.check_events_in_engine(_native(engine, events), cxlab.DEFAULT_CATALOG)
+    assert not clean.errors
 
 
 def _ids(frame) -> list:

@@ -270,19 +270,30 @@ def _journey_warnings():
 @pytest.mark.parametrize("engine", ENGINES)
 def test_funnel_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
     study = _study(engine, name, studies, tmp_path_factory, request)
-    for options in FUNNELS:
+    _assert_same_funnels(studies[name], study, FUNNELS)
+
+
+def _assert_same_funnels(memory, study, funnels) -> None:
+    """Every funnel of ``funnels`` (keyword sets): table, notes and times per customer."""
+    for options in funnels:
         with warnings.catch_warnings():
             _journey_warnings()
-            expected = cxlab.funnel(studies[name], **options)
+            expected = cxlab.funnel(memory, **options)
             got = cxlab.funnel(study, **options)
         _assert_same(expected.table, got.table)
         assert got.notes == expected.notes
         _assert_same(expected.per_customer(), got.per_customer())
 
 
-def test_funnel_ties_follow_the_catalog_order_as_load_does(tmp_path):
-    """At equal times the study's order is catalog stage order (cxlab.load sorts so)."""
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_funnel_ties_follow_the_catalog_order_as_load_does(buckets, monkeypatch):
+    """At equal times the study's order is catalog stage order (cxlab.load sorts so), in
+    one pass over the customers or in customer buckets."""
     import duckdb
+
+    from cxlab.journeys import _funnel
+
+    monkeypatch.setattr(_funnel, "bucket_count", lambda frame, *args: buckets)
 
     t0 = pd.Timestamp("2025-01-01")
     raw = pd.DataFrame(
@@ -350,9 +361,7 @@ WAITS = [
 
 @pytest.mark.parametrize("name", STUDIES)
 @pytest.mark.parametrize("engine", ENGINES)
-def test_time_between_stages_same_on_every_engine(
-    engine, name, studies, tmp_path_factory, request
-):
+def test_time_between_stages_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
     study = _study(engine, name, studies, tmp_path_factory, request)
     data = studies[name]
     for options in WAITS:
@@ -475,9 +484,7 @@ TOUCHPOINT_JOURNEYS = {
 
 @pytest.mark.parametrize("name", STUDIES)
 @pytest.mark.parametrize("engine", ENGINES)
-def test_touchpoint_journeys_same_on_every_engine(
-    engine, name, studies, tmp_path_factory, request
-):
+def test_touchpoint_journeys_same_on_every_engine(engine, name, studies, tmp_path_factory, request):
     """Another text column than stage and channel: its states are its values, sorted."""
     study = _study(engine, name, studies, tmp_path_factory, request)
     for call in TOUCHPOINT_JOURNEYS.values():
