@@ -123,6 +123,15 @@ def _cxlab_check(task: str, study) -> float:
     import cxlab
 
     if task == "features":
+        if isinstance(study, cxlab.LazyStudy):  # written to Parquet bucket by bucket
+            import tempfile
+
+            import narwhals as nw
+
+            folder = Path(tempfile.mkdtemp(prefix="cxlab-features-")) / "features"
+            out = cxlab.customer_features(study, out=folder)
+            sums = out.select(nw.col("n_events").sum(), nw.col("revenue").sum()).collect()
+            return float(sums["n_events"][0] + sums["revenue"][0])
         out = cxlab.customer_features(study)
         return float(out["n_events"].sum() + out["revenue"].sum())
     if task == "survival":

@@ -7,7 +7,8 @@ customers are split by a hash of their id (:func:`~cxlab.engines._buckets.custom
 into as many buckets as keep one bucket's grouping within half of the memory limit
 (:data:`BYTES_PER_EVENT`), and each bucket's features are finished with numpy and then
 
-- written to ``out/part-NNNNN.parquet`` with pyarrow (``out=``): one bucket is in memory at
+- written to ``out/part-NNNNN.parquet`` with pyarrow (``out=``; straight from the numpy
+  arrays, no pandas frame): one bucket is in memory at
   a time and the result is a lazy frame over the folder, on the study's engine; or
 - kept, with compact dtypes (counts ``int32``, 0/1 flags ``int8``, the rest ``float64``:
   about half the float64 table), and put together in ``customer_id`` order.
@@ -58,8 +59,9 @@ def feature_dtype(name: str, catalog) -> np.dtype:
     return np.dtype(float)
 
 
-def _frame(columns: dict, wanted: list, ids, catalog) -> pd.DataFrame:
-    """One bucket's features as a DataFrame with compact dtypes (index ``customer_id``)."""
+def _frame(columns: dict, wanted: list, ids, catalog, arrow: bool = False):
+    """One bucket's features with compact dtypes: a DataFrame (index ``customer_id``), or
+    with ``arrow`` a PyArrow table (``customer_id`` its first column; no copy to pandas)."""
     data = {}
     for name in wanted:
         dtype = feature_dtype(name, catalog)
@@ -67,6 +69,10 @@ def _frame(columns: dict, wanted: list, ids, catalog) -> pd.DataFrame:
         if dtype.kind == "i" and len(values) and np.max(values) > np.iinfo(dtype).max:
             dtype = np.dtype(np.int64)  # never wrap: a count past 2**31 keeps int64
         data[name] = np.asarray(values).astype(dtype, copy=False)
+    if arrow:
+        import pyarrow as pa
+
+        return pa.table({"customer_id": ids, **data})
     return pd.DataFrame(data, index=pd.Index(ids, name="customer_id"), copy=False)
 
 
@@ -115,14 +121,12 @@ def bucket_features(data, *, features="all", attributes=None, end=None, out=None
             del cells
             if "wanted" not in state:
                 state["wanted"] = _select(features, columns, feature_catalog(catalog))
-            ids = per["customer_id"].to_numpy()
+            ids = per["customer_id"]
             seen_ids.append(ids)
-            yield _frame(columns, state["wanted"], ids, catalog)
+            yield _frame(columns, state["wanted"], ids, catalog, arrow=out is not None)
 
     if out is not None:
-        folder = write_parquet(
-            (frame.reset_index() for frame in frames()), out, overwrite=overwrite
-        )
+        folder = write_parquet(frames(), out, overwrite=overwrite)
         warn_without_events(data.customers, _all(seen_ids), stacklevel=4)
         return read_output(lf, folder)
     parts = list(frames())

@@ -66,14 +66,14 @@ def event_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Returns
     -------
-    cells : DataFrame
+    cells : DataFrame or dict of ndarray
         ``pos`` (the customer's row in ``per_customer``), ``stage_code`` and
         ``channel_code`` (catalog order, -1 missing) and ``n`` (events). From an engine one
         row per customer, stage and channel, also with ``customer_id``, ``stage``,
         ``channel``, ``first_t``, ``last_t``, ``before_purchase``, ``orders`` and
         ``revenue``; from a pandas event log in memory one row per event (``n`` = 1).
-    per_customer : DataFrame
-        Sorted by ``customer_id``: ``n_events``, ``before_purchase``, ``orders``,
+    per_customer : DataFrame or dict of ndarray
+        Sorted by ``customer_id`` (from an engine a dict of arrays): ``n_events``, ``before_purchase``, ``orders``,
         ``revenue`` and the int64 nanosecond times ``first_t``, ``last_t``,
         ``purchase_t``, ``churn_t``, ``last_buyer_t`` (-1 where there is none).
 
@@ -194,9 +194,9 @@ def engine_overview(events, catalog) -> Overview:
     )
 
 
-def bucket_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def bucket_aggregates(events, catalog) -> tuple[dict, dict] | None:
     """:func:`event_aggregates` of a lazy frame whose values :func:`engine_overview` checked
-    (one bucket of customers): None when it holds no event.
+    (one bucket of customers), as dicts of numpy arrays; None when it holds no event.
 
     One window (the customer's first purchase) and one grouping by customer and a
     (stage, channel) code, sorted by customer; the per-customer values are then
@@ -237,37 +237,49 @@ def bucket_aggregates(events, catalog) -> tuple[pd.DataFrame, pd.DataFrame] | No
         )
         .sort("customer_id", "_cell")
     )
-    rows = to_pandas(plan)
-    if len(rows) == 0:
+    table = plan.collect(backend="pyarrow").to_native()  # numbers straight to numpy
+    if table.num_rows == 0:
         return None
-    values = rows["customer_id"].to_numpy()
+    values = table.column("customer_id").to_numpy()
     new = np.r_[True, values[1:] != values[:-1]]
-    codes = rows["_cell"].to_numpy(dtype=np.int64)
-    stage = codes // base - 2
-    cells = pd.DataFrame(
-        {
-            "pos": np.cumsum(new) - 1,
-            "stage_code": stage.clip(-1, n_st),
-            "channel_code": codes % base - 2,
-            "n": rows["n"].to_numpy(dtype=np.int64),
-            "first_t": _nanoseconds(rows["first_t"]),
-            "last_t": _nanoseconds(rows["last_t"]),
-            "before_purchase": rows["before_purchase"].to_numpy(dtype=np.int64),
-            "orders": rows["orders"].to_numpy(dtype=np.int64),
-            "revenue": rows["revenue"].to_numpy(dtype=float, na_value=0.0),
-        }
-    )
-    del rows
+    codes = _ints(table, "_cell")
+    cells = {
+        "pos": np.cumsum(new) - 1,
+        "stage_code": (codes // base - 2).clip(-1, n_st),
+        "channel_code": codes % base - 2,
+        "n": _ints(table, "n"),
+        "first_t": _ints(table, "first_t"),
+        "last_t": _ints(table, "last_t"),
+        "before_purchase": _ints(table, "before_purchase"),
+        "orders": _ints(table, "orders"),
+        "revenue": _ints(table, "revenue", pa_type="float64", fill=0.0),
+    }
+    del table
     return cells, _per_customer_runs(cells, values[new], np.flatnonzero(new), catalog)
 
 
-def _per_customer_runs(cells: pd.DataFrame, ids, starts, catalog) -> pd.DataFrame:
+def _ints(table, name: str, pa_type: str = "int64", fill=_NONE) -> np.ndarray:
+    """A column of an Arrow table as numpy ``int64`` (timestamps: nanoseconds since the
+    epoch in UTC) or ``float64``; ``fill`` where missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = table.column(name)
+    if pa.types.is_timestamp(column.type):
+        column = pc.cast(column, pa.timestamp("ns", tz=column.type.tz)).cast(pa.int64())
+    column = pc.cast(column, pa_type)
+    if column.null_count:
+        column = pc.fill_null(column, fill)
+    return column.to_numpy()
+
+
+def _per_customer_runs(cells: dict, ids, starts, catalog) -> dict:
     """Per-customer counts and times from cells sorted by customer (``starts``: each
     customer's first row): events, first and last event, first purchase and churn, last
     buyer-stage event (-1 where none), events before the first purchase, orders, revenue."""
-    stage = cells["stage_code"].to_numpy()
+    stage = cells["stage_code"]
     code = {name: i for i, name in enumerate(catalog.stages)}
-    first, last = cells["first_t"].to_numpy(), cells["last_t"].to_numpy()
+    first, last = cells["first_t"], cells["last_t"]
 
     def runs(reduce, values, mask=None, start=0):
         if mask is not None:
@@ -276,15 +288,15 @@ def _per_customer_runs(cells: pd.DataFrame, ids, starts, catalog) -> pd.DataFram
         return out if mask is None else np.where(out == start, _NONE, out)
 
     buyer = [code[s] for s in catalog.buyer_stages if s != catalog.purchase_stage]
-    per = {"customer_id": ids, "n_events": runs(np.add, cells["n"].to_numpy())}
+    per = {"customer_id": ids, "n_events": runs(np.add, cells["n"])}
     per["first_t"] = runs(np.minimum, first)
     per["last_t"] = runs(np.maximum, last)
     per["purchase_t"] = runs(np.minimum, first, stage == code[catalog.purchase_stage], _MAX)
     per["churn_t"] = runs(np.minimum, first, stage == code.get(catalog.churn_stage, -2), _MAX)
     per["last_buyer_t"] = runs(np.maximum, last, np.isin(stage, buyer), _MIN)
     for col in ("before_purchase", "orders", "revenue"):
-        per[col] = runs(np.add, cells[col].to_numpy())
-    return pd.DataFrame(per)
+        per[col] = runs(np.add, cells[col])
+    return per
 
 
 def _check_ids(ids: pd.Series, weights) -> None:

@@ -180,9 +180,9 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
 
     Parameters
     ----------
-    cells, per : DataFrame
+    cells, per : DataFrame or dict of ndarray
         :func:`~cxlab.personas._event_counts.event_aggregates` of the events (all of
-        them, or one bucket of customers).
+        them), or ``bucket_aggregates`` of one bucket of customers.
     catalog : StageCatalog
     tables : CustomerTables
         The customers and feedback tables.
@@ -199,13 +199,15 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
     -------
     dict of str to ndarray
     """
-    ids = per["customer_id"].to_numpy()
+    cells = {name: np.asarray(cells[name]) for name in ("pos", "n", "stage_code", "channel_code")}
+    per = {name: np.asarray(per[name]) for name in per}
+    ids = per["customer_id"]
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
-    pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
-    if len(cells) == int(per["n_events"].sum()):
+    pos, weight = cells["pos"], cells["n"]
+    if len(pos) == int(per["n_events"].sum()):
         weight = None  # one row per event (a pandas log in memory): plain counts
-    stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
+    stage, chan = cells["stage_code"], cells["channel_code"]
 
     def day(ns):  # float days since the first event; NaN where there is no such event
         return np.where(ns == _NO_EVENT, np.nan, (ns - t0) / DAY_NS)
@@ -228,9 +230,11 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
     ch_counts = np.zeros((n, n_ch), dtype=np.int64, order="F")  # filled column by column
     for j in cells_seen:
         lo, hi = bounds[j], bounds[j + 1]
-        w = None if weight is None else weight_by_cell[lo:hi]
-        counts = np.bincount(pos_by_cell[lo:hi], weights=w, minlength=n)
-        counts = counts.astype(np.int64, copy=False)
+        if weight is None:
+            counts = np.bincount(pos_by_cell[lo:hi], minlength=n)
+        else:  # an engine's cells: one row per customer and cell, so a scatter
+            counts = np.zeros(n, dtype=np.int64)
+            counts[pos_by_cell[lo:hi]] = weight_by_cell[lo:hi]
         cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
         ch_counts[:, j % n_ch] += counts
     ch_total = ch_counts.sum(axis=1)
@@ -246,22 +250,22 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
     reached = st_counts > 0
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]
-    first_day = day(per["first_t"].to_numpy())
-    purchase_day = day(per["purchase_t"].to_numpy())
+    first_day = day(per["first_t"])
+    purchase_day = day(per["purchase_t"])
 
     # buyer's journey: events before the first purchase (purchasers) or all buyer-stage events
     buyer_codes = [
         catalog.stages.index(s) for s in catalog.buyer_stages if s != catalog.purchase_stage
     ]
     n_buyer = st_counts[:, buyer_codes].sum(axis=1)
-    n_buyer[purchased] = per["before_purchase"].to_numpy()[purchased]
-    last_buyer_day = day(per["last_buyer_t"].to_numpy())
+    n_buyer[purchased] = per["before_purchase"][purchased]
+    last_buyer_day = day(per["last_buyer_t"])
     buyer_end = np.where(purchased, purchase_day, last_buyer_day)
     gaps = np.where(purchased, n_buyer, n_buyer - 1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         buyer_gap = np.where(gaps > 0, (buyer_end - first_day) / gaps, np.nan)
 
-    out["n_events"] = per["n_events"].to_numpy()
+    out["n_events"] = per["n_events"]
     out["n_buyer_events"] = n_buyer
     out["n_stages"] = reached.sum(axis=1)
     out["purchased"] = purchased
@@ -275,8 +279,8 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
     for j, s in enumerate(catalog.stages):
         out[f"reached_{s}"] = reached[:, j]
 
-    orders = per["orders"].to_numpy()
-    total = per["revenue"].to_numpy()
+    orders = per["orders"]
+    total = per["revenue"]
     out["orders"] = orders
     out["revenue"] = total
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -285,7 +289,7 @@ def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_
     churn_day = np.full(n, np.nan)
     if catalog.churn_stage is not None:
         churned = reached[:, catalog.stages.index(catalog.churn_stage)]
-        churn_day = day(per["churn_t"].to_numpy())
+        churn_day = day(per["churn_t"])
     stop = np.where(churned & (churn_day >= purchase_day), churn_day, end_day)
     out["tenure_days"] = np.where(purchased, np.maximum(stop - purchase_day, 0.0), np.nan)
     out["churned"] = churned
