@@ -130,7 +130,7 @@ def _cxlab_check(task: str, study) -> float:
 
             folder = Path(tempfile.mkdtemp(prefix="cxlab-features-")) / "features"
             out = cxlab.customer_features(study, out=folder)
-            sums = out.select(nw.col("n_events").sum(), nw.col("revenue").sum()).collect()
+            sums = out.select(nw.col("n_events", "revenue").cast(nw.Float64).sum()).collect()
             return float(sums["n_events"][0] + sums["revenue"][0])
         out = cxlab.customer_features(study)
         return float(out["n_events"].sum() + out["revenue"].sum())

@@ -65,7 +65,9 @@ def _frame(columns: dict, wanted: list, ids, catalog, arrow: bool = False):
     data = {}
     for name in wanted:
         dtype = feature_dtype(name, catalog)
-        values = columns[name]
+        values = columns.get(name)
+        if values is None:  # a count cell asked for by name that never occurs: zeros
+            values = np.zeros(len(ids), dtype=dtype)
         if dtype.kind == "i" and len(values) and np.max(values) > np.iinfo(dtype).max:
             dtype = np.dtype(np.int64)  # never wrap: a count past 2**31 keeps int64
         data[name] = np.asarray(values).astype(dtype, copy=False)

@@ -157,11 +157,18 @@ def engine_overview(events, catalog) -> Overview:
     _check_names(lf.collect_schema().names())
     t = nw.col("timestamp")
     rows = to_pandas(
-        lf.group_by(nw.col("stage").cast(nw.String), nw.col("channel").cast(nw.String)).agg(
+        lf.select(
+            nw.col("stage").cast(nw.String),
+            nw.col("channel").cast(nw.String),
+            "timestamp",
+            _flag(nw.col("customer_id").is_null()).alias("no_id"),
+        )
+        .group_by("stage", "channel")
+        .agg(
             nw.len().alias("n"),
             t.min().alias("first_t"),
             t.max().alias("last_t"),
-            _flag(nw.col("customer_id").is_null()).sum().alias("no_id"),
+            nw.col("no_id").sum(),
         )
     )
     weights = rows["n"].to_numpy(dtype=np.int64)

@@ -135,8 +135,8 @@ def customer_features(
     if out is not None:
         raise ParameterError(
             "out= writes the features of a lazy study (events in DuckDB, Spark or polars) "
-            "to Parquet; this study is in memory",
-            fix="call customer_features(data) and save the table with X.to_parquet(path)",
+            "to Parquet bucket by bucket; this study is in memory: call "
+            "customer_features(data) and save the table with X.to_parquet(path)"
         )
     catalog = data.catalog
     cells, per = event_aggregates(data.events, catalog)
@@ -148,7 +148,8 @@ def customer_features(
     # one float block (no pandas block consolidation of many mixed-type columns)
     mat = np.zeros((len(ids), len(wanted)), dtype=float, order="F")
     for j, name in enumerate(wanted):
-        mat[:, j] = out_cols[name]
+        if name in out_cols:  # else a count cell that never occurs: zeros
+            mat[:, j] = out_cols[name]
     X = pd.DataFrame(mat, index=pd.Index(ids, name="customer_id"), columns=wanted, copy=False)
     X.attrs["customers_without_events"] = warn_without_events(data.customers, ids)
     return X
@@ -345,7 +346,7 @@ class CustomerTables:
             return out
         rows = self._rows(ids)
         for col, (codes, levels, use) in self._levels.items():
-            code = np.where(rows >= 0, codes[rows], -1)
+            code = _take(codes, rows, -1)
             for level in use:
                 ind = (code == levels.index(level)).astype(float)
                 ind[code < 0] = np.nan
@@ -356,7 +357,7 @@ class CustomerTables:
         if self._loyal is None:
             return np.full(len(ids), np.nan)
         rows = self._rows(ids)
-        return np.where(rows >= 0, self._loyal[rows], np.nan)
+        return _take(self._loyal, rows, np.nan)
 
     def feedback_mean(self, ids, metric: str) -> np.ndarray:
         """Mean answer of each customer to ``metric`` (NaN without answers)."""
@@ -364,7 +365,15 @@ class CustomerTables:
             return np.full(len(ids), np.nan)
         index, means = self._feedback[metric]
         rows = index.get_indexer(ids)
-        return np.where(rows >= 0, means[rows], np.nan)
+        return _take(means, rows, np.nan)
+
+
+def _take(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+    """``values[rows]``, ``fill`` where ``rows`` is -1 (not in the table)."""
+    out = np.full(len(rows), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype))
+    found = rows >= 0
+    out[found] = values[rows[found]]
+    return out
 
 
 def _attribute_levels(customers: pd.DataFrame | None, attributes, level_ids) -> dict:
