@@ -41,10 +41,11 @@ from cxlab.personas._features import (
 
 __all__ = ["BYTES_PER_EVENT", "bucket_features"]
 
-#: Working memory per event of one bucket: DuckDB's window and grouping, the sorted cells
-#: that come back, and the bucket's finished features in pandas (measured: 690 MB more
-#: for 1e7 events in one pass, 400 MB for 5e6; the features about 25 bytes per event).
-BYTES_PER_EVENT = 70
+#: Working memory per event of one bucket, the whole process's: DuckDB's window and
+#: grouping, the sorted cells that come back through Arrow and as numpy arrays, the
+#: bucket's features (float64, then compact) and its Parquet file (measured: 1.7 GB more
+#: than the loaded study for 1e7 events in one bucket), rounded down a little.
+BYTES_PER_EVENT = 150
 
 _FLAGS = ("purchased", "churned")
 

@@ -242,6 +242,8 @@ def bucket_aggregates(events, catalog) -> tuple[dict, dict] | None:
             nw.col("paid").sum().alias("orders"),
             nw.col("revenue").sum(),
         )
+        # DuckDB's sums of integers are 128-bit: 64 bits come back through Arrow
+        .with_columns(nw.col("n", "before_purchase", "orders").cast(nw.Int64))
         .sort("customer_id", "_cell")
     )
     table = plan.collect(backend="pyarrow").to_native()  # numbers straight to numpy
