@@ -33,9 +33,9 @@ from cxlab.personas._catalog import feature_catalog
 from cxlab.personas._event_counts import bucket_aggregates, engine_overview
 from cxlab.personas._features import (
     CustomerTables,
-    _end_day,
-    _select,
+    end_day_of,
     feature_columns,
+    select_features,
     warn_without_events,
 )
 
@@ -111,7 +111,7 @@ def bucket_features(data, *, features="all", attributes=None, end=None, out=None
     def frames():  # run when the first bucket is asked for (after write_parquet's checks)
         overview = engine_overview(lf, catalog)
         tables = CustomerTables(data.customers, data.feedback, attributes)
-        end_day = _end_day(end, overview.first_t, overview.last_t)
+        end_day = end_day_of(end, overview.first_t, overview.last_t)
         for part in customer_buckets(lf, bucket_count(lf, BYTES_PER_EVENT)):
             aggregates = bucket_aggregates(part, catalog)
             if aggregates is None:  # no customer of the study hashes to this bucket
@@ -123,7 +123,7 @@ def bucket_features(data, *, features="all", attributes=None, end=None, out=None
             )
             del cells
             if "wanted" not in state:
-                state["wanted"] = _select(features, columns, feature_catalog(catalog))
+                state["wanted"] = select_features(features, columns, feature_catalog(catalog))
             ids = per["customer_id"]
             seen_ids.append(ids)
             yield _frame(columns, state["wanted"], ids, catalog, arrow=out is not None)

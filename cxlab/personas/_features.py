@@ -42,7 +42,7 @@ DAY_NS = 86_400 * 10**9
 _NO_EVENT = -1  # event_aggregates' time where a customer has no such event
 
 
-def _select(features, out: dict, table: pd.DataFrame) -> list[str]:
+def select_features(features, out: dict, table: pd.DataFrame) -> list[str]:
     """Column names from ``"all"``, group names and/or feature names, in the order asked."""
     groups = {name: _group_of(name, table) for name in out}
     if features is None or (isinstance(features, str) and features == "all"):
@@ -143,8 +143,8 @@ def customer_features(
     ids = per["customer_id"].to_numpy()
     tables = CustomerTables(data.customers, data.feedback, attributes, level_ids=ids)
     t0, last = int(per["first_t"].min()), int(per["last_t"].max())
-    out_cols = feature_columns(cells, per, catalog, tables, t0, _end_day(end, t0, last))
-    wanted = _select(features, out_cols, feature_catalog(catalog))
+    out_cols = feature_columns(cells, per, catalog, tables, t0, end_day_of(end, t0, last))
+    wanted = select_features(features, out_cols, feature_catalog(catalog))
     # one float block (no pandas block consolidation of many mixed-type columns)
     mat = np.zeros((len(ids), len(wanted)), dtype=float, order="F")
     for j, name in enumerate(wanted):
@@ -155,7 +155,7 @@ def customer_features(
     return X
 
 
-def _end_day(end, t0: int, last: int) -> float:
+def end_day_of(end, t0: int, last: int) -> float:
     """End of observation in days since ``t0`` (default: the last event)."""
     if end is None:
         return float((last - t0) / DAY_NS)
