@@ -42,8 +42,9 @@ DAY_NS = 86_400 * 10**9
 _NO_EVENT = -1  # event_aggregates' time where a customer has no such event
 
 
-def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]:
+def select_features(features, out: dict, table: pd.DataFrame) -> list[str]:
     """Column names from ``"all"``, group names and/or feature names, in the order asked."""
+    groups = {name: _group_of(name, table) for name in out}
     if features is None or (isinstance(features, str) and features == "all"):
         features = list(FEATURE_GROUPS)
     elif isinstance(features, str):
@@ -63,7 +64,9 @@ def _select(features, out: dict, groups: dict, table: pd.DataFrame) -> list[str]
     return names
 
 
-def customer_features(data, *, features="all", attributes=None, end=None) -> pd.DataFrame:
+def customer_features(
+    data, *, features="all", attributes=None, end=None, out=None, overwrite=False
+):
     """Build one row per customer of documented journey, value and feedback features.
 
     Parameters
@@ -80,12 +83,20 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     end : str or Timestamp, optional
         End of observation, for the tenure of customers who have not churned.
         Default: the last event in the log.
+    out : str or Path, optional
+        Lazy studies only: a folder to write the features to, as Parquet (one file per
+        bucket of customers, ``customer_id`` a column); the result is then a lazy frame
+        over the folder on the study's engine and the table never comes to pandas whole.
+        See :func:`~cxlab.personas._bucket_features.bucket_features`.
+    overwrite : bool, default=False
+        Replace the files of a folder ``out`` that already holds some.
 
     Returns
     -------
-    DataFrame
+    DataFrame or narwhals.LazyFrame
         Index ``customer_id`` (customers with at least one event, in id order),
-        one float or integer column per feature. ``NaN`` marks a feature that is
+        one float column per feature (a lazy study: counts ``int32``, 0/1 flags ``int8``,
+        the rest ``float64``; with ``out=`` a lazy frame over the Parquet folder). ``NaN`` marks a feature that is
         undefined for that customer (see the module's missing-value policy);
         :func:`missing_report` says what is missing and why.
         ``attrs["customers_without_events"]`` lists customers left out.
@@ -97,7 +108,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     DataError
         Stages or channels outside the catalog; an empty event log.
     ParameterError
-        An unknown feature or group name.
+        An unknown feature or group name; ``out=`` on a study in memory; a folder
+        ``out`` that already holds files (without ``overwrite=True``).
 
     Examples
     --------
@@ -109,76 +121,152 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     >>> bool((X.filter(like="share_").sum(axis=1).round(9) == 1).all())
     True
     """
+    if not isinstance(data.events, pd.DataFrame):  # a lazy study: bucket by bucket
+        from cxlab.personas._bucket_features import bucket_features
+
+        return bucket_features(
+            data,
+            features=features,
+            attributes=attributes,
+            end=end,
+            out=out,
+            overwrite=overwrite,
+        )
+    if out is not None:
+        raise ParameterError(
+            "out= writes the features of a lazy study (events in DuckDB, Spark or polars) "
+            "to Parquet bucket by bucket; this study is in memory: call "
+            "customer_features(data) and save the table with X.to_parquet(path)"
+        )
     catalog = data.catalog
-    table = feature_catalog(catalog)
     cells, per = event_aggregates(data.events, catalog)
     ids = per["customer_id"].to_numpy()
+    tables = CustomerTables(data.customers, data.feedback, attributes, level_ids=ids)
+    t0, last = int(per["first_t"].min()), int(per["last_t"].max())
+    out_cols = feature_columns(cells, per, catalog, tables, t0, end_day_of(end, t0, last))
+    wanted = select_features(features, out_cols, feature_catalog(catalog))
+    # one float block (no pandas block consolidation of many mixed-type columns)
+    mat = np.zeros((len(ids), len(wanted)), dtype=float, order="F")
+    for j, name in enumerate(wanted):
+        if name in out_cols:  # else a count cell that never occurs: zeros
+            mat[:, j] = out_cols[name]
+    X = pd.DataFrame(mat, index=pd.Index(ids, name="customer_id"), columns=wanted, copy=False)
+    X.attrs["customers_without_events"] = warn_without_events(data.customers, ids)
+    return X
+
+
+def end_day_of(end, t0: int, last: int) -> float:
+    """End of observation in days since ``t0`` (default: the last event)."""
+    if end is None:
+        return float((last - t0) / DAY_NS)
+    return (pd.Timestamp(end).value - t0) / DAY_NS
+
+
+def warn_without_events(customers, ids, stacklevel: int = 3) -> list:
+    """Customers of the table without events (a DataWarning names how many); a list."""
+    no_events = _customers_without_events(customers, ids)
+    if no_events:
+        warnings.warn(
+            f"{len(no_events):,} customers have no events (e.g. customer_id "
+            f"{no_events[:5]}); they have no journey to describe and are left out of "
+            "the feature table",
+            DataWarning,
+            stacklevel=stacklevel,
+        )
+    return list(no_events)
+
+
+def feature_columns(cells, per, catalog, tables, t0: int, end_day: float, cells_seen=None) -> dict:
+    """Every feature of the customers of ``per`` (one array each, by name).
+
+    Parameters
+    ----------
+    cells, per : DataFrame or dict of ndarray
+        :func:`~cxlab.personas._event_counts.event_aggregates` of the events (all of
+        them), or ``bucket_aggregates`` of one bucket of customers.
+    catalog : StageCatalog
+    tables : CustomerTables
+        The customers and feedback tables.
+    t0 : int
+        Nanoseconds the days are counted from (the study's first event).
+    end_day : float
+        End of observation, days since ``t0``.
+    cells_seen : sequence of int, optional
+        The (stage, channel) cells that get a count column (``stage * channels +
+        channel``): the study's, so that every bucket has the same columns. Default:
+        the cells with events in ``cells``.
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
+    cells = {name: np.asarray(cells[name]) for name in ("pos", "n", "stage_code", "channel_code")}
+    per = {name: np.asarray(per[name]) for name in per}
+    ids = per["customer_id"]
     n = len(ids)
     n_st, n_ch = len(catalog.stages), len(catalog.channels)
-    pos, weight = cells["pos"].to_numpy(), cells["n"].to_numpy()
-    if len(cells) == int(per["n_events"].sum()):
+    pos, weight = cells["pos"], cells["n"]
+    if len(pos) == int(per["n_events"].sum()):
         weight = None  # one row per event (a pandas log in memory): plain counts
-    stage, chan = cells["stage_code"].to_numpy(), cells["channel_code"].to_numpy()
-    t0 = int(per["first_t"].min())
+    stage, chan = cells["stage_code"], cells["channel_code"]
 
     def day(ns):  # float days since the first event; NaN where there is no such event
         return np.where(ns == _NO_EVENT, np.nan, (ns - t0) / DAY_NS)
 
-    if end is None:
-        end_day = float((int(per["last_t"].max()) - t0) / DAY_NS)
-    else:
-        end_day = (pd.Timestamp(end).value - t0) / DAY_NS
     out: dict[str, np.ndarray] = {}
 
-    # events per (stage, channel) cell and customer: the engine's cells grouped by cell
-    # (a counting sort of small integers), then one bincount over customers per cell
+    # events per (stage, channel) cell and customer: the cells grouped by cell (a
+    # counting sort of small integers), then one bincount over customers per cell
     has_ch = chan >= 0
     cell = np.where(has_ch, stage * n_ch + chan, n_st * n_ch)
     if n_st * n_ch < np.iinfo(np.int16).max:
         cell = cell.astype(np.int16)  # a stable sort of 16-bit integers is a radix sort
     by_cell = np.argsort(cell, kind="stable")
     bounds = np.searchsorted(cell[by_cell], np.arange(n_st * n_ch + 1))
+    if cells_seen is None:
+        cells_seen = np.flatnonzero(bounds[1:] > bounds[:-1])
     pos_by_cell = pos[by_cell]
     weight_by_cell = None if weight is None else weight[by_cell]
     cells_out = {}
     ch_counts = np.zeros((n, n_ch), dtype=np.int64, order="F")  # filled column by column
-    for j in range(n_st * n_ch):
+    for j in cells_seen:
         lo, hi = bounds[j], bounds[j + 1]
-        if hi > lo:
-            w = None if weight is None else weight_by_cell[lo:hi]
-            counts = np.bincount(pos_by_cell[lo:hi], weights=w, minlength=n)
-            counts = counts.astype(np.int64, copy=False)
-            cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
-            ch_counts[:, j % n_ch] += counts
+        if weight is None:
+            counts = np.bincount(pos_by_cell[lo:hi], minlength=n)
+        else:  # an engine's cells: one row per customer and cell, so a scatter
+            counts = np.zeros(n, dtype=np.int64)
+            counts[pos_by_cell[lo:hi]] = weight_by_cell[lo:hi]
+        cells_out[f"n_{catalog.stages[j // n_ch]}__{catalog.channels[j % n_ch]}"] = counts
+        ch_counts[:, j % n_ch] += counts
     ch_total = ch_counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ch_counts / ch_total[:, None]
     for j, c in enumerate(catalog.channels):
         out[f"share_{c}"] = shares[:, j]
     out.update(cells_out)
-    out.update(_attributes(data.customers, ids, attributes))
+    out.update(tables.attributes(ids))
 
     st_counts = np.bincount(pos * n_st + stage, weights=weight, minlength=n * n_st)
     st_counts = st_counts.astype(np.int64, copy=False).reshape(n, n_st)
     reached = st_counts > 0
     p_code = catalog.stages.index(catalog.purchase_stage)
     purchased = reached[:, p_code]
-    first_day = day(per["first_t"].to_numpy())
-    purchase_day = day(per["purchase_t"].to_numpy())
+    first_day = day(per["first_t"])
+    purchase_day = day(per["purchase_t"])
 
     # buyer's journey: events before the first purchase (purchasers) or all buyer-stage events
     buyer_codes = [
         catalog.stages.index(s) for s in catalog.buyer_stages if s != catalog.purchase_stage
     ]
     n_buyer = st_counts[:, buyer_codes].sum(axis=1)
-    n_buyer[purchased] = per["before_purchase"].to_numpy()[purchased]
-    last_buyer_day = day(per["last_buyer_t"].to_numpy())
+    n_buyer[purchased] = per["before_purchase"][purchased]
+    last_buyer_day = day(per["last_buyer_t"])
     buyer_end = np.where(purchased, purchase_day, last_buyer_day)
     gaps = np.where(purchased, n_buyer, n_buyer - 1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         buyer_gap = np.where(gaps > 0, (buyer_end - first_day) / gaps, np.nan)
 
-    out["n_events"] = per["n_events"].to_numpy()
+    out["n_events"] = per["n_events"]
     out["n_buyer_events"] = n_buyer
     out["n_stages"] = reached.sum(axis=1)
     out["purchased"] = purchased
@@ -192,8 +280,8 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     for j, s in enumerate(catalog.stages):
         out[f"reached_{s}"] = reached[:, j]
 
-    orders = per["orders"].to_numpy()
-    total = per["revenue"].to_numpy()
+    orders = per["orders"]
+    total = per["revenue"]
     out["orders"] = orders
     out["revenue"] = total
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -202,35 +290,14 @@ def customer_features(data, *, features="all", attributes=None, end=None) -> pd.
     churn_day = np.full(n, np.nan)
     if catalog.churn_stage is not None:
         churned = reached[:, catalog.stages.index(catalog.churn_stage)]
-        churn_day = day(per["churn_t"].to_numpy())
+        churn_day = day(per["churn_t"])
     stop = np.where(churned & (churn_day >= purchase_day), churn_day, end_day)
     out["tenure_days"] = np.where(purchased, np.maximum(stop - purchase_day, 0.0), np.nan)
     out["churned"] = churned
-    out["loyalty_member"] = _loyalty(data.customers, ids)
-
-    fb = data.feedback
+    out["loyalty_member"] = tables.loyalty(ids)
     for metric in ("nps", "csat", "ces"):
-        out[metric] = _feedback_mean(fb, ids, metric)
-
-    groups = {name: _group_of(name, table) for name in out}
-    wanted = _select(features, out, groups, table)
-    # one float block (no pandas block consolidation of many mixed-type columns)
-    mat = np.zeros((n, len(wanted)), dtype=float, order="F")
-    for j, name in enumerate(wanted):
-        if name in out:
-            mat[:, j] = out[name]
-    X = pd.DataFrame(mat, index=pd.Index(ids, name="customer_id"), columns=wanted, copy=False)
-    no_events = _customers_without_events(data.customers, ids)
-    if no_events:
-        warnings.warn(
-            f"{len(no_events):,} customers have no events (e.g. customer_id "
-            f"{no_events[:5]}); they have no journey to describe and are left out of "
-            "the feature table",
-            DataWarning,
-            stacklevel=2,
-        )
-    X.attrs["customers_without_events"] = list(no_events)
-    return X
+        out[metric] = tables.feedback_mean(ids, metric)
+    return out
 
 
 def _group_of(name: str, table: pd.DataFrame) -> str:
@@ -239,14 +306,84 @@ def _group_of(name: str, table: pd.DataFrame) -> str:
     return "attributes"
 
 
-def _attributes(customers: pd.DataFrame | None, ids, attributes) -> dict:
-    """0/1 indicators of categorical customer attributes (NaN where the value is missing)."""
+class CustomerTables:
+    """The customers and feedback tables as lookups by customer id, built once for the
+    customers of every bucket.
+
+    Parameters
+    ----------
+    customers, feedback : DataFrame or None
+        The study's tables.
+    attributes : list of str, optional
+        Categorical columns of the customers table to turn into 0/1 indicators (default
+        ``["segment"]`` when the table has it).
+    level_ids : array, optional
+        Customers whose values give an attribute's levels (the customers with events, in
+        memory). Default: every customer of the table (a lazy study, whose customers with
+        events are known only bucket by bucket; the columns are the same unless a level is
+        held only by customers without events).
+    """
+
+    def __init__(self, customers, feedback, attributes=None, level_ids=None):
+        has_ids = customers is not None and "customer_id" in customers
+        self._index = pd.Index(customers["customer_id"]) if has_ids else pd.Index([])
+        self._levels = _attribute_levels(customers, attributes, level_ids)
+        self._loyal = None
+        if has_ids and "loyalty_member" in customers:
+            values = customers["loyalty_member"].astype("boolean").astype("Float64")
+            self._loyal = pd.to_numeric(values, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
+        self._feedback = _feedback_means(feedback)
+
+    def _rows(self, ids) -> np.ndarray:
+        return self._index.get_indexer(ids) if len(self._index) else np.full(len(ids), -1)
+
+    def attributes(self, ids) -> dict:
+        """0/1 indicators of the attributes' levels (NaN where the value is missing)."""
+        out: dict[str, np.ndarray] = {}
+        if not self._levels:
+            return out
+        rows = self._rows(ids)
+        for col, (codes, levels, use) in self._levels.items():
+            code = _take(codes, rows, -1)
+            for level in use:
+                ind = (code == levels.index(level)).astype(float)
+                ind[code < 0] = np.nan
+                out[f"{col}_{level}"] = ind
+        return out
+
+    def loyalty(self, ids) -> np.ndarray:
+        if self._loyal is None:
+            return np.full(len(ids), np.nan)
+        rows = self._rows(ids)
+        return _take(self._loyal, rows, np.nan)
+
+    def feedback_mean(self, ids, metric: str) -> np.ndarray:
+        """Mean answer of each customer to ``metric`` (NaN without answers)."""
+        if metric not in self._feedback:
+            return np.full(len(ids), np.nan)
+        index, means = self._feedback[metric]
+        rows = index.get_indexer(ids)
+        return _take(means, rows, np.nan)
+
+
+def _take(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+    """``values[rows]``, ``fill`` where ``rows`` is -1 (not in the table)."""
+    out = np.full(len(rows), fill, dtype=np.result_type(values.dtype, np.asarray(fill).dtype))
+    found = rows >= 0
+    out[found] = values[rows[found]]
+    return out
+
+
+def _attribute_levels(customers: pd.DataFrame | None, attributes, level_ids) -> dict:
+    """Per attribute column: codes of the table's rows, the levels, the levels indicated."""
     explicit = attributes is not None
     if attributes is None:
         attributes = ["segment"]
     elif isinstance(attributes, str):
         attributes = [attributes]
-    out: dict[str, np.ndarray] = {}
+    out = {}
     for col in attributes:
         if customers is None or col not in customers:
             if explicit:
@@ -257,7 +394,9 @@ def _attributes(customers: pd.DataFrame | None, ids, attributes) -> dict:
                     fix=f"use one of {[] if customers is None else list(customers.columns)}",
                 )
             continue
-        values = customers.set_index("customer_id")[col].reindex(ids)
+        values = customers[col]
+        if level_ids is not None:
+            values = customers.set_index("customer_id")[col].reindex(level_ids)
         if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
             if values.nunique() > 20:
                 raise DataError(
@@ -267,39 +406,28 @@ def _attributes(customers: pd.DataFrame | None, ids, attributes) -> dict:
                     column=col,
                     fix="join numeric columns to the feature table yourself",
                 )
-        cat = pd.Categorical(values)
-        levels = list(cat.categories)
-        missing = cat.codes < 0
-        use = levels[1:] if len(levels) == 2 else levels
-        for level in use:
-            ind = (np.asarray(cat) == level).astype(float)
-            ind[missing] = np.nan
-            out[f"{col}_{level}"] = ind
+        levels = list(pd.Categorical(values).categories)
+        codes = pd.Categorical(customers[col], categories=levels).codes.astype(np.int64)
+        out[col] = (codes, levels, levels[1:] if len(levels) == 2 else levels)
     return out
 
 
-def _loyalty(customers: pd.DataFrame | None, ids) -> np.ndarray:
-    if customers is None or "loyalty_member" not in customers:
-        return np.full(len(ids), np.nan)
-    col = customers.set_index("customer_id")["loyalty_member"]
-    values = col.reindex(ids)
-    return pd.to_numeric(values.astype("boolean").astype("Float64"), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan
-    )
-
-
-def _feedback_mean(fb: pd.DataFrame | None, ids, metric: str) -> np.ndarray:
-    n = len(ids)
+def _feedback_means(fb: pd.DataFrame | None) -> dict:
+    """Per metric: the customers who answered (an Index) and their mean score."""
     if fb is None or len(fb) == 0 or "metric" not in fb:
-        return np.full(n, np.nan)
-    rows = (fb["metric"] == metric).to_numpy()
-    pos = pd.Index(ids).get_indexer(fb["customer_id"].to_numpy()[rows])
-    score = fb["score"].to_numpy(dtype=float)[rows]
-    ok = (pos >= 0) & ~np.isnan(score)
-    count = np.bincount(pos[ok], minlength=n)
-    total = np.bincount(pos[ok], weights=score[ok], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        return {}
+    out = {}
+    score_all = fb["score"].to_numpy(dtype=float)
+    metric_all = fb["metric"].to_numpy()
+    for metric in ("nps", "csat", "ces"):
+        rows = metric_all == metric
+        score = score_all[rows]
+        ok = ~np.isnan(score)
+        codes, uniques = pd.factorize(fb["customer_id"].to_numpy()[rows][ok])
+        count = np.bincount(codes, minlength=len(uniques))
+        total = np.bincount(codes, weights=score[ok], minlength=len(uniques))
+        out[metric] = (pd.Index(uniques), total / np.maximum(count, 1))
+    return out
 
 
 def _customers_without_events(customers: pd.DataFrame | None, ids) -> list:
