@@ -197,15 +197,29 @@ def lazy_study(
     )
 
 
-#: Customers and feedback files larger than this are read when an analysis first uses
-#: them, not when the study is opened (a chain fit on 1e9 events never needs 1e8 customers).
+#: Customers and feedback tables with more rows than this (Parquet: counted from the file's
+#: metadata) or CSV files larger than :data:`READ_LATER_BYTES` are read when an analysis
+#: first uses them, not when the study is opened (a chain fit on 1e9 events never needs its
+#: 1e8 customers).
+READ_LATER_ROWS = 1_000_000
 READ_LATER_BYTES = 64 * 1024**2
+
+
+def _is_large(file: Path) -> bool:
+    if file.suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(file).metadata.num_rows > READ_LATER_ROWS
+        except Exception:  # not readable as Parquet: read now, and say why
+            return False
+    return file.stat().st_size > READ_LATER_BYTES
 
 
 def _reader(file: Path, load):
     """The table in ``file`` through ``load``: read now when small, else a function that
     reads it on first use (see :class:`~cxlab.engines.LazyStudy`)."""
-    if file.stat().st_size <= READ_LATER_BYTES:
+    if not _is_large(file):
         return load(read_table(file))
     return lambda: load(read_table(file))
 

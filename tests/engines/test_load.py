@@ -92,7 +92,7 @@ def test_large_customers_and_feedback_files_are_read_on_first_use(small, tmp_pat
     from cxlab.engines import _load
 
     small.save(tmp_path / "study")
-    monkeypatch.setattr(_load, "READ_LATER_BYTES", 0)
+    monkeypatch.setattr(_load, "READ_LATER_ROWS", 0)
     study = cxlab.load(tmp_path / "study", engine="duckdb")
     assert repr(study).startswith("LazyStudy(engine='duckdb', customers=not read yet")
     assert "feedback=not read yet" in repr(study)
@@ -109,7 +109,7 @@ def test_large_customers_and_feedback_files_are_read_on_first_use(small, tmp_pat
     later = cxlab.load(tmp_path / "study", engine="duckdb")
     with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
         _ = later.customers
-    monkeypatch.setattr(_load, "READ_LATER_BYTES", 10**12)  # small files: checked on load
+    monkeypatch.setattr(_load, "READ_LATER_ROWS", 10**9)  # small tables: checked on load
     with pytest.raises(cxlab.exceptions.DataError, match="customer_id"):
         cxlab.load(tmp_path / "study", engine="duckdb")
 
