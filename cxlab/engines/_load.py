@@ -314,7 +314,9 @@ def load_lazy(
             if (folder / "truth" / "truth.json").exists():
                 from cxlab.simulation._truth import Truth
 
-                truth = Truth.load(folder / "truth")
+                truth = functools.partial(Truth.load, folder / "truth")
+                if not _is_large(folder / "truth" / "customers.parquet"):
+                    truth = truth()  # else read when first used (a row per customer)
     catalog = catalog or stored
     if isinstance(raw_feedback, Path):
         feedback = _reader(

@@ -20,12 +20,19 @@ class _ReadOnFirstUse:
     files as readers; the first analysis that needs them reads them (once).
     """
 
+    _REQUIRED = object()
+
+    def __init__(self, default=_REQUIRED):
+        self.default = default
+
     def __set_name__(self, owner, name):
         self.slot = f"_{name}"
 
     def __get__(self, obj, objtype=None):
-        if obj is None:  # no class-level default (a required dataclass field)
-            raise AttributeError(self.slot[1:])
+        if obj is None:  # the dataclass field's default (none: a required field)
+            if self.default is _ReadOnFirstUse._REQUIRED:
+                raise AttributeError(self.slot[1:])
+            return self.default
         value = obj.__dict__[self.slot]
         if callable(value) and not isinstance(value, pd.DataFrame):
             value = obj.__dict__[self.slot] = value()
@@ -62,7 +69,8 @@ class LazyStudy:
     catalog : StageCatalog
         Stages and channels.
     truth : Truth or None
-        Known answers, for simulated studies.
+        Known answers, for simulated studies; may be given as a reader too (a large
+        simulation's truth holds a row per customer).
     connection : duckdb.DuckDBPyConnection or None
         The DuckDB connection cxlab opened (memory limit, spill folder), if any.
 
@@ -80,7 +88,7 @@ class LazyStudy:
     customers: pd.DataFrame = _ReadOnFirstUse()
     feedback: pd.DataFrame = _ReadOnFirstUse()
     catalog: StageCatalog = field(default=DEFAULT_CATALOG)
-    truth: object | None = None
+    truth: object | None = _ReadOnFirstUse(default=None)
     connection: object | None = None
 
     @property
@@ -102,7 +110,7 @@ class LazyStudy:
             return reader_summary(self)
         return (
             f"LazyStudy(engine={self.engine!r}, customers={self._count('customers')}, "
-            f"feedback={self._count('feedback')}, truth={'yes' if self.truth else 'no'})"
+            f"feedback={self._count('feedback')}, truth={self._truth_said()})"
         )
 
     def _count(self, name: str) -> str:
@@ -110,6 +118,11 @@ class LazyStudy:
         if not type(self).__dict__[name].is_read(self):
             return "not read yet"
         return f"{len(getattr(self, name)):,}"
+
+    def _truth_said(self) -> str:
+        if not type(self).__dict__["truth"].is_read(self):
+            return "yes"  # a reader of the study's truth, not called yet
+        return "yes" if self.truth else "no"
 
     def tables_as_given(self) -> dict:
         """customers and feedback as held: a DataFrame, or the reader not called yet."""

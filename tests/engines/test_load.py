@@ -96,8 +96,12 @@ def test_large_customers_and_feedback_files_are_read_on_first_use(small, tmp_pat
     study = cxlab.load(tmp_path / "study", engine="duckdb")
     assert repr(study).startswith("LazyStudy(engine='duckdb', customers=not read yet")
     assert "feedback=not read yet" in repr(study)
+    assert repr(study).endswith("truth=yes)")
+    assert callable(study.tables_as_given()["customers"])
     chain = cxlab.MarkovChain(journey="buyer").fit(study)
     assert "not read yet" in repr(study)  # the chain did not need them
+    assert "truth" not in study.__dict__ or callable(study.__dict__["_truth"])
+    assert study.truth.persona.equals(small.truth.persona)  # read now
     assert chain.n_customers_ > 0
     pd.testing.assert_frame_equal(study.customers, small.customers)
     assert len(study.feedback) == len(small.feedback)
