@@ -291,7 +291,10 @@ def _purchase_facts_in_engine(lf, catalog, onboarding_days: float):
     text = ["channel", "touchpoint"] if has_touch else ["channel"]
     first = to_pandas(first, categorical=text).set_index("customer_id")
     # typed as the loader types the columns of a study in memory
-    first["timestamp"] = pd.to_datetime(first["timestamp"]).astype("datetime64[ns]")
+    stamps = pd.to_datetime(first["timestamp"])
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):  # Spark's, through Arrow: in UTC
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    first["timestamp"] = stamps.astype("datetime64[ns]")
     channels = [*catalog.channels, UNKNOWN_CHANNEL]
     used = channels if (first["channel"] == UNKNOWN_CHANNEL).any() else channels[:-1]
     first["channel"] = pd.Categorical(first["channel"], categories=used)

@@ -35,7 +35,7 @@ from cxlab.engines._frames import microseconds_between, to_pandas
 from cxlab.exceptions import DataError
 from cxlab.journeys._base import check_states, encode
 from cxlab.sequences import collapse_runs
-from cxlab.sequences._engine import _code, engine_states
+from cxlab.sequences._engine import engine_states, state_code
 
 __all__ = ["Waits", "waits_in_memory", "waits_in_engine"]
 
@@ -172,11 +172,11 @@ def _coded(lf: nw.LazyFrame, column: str, state_names, catalog, channel: bool) -
     state). Ordered by time, stage order, state, channel: the order of
     :func:`~cxlab.sequences._engine.encode_in_engine`.
     """
-    codes = {"_r": _code("stage", catalog.stages)}
+    codes = {"_r": state_code("stage", catalog.stages)}
     if column != "stage":
-        codes["_s"] = _code(column, state_names)
+        codes["_s"] = state_code(column, state_names)
     if channel and column != "channel":
-        codes["_c"] = _code("channel", _channel_names(catalog))
+        codes["_c"] = state_code("channel", _channel_names(catalog))
     frame = lf.select("customer_id", "timestamp", **codes)
     return frame, ["timestamp", *codes]
 

@@ -39,7 +39,7 @@ from cxlab.engines._output import collect_buckets
 from cxlab.exceptions import InMemoryOnlyError, UnknownCategoryError
 from cxlab.sequences._layout import EventSequences
 
-__all__ = ["encode_in_engine", "engine_states"]
+__all__ = ["encode_in_engine", "engine_states", "state_code"]
 
 _MAX_WORD = 2**62  # B**D stays below this, so a word's sum never overflows an int64
 
@@ -108,7 +108,7 @@ def engine_states(column: str, catalog, lf: nw.LazyFrame | None = None) -> tuple
     return tuple(sorted(str(v) for v in values))
 
 
-def _code(column: str, states) -> nw.Expr:
+def state_code(column: str, states) -> nw.Expr:
     """0-based code of ``column``'s value among ``states`` (a chain of comparisons)."""
     return _lookup(nw.col(column).cast(nw.String), states, range(len(states)))
 
@@ -172,7 +172,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
     D = _digits_per_word(base)
     digit = nw.lit(1, dtype=nw.Int64)
     for col, names_, size in zip(cols, states, sizes, strict=True):
-        digit = (digit - 1) * size + _code(col, names_) + 1
+        digit = (digit - 1) * size + state_code(col, names_) + 1
     t = nw.col("timestamp")
     order = ["timestamp", "_rank", "_digit"]
     power = _lookup(nw.col("_pos") % D, range(D), [base**k for k in range(D)])
@@ -182,7 +182,7 @@ def encode_in_engine(lf: nw.LazyFrame, column: str, catalog, *, extra=(), spans:
             part.select(
                 "customer_id",
                 "timestamp",
-                _code("stage", catalog.stages).alias("_rank"),
+                state_code("stage", catalog.stages).alias("_rank"),
                 digit.alias("_digit"),
             )
             .with_columns(
