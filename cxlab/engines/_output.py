@@ -19,7 +19,7 @@ import pandas as pd
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import ParameterError
 
-__all__ = ["collect_buckets", "write_parquet", "read_output"]
+__all__ = ["collect_buckets", "output_folder", "write_parquet", "read_output"]
 
 
 def collect_buckets(frames, *, categorical=()) -> pd.DataFrame:
@@ -50,12 +50,29 @@ def collect_buckets(frames, *, categorical=()) -> pd.DataFrame:
     return out
 
 
+def output_folder(out, overwrite: bool = False) -> Path:
+    """``out`` checked as a folder to write to (before any work): not a file, and empty
+    unless ``overwrite``. Nothing is deleted here.
+
+    Raises
+    ------
+    ParameterError
+        ``out`` is a file, or a folder that holds files and ``overwrite`` is False.
+    """
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(f"out={str(out)!r} is a file; pass a folder for the Parquet files.")
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise ParameterError(
+            f"out={str(out)!r} already holds files; pick an empty or new folder, or pass "
+            "overwrite=True to replace them."
+        )
+    return folder
+
+
 def _clear(folder: Path, overwrite: bool) -> None:
+    output_folder(folder, overwrite)
     if folder.exists() and any(folder.iterdir()):
-        if not overwrite:
-            raise ParameterError(
-                f"{folder} already holds files; pick an empty folder or pass overwrite=True"
-            )
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
 

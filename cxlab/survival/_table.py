@@ -60,7 +60,7 @@ import pandas as pd
 from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
 from cxlab.engines._buckets import bucket_count, customer_buckets
 from cxlab.engines._frames import to_lazy, to_pandas
-from cxlab.engines._output import collect_buckets, read_output, write_parquet
+from cxlab.engines._output import collect_buckets, output_folder, read_output, write_parquet
 from cxlab.exceptions import DataError, DataWarning, ParameterError
 from cxlab.survival._covariates import (
     join_customers,
@@ -244,7 +244,8 @@ def survival_table(
             "study with engine='duckdb'."
         )
     if out is not None:
-        folder = _out_folder(out, overwrite)
+        folder = output_folder(out, overwrite)
+        folder.mkdir(parents=True, exist_ok=True)
     lf = None if in_memory and resolve_stage is None else _event_frame(data)
     obs_end = _observation_end(observation_end, data.events if in_memory else lf)
     thr = 0 if churn == "event" else int(round(float(inactivity_days) * NS_PER_DAY))
@@ -726,20 +727,6 @@ def _event_frame(data):
 
 
 # -- helpers ----------------------------------------------------------------------
-
-
-def _out_folder(out, overwrite: bool) -> Path:
-    """``out`` as a folder to write to: checked before any work, created when missing."""
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise ParameterError(f"out={str(out)!r} is a file; pass a folder for the Parquet files.")
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise ParameterError(
-            f"out={str(out)!r} already holds files; pick an empty or new folder, or pass "
-            "overwrite=True to replace them."
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _for_parquet(table: pd.DataFrame) -> pd.DataFrame:
