@@ -216,12 +216,72 @@ def _is_large(file: Path) -> bool:
     return file.stat().st_size > READ_LATER_BYTES
 
 
-def _reader(file: Path, load):
-    """The table in ``file`` through ``load``: read now when small, else a function that
-    reads it on first use (see :class:`~cxlab.engines.LazyStudy`)."""
+class TableReader:
+    """A large customers or feedback file: read whole on first use, or a share of customers.
+
+    What :class:`~cxlab.engines.LazyStudy` holds for a table it has not read yet (see
+    :data:`READ_LATER_ROWS`). Called, it reads the whole table through ``load`` (the
+    loader's checks and types). :meth:`rows_of` reads only the rows of some customers: an
+    analysis that works on one bucket of customers at a time (the survival table with
+    ``out=``) never holds the whole table.
+    """
+
+    def __init__(self, file: Path, load, id_column: str = "customer_id"):
+        self.file, self.load, self.id_column = Path(file), load, id_column
+
+    def __call__(self) -> pd.DataFrame:
+        return self.load(read_table(self.file))
+
+    def __repr__(self) -> str:
+        return f"TableReader({self.file.name!r})"
+
+    @property
+    def num_rows(self) -> int | None:
+        """Rows in the file (Parquet: from its metadata; None for other files)."""
+        if self.file.suffix not in (".parquet", ".pq"):
+            return None
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.file).metadata.num_rows
+
+    def rows_of(self, ids) -> pd.DataFrame:
+        """The rows whose customer id is in ``ids``, loaded (checked) as the whole table is.
+
+        Parquet is filtered while it is read; other files are read whole and filtered.
+        """
+        ids = pd.Index(ids).unique()
+        if self.file.suffix in (".parquet", ".pq"):
+            import pyarrow as pa
+            import pyarrow.dataset as ds
+
+            try:
+                dataset = ds.dataset(self.file, format="parquet")
+                wanted = pa.array(ids.to_numpy(), type=dataset.schema.field(self.id_column).type)
+                raw = dataset.to_table(filter=ds.field(self.id_column).isin(wanted)).to_pandas()
+            except (pa.ArrowException, KeyError, TypeError, ValueError):
+                raw = None  # an unexpected file: the whole read names the problem
+            if raw is not None:
+                return self.load(raw)
+        raw = read_table(self.file)
+        if self.id_column in raw:
+            raw = raw[raw[self.id_column].isin(ids)]
+        return self.load(raw)
+
+
+def _id_column(columns) -> str:
+    """The file's name of ``customer_id`` under a ``columns=`` mapping (yours -> cxlab's)."""
+    for mine, ours in (columns or {}).items():
+        if ours == "customer_id":
+            return mine
+    return "customer_id"
+
+
+def _reader(file: Path, load, columns=None):
+    """The table in ``file`` through ``load``: read now when small, else a
+    :class:`TableReader` that reads it on first use (see :class:`~cxlab.engines.LazyStudy`)."""
     if not _is_large(file):
         return load(read_table(file))
-    return lambda: load(read_table(file))
+    return TableReader(file, load, _id_column(columns))
 
 
 def load_lazy(
@@ -307,6 +367,7 @@ def load_lazy(
                                 lambda raw: load_customers(
                                     raw, columns=_table_columns(columns, "customers")
                                 ),
+                                _table_columns(columns, "customers"),
                             )
                         else:
                             raw_feedback = file
@@ -324,6 +385,7 @@ def load_lazy(
             lambda raw: load_feedback(
                 raw, columns=_table_columns(columns, "feedback"), catalog=catalog
             ),
+            _table_columns(columns, "feedback"),
         )
     elif raw_feedback is not None:
         feedback = load_feedback(

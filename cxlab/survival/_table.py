@@ -681,12 +681,12 @@ def _join_covariates(
     table holds one bucket of customers; only their customers and feedback rows are
     taken (not a copy of the whole tables per bucket).
     """
-    customers, feedback = data.customers, data.feedback
     if subset:
         customers, feedback = (
-            None if f is None or "customer_id" not in f else f[f["customer_id"].isin(table.index)]
-            for f in (customers, feedback)
+            _share(data, name, table.index) for name in ("customers", "feedback")
         )
+    else:
+        customers, feedback = data.customers, data.feedback
     table = join_customers(table, customers)
     table = join_feedback(table, feedback, start_stage, window_days)
     if extra is not None:
@@ -702,6 +702,22 @@ def _join_covariates(
         raise ParameterError(f"persona={persona!r}; use 'auto', a Series or None.")
     table.attrs["persona_note"] = persona_note
     return table
+
+
+def _share(data, name: str, ids: pd.Index):
+    """The rows of the customers ``ids`` in the study's ``name`` table (customers, feedback).
+
+    A table the study has not read yet (a large file, see
+    :class:`~cxlab.engines.LazyStudy`) is read for these customers only.
+    """
+    given = data.tables_as_given() if hasattr(data, "tables_as_given") else {}
+    reader = given.get(name)
+    if reader is not None and hasattr(reader, "rows_of"):
+        return reader.rows_of(ids)
+    frame = getattr(data, name)
+    if frame is None or "customer_id" not in frame:
+        return None
+    return frame[frame["customer_id"].isin(ids)]
 
 
 def _event_frame(data):
@@ -747,8 +763,12 @@ def _empty(folder: Path) -> None:
 
 def _out_buckets(lf, data) -> int:
     """Buckets for ``out=``: DuckDB's memory limit, and customers a bucket in pandas."""
-    customers = getattr(data, "customers", None)
-    n_customers = 0 if customers is None else len(customers)
+    reader = data.tables_as_given().get("customers") if hasattr(data, "tables_as_given") else None
+    if reader is not None and getattr(reader, "num_rows", None) is not None:
+        n_customers = reader.num_rows  # a large table not read yet: its file's row count
+    else:
+        customers = getattr(data, "customers", None)
+        n_customers = 0 if customers is None else len(customers)
     by_rows = math.ceil(n_customers / CUSTOMERS_PER_BUCKET)
     return max(bucket_count(lf, bytes_per_event=BYTES_PER_EVENT), by_rows, 1)
 

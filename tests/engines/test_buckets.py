@@ -276,3 +276,36 @@ def test_bucket_count_follows_the_memory_limit():
     assert bucket_count(pd.DataFrame({"customer_id": range(10)})) == 1  # pandas: no buckets
     with pytest.raises(NotImplementedError):
         customer_buckets(pd.DataFrame({"customer_id": range(10)}), 2)
+
+
+def test_many_buckets_read_the_events_written_once_split(studies, tmp_path, monkeypatch):
+    """From PARTITION_FROM buckets on, DuckDB writes the events once split by bucket and
+    each bucket reads its own files: the same chain, and the files go with the buckets."""
+    import gc
+
+    from cxlab.engines import _buckets
+
+    monkeypatch.setattr(_buckets, "PARTITION_FROM", 2)
+    con = duckdb_connection(memory_limit="1GB", temp_directory=tmp_path / "spill")
+    events = studies["demo"].events.astype({"stage": str, "channel": str})
+    relation = con.from_df(events)
+    parts = customer_buckets(relation, 4)
+    assert parts.folder.parent == tmp_path / "spill"
+    sizes = [len(p.select("customer_id").collect("pandas")) for p in parts]
+    assert sum(sizes) == len(events) and min(sizes) > 0
+    ids = [set(p.select("customer_id").collect("pandas").to_native()["customer_id"]) for p in parts]
+    assert sum(map(len, ids)) == events["customer_id"].nunique()  # each customer in one
+    folder = parts.folder
+    del parts
+    gc.collect()
+    assert not folder.exists()
+    study = cxlab.lazy_study(
+        relation, customers=studies["demo"].customers, catalog=studies["demo"].catalog
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.MarkovChain(journey="buyer").fit(studies["demo"])
+        monkeypatch.setattr(_engine_counts, "bucket_count", lambda frame: 5)
+        got = cxlab.MarkovChain(journey="buyer").fit(study)
+    _assert_same_chain(expected, got)
+    assert not list((tmp_path / "spill").glob("cxlab-buckets-*"))

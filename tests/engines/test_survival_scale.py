@@ -185,3 +185,58 @@ def test_kaplan_meier_on_the_lazy_table_equals_lifelines(
         pd.testing.assert_frame_equal(
             cxlab.logrank_test(lazy, by), cxlab.logrank_test(table, by), rtol=1e-9
         )
+
+
+def test_survival_table_out_reads_large_tables_one_bucket_at_a_time(studies, tmp_path, monkeypatch):
+    """At 1e9 events the customers (87M rows) and feedback (73M) do not fit in memory: with
+    out=, a table the study has not read yet is read for one bucket's customers at a time,
+    and the events are written once split by bucket; the table is the in-memory one."""
+    from cxlab.engines import _buckets, _load
+
+    data = studies["simulated"]
+    data.save(tmp_path / "study")
+    monkeypatch.setattr(_load, "READ_LATER_ROWS", 0)  # every table is "large"
+    monkeypatch.setattr(_buckets, "PARTITION_FROM", 2)
+    spill = tmp_path / "spill"
+    study = cxlab.load(
+        tmp_path / "study", engine="duckdb", memory_limit="1GB", temp_directory=spill
+    )
+    assert "customers=not read yet, feedback=not read yet" in repr(study)
+    read_whole = []
+    reader = study.tables_as_given()["feedback"]
+    monkeypatch.setattr(type(reader), "__call__", lambda self: read_whole.append(self))
+    splits = []
+    write = _buckets._written_buckets
+    monkeypatch.setattr(_buckets, "_written_buckets", lambda *a: splits.append(a) or write(*a))
+    _three_buckets(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = cxlab.survival_table(data)
+        lazy = cxlab.survival_table(study, out=tmp_path / "surv")
+    assert read_whole == [] and len(splits) == 1
+    assert "customers=not read yet, feedback=not read yet" in repr(study)
+    _assert_same(expected, _pandas(lazy))
+    assert spill.is_dir()  # the events were split there, and removed once written
+    assert not list(spill.glob("cxlab-buckets-*"))
+
+
+def test_a_table_reader_reads_the_rows_of_some_customers(studies, tmp_path):
+    """rows_of gives the whole table's rows of those customers, with the same types; a
+    CSV file is read whole and filtered; a columns= name of customer_id is followed."""
+    from cxlab.data._io import load_customers
+    from cxlab.engines._load import TableReader
+
+    customers = studies["simulated"].customers
+    customers.to_parquet(tmp_path / "customers.parquet")
+    ids = customers["customer_id"].iloc[[3, 1, 7, 7]].tolist() + [10**12]
+    want = customers[customers["customer_id"].isin(ids)].reset_index(drop=True)
+    reader = TableReader(tmp_path / "customers.parquet", load_customers)
+    assert reader.num_rows == len(customers)
+    pd.testing.assert_frame_equal(reader.rows_of(ids).reset_index(drop=True), want)
+    customers.rename(columns={"customer_id": "user"}).to_csv(tmp_path / "c.csv", index=False)
+    renamed = TableReader(
+        tmp_path / "c.csv", lambda raw: load_customers(raw, columns={"user": "customer_id"}), "user"
+    )
+    assert renamed.num_rows is None
+    got = renamed.rows_of(ids).reset_index(drop=True)
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
