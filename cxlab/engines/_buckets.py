@@ -107,7 +107,7 @@ def bucket_count(frame, bytes_per_event: int = BYTES_PER_EVENT) -> int:
     return int(min(MAX_BUCKETS, max(1, math.ceil(n_events * bytes_per_event / (limit / 2)))))
 
 
-def customer_buckets(frame, n: int) -> list:
+def customer_buckets(frame, n: int, columns=None) -> list:
     """``frame`` split into ``n`` lazy frames by a hash of ``customer_id``.
 
     Every customer's events fall in exactly one bucket; nothing runs until a bucket is
@@ -119,6 +119,9 @@ def customer_buckets(frame, n: int) -> list:
         Events with ``customer_id``.
     n : int
         Buckets; 1 returns the frame itself (any engine).
+    columns : list of str, optional
+        The columns the reduction reads; only these are kept (and written when the
+        events are split). Default: every column.
 
     Returns
     -------
@@ -133,6 +136,8 @@ def customer_buckets(frame, n: int) -> list:
         ``n > 1`` on an engine without a hash function here (pandas, PyArrow).
     """
     lf = to_lazy(frame)
+    if columns is not None:
+        lf = lf.select(*dict.fromkeys(columns))
     n = int(n)
     if n <= 1:
         return Buckets([lf])

@@ -244,7 +244,9 @@ def _times_in_engine(lf: nw.LazyFrame, steps: list, catalog, kind: str):
     rank = [catalog.stages.index(s) for s in steps]
     parts = [
         _bucket_times(bucket, steps, rank, kind)
-        for bucket in customer_buckets(lf, bucket_count(lf, _BYTES_PER_EVENT))
+        for bucket in customer_buckets(
+            lf, bucket_count(lf, _BYTES_PER_EVENT), ["customer_id", "timestamp", "stage"]
+        )
     ]
     seen = np.any([p["seen"] for p in parts], axis=0)
     unseen = [s for k, s in enumerate(steps) if not seen[k]]

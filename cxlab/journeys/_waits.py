@@ -313,7 +313,7 @@ def waits_in_engine(
             state_names = state_names[:-1] if column == "channel" else state_names
             ch_names = ch_names[:-1] if ch_names is not None else None
     keep = None if states is None else check_states(states, state_names, "states", column)
-    parts = customer_buckets(lf, bucket_count(lf))
+    parts = customer_buckets(lf, bucket_count(lf), needed)
     opts = {"collapse": collapse, "pairs": pairs, "channel": channel, "keep": keep}
     rows = [
         _split_heads(_bucket_waits(p, column, state_names, catalog, ids=customers, **opts))

@@ -25,7 +25,13 @@ from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.exceptions import ParameterError
 from cxlab.markov._attribution_paths import Paths, buyer_spec, credit_groups
 from cxlab.markov._data import ChainSpec
-from cxlab.markov._engine_counts import add_up, engine_transitions, kept_events, state_names
+from cxlab.markov._engine_counts import (
+    add_up,
+    chain_columns,
+    engine_transitions,
+    kept_events,
+    state_names,
+)
 
 __all__ = ["EnginePaths", "engine_paths", "engine_path_table"]
 
@@ -172,7 +178,9 @@ def engine_path_table(events, *, state, catalog, separator: str = " > ") -> pd.D
     """
     spec = _buyer_spec(state, catalog)
     values = state_names(events, spec)
-    parts = customer_buckets(events, bucket_count(events))
+    has_revenue = "revenue" in to_lazy(events).collect_schema().names()
+    carry = ("revenue",) if has_revenue else ()
+    parts = customer_buckets(events, bucket_count(events), chain_columns(spec, carry))
     longest = [
         to_pandas(
             kept_events(p, spec, 2, names=values)
@@ -182,7 +190,6 @@ def engine_path_table(events, *, state, catalog, separator: str = " > ") -> pd.D
         for p in parts
     ]
     n_back = max(int(pd.Series(longest, dtype="float64").max()) - 1, 1)
-    has_revenue = "revenue" in to_lazy(events).collect_schema().names()
     lags = [f"_p{i}" for i in range(n_back, 0, -1)]
     revenue = nw.col("revenue").cast(nw.Float64) if has_revenue else nw.lit(0.0)
     tables = []

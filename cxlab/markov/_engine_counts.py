@@ -136,6 +136,11 @@ class _Plan:
     stages: list
 
 
+def chain_columns(spec, carry=()) -> list:
+    """The event columns a chain reads (kept when the events are split by bucket)."""
+    return ["customer_id", "timestamp", spec.stage, *spec.state, *carry]
+
+
 def state_names(events, spec: ChainSpec) -> list:
     """The values each state column can take (a list per column), from the whole study."""
     lf = to_lazy(events)
@@ -279,7 +284,7 @@ def engine_transitions(events, spec: ChainSpec, order: int, *, per_customer: boo
     if order < 1:
         raise ParameterError(f"order={order} must be at least 1.")
     col_names = state_names(events, spec)
-    parts = customer_buckets(events, bucket_count(events))
+    parts = customer_buckets(events, bucket_count(events), chain_columns(spec))
     counted = [_bucket_counts(p, spec, order, col_names, per_customer) for p in parts]
     names, stages = counted[0]["names"], counted[0]["stages"]
     cols, cat, collapse = list(spec.state), spec.catalog, spec.collapse_repeats

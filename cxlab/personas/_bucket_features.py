@@ -112,7 +112,9 @@ def bucket_features(data, *, features="all", attributes=None, end=None, out=None
         overview = engine_overview(lf, catalog)
         tables = CustomerTables(data.customers, data.feedback, attributes)
         end_day = end_day_of(end, overview.first_t, overview.last_t)
-        for part in customer_buckets(lf, bucket_count(lf, BYTES_PER_EVENT)):
+        read = ["customer_id", "timestamp", "stage", "channel"]
+        read += ["revenue"] if "revenue" in lf.collect_schema().names() else []
+        for part in customer_buckets(lf, bucket_count(lf, BYTES_PER_EVENT), read):
             aggregates = bucket_aggregates(part, catalog)
             if aggregates is None:  # no customer of the study hashes to this bucket
                 continue
