@@ -224,10 +224,20 @@ class TableReader:
     loader's checks and types). :meth:`rows_of` reads only the rows of some customers: an
     analysis that works on one bucket of customers at a time (the survival table with
     ``out=``) never holds the whole table.
+
+    Parameters
+    ----------
+    file : Path
+        The table's file.
+    load : callable
+        The loader (a DataFrame in, the checked table out).
+    columns : dict, optional
+        The ``columns=`` mapping of the table (your names -> cxlab's).
     """
 
-    def __init__(self, file: Path, load, id_column: str = "customer_id"):
-        self.file, self.load, self.id_column = Path(file), load, id_column
+    def __init__(self, file: Path, load, columns=None):
+        self.file, self.load = Path(file), load
+        self.names = {ours: mine for mine, ours in (columns or {}).items()}
 
     def __call__(self) -> pd.DataFrame:
         return self.load(read_table(self.file))
@@ -244,36 +254,46 @@ class TableReader:
 
         return pq.ParquetFile(self.file).metadata.num_rows
 
-    def rows_of(self, ids) -> pd.DataFrame:
+    def rows_of(self, ids, columns=None) -> pd.DataFrame:
         """The rows whose customer id is in ``ids``, loaded (checked) as the whole table is.
 
-        Parquet is filtered while it is read; other files are read whole and filtered.
+        Parameters
+        ----------
+        ids : array-like
+            Customer ids.
+        columns : list of str, optional
+            Read only these columns (cxlab's names) of those the file has; default all.
+
+        Returns
+        -------
+        DataFrame
+            Checked by the loader; no rows (and not checked) when no row matches.
+            Parquet is filtered while it is read; other files are read whole and filtered.
         """
         ids = pd.Index(ids).unique()
+        key = self.names.get("customer_id", "customer_id")
+        wanted = None if columns is None else [self.names.get(c, c) for c in columns]
+        raw = None
         if self.file.suffix in (".parquet", ".pq"):
             import pyarrow as pa
             import pyarrow.dataset as ds
 
             try:
                 dataset = ds.dataset(self.file, format="parquet")
-                wanted = pa.array(ids.to_numpy(), type=dataset.schema.field(self.id_column).type)
-                raw = dataset.to_table(filter=ds.field(self.id_column).isin(wanted)).to_pandas()
+                kept = None if wanted is None else [c for c in wanted if c in dataset.schema.names]
+                values = pa.array(ids.to_numpy(), type=dataset.schema.field(key).type)
+                raw = dataset.to_table(columns=kept, filter=ds.field(key).isin(values)).to_pandas()
             except (pa.ArrowException, KeyError, TypeError, ValueError):
                 raw = None  # an unexpected file: the whole read names the problem
-            if raw is not None:
-                return self.load(raw)
-        raw = read_table(self.file)
-        if self.id_column in raw:
-            raw = raw[raw[self.id_column].isin(ids)]
+        if raw is None:
+            raw = read_table(self.file)
+            if key in raw:
+                raw = raw[raw[key].isin(ids)]
+            if wanted is not None:
+                raw = raw[[c for c in raw.columns if c in wanted]]
+        if len(raw) == 0:
+            return raw.rename(columns={mine: ours for ours, mine in self.names.items()})
         return self.load(raw)
-
-
-def _id_column(columns) -> str:
-    """The file's name of ``customer_id`` under a ``columns=`` mapping (yours -> cxlab's)."""
-    for mine, ours in (columns or {}).items():
-        if ours == "customer_id":
-            return mine
-    return "customer_id"
 
 
 def _reader(file: Path, load, columns=None):
@@ -281,7 +301,7 @@ def _reader(file: Path, load, columns=None):
     :class:`TableReader` that reads it on first use (see :class:`~cxlab.engines.LazyStudy`)."""
     if not _is_large(file):
         return load(read_table(file))
-    return TableReader(file, load, _id_column(columns))
+    return TableReader(file, load, columns)
 
 
 def load_lazy(

@@ -83,6 +83,8 @@ BYTES_PER_EVENT = 40
 #: With ``out=``, at most this many customers of a bucket are in pandas at once
 CUSTOMERS_PER_BUCKET = 2_000_000
 _CHURN_KINDS = ("event", "inactivity", "either")
+#: The feedback columns the table reads (a large feedback file is read for these only)
+FEEDBACK_READ = ["customer_id", "timestamp", "stage", "metric", "score"]
 
 
 def survival_table(
@@ -682,9 +684,8 @@ def _join_covariates(
     taken (not a copy of the whole tables per bucket).
     """
     if subset:
-        customers, feedback = (
-            _share(data, name, table.index) for name in ("customers", "feedback")
-        )
+        customers = _share(data, "customers", table.index)
+        feedback = _share(data, "feedback", table.index, FEEDBACK_READ)
     else:
         customers, feedback = data.customers, data.feedback
     table = join_customers(table, customers)
@@ -704,16 +705,17 @@ def _join_covariates(
     return table
 
 
-def _share(data, name: str, ids: pd.Index):
+def _share(data, name: str, ids: pd.Index, columns=None):
     """The rows of the customers ``ids`` in the study's ``name`` table (customers, feedback).
 
     A table the study has not read yet (a large file, see
-    :class:`~cxlab.engines.LazyStudy`) is read for these customers only.
+    :class:`~cxlab.engines.LazyStudy`) is read for these customers only (only
+    ``columns``, when given).
     """
     given = data.tables_as_given() if hasattr(data, "tables_as_given") else {}
     reader = given.get(name)
     if reader is not None and hasattr(reader, "rows_of"):
-        return reader.rows_of(ids)
+        return reader.rows_of(ids, columns)
     frame = getattr(data, name)
     if frame is None or "customer_id" not in frame:
         return None

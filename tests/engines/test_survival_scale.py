@@ -233,10 +233,16 @@ def test_a_table_reader_reads_the_rows_of_some_customers(studies, tmp_path):
     reader = TableReader(tmp_path / "customers.parquet", load_customers)
     assert reader.num_rows == len(customers)
     pd.testing.assert_frame_equal(reader.rows_of(ids).reset_index(drop=True), want)
+    some = reader.rows_of(ids, columns=["customer_id", "region", "not_in_the_file"])
+    assert list(some.columns) == ["customer_id", "region"]
+    none = reader.rows_of([10**12])  # no row: an empty table, not the loader's error
+    assert len(none) == 0 and "customer_id" in none
+    mapping = {"user": "customer_id"}
     customers.rename(columns={"customer_id": "user"}).to_csv(tmp_path / "c.csv", index=False)
     renamed = TableReader(
-        tmp_path / "c.csv", lambda raw: load_customers(raw, columns={"user": "customer_id"}), "user"
+        tmp_path / "c.csv", lambda raw: load_customers(raw, columns=mapping), mapping
     )
     assert renamed.num_rows is None
     got = renamed.rows_of(ids).reset_index(drop=True)
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    assert list(renamed.rows_of([10**12]).columns)[0] == "customer_id"
