@@ -10,8 +10,9 @@ interpreter (``subprocess``), so ``peak MB`` is that process's peak resident mem
 nothing is shared between rows. ``check`` is a checksum of the result, equal across the
 implementations of one task when they agree.
 
-Tasks: validation, features, survival, funnel, waits (``time_between_stages``), chain
-(``MarkovChain(journey="buyer").fit``);
+Tasks: validation, features, survival (to pandas), survival-out (``out=``: written to Parquet
+one bucket of customers at a time; the SQL writes its table with ``COPY``), funnel, waits
+(``time_between_stages``), chain (``MarkovChain(journey="buyer").fit``);
 ``--only chain`` runs one. Rows per task: cxlab on the DuckDB engine (events stay in Parquet), the same reduction as
 hand-written DuckDB SQL, and cxlab on pandas in memory (time of the reduction alone; the
 peak includes the study read into pandas).
@@ -45,8 +46,14 @@ SELECT customer_id, stage, channel, COUNT(*) AS n, MIN(timestamp) AS first_t,
 FROM marked GROUP BY customer_id, stage, channel
 """
 
+# the survival table as cxlab builds it (churn="event", the default catalog, a 28-day window):
+# follow-up from the first purchase to the first churn event after it (else censored at the
+# last event), its revenue, channels, the start's revenue and channel, support contacts in
+# the window, the customers table (signup to start in days) and the feedback in the window
 SURVIVAL_SQL = """
-WITH ev AS (SELECT customer_id, timestamp AS t, stage, revenue FROM read_parquet('{events}')),
+WITH ev AS (
+  SELECT customer_id, timestamp AS t, stage, channel, revenue FROM read_parquet('{events}')
+),
 ends AS (SELECT MAX(t) AS obs_end FROM ev),
 starts AS (SELECT customer_id, MIN(t) AS start_t FROM ev WHERE stage = 'purchase' GROUP BY 1),
 churns AS (
@@ -56,12 +63,36 @@ churns AS (
 spans AS (
   SELECT s.customer_id, start_t, COALESCE(churn_t, obs_end) AS end_t, churn_t IS NOT NULL AS churned
   FROM starts s LEFT JOIN churns USING (customer_id), ends
+),
+journey AS (
+  SELECT sp.customer_id, any_value(start_t) AS start_t, any_value(end_t) AS end_t,
+         any_value(date_diff('second', start_t, end_t) / 86400.0) AS tenure_days,
+         any_value(churned) AS churned,
+         SUM(revenue) FILTER (WHERE stage = 'purchase' AND t = start_t) AS first_revenue,
+         SUM(CASE WHEN t > start_t AND t <= end_t THEN revenue ELSE 0 END) AS revenue_after_start,
+         MIN(list_position({channels}, channel)) FILTER (WHERE stage = 'purchase' AND t = start_t)
+           AS purchase_channel,
+         COUNT(DISTINCT channel) FILTER (WHERE t >= start_t AND t <= end_t) AS n_channels,
+         COUNT(*) FILTER (WHERE stage = 'service' AND t > start_t
+                          AND t <= start_t + INTERVAL 28 DAY) AS support_contacts
+  FROM spans sp JOIN ev USING (customer_id) GROUP BY 1
+),
+answers AS (
+  SELECT f.customer_id,
+         arg_min(score, f.timestamp) FILTER (WHERE metric = 'csat' AND f.stage = 'purchase') AS csat,
+         AVG(score) FILTER (WHERE metric = 'csat') AS csat_mean,
+         arg_max(score, f.timestamp) FILTER (WHERE metric = 'nps') AS nps_last,
+         AVG(score) FILTER (WHERE metric = 'nps') AS nps_mean,
+         COUNT(*) FILTER (WHERE metric = 'nps') AS n_nps,
+         AVG(score) FILTER (WHERE metric = 'ces') AS ces_mean
+  FROM read_parquet('{feedback}') f JOIN starts USING (customer_id)
+  WHERE f.timestamp >= start_t AND f.timestamp <= start_t + INTERVAL 28 DAY GROUP BY 1
 )
-SELECT sp.customer_id, any_value(date_diff('second', start_t, end_t) / 86400.0) AS tenure_days,
-       any_value(churned) AS churned,
-       SUM(CASE WHEN t > start_t AND t <= end_t THEN revenue ELSE 0 END) AS revenue_after_start,
-       COUNT(DISTINCT CASE WHEN t >= start_t AND t <= end_t THEN stage END) AS n_stages
-FROM spans sp JOIN ev USING (customer_id) GROUP BY 1
+SELECT j.*, c.* EXCLUDE (customer_id, signup_date),
+       date_diff('second', c.signup_date, j.start_t) / 86400.0 AS days_signup_to_start,
+       a.* EXCLUDE (customer_id)
+FROM journey j LEFT JOIN read_parquet('{customers}') c USING (customer_id)
+LEFT JOIN answers a USING (customer_id)
 """
 
 # the open funnel awareness > consideration > purchase: per customer the first time at each
@@ -150,7 +181,14 @@ def _cxlab_check(task: str, study) -> float:
         out = cxlab.customer_features(study)
         return float(out["n_events"].sum() + out["revenue"].sum())
     if task == "survival":
-        return float(cxlab.survival_table(study)["tenure_days"].sum())
+        return _survival_check(cxlab.survival_table(study))
+    if task == "survival-out":  # written to Parquet bucket by bucket
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="cxlab-survival-")) / "survival"
+        out = cxlab.survival_table(study, out=folder)
+        cols = ["tenure_days", "support_contacts", "n_nps"]
+        return _survival_check(out.select(*cols).collect(backend="pandas").to_native())
     if task == "funnel":
         return _funnel_check(cxlab.funnel(study).table)
     if task == "waits":
@@ -255,9 +293,22 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         if task == "features":
             out = con.sql(FEATURES_SQL.format(events=events)).df()
             check = float(out["n"].sum() + out["revenue"].sum())
-        elif task == "survival":
-            out = con.sql(SURVIVAL_SQL.format(events=events)).df()
-            check = float(out["tenure_days"].sum())
+        elif task in ("survival", "survival-out"):
+            sql = SURVIVAL_SQL.format(
+                events=events,
+                customers=f"{folder}/customers.parquet",
+                feedback=f"{folder}/feedback.parquet",
+                channels=[*cat.channels, "unknown"],
+            )
+            if task == "survival":
+                out = con.sql(sql).df()
+            else:  # written to Parquet, read back for the check
+                import tempfile
+
+                target = Path(tempfile.mkdtemp(prefix="cxlab-survival-sql-")) / "table.parquet"
+                con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)")
+                out = con.sql(f"SELECT * FROM read_parquet('{target}')").df()
+            check = _survival_check(out)
         elif task == "funnel":
             row = con.execute(FUNNEL_SQL.format(events=events)).fetchone()
             check = float(sum(row[1:4]) + sum(q[1] for q in row[6:9]))
@@ -290,6 +341,12 @@ def _child(task: str, impl: str, folder: str, memory_limit: str) -> dict:
         "peak_mb": peak,
         "check": None if check is None else np.round(check, 3),
     }
+
+
+def _survival_check(table) -> float:
+    """Tenure days, support contacts and NPS answers in the window, summed."""
+    cols = ["tenure_days", "support_contacts", "n_nps"]
+    return float(sum(table[c].fillna(0).astype(float).sum() for c in cols))
 
 
 def _funnel_check(table) -> float:
@@ -342,8 +399,8 @@ def main(argv=None) -> None:
         "--only",
         nargs="+",
         default=["validation", "features", "survival", "funnel", "waits", "chain"],
-        help="tasks to run (validation, features, survival, funnel, waits: time_between_stages, "
-        "chain: the buyer chain fit)",
+        help="tasks to run (validation, features, survival, survival-out: the survival table "
+        "written to Parquet, funnel, waits: time_between_stages, chain: the buyer chain fit)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
