@@ -59,6 +59,7 @@ import pandas as pd
 
 from cxlab.data._catalog import UNKNOWN_CHANNEL, check_names, study_catalog
 from cxlab.engines._buckets import bucket_count, customer_buckets
+from cxlab.engines._codes import MISSING, text_code
 from cxlab.engines._frames import to_lazy, to_pandas
 from cxlab.engines._output import collect_buckets, output_folder, read_output, write_parquet
 from cxlab.exceptions import DataError, DataWarning, ParameterError
@@ -387,19 +388,29 @@ def _per_customer_frame(lf, spec: _Spec):
     if spec.churn != "event":
         spans = spans.join(_inactivity(lf, starts, spec), on="customer_id", how="left")
     spans = spans.with_columns(**_follow_up(spec)).select("customer_id", "start", "end", "kind")
-    r_start = spec.rank(spec.start)
+    # stage and channel as small integer codes: every comparison below is on integers
+    r_start, r_churn, r_support = (
+        spec.rank(x) for x in (spec.start, spec.churn_stage, spec.support)
+    )
+    r, c = nw.col("_r"), nw.col("_c")
+    coded = lf.select(
+        "customer_id",
+        "timestamp",
+        "revenue",
+        text_code("stage", spec.stages).alias("_r"),
+        text_code("channel", spec.channels).alias("_c"),
+    )
+    earlier = (r >= 0) & (r < r_start)  # a stage ranked before the start stage
     span = (
-        (start < _ts(spec.censor_at))
-        & ((t > start) | ((t == start) & ~stage.is_in(spec.stages[:r_start])))
-        & (t <= end)
+        (start < _ts(spec.censor_at)) & ((t > start) | ((t == start) & ~earlier)) & (t <= end)
     ).fill_null(False)
     win_end = start + nw.lit(pd.Timedelta(spec.win, "ns").to_pytimedelta())
     in_span, at_start = nw.col("in_span"), nw.col("at_start")
     ev = (
-        lf.join(spans, on="customer_id", how="left")
+        coded.join(spans, on="customer_id", how="left")
         .with_columns(
             span.alias("in_span"),
-            ((stage == spec.start) & (t == start)).fill_null(False).alias("at_start"),
+            ((r == r_start) & (t == start)).fill_null(False).alias("at_start"),
         )
         .with_columns(
             # revenue of the follow-up after the start events, and of the start events
@@ -408,22 +419,16 @@ def _per_customer_frame(lf, spec: _Spec):
             .otherwise(nw.lit(0.0))
             .alias("revenue_after_start"),
             nw.when(at_start).then(nw.col("revenue")).alias("first_revenue"),
-            # the start's channel as a code (no text is aggregated; the first in the list)
-            nw.when(at_start)
-            .then(
-                nw.sum_horizontal(
-                    *(_count(nw.col("channel") == c) * i for i, c in enumerate(spec.channels))
-                )
-            )
-            .alias("purchase_channel"),
-            _count(_stage_is(spec.support) & (t > start) & (t <= win_end) & (t <= obs_end))
+            # the start's channel as a code (the first in the list)
+            nw.when(at_start).then(c).alias("purchase_channel"),
+            _count((r == r_support) & (t > start) & (t <= win_end) & (t <= obs_end))
             .fill_null(0)
             .alias("support_contacts"),
-            _count(
-                _stage_is(spec.churn_stage) & (t <= obs_end) & (start.is_null() | (t < start))
-            ).alias("bad_churn"),
+            _count((r == r_churn) & (t <= obs_end) & (start.is_null() | (t < start))).alias(
+                "bad_churn"
+            ),
             # the channels of the follow-up (null outside it; a missing channel is none)
-            nw.when(in_span).then(nw.col("channel")).alias("span_channel"),
+            nw.when(in_span & (c != MISSING)).then(c).alias("span_channel"),
         )
     )
     sums = ["revenue_after_start", "support_contacts", "bad_churn", "first_revenue"]
@@ -621,7 +626,8 @@ def _journey_table(per: pd.DataFrame, spec: _Spec, usable: np.ndarray) -> pd.Dat
             "first_revenue": col("first_revenue"),
             "revenue_after_start": col("revenue_after_start"),
             "purchase_channel": pd.Categorical.from_codes(
-                col("purchase_channel", na_value=-1).astype(np.int64), categories=spec.channels
+                np.maximum(col("purchase_channel", na_value=-1), -1).astype(np.int64),
+                categories=spec.channels,
             ),
             "n_channels": np.maximum(col("n_channels"), 1).astype(np.int64),
             "support_contacts": col("support_contacts").astype(np.int64),
