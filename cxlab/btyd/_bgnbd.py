@@ -137,13 +137,29 @@ def _alive_one_x(k, a, bx, z):
         keep = np.flatnonzero(log_coef > top - _TAIL)
         last = keep.max() + 1
         coef = np.exp(log_coef[:last] - top)
-        y = zs / zhi
-        total = np.zeros(len(zs))
-        for c in coef[::-1]:  # Horner: sum_(n >= 1) coef_n y^n
-            total += c
-            total *= y
+        total = _power_series(coef, zs / zhi)
         with np.errstate(divide="ignore"):
             out[sel] = np.exp(k * np.log1p(-zs) + top + np.log(total))
+    return out
+
+
+#: Powers held at once by :func:`_power_series` (points x terms)
+_POWERS_AT_ONCE = 2_000_000
+
+
+def _power_series(coef: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``sum_(n >= 1) coef_(n-1) y^n`` at every point ``y`` in [0, 1] (all terms positive).
+
+    The powers as a matrix and one matrix-vector product (a few points at a time when the
+    series is long), not a Python loop over the terms: the what-if intervals evaluate
+    this some ten thousand times.
+    """
+    out = np.empty(len(y))
+    step = max(1, _POWERS_AT_ONCE // len(coef))
+    for lo in range(0, len(y), step):
+        part = y[lo : lo + step]
+        powers = np.cumprod(np.broadcast_to(part, (len(coef), len(part))), axis=0)
+        out[lo : lo + step] = coef @ powers
     return out
 
 
